@@ -1,0 +1,84 @@
+"""The application factory: API, citizen API, the embedded IdP and the staff web pages in one ASGI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.middleware.sessions import SessionMiddleware
+
+from core.auth.deps import route_access
+from core.config import Settings, get_settings
+from core.errors import install_error_handlers
+from core.plugins import load_models, load_tasks, modules_with
+
+logger = logging.getLogger(__name__)
+
+
+class RouteWithoutAccess(RuntimeError):
+    pass
+
+
+def check_route_access(app: FastAPI) -> None:
+    """Every route must declare who may call it (require / citizen_only / public)."""
+    missing = [
+        f"{sorted(r.methods)} {r.path}"
+        for r in app.routes
+        if isinstance(r, APIRoute) and route_access(r) is None
+    ]
+    if missing:
+        raise RouteWithoutAccess("routes without an access declaration: " + "; ".join(missing))
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    load_models()
+    load_tasks()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if run_jobs:
+            from core.jobs.worker import JobWorker
+
+            worker = JobWorker().start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="tvp",
+        summary="Traffic-violation processing and e-payment platform",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="tvp_session",
+        max_age=12 * 3600,
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+    )
+    install_error_handlers(app)
+
+    from core.auth.routes import router as auth_router
+    from core.health import router as health_router
+    from core.jobs.routes import router as jobs_router
+
+    for router in (health_router, auth_router, jobs_router):
+        app.include_router(router)
+    for module in modules_with("router", "routes"):
+        app.include_router(module.router)
+        if hasattr(module, "install"):
+            module.install(app, settings)
+    check_route_access(app)
+    return app

@@ -1,0 +1,65 @@
+"""Staff users: create, authenticate, change roles. Services flush; callers commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.auth.passwords import hash_password, needs_rehash, verify_password
+from core.db import session_scope
+from core.errors import Conflict, InvalidInput, Unauthorized
+from core.models import Role, User
+from core.time import utc_now
+
+MIN_PASSWORD = 10
+
+
+def create_user(
+    session: Session, *, username: str, full_name: str, password: str, roles: Iterable[Role | str],
+    actor: str = audit.SYSTEM,
+) -> User:
+    role_values = sorted({Role(r).value for r in roles})
+    if not role_values:
+        raise InvalidInput("a staff user needs at least one role")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"username {username!r} is taken")
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password),
+                roles=role_values)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+                 detail={"roles": role_values})
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    # Verify against a dummy hash for unknown users so timing doesn't reveal which usernames exist.
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok or not user.active:
+        # Written in its own transaction: the caller rolls back on the error below.
+        with session_scope() as own:
+            audit.record(own, actor=f"anonymous:{username[:60]}", action="auth.login_failed",
+                         object_type="user", object_id=user.id if user else None)
+        raise Unauthorized("wrong username or password")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utc_now()
+    audit.record(session, actor=f"staff:{user.id}", action="auth.login", object_type="user", object_id=user.id)
+    return user
+
+
+def set_password(session: Session, user: User, password: str, *, actor: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters")
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit.record(session, actor=actor, action="user.password", object_type="user", object_id=user.id)
+
+
+_DUMMY_HASH = hash_password("timing-equaliser-not-a-password")

@@ -1,0 +1,263 @@
+"""The ``tvp`` command line."""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import sys
+import threading
+import uuid
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.config import InsecureSettings, get_settings
+
+app = typer.Typer(help="tvp — traffic-violation processing and e-payment platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+seed_app = typer.Typer(help="Load data sets.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs and dead letters.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (seed_app, "seed"), (audit_app, "audit"), (jobs_app, "jobs"),
+                  (users_app, "users")):
+    app.add_typer(sub, name=name)
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings_or_exit():  # type: ignore[no-untyped-def]
+    try:
+        return get_settings()
+    except InsecureSettings as exc:
+        err.print(f"[bold red]Refusing to start:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Serve the API, the citizen API and the staff web pages (with in-process jobs on the embedded default)."""
+    import uvicorn
+
+    from core.app import create_app
+
+    settings = _settings_or_exit()
+    application = create_app(settings, run_jobs=settings.uses_stub_broker)
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def worker(threads: Annotated[int | None, typer.Option(help="Job threads")] = None) -> None:
+    """Run background jobs from the broker (and relay newly committed jobs to it)."""
+    from core.jobs.worker import JobWorker
+
+    settings = _settings_or_exit()
+    if settings.uses_stub_broker:
+        err.print("[yellow]TVP_BROKER_URL is stub://: jobs already run inside `tvp serve`; "
+                  "this worker only sees jobs it enqueues itself.[/]")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    job_worker = JobWorker(threads=threads).start()
+    out.print(f"worker running on queue [bold]{settings.jobs_queue}[/] — Ctrl+C to stop")
+    stop.wait()
+    job_worker.stop()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from core.migrate import current_revision, upgrade
+
+    _settings_or_exit()
+    upgrade(revision)
+    out.print(f"database at revision [bold]{current_revision()}[/]")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (``base`` empties the database)."""
+    from core.migrate import current_revision, downgrade
+
+    _settings_or_exit()
+    downgrade(revision)
+    out.print(f"database at revision [bold]{current_revision()}[/]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision."""
+    from core.migrate import current_revision
+
+    _settings_or_exit()
+    out.print(current_revision() or "(empty database)")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrated schema differ (a migration is missing)."""
+    from core.migrate import drift
+
+    _settings_or_exit()
+    diffs = drift()
+    if diffs:
+        for d in diffs:
+            err.print(f"[red]drift:[/] {d}")
+        raise typer.Exit(1)
+    out.print("models and migrations agree")
+
+
+@seed_app.command("demo")
+def seed_demo(
+    citizens: Annotated[int, typer.Option(help="How many citizens to generate")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 2026,
+) -> None:
+    """Generate a realistic demo data set: staff, citizens, vehicles, cameras."""
+    from core.demo import seed_all
+
+    settings = _settings_or_exit()
+    if settings.env.value == "production":
+        err.print("[red]Refusing to load demo data in production.[/]")
+        raise typer.Exit(2)
+    counts = seed_all(random.Random(seed), citizens=citizens)
+    table = Table("created", "count")
+    for name, n in counts.items():
+        table.add_row(name, str(n))
+    out.print(table)
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server")] = True,
+) -> None:
+    """The main job on the embedded default: migrate, seed the demo data, and serve."""
+    from core.demo import seed_all
+    from core.migrate import upgrade
+    from core.seed import DEMO_PASSWORD, DEMO_STAFF
+
+    settings = _settings_or_exit()
+    with out.status("migrating the database…"):
+        upgrade()
+    with out.status("loading demo data…"):
+        counts = seed_all(random.Random(2026))
+    out.print(f"[green]demo data ready[/] ({', '.join(f'{k}: {v}' for k, v in counts.items())} new)")
+    table = Table("username", "roles", "password", title="Demo staff sign-in")
+    for username, _name, roles in DEMO_STAFF:
+        table.add_row(username, ", ".join(r.value for r in roles), DEMO_PASSWORD)
+    out.print(table)
+    url = f"http://{settings.host}:{port or settings.port}"
+    out.print(f"Staff pages: [bold]{url}/login[/]   API docs: [bold]{url}/docs[/]")
+    if serve_after:
+        serve(host=None, port=port)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain: exits 1 if any entry was edited, removed or reordered."""
+    from core.audit import verify_chain
+    from core.db import session_scope
+
+    _settings_or_exit()
+    with session_scope() as session:
+        report = verify_chain(session)
+    if report.ok:
+        out.print(f"[green]audit chain intact[/]: {report.checked} entries verified")
+        return
+    for problem in report.problems:
+        err.print(f"[red]✗[/] {problem}")
+    err.print(f"[bold red]audit chain BROKEN[/] ({len(report.problems)} problems in {report.checked} entries)")
+    raise typer.Exit(1)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[str | None, typer.Option(help="pending, queued, retrying, done or dead")] = None,
+    limit: int = 50,
+) -> None:
+    """List jobs, newest first (``--status dead`` for the dead letters)."""
+    from core.db import session_scope
+    from core.jobs.service import list_jobs
+    from core.models import JobStatus
+
+    _settings_or_exit()
+    with session_scope() as session:
+        rows, total = list_jobs(session, status=JobStatus(status) if status else None, size=limit)
+        table = Table("id", "name", "status", "attempts", "created (UTC)", "last error", title=f"{total} jobs")
+        for job in rows:
+            table.add_row(str(job.id), job.name, job.status.value, f"{job.attempts}/{job.max_attempts}",
+                          job.created_at.strftime("%Y-%m-%d %H:%M:%S"), (job.last_error or "")[:60])
+    out.print(table)
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: uuid.UUID) -> None:
+    """Send a dead job back to the queue."""
+    from core.db import session_scope
+    from core.jobs.service import retry_job
+
+    _settings_or_exit()
+    with session_scope() as session:
+        retry_job(session, job_id, actor="cli")
+    out.print(f"job {job_id} queued again")
+
+
+@jobs_app.command("canary")
+def jobs_canary(hold: Annotated[float, typer.Option(help="Seconds the job holds")] = 0.0) -> None:
+    """Enqueue a probe job; a running worker completes it and writes an audit entry."""
+    from core.db import session_scope
+    from core.jobs import enqueue
+    from core.plugins import load_tasks
+
+    _settings_or_exit()
+    load_tasks()
+    label = uuid.uuid4().hex[:12]
+    with session_scope() as session:
+        job = enqueue(session, "core.canary", {"label": label, "hold_seconds": hold})
+    out.print(f"canary job {job.id} enqueued (label {label})")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", "-r", help="reviewer, supervisor, exam_officer, ops, admin")],
+    name: Annotated[str, typer.Option(help="Full name")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="TVP_NEW_USER_PASSWORD")],
+) -> None:
+    """Create a staff user."""
+    from core.auth.service import create_user
+    from core.db import session_scope
+    from core.errors import AppError
+
+    _settings_or_exit()
+    try:
+        with session_scope() as session:
+            user = create_user(session, username=username, full_name=name, password=password, roles=role,
+                               actor="cli")
+            out.print(f"created {user.username} ({', '.join(user.roles)})")
+    except (AppError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+
+
+def main() -> None:
+    try:
+        app()
+    except InsecureSettings as exc:
+        err.print(f"[bold red]Refusing to start:[/] {exc}")
+        sys.exit(2)

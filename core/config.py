@@ -1,0 +1,133 @@
+"""One typed settings object for the whole platform (env prefix ``TVP_``, ``.env`` supported)."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the default that production refuses
+DEV_IDP_CLIENT_SECRET = "dev-insecure-idp-client-secret"  # noqa: S105
+
+
+class Environment(StrEnum):
+    dev = "dev"
+    test = "test"
+    production = "production"
+
+
+class InsecureSettings(RuntimeError):
+    """Raised when a production process would start with a development secret."""
+
+
+def _env_file() -> tuple[str, ...]:
+    # The test profile reads .env.test so a developer's .env never leaks into test runs.
+    return (".env.test",) if os.environ.get("TVP_ENV") == "test" else (".env",)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TVP_", env_file=_env_file(), env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Field(Environment.dev, description="dev, test or production")
+    data_dir: Path = Field(Path("var"), description="Embedded default: SQLite file, evidence, keys")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<data_dir>/tvp.db. Postgres: postgresql+psycopg://"
+    )
+    broker_url: str = Field(
+        "stub://", description="stub:// runs jobs in-process; amqp://… (RabbitMQ) or redis://… in production"
+    )
+    jobs_queue: str = Field("tvp", description="Queue name used on the broker")
+    job_max_attempts: int = Field(5, ge=1, description="Attempts before a job is moved to the dead letters")
+    job_min_backoff_ms: int = Field(1000, ge=1, description="First retry delay; doubles per attempt")
+    job_max_backoff_ms: int = Field(300_000, ge=1, description="Longest retry delay")
+    job_redispatch_after_s: int = Field(
+        900, ge=1, description="Re-send a dispatched job not finished after this long (lost message)"
+    )
+    task_modules: list[str] = Field(
+        default_factory=list, description="Extra modules whose @task handlers the worker imports"
+    )
+    worker_threads: int = Field(2, ge=1, description="Job threads per worker process")
+
+    secret_key: str = Field(DEV_SECRET_KEY, description="Signs session cookies and staff tokens")
+    access_token_minutes: int = Field(60, ge=1, description="Lifetime of staff bearer tokens")
+    session_cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only")
+
+    idp_issuer: str = Field(
+        "http://127.0.0.1:8000/idp", description="Citizen identity provider (VNeID stand-in) issuer URL"
+    )
+    idp_jwks_url: str | None = Field(None, description="JWKS URL; default <issuer>/jwks")
+    idp_audience: str = Field("tvp-citizen-app", description="Audience (client id) of citizen tokens")
+    idp_client_secret: str = Field(DEV_IDP_CLIENT_SECRET, description="Client secret at the embedded IdP")
+    idp_embedded: bool = Field(True, description="Serve the embedded dev/demo IdP under /idp")
+    idp_demo_passcode: str = Field("123456", description="Embedded IdP: passcode every demo citizen uses")
+    idp_redirect_uris: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000/citizen/callback", "tvp-citizen://callback"],
+        description="Embedded IdP: redirect URIs the citizen app may use",
+    )
+
+    evidence_backend: str = Field("local", description="local or s3")
+    evidence_dir: Path | None = Field(None, description="Local evidence folder; default <data_dir>/evidence")
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO)")
+    s3_bucket: str = Field("tvp-evidence", description="Evidence bucket")
+    s3_access_key: str | None = Field(None, description="S3 access key")
+    s3_secret_key: str | None = Field(None, description="S3 secret key")
+    s3_region: str = Field("us-east-1", description="S3 region")
+
+    host: str = Field("127.0.0.1", description="tvp serve: bind address")
+    port: int = Field(8000, description="tvp serve: port")
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone for display")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env is Environment.production:
+            weak = [
+                name
+                for name, value, default in (
+                    ("TVP_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
+                    ("TVP_IDP_CLIENT_SECRET", self.idp_client_secret, DEV_IDP_CLIENT_SECRET),
+                )
+                if value == default or len(value) < 32
+            ]
+            if weak:
+                raise InsecureSettings(
+                    f"refusing to start in production with default or short (<32 chars) secrets: "
+                    f"{', '.join(weak)}"
+                )
+            if self.idp_embedded:
+                raise InsecureSettings(
+                    "refusing to start in production with the embedded dev identity provider "
+                    "(set TVP_IDP_EMBEDDED=false and point TVP_IDP_ISSUER at VNeID)"
+                )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tvp.db'}"
+
+    @property
+    def resolved_evidence_dir(self) -> Path:
+        return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def resolved_jwks_url(self) -> str:
+        return self.idp_jwks_url or f"{self.idp_issuer.rstrip('/')}/jwks"
+
+    @property
+    def uses_stub_broker(self) -> bool:
+        return self.broker_url.startswith("stub:")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and CLI options change the environment)."""
+    get_settings.cache_clear()

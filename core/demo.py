@@ -1,0 +1,17 @@
+"""Loads every package's demo data set (each package's ``seed.seed_demo``) in one transaction."""
+
+from __future__ import annotations
+
+import random
+
+from core.db import session_scope
+from core.plugins import modules_with
+
+
+def seed_all(rng: random.Random, citizens: int = 60) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with session_scope() as session:
+        for module in modules_with("seed_demo", "seed"):
+            kwargs = {"citizens": citizens} if module.__name__ == "registry.seed" else {}
+            counts.update(module.seed_demo(session, rng, **kwargs))
+    return counts

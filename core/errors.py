@@ -1,0 +1,126 @@
+"""Business errors carry their HTTP status and render as {"error": Name, "detail": ...}."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, detail: Any = None) -> None:
+        self.detail = detail if detail is not None else (self.__doc__ or type(self).__name__).strip()
+        super().__init__(str(self.detail))
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+class NotFound(AppError):
+    """The requested object does not exist."""
+
+    status_code = 404
+
+
+class Conflict(AppError):
+    """The request conflicts with the current state."""
+
+    status_code = 409
+
+
+class Unauthorized(AppError):
+    """Authentication is required."""
+
+    status_code = 401
+
+
+class Forbidden(AppError):
+    """Your role does not allow this."""
+
+    status_code = 403
+
+
+class InvalidInput(AppError):
+    """The input is not valid."""
+
+    status_code = 422
+
+
+class ServiceUnavailable(AppError):
+    """A service this request needs is unavailable."""
+
+    status_code = 503
+
+
+def error_body(name: str, detail: Any) -> dict[str, Any]:
+    return {"error": name, "detail": detail}
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        item = {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        out.append(item)
+    return out
+
+
+HtmlRenderer = Callable[[Request, int, str, Any], Response]
+_html_renderer: HtmlRenderer | None = None
+
+
+def set_html_error_renderer(renderer: HtmlRenderer | None) -> None:
+    """The web package renders errors on its pages as HTML (a sign-in redirect for 401)."""
+    global _html_renderer
+    _html_renderer = renderer
+
+
+def _wants_html(request: Request) -> bool:
+    return (
+        _html_renderer is not None
+        and not request.url.path.startswith(("/api/", "/idp/token", "/idp/jwks"))
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        if _wants_html(request):
+            assert _html_renderer is not None
+            return _html_renderer(request, exc.status_code, exc.name, exc.detail)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(error_body(exc.name, exc.detail), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(error_body("ValidationError", _validation_detail(exc)), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
+        name = names.get(exc.status_code, "HTTPError")
+        if _wants_html(request):
+            assert _html_renderer is not None
+            return _html_renderer(request, exc.status_code, name, exc.detail)
+        return JSONResponse(
+            error_body(name, exc.detail),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("InternalError", "An internal error occurred; it has been logged."), status_code=500
+        )

@@ -1,0 +1,176 @@
+"""Content-addressed evidence store: files keyed by SHA-256, never overwritten, verified on read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+from core.config import Settings, get_settings
+
+_KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+class EvidenceError(Exception):
+    pass
+
+
+class EvidenceMissing(EvidenceError):
+    pass
+
+
+class EvidenceCorrupt(EvidenceError):
+    """Stored bytes no longer hash to their key: the file was altered."""
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_key(key: str) -> str:
+    if not _KEY.match(key):
+        raise EvidenceError(f"not a SHA-256 key: {key!r}")
+    return key
+
+
+class BlobStore(ABC):
+    registry: ClassVar[dict[str, type[BlobStore]]] = {}
+    name: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "name", None):
+            BlobStore.registry[cls.name] = cls
+
+    def put(self, data: bytes) -> str:
+        """Store bytes; returns their SHA-256. Storing the same bytes again is a no-op."""
+        key = sha256_hex(data)
+        if not self.exists(key):
+            self._write(key, data)
+        return key
+
+    def get(self, key: str) -> bytes:
+        data = self._read(check_key(key))
+        if sha256_hex(data) != key:
+            raise EvidenceCorrupt(f"evidence {key} fails its hash check")
+        return data
+
+    def verify(self, key: str) -> bool:
+        try:
+            self.get(key)
+        except EvidenceError:
+            return False
+        return True
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def _write(self, key: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def _read(self, key: str) -> bytes: ...
+
+
+class LocalBlobStore(BlobStore):
+    name = "local"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        check_key(key)
+        return self.root / key[:2] / key[2:4] / key
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def _write(self, key: str, data: bytes) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o444)
+            try:
+                os.link(tmp, target)  # fails if the key exists: never overwrite
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
+
+    def _read(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError as exc:
+            raise EvidenceMissing(f"evidence {key} not found") from exc
+
+
+class S3BlobStore(BlobStore):
+    """S3-compatible object storage (MinIO in production). Writes are conditional: never overwrite."""
+
+    name = "s3"
+
+    def __init__(self, settings: Settings, client: Any = None):
+        import boto3
+
+        self.bucket = settings.s3_bucket
+        self.client = client or boto3.client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url,
+            aws_access_key_id=settings.s3_access_key,
+            aws_secret_access_key=settings.s3_secret_key,
+            region_name=settings.s3_region,
+        )
+
+    def _object(self, key: str) -> str:
+        return f"sha256/{key[:2]}/{key}"
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._object(check_key(key)))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def _write(self, key: str, data: bytes) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.put_object(
+                Bucket=self.bucket, Key=self._object(key), Body=data, IfNoneMatch="*",
+                ChecksumAlgorithm="SHA256",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+                raise
+
+    def _read(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=self._object(key))["Body"].read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise EvidenceMissing(f"evidence {key} not found") from exc
+            raise
+
+
+def get_blob_store(settings: Settings | None = None) -> BlobStore:
+    settings = settings or get_settings()
+    if settings.evidence_backend == "local":
+        return LocalBlobStore(settings.resolved_evidence_dir)
+    if settings.evidence_backend == "s3":
+        return S3BlobStore(settings)
+    raise EvidenceError(f"unknown TVP_EVIDENCE_BACKEND {settings.evidence_backend!r} (local or s3)")

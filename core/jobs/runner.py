@@ -1,0 +1,94 @@
+"""Running one job: claim the row, call the handler, mark it done — all in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+
+import dramatiq
+from sqlalchemy import update
+
+from core.config import Settings
+from core.db import session_scope
+from core.jobs import TASKS, UnknownTask
+from core.models import Job, JobStatus
+from core.time import utc_now
+
+logger = logging.getLogger(__name__)
+RUNNABLE = (JobStatus.pending, JobStatus.queued, JobStatus.retrying)
+
+
+class JobFailed(Exception):
+    """Raised to the broker so that it redelivers the message after a backoff."""
+
+
+def execute(job_id: str) -> str:
+    """Run a job once. Returns the resulting status; raises JobFailed when a retry is due."""
+    jid = uuid.UUID(job_id)
+    try:
+        with session_scope() as session:
+            # The UPDATE takes the row lock (the write lock on SQLite): a duplicate delivery waits here,
+            # then finds the job done and skips it.
+            claimed = session.execute(
+                update(Job)
+                .where(Job.id == jid, Job.status.in_(RUNNABLE))
+                .values(attempts=Job.attempts + 1, updated_at=utc_now())
+            )
+            if claimed.rowcount == 0:  # type: ignore[attr-defined]
+                logger.info("job %s already finished or unknown; skipping", job_id)
+                return "skipped"
+            job = session.get(Job, jid, populate_existing=True)
+            assert job is not None
+            spec = TASKS.get(job.name)
+            if spec is None:
+                raise UnknownTask(f"no handler registered for {job.name!r} in this worker")
+            spec.fn(session, **job.payload)
+            job.status = JobStatus.done
+            job.finished_at = utc_now()
+            job.last_error = None
+            return "done"
+    except Exception as exc:
+        dead = _record_failure(jid, exc)
+        if dead:
+            logger.error("job %s is out of attempts; moved to dead letters: %s", job_id, exc)
+            return "dead"
+        raise JobFailed(f"job {job_id} failed: {exc}") from exc
+
+
+def _record_failure(jid: uuid.UUID, exc: Exception) -> bool:
+    with session_scope() as session:
+        job = session.get(Job, jid)
+        if job is None:
+            return True
+        job.attempts += 1
+        job.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[-4000:]
+        if job.attempts >= job.max_attempts:
+            job.status = JobStatus.dead
+            job.finished_at = utc_now()
+            return True
+        job.status = JobStatus.retrying
+        return False
+
+
+def declare_actor(broker: dramatiq.Broker, settings: Settings) -> dramatiq.Actor:
+    from core.jobs.broker import RUN_JOB
+
+    def run_job(job_id: str) -> None:
+        execute(job_id)
+
+    return dramatiq.Actor(
+        run_job,
+        broker=broker,
+        actor_name=RUN_JOB,
+        queue_name=settings.jobs_queue,
+        priority=0,
+        options={
+            # Our own row decides when a job is dead; the broker just keeps redelivering with backoff.
+            "max_retries": 10_000,
+            "min_backoff": settings.job_min_backoff_ms,
+            "max_backoff": settings.job_max_backoff_ms,
+            "time_limit": 3_600_000,
+            "retry_when": lambda retries, exc: isinstance(exc, JobFailed),
+        },
+    )

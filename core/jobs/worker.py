@@ -1,0 +1,47 @@
+"""A job worker: Dramatiq worker threads plus the outbox relay, in this process."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from core.config import get_settings
+from core.jobs.broker import get_broker
+from core.jobs.relay import Relay
+from core.plugins import load_tasks
+
+logger = logging.getLogger(__name__)
+
+
+class JobWorker:
+    def __init__(self, threads: int | None = None, relay_interval: float = 1.0):
+        settings = get_settings()
+        load_tasks()
+        self.broker = get_broker()
+        self.worker = dramatiq.Worker(
+            self.broker, worker_threads=threads or settings.worker_threads, worker_timeout=200
+        )
+        self.relay = Relay(interval=relay_interval)
+
+    def start(self) -> JobWorker:
+        self.worker.start()
+        self.relay.start()
+        logger.info("job worker started on %s", get_settings().broker_url.split("@")[-1])
+        return self
+
+    def stop(self) -> None:
+        self.relay.stop()
+        self.worker.stop(timeout=10_000)
+
+    def join(self, timeout_ms: int = 30_000) -> None:
+        """Wait until the in-process broker's queues are drained (StubBroker only)."""
+        from dramatiq.brokers.stub import StubBroker
+
+        from core.jobs.relay import dispatch_due
+
+        while dispatch_due():
+            pass
+        if isinstance(self.broker, StubBroker):
+            self.broker.join(get_settings().jobs_queue, timeout=timeout_ms)
+            self.worker.join()

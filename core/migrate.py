@@ -1,0 +1,55 @@
+"""Alembic, driven from code (``tvp db ...`` and the tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Engine
+
+from core.config import get_settings
+from core.db import Base, get_engine
+from core.plugins import load_models
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", (url or get_settings().resolved_database_url).replace("%", "%%"))
+    return cfg
+
+
+
+
+def upgrade(revision: str = "head", engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def downgrade(revision: str, engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def current_revision(engine: Engine | None = None) -> str | None:
+    with (engine or get_engine()).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def drift(engine: Engine | None = None) -> list[object]:
+    """Differences between the models and the migrated schema (empty when they agree)."""
+    load_models()
+    with (engine or get_engine()).connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(ctx, Base.metadata))

@@ -1,0 +1,42 @@
+"""The installed domain packages, resolved by name so that core imports none of them directly."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from core.config import get_settings
+
+# Bottom to top, in import-direction order.
+PACKAGES = ("core", "identity", "ocr", "detection", "registry", "penalties", "payments", "citizen_app_api", "web")
+
+
+def import_optional(module: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module or (exc.name and module.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+def load_models() -> None:
+    """Import every package's models so the metadata (and Alembic) sees all tables."""
+    for pkg in PACKAGES:
+        import_optional(f"{pkg}.models")
+
+
+def load_tasks() -> None:
+    for pkg in PACKAGES:
+        import_optional(f"{pkg}.tasks")
+    for module in get_settings().task_modules:
+        importlib.import_module(module)
+
+
+def modules_with(attr: str, suffix: str) -> list[ModuleType]:
+    found = []
+    for pkg in PACKAGES:
+        module = import_optional(f"{pkg}.{suffix}")
+        if module is not None and hasattr(module, attr):
+            found.append(module)
+    return found

@@ -1,0 +1,109 @@
+"""Cameras, violation candidates with their evidence, and penalty notices (first cut)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, Timestamps, UUIDPk, enum_column
+
+
+class Camera(UUIDPk, Timestamps, Base):
+    __tablename__ = "cameras"
+    __table_args__ = (CheckConstraint("speed_limit_kmh > 0 AND speed_limit_kmh <= 150", name="speed_limit"),)
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    road: Mapped[str] = mapped_column(String(200))
+    province_code: Mapped[str] = mapped_column(String(2))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    speed_limit_kmh: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CandidateStatus(StrEnum):
+    pending_review = "pending_review"
+    confirmed = "confirmed"
+    rejected = "rejected"
+    escalated = "escalated"
+
+
+class ViolationCandidate(UUIDPk, Timestamps, Base):
+    __tablename__ = "violation_candidates"
+
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cameras.id"), index=True)
+    detected_at: Mapped[datetime] = mapped_column(index=True)
+    violation_code: Mapped[str] = mapped_column(String(40))
+    plate: Mapped[str | None] = mapped_column(String(12), index=True)  # compact form
+    plate_confidence: Mapped[float | None] = mapped_column(Float)
+    vehicle_class: Mapped[str | None] = mapped_column(String(20))
+    measured: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[CandidateStatus] = enum_column(CandidateStatus, default=CandidateStatus.pending_review,
+                                                   index=True)
+
+    camera: Mapped[Camera] = relationship()
+    evidence: Mapped[list[EvidenceItem]] = relationship(back_populates="candidate")
+
+
+class EvidenceKind(StrEnum):
+    frame = "frame"
+    overlay = "overlay"
+    plate_crop = "plate_crop"
+    clip = "clip"
+    manifest = "manifest"
+
+
+class EvidenceItem(UUIDPk, Timestamps, Base):
+    __tablename__ = "evidence_items"
+    __table_args__ = (CheckConstraint("size_bytes >= 0", name="size_nonnegative"),)
+
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violation_candidates.id"), index=True)
+    kind: Mapped[EvidenceKind] = enum_column(EvidenceKind)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(80))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    captured_at: Mapped[datetime | None]
+
+    candidate: Mapped[ViolationCandidate] = relationship(back_populates="evidence")
+
+
+class NoticeStatus(StrEnum):
+    issued = "issued"
+    delivered = "delivered"
+    acknowledged = "acknowledged"
+    paid = "paid"
+    nominated_driver = "nominated_driver"
+    disputed = "disputed"
+    cancelled = "cancelled"
+    overdue = "overdue"
+    escalated = "escalated"
+
+
+class Notice(UUIDPk, Timestamps, Base):
+    __tablename__ = "notices"
+    __table_args__ = (
+        CheckConstraint("amount_vnd > 0", name="amount_positive"),
+        CheckConstraint("points >= 0 AND points <= 12", name="points_range"),
+    )
+
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violation_candidates.id"), unique=True)
+    owner_cccd: Mapped[str] = mapped_column(String(12), index=True)
+    owner_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    violation_code: Mapped[str] = mapped_column(String(40))
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[NoticeStatus] = enum_column(NoticeStatus, default=NoticeStatus.issued, index=True)
+    issued_at: Mapped[datetime]
+    due_date: Mapped[date] = mapped_column(Date)
+
+    candidate: Mapped[ViolationCandidate] = relationship()

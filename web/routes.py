@@ -1,0 +1,143 @@
+"""Staff web pages (Jinja2, server-rendered). Pages only call services."""
+
+from __future__ import annotations
+
+import math
+import secrets
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.auth.deps import public, require
+from core.auth.principal import Principal
+from core.auth.service import authenticate
+from core.config import Settings
+from core.db import get_session
+from core.errors import Forbidden, Unauthorized, set_html_error_renderer
+from core.jobs.service import list_jobs, retry_job
+from core.models import JobStatus, Role
+from core.time import format_local
+from penalties.models import Camera, CandidateStatus, ViolationCandidate
+from registry.models import Citizen, Vehicle
+from web.i18n import lang_of, translator
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["local"] = format_local
+router = APIRouter(tags=["web"], include_in_schema=False, default_response_class=HTMLResponse)
+DB = Annotated[Session, Depends(get_session, scope="function")]
+Anyone = Annotated[Principal | None, Depends(public())]
+Staff = Annotated[Principal, Depends(require(*Role))]
+Ops = Annotated[Principal, Depends(require(Role.ops, Role.admin))]
+
+
+def csrf_token(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(24)
+    return str(request.session["csrf"])
+
+
+def check_csrf(request: Request, token: str) -> None:
+    if not token or not secrets.compare_digest(token, request.session.get("csrf", "")):
+        raise Forbidden("the form expired; reload the page and try again")
+
+
+def render(request: Request, name: str, principal: Principal | None, status_code: int = 200,
+           **ctx: Any) -> Response:
+    lang = lang_of(request)
+    response = templates.TemplateResponse(
+        request, name,
+        {"principal": principal, "lang": lang, "t": translator(lang), "csrf": csrf_token(request), **ctx},
+        status_code=status_code,
+    )
+    if "lang" in request.query_params:
+        response.set_cookie("tvp_lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/login")
+def login_page(request: Request, _: Anyone, next: str = "/") -> Response:
+    return render(request, "login.html", None, next=_safe_next(next), error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request, db: DB, _: Anyone,
+    username: Annotated[str, Form()], password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        user = authenticate(db, username=username, password=password)
+    except Unauthorized:
+        t = translator(lang_of(request))
+        return render(request, "login.html", None, status_code=401, next=_safe_next(next), error=t("wrong_login"))
+    request.session.clear()
+    request.session.update({"uid": str(user.id), "sv": user.session_version,
+                            "csrf": secrets.token_urlsafe(24)})
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, _: Staff, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/")
+def dashboard(request: Request, db: DB, principal: Staff) -> Response:
+    def count(model: Any, *where: Any) -> int:
+        return db.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    counts = [
+        ("pending_review", count(ViolationCandidate, ViolationCandidate.status == CandidateStatus.pending_review)),
+        ("cameras", count(Camera)),
+        ("vehicles", count(Vehicle)),
+        ("citizens", count(Citizen)),
+    ]
+    return render(request, "dashboard.html", principal, counts=counts)
+
+
+@router.get("/ops/jobs")
+def jobs_page(
+    request: Request, db: DB, principal: Ops, status: JobStatus = JobStatus.dead,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    size = 50
+    rows, total = list_jobs(db, status=status, page=page, size=size)
+    return render(request, "jobs.html", principal, jobs=rows, status=status.value, page=page,
+                  pages=max(1, math.ceil(total / size)), statuses=[s.value for s in JobStatus])
+
+
+@router.post("/ops/jobs/{job_id}/retry")
+def retry_page(request: Request, job_id: uuid.UUID, db: DB, principal: Ops,
+               csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    retry_job(db, job_id, actor=principal.actor)
+    return RedirectResponse("/ops/jobs?status=dead", status_code=303)
+
+
+def _render_error(request: Request, status_code: int, name: str, detail: Any) -> Response:
+    if status_code == 401:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    t = translator(lang_of(request))
+    message = {403: t("forbidden"), 404: t("not_found")}.get(status_code, str(detail))
+    return render(request, "error.html", None, status_code=status_code, message=message)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    set_html_error_renderer(_render_error)
