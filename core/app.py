@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.auth.deps import route_access
@@ -22,13 +22,18 @@ class RouteWithoutAccess(RuntimeError):
     pass
 
 
+def iter_api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
+    """(method, full path, route) for every API and page route, included routers flattened."""
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute):
+            for method in sorted((ctx.methods or set()) - {"HEAD"}):
+                yield method, str(ctx.path), route
+
+
 def check_route_access(app: FastAPI) -> None:
     """Every route must declare who may call it (require / citizen_only / public)."""
-    missing = [
-        f"{sorted(r.methods)} {r.path}"
-        for r in app.routes
-        if isinstance(r, APIRoute) and route_access(r) is None
-    ]
+    missing = [f"{method} {path}" for method, path, route in iter_api_routes(app) if route_access(route) is None]
     if missing:
         raise RouteWithoutAccess("routes without an access declaration: " + "; ".join(missing))
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from starlette.requests import Request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -19,6 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from core.config import get_settings
 from core.time import utc_now
 
+IMMEDIATE = "tvp_sqlite_immediate"
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -94,7 +96,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a read-then-write transaction in WAL mode could
+        # otherwise fail at once with "database is locked" instead of waiting its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
 
 
 @lru_cache
@@ -120,9 +124,14 @@ def reset_engine() -> None:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A unit of work for jobs and scripts: commit on success, roll back on error."""
+def session_scope(*, writes: bool = True) -> Iterator[Session]:
+    """A unit of work for jobs and scripts: commit on success, roll back on error.
+
+    ``writes`` (on SQLite) queues the transaction behind other writers from its start.
+    """
     session = get_sessionmaker()()
+    if writes:
+        session.connection(execution_options={IMMEDIATE: True})
     try:
         yield session
         session.commit()
@@ -133,7 +142,7 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-def get_session() -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency (use with scope="function" so the commit happens before the response)."""
-    with session_scope() as session:
+    with session_scope(writes=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
         yield session

@@ -50,6 +50,10 @@ class Forbidden(AppError):
     status_code = 403
 
 
+class AccessDenied(Forbidden):
+    """The caller's role is not allowed on this route."""
+
+
 class InvalidInput(AppError):
     """The input is not valid."""
 

@@ -44,6 +44,7 @@ _PATTERNS: dict[PlateFamily, re.Pattern[str]] = {
 }
 # A dash straight after the two province digits is printed only on motorbike and foreign plates.
 _MOTO_LAYOUT = re.compile(r"^\s*\d{2}\s*-\s*[A-Z]")
+_DOTTED_NUMBER = re.compile(r"(?<!\d)\d{3}\.\d{2}\s*$")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def parse_plate(text: str, *, family: PlateFamily | str | None = None) -> PlateN
     if not isinstance(text, str) or not text.strip():
         raise InvalidPlate("plate text is empty")
     key = compact(text)
+    if "." in text and not _DOTTED_NUMBER.search(text):
+        raise InvalidPlate(f"{text!r}: the dot separates three and two digits (e.g. 123.45)")
     if not 7 <= len(key) <= 10:
         raise InvalidPlate(f"{text!r} has {len(key)} letters and digits; a VN plate has 7 to 10")
     if family is not None:

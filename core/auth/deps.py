@@ -19,7 +19,7 @@ from core.auth.principal import CITIZEN, Principal
 from core.auth.tokens import decode_staff_token
 from core.config import get_settings
 from core.db import session_scope
-from core.errors import Forbidden, ServiceUnavailable, Unauthorized
+from core.errors import AccessDenied, ServiceUnavailable, Unauthorized
 from core.models import Role, User
 
 
@@ -28,7 +28,7 @@ def _staff_principal(user_id: str, session_version: object) -> Principal | None:
         uid = uuid.UUID(str(user_id))
     except ValueError:
         return None
-    with session_scope() as session:
+    with session_scope(writes=False) as session:
         user = session.get(User, uid)
         if user is None or not user.active or user.session_version != session_version:
             return None
@@ -89,7 +89,7 @@ class Access:
         if principal is None:
             raise Unauthorized("sign in first")
         if not self.grants.intersection(principal.grants):
-            raise Forbidden(f"allowed for: {', '.join(sorted(self.grants))}")
+            raise AccessDenied(f"allowed for: {', '.join(sorted(self.grants))}")
         return principal
 
     def __repr__(self) -> str:

@@ -1,0 +1,102 @@
+"""Test fixtures. The suite runs on a temporary SQLite file by default and on PostgreSQL when
+TVP_TEST_DATABASE_URL points at one (each run gets its own schema, dropped at the end)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="tvp-test-"))
+os.environ.update({
+    "TVP_ENV": "test",
+    "TVP_DATA_DIR": str(_DATA_DIR),
+    "TVP_BROKER_URL": "stub://",
+    "TVP_JOB_MIN_BACKOFF_MS": "10",
+    "TVP_JOB_MAX_BACKOFF_MS": "50",
+})
+os.environ.pop("TVP_DATABASE_URL", None)
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import delete, insert  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from core.config import reset_settings  # noqa: E402
+from core.db import Base, get_engine, get_sessionmaker, reset_engine  # noqa: E402
+from core.models import AuditHead  # noqa: E402
+from core.plugins import load_models  # noqa: E402
+from tests.support.db import fresh_database  # noqa: E402
+
+load_models()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with fresh_database("main") as url:
+        os.environ["TVP_DATABASE_URL"] = url
+        reset_settings()
+        reset_engine()
+        from core.migrate import upgrade
+
+        upgrade()
+        yield url
+        reset_engine()
+
+
+def _wipe() -> None:
+    engine = get_engine()
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(delete(table))
+        conn.execute(insert(AuditHead).values(id=1, seq=0, last_hash="0" * 64))
+
+
+@pytest.fixture
+def clean_db(database_url: str) -> Iterator[str]:
+    _wipe()
+    yield database_url
+    _wipe()
+
+
+@pytest.fixture
+def db(clean_db: str) -> Iterator[Session]:
+    """A session on the migrated test database; the test decides when to commit."""
+    session = get_sessionmaker()()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@pytest.fixture
+def app(clean_db: str):  # type: ignore[no-untyped-def]
+    from core.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def dialect(database_url: str) -> str:
+    return get_engine().dialect.name
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get("TVP_TEST_DATABASE_URL") or "sqlite (temporary file)"
+    return f"tvp test database: {url.split('@')[-1]}"
+
+

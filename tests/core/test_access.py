@@ -1,0 +1,130 @@
+"""Table-driven: every route declares its access, and each role reaches only its routes."""
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from core.app import RouteWithoutAccess, check_route_access, iter_api_routes
+from core.auth.deps import route_access
+from core.models import Role
+from tests.support.factories import citizen_token, make_citizen, staff_headers
+
+STAFF = frozenset(r.value for r in Role)
+PUBLIC = "public"
+# Every route of the app and who may call it. A new route fails this test until it is listed here.
+EXPECTED: dict[str, frozenset[str] | str] = {
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "POST /api/auth/token": PUBLIC,
+    "GET /api/auth/me": STAFF,
+    "GET /api/admin/users": frozenset({"admin"}),
+    "POST /api/admin/users": frozenset({"admin"}),
+    "GET /api/ops/jobs": frozenset({"ops", "admin"}),
+    "POST /api/ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
+    "POST /api/registry/citizens": frozenset({"admin"}),
+    "GET /api/registry/citizens/{cccd}": frozenset({"reviewer", "supervisor", "exam_officer", "admin"}),
+    "POST /api/registry/vehicles": frozenset({"admin"}),
+    "GET /api/registry/vehicles/{plate}": frozenset({"reviewer", "supervisor", "admin"}),
+    "GET /api/cameras": frozenset({"reviewer", "supervisor", "ops", "admin"}),
+    "POST /api/cameras": frozenset({"ops", "admin"}),
+    "GET /api/candidates": frozenset({"reviewer", "supervisor"}),
+    "GET /api/citizen/v1/me": frozenset({"citizen"}),
+    "GET /idp/.well-known/openid-configuration": PUBLIC,
+    "GET /idp/jwks": PUBLIC,
+    "GET /idp/authorize": PUBLIC,
+    "POST /idp/authorize": PUBLIC,
+    "POST /idp/token": PUBLIC,
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "POST /logout": STAFF,
+    "GET /": STAFF,
+    "GET /ops/jobs": frozenset({"ops", "admin"}),
+    "POST /ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
+}
+PRINCIPALS = ["anonymous", "citizen", *sorted(STAFF)]
+PARAMS = {"job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11", "cccd": "079090123456", "plate": "51G12345"}
+
+
+def _routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    return [(f"{method} {path}", route) for method, path, route in iter_api_routes(app)]
+
+
+def test_every_route_is_listed_with_its_declared_access(app: FastAPI) -> None:
+    seen = {}
+    for key, route in _routes(app):
+        access = route_access(route)
+        assert access is not None, key
+        seen[key] = PUBLIC if access.public else access.grants
+    assert seen == EXPECTED
+
+
+def test_app_refuses_a_route_without_access() -> None:
+    bare = FastAPI()
+
+    @bare.get("/forgot")
+    def forgot() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RouteWithoutAccess, match="/forgot"):
+        check_route_access(bare)
+
+
+@pytest.fixture
+def headers_by_principal(client: TestClient, db: Session) -> dict[str, dict[str, str]]:
+    citizen = make_citizen(db, serial=777)
+    db.commit()
+    out = {"anonymous": {}, "citizen": {"Authorization": f"Bearer {citizen_token(client, citizen.cccd)}"}}
+    for role in Role:
+        out[role.value] = staff_headers(role)
+    return out
+
+
+def test_each_role_reaches_only_its_routes(app: FastAPI, client: TestClient,
+                                           headers_by_principal: dict[str, dict[str, str]]) -> None:
+    failures = []
+    for key, _route in _routes(app):
+        allowed = EXPECTED[key]
+        if allowed == PUBLIC:
+            continue
+        method, path = key.split(" ", 1)
+        url = re.sub(r"\{(\w+)\}", lambda m: PARAMS[m.group(1)], path)
+        for who in PRINCIPALS:
+            resp = client.request(method, url, headers=headers_by_principal[who], follow_redirects=False)
+            body = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
+            body = body if isinstance(body, dict) else {}
+            if who == "anonymous":
+                ok = resp.status_code == 401 and body.get("error") == "Unauthorized"
+            elif who in allowed:
+                ok = resp.status_code not in (401,) and body.get("error") != "AccessDenied"
+            else:
+                ok = resp.status_code == 403 and body.get("error") == "AccessDenied"
+            if not ok:
+                failures.append(f"{who:>12} {key}: {resp.status_code} {body}")
+    assert not failures, "\n".join(failures)
+
+
+def test_forged_and_malformed_tokens_are_rejected(client: TestClient) -> None:
+    import jwt
+
+    forged = jwt.encode({"sub": "x", "sv": 1, "aud": "tvp-staff"}, "not-the-secret", algorithm="HS256")
+    for header in (f"Bearer {forged}", "Bearer not.a.jwt", "Basic YWRtaW46YWRtaW4=", "Bearer "):
+        resp = client.get("/api/auth/me", headers={"Authorization": header})
+        assert resp.status_code == 401 and resp.json()["error"] == "Unauthorized", header
+
+
+def test_disabled_user_token_stops_working(client: TestClient, db: Session) -> None:
+    from core.auth.tokens import issue_staff_token
+    from tests.support.factories import make_staff
+
+    user = make_staff(db, Role.reviewer)
+    db.commit()
+    token, _ = issue_staff_token(str(user.id), user.session_version)
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/auth/me", headers=auth).status_code == 200
+    user.active = False
+    db.commit()
+    assert client.get("/api/auth/me", headers=auth).status_code == 401
