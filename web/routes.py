@@ -21,7 +21,7 @@ from core.auth.principal import Principal
 from core.auth.service import authenticate
 from core.config import Settings
 from core.db import get_session
-from core.errors import Forbidden, Unauthorized, set_html_error_renderer
+from core.errors import Forbidden, set_html_error_renderer
 from core.jobs.service import list_jobs, retry_job
 from core.models import JobStatus, Role
 from core.time import format_local
@@ -79,9 +79,9 @@ def login(
     csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, csrf)
-    try:
-        user = authenticate(db, username=username, password=password)
-    except Unauthorized:
+    user = authenticate(db, username=username, password=password)
+    if user is None:
+        db.commit()  # keep the audit record of the failed attempt
         t = translator(lang_of(request))
         return render(request, "login.html", None, status_code=401, next=_safe_next(next), error=t("wrong_login"))
     request.session.clear()

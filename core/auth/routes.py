@@ -12,6 +12,7 @@ from core.auth.schemas import PrincipalRead, TokenRead, TokenRequest, UserCreate
 from core.auth.service import authenticate, create_user
 from core.auth.tokens import issue_staff_token
 from core.db import get_session
+from core.errors import Unauthorized
 from core.models import Role, User
 from core.pagination import Page
 
@@ -24,6 +25,9 @@ Admin = Annotated[Principal, Depends(require(Role.admin))]
 @router.post("/auth/token", response_model=TokenRead, summary="Staff sign-in: username + password")
 def token(body: TokenRequest, db: DB, _: Annotated[object, Depends(public())]) -> TokenRead:
     user = authenticate(db, username=body.username, password=body.password)
+    if user is None:
+        db.commit()  # keep the audit record of the failed attempt
+        raise Unauthorized("wrong username or password")
     access_token, expires_in = issue_staff_token(str(user.id), user.session_version)
     return TokenRead(access_token=access_token, expires_in=expires_in)
 

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.auth.passwords import hash_password, needs_rehash, verify_password
-from core.db import session_scope
-from core.errors import Conflict, InvalidInput, Unauthorized
+from core.errors import Conflict, InvalidInput
 from core.models import Role, User
 from core.time import utc_now
 
@@ -37,16 +36,15 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User:
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The user, or None after auditing the failed attempt (the caller commits that record)."""
     user = session.scalar(select(User).where(User.username == username))
     # Verify against a dummy hash for unknown users so timing doesn't reveal which usernames exist.
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        # Written in its own transaction: the caller rolls back on the error below.
-        with session_scope() as own:
-            audit.record(own, actor=f"anonymous:{username[:60]}", action="auth.login_failed",
-                         object_type="user", object_id=user.id if user else None)
-        raise Unauthorized("wrong username or password")
+        audit.record(session, actor=f"anonymous:{username[:60]}", action="auth.login_failed",
+                     object_type="user", object_id=user.id if user else None)
+        return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utc_now()
