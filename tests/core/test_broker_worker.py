@@ -1,0 +1,140 @@
+"""The job engine with the real RabbitMQ broker and separate `tvp worker` processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.db import session_scope
+from core.jobs import enqueue
+from core.models import AuditEntry, Job, JobStatus
+from core.plugins import load_tasks
+
+AMQP_URL = os.environ.get("TVP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+pytestmark = pytest.mark.broker
+
+
+def _rabbit():  # type: ignore[no-untyped-def]
+    import pika
+
+    try:
+        return pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    except Exception as exc:
+        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
+            pytest.fail(f"RabbitMQ at {AMQP_URL.split('@')[-1]} is unreachable: {exc}")
+        pytest.skip(f"RabbitMQ unreachable: {exc}")
+
+
+@pytest.fixture
+def queue_name() -> Iterator[str]:
+    name = f"tvp-test-{uuid.uuid4().hex[:8]}"
+    conn = _rabbit()
+    conn.close()
+    yield name
+    conn = _rabbit()
+    channel = conn.channel()
+    for q in (name, f"{name}.DQ", f"{name}.XQ"):
+        channel.queue_delete(q)
+    conn.close()
+
+
+@pytest.fixture
+def start_worker(database_url: str, queue_name: str) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    procs: list[subprocess.Popen[bytes]] = []
+    env = {**os.environ, "TVP_DATABASE_URL": database_url, "TVP_BROKER_URL": AMQP_URL,
+           "TVP_JOBS_QUEUE": queue_name, "TVP_JOB_MIN_BACKOFF_MS": "100"}
+    tvp = str(Path(sys.executable).parent / "tvp")
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([tvp, "worker", "--threads", "1"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait(what: str, check: Callable[[], bool], timeout: float = 45.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _job(job_id: uuid.UUID) -> Job:
+    with session_scope(writes=False) as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def _ready_messages(queue: str) -> int:
+    conn = _rabbit()
+    try:
+        return int(conn.channel().queue_declare(queue, passive=True).method.message_count)
+    finally:
+        conn.close()
+
+
+def test_killed_worker_job_is_redelivered_and_completes_once(
+    clean_db: str, queue_name: str, start_worker: Callable[[], subprocess.Popen[bytes]], db: Session
+) -> None:
+    load_tasks()
+    label = uuid.uuid4().hex[:12]
+    with session_scope() as s:
+        job_id = enqueue(s, "core.canary", {"label": label, "hold_seconds": 4.0}).id
+
+    first = start_worker()
+    _wait("the relay to hand the job to RabbitMQ", lambda: _job(job_id).status is JobStatus.queued)
+    _wait("the worker to take the message", lambda: _ready_messages(queue_name) == 0)
+    time.sleep(1.5)  # the handler has written its audit row and is holding its transaction open
+    assert _job(job_id).status is JobStatus.queued
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+
+    def canary_entries() -> int:
+        with session_scope(writes=False) as s:
+            return s.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "jobs.canary", AuditEntry.object_id == label)) or 0
+
+    assert canary_entries() == 0  # the killed run's writes were rolled back
+    assert _job(job_id).status is JobStatus.queued
+
+    start_worker()
+    _wait("the second worker to finish the redelivered job", lambda: _job(job_id).status is JobStatus.done)
+    job = _job(job_id)
+    assert job.attempts == 1  # only the completed run counts
+    assert canary_entries() == 1  # completed exactly once
+
+
+def test_job_enqueued_by_the_api_process_runs_in_the_worker(
+    clean_db: str, queue_name: str, start_worker: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    load_tasks()
+    labels = [uuid.uuid4().hex[:12] for _ in range(5)]
+    with session_scope() as s:
+        ids = [enqueue(s, "core.canary", {"label": label}).id for label in labels]
+    start_worker()
+    _wait("all jobs done", lambda: all(_job(i).status is JobStatus.done for i in ids))
+    with session_scope(writes=False) as s:
+        done = set(s.scalars(select(AuditEntry.object_id).where(AuditEntry.action == "jobs.canary")))
+    assert done == set(labels)
