@@ -88,45 +88,81 @@ def jwks(_: Public) -> dict[str, Any]:
 
 @router.get("/authorize", response_class=HTMLResponse, summary="Sign-in page (VNeID stand-in)")
 def authorize_form(
-    request: Request, _: Public,
-    client_id: str, redirect_uri: str, state: str = "", nonce: str = "",
-    code_challenge: str = "", code_challenge_method: Annotated[str, Query(pattern="^(S256)?$")] = "",
+    request: Request,
+    _: Public,
+    client_id: str,
+    redirect_uri: str,
+    state: str = "",
+    nonce: str = "",
+    code_challenge: str = "",
+    code_challenge_method: Annotated[str, Query(pattern="^(S256)?$")] = "",
     response_type: Annotated[str, Query(pattern="^code$")] = "code",
 ) -> HTMLResponse:
     _check_client(client_id, redirect_uri)
-    return templates.TemplateResponse(request, "idp_login.html", {
-        "params": {"client_id": client_id, "redirect_uri": redirect_uri, "state": state, "nonce": nonce,
-                   "code_challenge": code_challenge},
-        "error": None,
-    })
+    return templates.TemplateResponse(
+        request,
+        "idp_login.html",
+        {
+            "params": {
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "nonce": nonce,
+                "code_challenge": code_challenge,
+            },
+            "error": None,
+        },
+    )
 
 
 @router.post("/authorize", summary="Sign in and return to the app with a code")
 def authorize(
-    request: Request, db: DB, _: Public,
-    cccd: Annotated[str, Form()], passcode: Annotated[str, Form()],
-    client_id: Annotated[str, Form()], redirect_uri: Annotated[str, Form()],
-    state: Annotated[str, Form()] = "", nonce: Annotated[str, Form()] = "",
+    request: Request,
+    db: DB,
+    _: Public,
+    cccd: Annotated[str, Form()],
+    passcode: Annotated[str, Form()],
+    client_id: Annotated[str, Form()],
+    redirect_uri: Annotated[str, Form()],
+    state: Annotated[str, Form()] = "",
+    nonce: Annotated[str, Form()] = "",
     code_challenge: Annotated[str, Form()] = "",
 ) -> Any:
     _check_client(client_id, redirect_uri)
     citizen = db.scalar(select(Citizen).where(Citizen.cccd == cccd.strip()))
     ok = hmac.compare_digest(passcode.encode(), get_settings().idp_demo_passcode.encode())
     if citizen is None or not ok:
-        params = {"client_id": client_id, "redirect_uri": redirect_uri, "state": state, "nonce": nonce,
-                  "code_challenge": code_challenge}
+        params = {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
+        }
         return templates.TemplateResponse(
-            request, "idp_login.html",
+            request,
+            "idp_login.html",
             {"params": params, "error": "Sai số CCCD hoặc mật mã / Wrong CCCD number or passcode"},
             status_code=401,
         )
-    code = jwt.encode({
-        "aud": CODE_AUDIENCE, "sub": citizen.cccd, "name": citizen.full_name, "client_id": client_id,
-        "redirect_uri": redirect_uri, "nonce": nonce, "cc": code_challenge, "jti": secrets.token_hex(8),
-        "exp": utc_now() + timedelta(seconds=120),
-    }, get_settings().secret_key, algorithm="HS256")
-    audit.record(db, actor=f"citizen:{citizen.cccd}", action="idp.sign_in", object_type="citizen",
-                 object_id=citizen.id)
+    code = jwt.encode(
+        {
+            "aud": CODE_AUDIENCE,
+            "sub": citizen.cccd,
+            "name": citizen.full_name,
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "nonce": nonce,
+            "cc": code_challenge,
+            "jti": secrets.token_hex(8),
+            "exp": utc_now() + timedelta(seconds=120),
+        },
+        get_settings().secret_key,
+        algorithm="HS256",
+    )
+    audit.record(
+        db, actor=f"citizen:{citizen.cccd}", action="idp.sign_in", object_type="citizen", object_id=citizen.id
+    )
     return RedirectResponse(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}", status_code=303)
 
 
@@ -134,8 +170,11 @@ def authorize(
 def token(
     _: Public,
     grant_type: Annotated[str, Form(pattern="^authorization_code$")],
-    code: Annotated[str, Form()], redirect_uri: Annotated[str, Form()], client_id: Annotated[str, Form()],
-    client_secret: Annotated[str, Form()] = "", code_verifier: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()],
+    redirect_uri: Annotated[str, Form()],
+    client_id: Annotated[str, Form()],
+    client_secret: Annotated[str, Form()] = "",
+    code_verifier: Annotated[str, Form()] = "",
 ) -> dict[str, Any]:
     settings = get_settings()
     try:
@@ -145,7 +184,9 @@ def token(
     if claims["client_id"] != client_id or claims["redirect_uri"] != redirect_uri:
         raise InvalidGrant("code was issued to another client or redirect URI")
     if claims["cc"]:
-        digest = base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
+        digest = (
+            base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
+        )
         if not hmac.compare_digest(digest, claims["cc"]):
             raise InvalidGrant("code_verifier does not match the code challenge")
     elif not hmac.compare_digest(client_secret.encode(), settings.idp_client_secret.encode()):
@@ -157,9 +198,23 @@ def token(
     now = utc_now()
     lifetime = timedelta(hours=1)
     id_token = jwt.encode(
-        {"iss": _issuer(), "aud": settings.idp_audience, "sub": claims["sub"], "cccd": claims["sub"],
-         "name": claims["name"], "nonce": claims["nonce"], "iat": now, "exp": now + lifetime},
-        signing_key(), algorithm="RS256", headers={"kid": key_id()},
+        {
+            "iss": _issuer(),
+            "aud": settings.idp_audience,
+            "sub": claims["sub"],
+            "cccd": claims["sub"],
+            "name": claims["name"],
+            "nonce": claims["nonce"],
+            "iat": now,
+            "exp": now + lifetime,
+        },
+        signing_key(),
+        algorithm="RS256",
+        headers={"kid": key_id()},
     )
-    return {"id_token": id_token, "access_token": id_token, "token_type": "Bearer",
-            "expires_in": int(lifetime.total_seconds())}
+    return {
+        "id_token": id_token,
+        "access_token": id_token,
+        "token_type": "Bearer",
+        "expires_in": int(lifetime.total_seconds()),
+    }

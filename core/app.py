@@ -33,7 +33,9 @@ def iter_api_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
 
 def check_route_access(app: FastAPI) -> None:
     """Every route must declare who may call it (require / citizen_only / public)."""
-    missing = [f"{method} {path}" for method, path, route in iter_api_routes(app) if route_access(route) is None]
+    missing = [
+        f"{method} {path}" for method, path, route in iter_api_routes(app) if route_access(route) is None
+    ]
     if missing:
         raise RouteWithoutAccess("routes without an access declaration: " + "; ".join(missing))
 

@@ -22,8 +22,13 @@ seed_app = typer.Typer(help="Load data sets.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs and dead letters.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
-for sub, name in ((db_app, "db"), (seed_app, "seed"), (audit_app, "audit"), (jobs_app, "jobs"),
-                  (users_app, "users")):
+for sub, name in (
+    (db_app, "db"),
+    (seed_app, "seed"),
+    (audit_app, "audit"),
+    (jobs_app, "jobs"),
+    (users_app, "users"),
+):
     app.add_typer(sub, name=name)
 out = Console()
 err = Console(stderr=True)
@@ -39,8 +44,10 @@ def _settings_or_exit():  # type: ignore[no-untyped-def]
 
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -50,7 +57,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
 ) -> None:
-    """Serve the API, the citizen API and the staff web pages (with in-process jobs on the embedded default)."""
+    """Serve the API, citizen API and staff pages (jobs run in-process on the embedded default)."""
     import uvicorn
 
     from core.app import create_app
@@ -67,8 +74,10 @@ def worker(threads: Annotated[int | None, typer.Option(help="Job threads")] = No
 
     settings = _settings_or_exit()
     if settings.uses_stub_broker:
-        err.print("[yellow]TVP_BROKER_URL is stub://: jobs already run inside `tvp serve`; "
-                  "this worker only sees jobs it enqueues itself.[/]")
+        err.print(
+            "[yellow]TVP_BROKER_URL is stub://: jobs already run inside `tvp serve`; "
+            "this worker only sees jobs it enqueues itself.[/]"
+        )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -180,7 +189,9 @@ def audit_verify() -> None:
         return
     for problem in report.problems:
         err.print(f"[red]✗[/] {problem}")
-    err.print(f"[bold red]audit chain BROKEN[/] ({len(report.problems)} problems in {report.checked} entries)")
+    err.print(
+        f"[bold red]audit chain BROKEN[/] ({len(report.problems)} problems in {report.checked} entries)"
+    )
     raise typer.Exit(1)
 
 
@@ -197,10 +208,18 @@ def jobs_list(
     _settings_or_exit()
     with session_scope() as session:
         rows, total = list_jobs(session, status=JobStatus(status) if status else None, size=limit)
-        table = Table("id", "name", "status", "attempts", "created (UTC)", "last error", title=f"{total} jobs")
+        table = Table(
+            "id", "name", "status", "attempts", "created (UTC)", "last error", title=f"{total} jobs"
+        )
         for job in rows:
-            table.add_row(str(job.id), job.name, job.status.value, f"{job.attempts}/{job.max_attempts}",
-                          job.created_at.strftime("%Y-%m-%d %H:%M:%S"), (job.last_error or "")[:60])
+            table.add_row(
+                str(job.id),
+                job.name,
+                job.status.value,
+                f"{job.attempts}/{job.max_attempts}",
+                job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                (job.last_error or "")[:60],
+            )
     out.print(table)
 
 
@@ -234,10 +253,14 @@ def jobs_canary(hold: Annotated[float, typer.Option(help="Seconds the job holds"
 @users_app.command("create")
 def users_create(
     username: str,
-    role: Annotated[list[str], typer.Option("--role", "-r", help="reviewer, supervisor, exam_officer, ops, admin")],
+    role: Annotated[
+        list[str], typer.Option("--role", "-r", help="reviewer, supervisor, exam_officer, ops, admin")
+    ],
     name: Annotated[str, typer.Option(help="Full name")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="TVP_NEW_USER_PASSWORD")],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="TVP_NEW_USER_PASSWORD"),
+    ],
 ) -> None:
     """Create a staff user."""
     from core.auth.service import create_user
@@ -247,8 +270,9 @@ def users_create(
     _settings_or_exit()
     try:
         with session_scope() as session:
-            user = create_user(session, username=username, full_name=name, password=password, roles=role,
-                               actor="cli")
+            user = create_user(
+                session, username=username, full_name=name, password=password, roles=role, actor="cli"
+            )
             out.print(f"created {user.username} ({', '.join(user.roles)})")
     except (AppError, ValueError) as exc:
         err.print(f"[red]{exc}[/]")

@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     env: Environment = Field(Environment.dev, description="dev, test or production")
     data_dir: Path = Field(Path("var"), description="Embedded default: SQLite file, evidence, keys")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL; default sqlite:///<data_dir>/tvp.db. Postgres: postgresql+psycopg://"
+        None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/tvp.db. Postgres: postgresql+psycopg://",
     )
     broker_url: str = Field(
         "stub://", description="stub:// runs jobs in-process; amqp://… (RabbitMQ) or redis://… in production"

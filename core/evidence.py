@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -99,10 +100,8 @@ class LocalBlobStore(BlobStore):
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o444)
-            try:
-                os.link(tmp, target)  # fails if the key exists: never overwrite
-            except FileExistsError:
-                pass
+            with contextlib.suppress(FileExistsError):  # the key exists: never overwrite
+                os.link(tmp, target)
         finally:
             os.unlink(tmp)
 
@@ -149,7 +148,10 @@ class S3BlobStore(BlobStore):
 
         try:
             self.client.put_object(
-                Bucket=self.bucket, Key=self._object(key), Body=data, IfNoneMatch="*",
+                Bucket=self.bucket,
+                Key=self._object(key),
+                Body=data,
+                IfNoneMatch="*",
                 ChecksumAlgorithm="SHA256",
             )
         except ClientError as exc:

@@ -24,8 +24,6 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
-
-
 def upgrade(revision: str = "head", engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))

@@ -8,7 +8,17 @@ from types import ModuleType
 from core.config import get_settings
 
 # Bottom to top, in import-direction order.
-PACKAGES = ("core", "identity", "ocr", "detection", "registry", "penalties", "payments", "citizen_app_api", "web")
+PACKAGES = (
+    "core",
+    "identity",
+    "ocr",
+    "detection",
+    "registry",
+    "penalties",
+    "payments",
+    "citizen_app_api",
+    "web",
+)
 
 
 def import_optional(module: str) -> ModuleType | None:

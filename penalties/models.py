@@ -46,8 +46,9 @@ class ViolationCandidate(UUIDPk, Timestamps, Base):
     measured: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[CandidateStatus] = enum_column(CandidateStatus, default=CandidateStatus.pending_review,
-                                                   index=True)
+    status: Mapped[CandidateStatus] = enum_column(
+        CandidateStatus, default=CandidateStatus.pending_review, index=True
+    )
 
     camera: Mapped[Camera] = relationship()
     evidence: Mapped[list[EvidenceItem]] = relationship(back_populates="candidate")

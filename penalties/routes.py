@@ -33,8 +33,11 @@ def add_camera(body: CameraCreate, db: DB, principal: CameraAdmins) -> CameraRea
 
 @router.get("/candidates", response_model=Page[CandidateRead], summary="Violation candidates, oldest first")
 def candidates(
-    db: DB, _: Reviewers, status: CandidateStatus | None = CandidateStatus.pending_review,
-    page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 50,
+    db: DB,
+    _: Reviewers,
+    status: CandidateStatus | None = CandidateStatus.pending_review,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[CandidateRead]:
     rows, total = service.list_candidates(db, status=status, page=page, size=size)
     return Page(items=[CandidateRead.model_validate(c) for c in rows], total=total, page=page, size=size)

@@ -16,16 +16,81 @@ from identity.cccd import Sex, make_cccd
 from ocr.plate_format import parse_plate
 from registry.models import Citizen, RegistrationStatus, Vehicle, VehicleType
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ",
-          "Ngô", "Dương", "Lý"]
-MIDDLE = {Sex.male: ["Văn", "Hữu", "Đức", "Quốc", "Minh", "Thành", "Công"],
-          Sex.female: ["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Hoài", "Bảo"]}
-GIVEN = {Sex.male: ["An", "Bình", "Cường", "Dũng", "Hải", "Hiếu", "Hùng", "Khánh", "Long", "Minh", "Nam",
-                    "Phong", "Quân", "Sơn", "Thắng", "Trung", "Tuấn", "Việt"],
-         Sex.female: ["Anh", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Nga", "Ngọc", "Phương",
-                      "Quỳnh", "Tâm", "Thảo", "Trang", "Vy", "Yến"]}
-STREETS = ["Lê Lợi", "Nguyễn Huệ", "Trần Hưng Đạo", "Hai Bà Trưng", "Lý Thường Kiệt", "Điện Biên Phủ",
-           "Cách Mạng Tháng Tám", "Nguyễn Trãi", "Phan Đình Phùng", "Quang Trung"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
+MIDDLE = {
+    Sex.male: ["Văn", "Hữu", "Đức", "Quốc", "Minh", "Thành", "Công"],
+    Sex.female: ["Thị", "Ngọc", "Thu", "Thanh", "Kim", "Hoài", "Bảo"],
+}
+GIVEN = {
+    Sex.male: [
+        "An",
+        "Bình",
+        "Cường",
+        "Dũng",
+        "Hải",
+        "Hiếu",
+        "Hùng",
+        "Khánh",
+        "Long",
+        "Minh",
+        "Nam",
+        "Phong",
+        "Quân",
+        "Sơn",
+        "Thắng",
+        "Trung",
+        "Tuấn",
+        "Việt",
+    ],
+    Sex.female: [
+        "Anh",
+        "Hà",
+        "Hạnh",
+        "Hoa",
+        "Hương",
+        "Lan",
+        "Linh",
+        "Mai",
+        "Nga",
+        "Ngọc",
+        "Phương",
+        "Quỳnh",
+        "Tâm",
+        "Thảo",
+        "Trang",
+        "Vy",
+        "Yến",
+    ],
+}
+STREETS = [
+    "Lê Lợi",
+    "Nguyễn Huệ",
+    "Trần Hưng Đạo",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Điện Biên Phủ",
+    "Cách Mạng Tháng Tám",
+    "Nguyễn Trãi",
+    "Phan Đình Phùng",
+    "Quang Trung",
+]
 # (CCCD birth-province code, plate codes, display name)
 PLACES = [
     ("001", ["29", "30", "31", "32", "33", "40"], "Hà Nội"),
@@ -68,25 +133,43 @@ def seed_demo(session: Session, rng: random.Random, citizens: int = 60) -> dict[
             continue
         used_cccd.add(cccd)
         name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
-        address = f"Số {rng.randint(1, 399)} đường {rng.choice(STREETS)}, phường {rng.randint(1, 15)}, {province}"
+        address = (
+            f"Số {rng.randint(1, 399)} đường {rng.choice(STREETS)}, phường {rng.randint(1, 15)}, {province}"
+        )
         session.add(Citizen(cccd=cccd, full_name=name, birth_date=birth, sex=sex, address=address))
         for _ in range(rng.choice([0, 1, 1, 1, 2])):
-            kind = rng.choices([VehicleType.motorbike, VehicleType.car, VehicleType.truck, VehicleType.bus],
-                               weights=[60, 30, 7, 3])[0]
-            plate = parse_plate(_plate(rng, plate_codes, kind),
-                                family="motorbike" if kind is VehicleType.motorbike else "car")
+            kind = rng.choices(
+                [VehicleType.motorbike, VehicleType.car, VehicleType.truck, VehicleType.bus],
+                weights=[60, 30, 7, 3],
+            )[0]
+            plate = parse_plate(
+                _plate(rng, plate_codes, kind), family="motorbike" if kind is VehicleType.motorbike else "car"
+            )
             if plate.compact in used_plates:
                 continue
             used_plates.add(plate.compact)
             brands = BIKE_BRANDS if kind is VehicleType.motorbike else CAR_BRANDS
             status = RegistrationStatus.deregistered if rng.random() < 0.03 else RegistrationStatus.registered
-            session.add(Vehicle(plate=plate.compact, plate_display=plate.display, vehicle_type=kind,
-                                colour=rng.choice(COLOURS), brand=rng.choice(brands), owner_cccd=cccd,
-                                registration_status=status))
+            session.add(
+                Vehicle(
+                    plate=plate.compact,
+                    plate_display=plate.display,
+                    vehicle_type=kind,
+                    colour=rng.choice(COLOURS),
+                    brand=rng.choice(brands),
+                    owner_cccd=cccd,
+                    registration_status=status,
+                )
+            )
             n_vehicles += 1
         if i % 50 == 0:
             session.flush()
     session.flush()
-    audit.record(session, actor=audit.SYSTEM, action="seed.demo", object_type="registry",
-                 detail={"citizens": len(used_cccd), "vehicles": n_vehicles})
+    audit.record(
+        session,
+        actor=audit.SYSTEM,
+        action="seed.demo",
+        object_type="registry",
+        detail={"citizens": len(used_cccd), "vehicles": n_vehicles},
+    )
     return {"citizens": len(used_cccd), "vehicles": n_vehicles}

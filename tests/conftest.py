@@ -10,13 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="tvp-test-"))
-os.environ.update({
-    "TVP_ENV": "test",
-    "TVP_DATA_DIR": str(_DATA_DIR),
-    "TVP_BROKER_URL": "stub://",
-    "TVP_JOB_MIN_BACKOFF_MS": "10",
-    "TVP_JOB_MAX_BACKOFF_MS": "50",
-})
+os.environ.update(
+    {
+        "TVP_ENV": "test",
+        "TVP_DATA_DIR": str(_DATA_DIR),
+        "TVP_BROKER_URL": "stub://",
+        "TVP_JOB_MIN_BACKOFF_MS": "10",
+        "TVP_JOB_MAX_BACKOFF_MS": "50",
+    }
+)
 os.environ.pop("TVP_DATABASE_URL", None)
 
 import pytest  # noqa: E402
@@ -73,14 +75,14 @@ def db(clean_db: str) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(clean_db: str):  # type: ignore[no-untyped-def]
+def app(clean_db: str):
     from core.app import create_app
 
     return create_app()
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -98,5 +100,3 @@ def unique() -> str:
 def pytest_report_header() -> str:
     url = os.environ.get("TVP_TEST_DATABASE_URL") or "sqlite (temporary file)"
     return f"tvp test database: {url.split('@')[-1]}"
-
-

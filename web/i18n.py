@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 
 LANGS = ("vi", "en")
@@ -41,7 +43,7 @@ def lang_of(request: Request) -> str:
     return lang if lang in LANGS else "vi"
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
+def translator(lang: str) -> Callable[[str], str]:
     def t(key: str) -> str:
         entry = TEXT.get(key)
         return entry.get(lang, entry["vi"]) if entry else key

@@ -50,11 +50,13 @@ def check_csrf(request: Request, token: str) -> None:
         raise Forbidden("the form expired; reload the page and try again")
 
 
-def render(request: Request, name: str, principal: Principal | None, status_code: int = 200,
-           **ctx: Any) -> Response:
+def render(
+    request: Request, name: str, principal: Principal | None, status_code: int = 200, **ctx: Any
+) -> Response:
     lang = lang_of(request)
     response = templates.TemplateResponse(
-        request, name,
+        request,
+        name,
         {"principal": principal, "lang": lang, "t": translator(lang), "csrf": csrf_token(request), **ctx},
         status_code=status_code,
     )
@@ -74,19 +76,26 @@ def login_page(request: Request, _: Anyone, next: str = "/") -> Response:
 
 @router.post("/login")
 def login(
-    request: Request, db: DB, _: Anyone,
-    username: Annotated[str, Form()], password: Annotated[str, Form()],
-    csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
+    request: Request,
+    db: DB,
+    _: Anyone,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, csrf)
     user = authenticate(db, username=username, password=password)
     if user is None:
         db.commit()  # keep the audit record of the failed attempt
         t = translator(lang_of(request))
-        return render(request, "login.html", None, status_code=401, next=_safe_next(next), error=t("wrong_login"))
+        return render(
+            request, "login.html", None, status_code=401, next=_safe_next(next), error=t("wrong_login")
+        )
     request.session.clear()
-    request.session.update({"uid": str(user.id), "sv": user.session_version,
-                            "csrf": secrets.token_urlsafe(24)})
+    request.session.update(
+        {"uid": str(user.id), "sv": user.session_version, "csrf": secrets.token_urlsafe(24)}
+    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -103,7 +112,10 @@ def dashboard(request: Request, db: DB, principal: Staff) -> Response:
         return db.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
     counts = [
-        ("pending_review", count(ViolationCandidate, ViolationCandidate.status == CandidateStatus.pending_review)),
+        (
+            "pending_review",
+            count(ViolationCandidate, ViolationCandidate.status == CandidateStatus.pending_review),
+        ),
         ("cameras", count(Camera)),
         ("vehicles", count(Vehicle)),
         ("citizens", count(Citizen)),
@@ -113,18 +125,30 @@ def dashboard(request: Request, db: DB, principal: Staff) -> Response:
 
 @router.get("/ops/jobs")
 def jobs_page(
-    request: Request, db: DB, principal: Ops, status: JobStatus = JobStatus.dead,
+    request: Request,
+    db: DB,
+    principal: Ops,
+    status: JobStatus = JobStatus.dead,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     size = 50
     rows, total = list_jobs(db, status=status, page=page, size=size)
-    return render(request, "jobs.html", principal, jobs=rows, status=status.value, page=page,
-                  pages=max(1, math.ceil(total / size)), statuses=[s.value for s in JobStatus])
+    return render(
+        request,
+        "jobs.html",
+        principal,
+        jobs=rows,
+        status=status.value,
+        page=page,
+        pages=max(1, math.ceil(total / size)),
+        statuses=[s.value for s in JobStatus],
+    )
 
 
 @router.post("/ops/jobs/{job_id}/retry")
-def retry_page(request: Request, job_id: uuid.UUID, db: DB, principal: Ops,
-               csrf: Annotated[str, Form()] = "") -> Response:
+def retry_page(
+    request: Request, job_id: uuid.UUID, db: DB, principal: Ops, csrf: Annotated[str, Form()] = ""
+) -> Response:
     check_csrf(request, csrf)
     retry_job(db, job_id, actor=principal.actor)
     return RedirectResponse("/ops/jobs?status=dead", status_code=303)

@@ -38,7 +38,7 @@ def _staff_principal(user_id: str, session_version: object) -> Principal | None:
 def resolve_principal(request: Request) -> Principal | None:
     cached = request.scope.get("tvp.principal", False)
     if cached is not False:
-        return cached  # type: ignore[no-any-return]
+        return cached
     principal: Principal | None = None
     auth = request.headers.get("authorization", "")
     if auth:

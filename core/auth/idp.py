@@ -44,6 +44,10 @@ class IdentityProvider(ABC):
         if getattr(cls, "name", None):
             IdentityProvider.registry[cls.name] = cls
 
+    def __init__(self, settings: Settings, http: httpx.Client | None = None) -> None:
+        self.issuer = settings.idp_issuer.rstrip("/")
+        self.audience = settings.idp_audience
+
     @abstractmethod
     def verify(self, token: str) -> CitizenIdentity: ...
 
@@ -59,8 +63,7 @@ class OIDCProvider(IdentityProvider):
     name = "oidc"
 
     def __init__(self, settings: Settings, http: httpx.Client | None = None, cache_seconds: int = 300):
-        self.issuer = settings.idp_issuer.rstrip("/")
-        self.audience = settings.idp_audience
+        super().__init__(settings)
         self.jwks_url = settings.resolved_jwks_url
         self.http = http or httpx.Client(timeout=5.0)
         self.cache_seconds = cache_seconds
@@ -104,10 +107,6 @@ class EmbeddedProvider(IdentityProvider):
     """Verifies tokens of the embedded dev/demo IdP with its local key (no HTTP round trip needed)."""
 
     name = "embedded"
-
-    def __init__(self, settings: Settings, http: httpx.Client | None = None):
-        self.issuer = settings.idp_issuer.rstrip("/")
-        self.audience = settings.idp_audience
 
     def verify(self, token: str) -> CitizenIdentity:
         from core.auth.keys import signing_key

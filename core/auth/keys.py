@@ -41,13 +41,22 @@ def signing_key() -> rsa.RSAPrivateKey:
 
 
 def key_id() -> str:
-    der = signing_key().public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    der = (
+        signing_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return hashlib.sha256(der).hexdigest()[:16]
 
 
 def public_jwks() -> dict[str, Any]:
     numbers = signing_key().public_key().public_numbers()
-    jwk = {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": key_id(), "n": _b64(numbers.n), "e": _b64(numbers.e)}
+    jwk = {
+        "kty": "RSA",
+        "use": "sig",
+        "alg": "RS256",
+        "kid": key_id(),
+        "n": _b64(numbers.n),
+        "e": _b64(numbers.e),
+    }
     return {"keys": [jwk]}

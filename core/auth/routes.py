@@ -34,8 +34,9 @@ def token(body: TokenRequest, db: DB, _: Annotated[object, Depends(public())]) -
 
 @router.get("/auth/me", response_model=PrincipalRead, summary="Who am I (staff)")
 def me(principal: AnyStaff) -> PrincipalRead:
-    return PrincipalRead(kind=principal.kind, subject=principal.subject, name=principal.name,
-                         roles=sorted(principal.roles))
+    return PrincipalRead(
+        kind=principal.kind, subject=principal.subject, name=principal.name, roles=sorted(principal.roles)
+    )
 
 
 @router.get("/admin/users", response_model=Page[UserRead], summary="List staff users")
@@ -49,6 +50,12 @@ def list_users(
 
 @router.post("/admin/users", response_model=UserRead, status_code=201, summary="Create a staff user")
 def add_user(body: UserCreate, db: DB, principal: Admin) -> UserRead:
-    user = create_user(db, username=body.username, full_name=body.full_name, password=body.password,
-                       roles=body.roles, actor=principal.actor)
+    user = create_user(
+        db,
+        username=body.username,
+        full_name=body.full_name,
+        password=body.password,
+        roles=body.roles,
+        actor=principal.actor,
+    )
     return UserRead.model_validate(user)

@@ -17,7 +17,12 @@ MIN_PASSWORD = 10
 
 
 def create_user(
-    session: Session, *, username: str, full_name: str, password: str, roles: Iterable[Role | str],
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    roles: Iterable[Role | str],
     actor: str = audit.SYSTEM,
 ) -> User:
     role_values = sorted({Role(r).value for r in roles})
@@ -27,12 +32,19 @@ def create_user(
         raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters")
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(f"username {username!r} is taken")
-    user = User(username=username, full_name=full_name, password_hash=hash_password(password),
-                roles=role_values)
+    user = User(
+        username=username, full_name=full_name, password_hash=hash_password(password), roles=role_values
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, action="user.create", object_type="user", object_id=user.id,
-                 detail={"roles": role_values})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        detail={"roles": role_values},
+    )
     return user
 
 
@@ -42,13 +54,20 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
     # Verify against a dummy hash for unknown users so timing doesn't reveal which usernames exist.
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
-        audit.record(session, actor=f"anonymous:{username[:60]}", action="auth.login_failed",
-                     object_type="user", object_id=user.id if user else None)
+        audit.record(
+            session,
+            actor=f"anonymous:{username[:60]}",
+            action="auth.login_failed",
+            object_type="user",
+            object_id=user.id if user else None,
+        )
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utc_now()
-    audit.record(session, actor=f"staff:{user.id}", action="auth.login", object_type="user", object_id=user.id)
+    audit.record(
+        session, actor=f"staff:{user.id}", action="auth.login", object_type="user", object_id=user.id
+    )
     return user
 
 

@@ -39,8 +39,11 @@ class JobRead(BaseModel):
 
 @router.get("", response_model=Page[JobRead], summary="Jobs, newest first (status=dead: dead letters)")
 def jobs(
-    db: DB, _: Ops, status: JobStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, size: Annotated[int, Query(ge=1, le=200)] = 50,
+    db: DB,
+    _: Ops,
+    status: JobStatus | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[JobRead]:
     rows, total = list_jobs(db, status=status, page=page, size=size)
     return Page(items=[JobRead.model_validate(j) for j in rows], total=total, page=page, size=size)

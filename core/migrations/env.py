@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import engine_from_config, pool
 
 from core.db import Base, UTCDateTime, make_engine
@@ -28,14 +31,17 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     url = config.get_main_option("sqlalchemy.url")
-    engine = make_engine(url) if url else engine_from_config(config.get_section(config.config_ini_section) or {},
-                                                              poolclass=pool.NullPool)
+    engine = (
+        make_engine(url)
+        if url
+        else engine_from_config(config.get_section(config.config_ini_section) or {}, poolclass=pool.NullPool)
+    )
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     # Our UTCDateTime is a Python-side wrapper; the column itself is a plain timezone-aware DateTime.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -16,7 +16,7 @@ from tests.support.factories import REDIRECT, citizen_token, make_citizen, make_
 
 
 @pytest.fixture
-def two_citizens(db: Session):  # type: ignore[no-untyped-def]
+def two_citizens(db: Session):
     a = make_citizen(db, serial=1, name="Nguyễn Văn An")
     b = make_citizen(db, serial=2, name="Trần Thị Bình")
     make_vehicle(db, a, "51G12345", "51G-123.45")
@@ -25,7 +25,7 @@ def two_citizens(db: Session):  # type: ignore[no-untyped-def]
     return a, b
 
 
-def test_citizen_sees_only_own_record(client: TestClient, two_citizens) -> None:  # type: ignore[no-untyped-def]
+def test_citizen_sees_only_own_record(client: TestClient, two_citizens) -> None:
     a, b = two_citizens
     for me, plate in ((a, "51G-123.45"), (b, "59-X1 374.38")):
         token = citizen_token(client, me.cccd)
@@ -34,11 +34,13 @@ def test_citizen_sees_only_own_record(client: TestClient, two_citizens) -> None:
         assert [v["plate_display"] for v in body["vehicles"]] == [plate]
         # Staff routes that could reveal someone else are closed to citizens.
         other = b if me is a else a
-        resp = client.get(f"/api/registry/citizens/{other.cccd}", headers={"Authorization": f"Bearer {token}"})
+        resp = client.get(
+            f"/api/registry/citizens/{other.cccd}", headers={"Authorization": f"Bearer {token}"}
+        )
         assert resp.status_code == 403
 
 
-def test_wrong_passcode_or_unknown_citizen(client: TestClient, two_citizens) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_passcode_or_unknown_citizen(client: TestClient, two_citizens) -> None:
     a, _ = two_citizens
     form = {"cccd": a.cccd, "passcode": "000000", "client_id": "tvp-citizen-app", "redirect_uri": REDIRECT}
     resp = client.post("/idp/authorize", data=form, follow_redirects=False)
@@ -48,34 +50,50 @@ def test_wrong_passcode_or_unknown_citizen(client: TestClient, two_citizens) -> 
 
 
 def test_unregistered_redirect_uri_is_refused(client: TestClient) -> None:
-    resp = client.get("/idp/authorize", params={"client_id": "tvp-citizen-app",
-                                                "redirect_uri": "https://evil.example/cb"})
+    resp = client.get(
+        "/idp/authorize", params={"client_id": "tvp-citizen-app", "redirect_uri": "https://evil.example/cb"}
+    )
     assert resp.status_code == 422 and "not registered" in resp.json()["detail"]
 
 
-def test_code_cannot_be_replayed_or_used_without_verifier(client: TestClient, two_citizens) -> None:  # type: ignore[no-untyped-def]
+def test_code_cannot_be_replayed_or_used_without_verifier(client: TestClient, two_citizens) -> None:
     a, _ = two_citizens
-    form = {"cccd": a.cccd, "passcode": "123456", "client_id": "tvp-citizen-app", "redirect_uri": REDIRECT,
-            "code_challenge": "x" * 43}
+    form = {
+        "cccd": a.cccd,
+        "passcode": "123456",
+        "client_id": "tvp-citizen-app",
+        "redirect_uri": REDIRECT,
+        "code_challenge": "x" * 43,
+    }
     location = client.post("/idp/authorize", data=form, follow_redirects=False).headers["location"]
     code = location.split("code=")[1].split("&")[0]
-    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-                "client_id": "tvp-citizen-app", "code_verifier": "wrong"}
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": "tvp-citizen-app",
+        "code_verifier": "wrong",
+    }
     resp = client.post("/idp/token", data=exchange)
     assert resp.status_code == 400 and resp.json()["error"] == "InvalidGrant"
 
 
-def _token(key, **claims):  # type: ignore[no-untyped-def]
+def _token(key, **claims):
     settings = get_settings()
-    base = {"iss": settings.idp_issuer, "aud": settings.idp_audience, "sub": "079090123456",
-            "cccd": "079090123456", "exp": utc_now() + timedelta(minutes=5)}
+    base = {
+        "iss": settings.idp_issuer,
+        "aud": settings.idp_audience,
+        "sub": "079090123456",
+        "cccd": "079090123456",
+        "exp": utc_now() + timedelta(minutes=5),
+    }
     base.update(claims)
     from core.auth.keys import key_id
 
     return jwt.encode(base, key, algorithm="RS256", headers={"kid": key_id()})
 
 
-def test_forged_expired_and_foreign_tokens_are_rejected(client: TestClient, two_citizens) -> None:  # type: ignore[no-untyped-def]
+def test_forged_expired_and_foreign_tokens_are_rejected(client: TestClient, two_citizens) -> None:
     from core.auth.keys import signing_key
 
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -92,10 +110,11 @@ def test_forged_expired_and_foreign_tokens_are_rejected(client: TestClient, two_
         assert resp.json()["error"] == "Unauthorized", name
 
 
-def test_oidc_provider_verifies_through_jwks_over_http(client: TestClient, two_citizens) -> None:  # type: ignore[no-untyped-def]
+def test_oidc_provider_verifies_through_jwks_over_http(client: TestClient, two_citizens) -> None:
     a, _ = two_citizens
-    settings = get_settings().model_copy(update={"idp_jwks_url": "http://testserver/idp/jwks",
-                                                 "idp_issuer": get_settings().idp_issuer})
+    settings = get_settings().model_copy(
+        update={"idp_jwks_url": "http://testserver/idp/jwks", "idp_issuer": get_settings().idp_issuer}
+    )
     provider = OIDCProvider(settings, http=client)  # TestClient speaks HTTP to the running app
     ident = provider.verify(citizen_token(client, a.cccd))
     assert ident.cccd == a.cccd and ident.name == a.full_name

@@ -83,8 +83,9 @@ def headers_by_principal(client: TestClient, db: Session) -> dict[str, dict[str,
     return out
 
 
-def test_each_role_reaches_only_its_routes(app: FastAPI, client: TestClient,
-                                           headers_by_principal: dict[str, dict[str, str]]) -> None:
+def test_each_role_reaches_only_its_routes(
+    app: FastAPI, client: TestClient, headers_by_principal: dict[str, dict[str, str]]
+) -> None:
     failures = []
     for key, _route in _routes(app):
         allowed = EXPECTED[key]

@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -9,8 +11,14 @@ from core.models import AuditEntry
 
 def _write(db: Session, n: int = 5) -> None:
     for i in range(n):
-        audit.record(db, actor="staff:x", action="test.act", object_type="thing", object_id=i,
-                     detail={"i": i, "tên": "Nguyễn"})
+        audit.record(
+            db,
+            actor="staff:x",
+            action="test.act",
+            object_type="thing",
+            object_id=i,
+            detail={"i": i, "tên": "Nguyễn"},
+        )
     db.commit()
 
 
@@ -21,7 +29,7 @@ def test_chain_verifies(db: Session) -> None:
     entries = db.query(AuditEntry).order_by(AuditEntry.seq).all()
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(entries))
 
 
 def test_edited_entry_is_detected(db: Session) -> None:
@@ -48,7 +56,9 @@ def test_rehashed_edit_breaks_the_link(db: Session) -> None:
     entry.hash = audit.entry_hash(entry)  # a forger recomputes this entry's hash...
     db.commit()
     problems = audit.verify_chain(db).problems
-    assert problems == ["entry 3: previous-hash link broken"]  # ...but the next entry still points at the old one
+    assert problems == [
+        "entry 3: previous-hash link broken"
+    ]  # ...but the next entry still points at the old one
 
 
 def test_deleted_entries_are_detected(db: Session) -> None:

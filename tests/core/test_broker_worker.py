@@ -24,7 +24,7 @@ AMQP_URL = os.environ.get("TVP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:567
 pytestmark = pytest.mark.broker
 
 
-def _rabbit():  # type: ignore[no-untyped-def]
+def _rabbit():
     import pika
 
     try:
@@ -51,13 +51,19 @@ def queue_name() -> Iterator[str]:
 @pytest.fixture
 def start_worker(database_url: str, queue_name: str) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     procs: list[subprocess.Popen[bytes]] = []
-    env = {**os.environ, "TVP_DATABASE_URL": database_url, "TVP_BROKER_URL": AMQP_URL,
-           "TVP_JOBS_QUEUE": queue_name, "TVP_JOB_MIN_BACKOFF_MS": "100"}
+    env = {
+        **os.environ,
+        "TVP_DATABASE_URL": database_url,
+        "TVP_BROKER_URL": AMQP_URL,
+        "TVP_JOBS_QUEUE": queue_name,
+        "TVP_JOB_MIN_BACKOFF_MS": "100",
+    }
     tvp = str(Path(sys.executable).parent / "tvp")
 
     def start() -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([tvp, "worker", "--threads", "1"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [tvp, "worker", "--threads", "1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         procs.append(proc)
         return proc
 
@@ -113,8 +119,14 @@ def test_killed_worker_job_is_redelivered_and_completes_once(
 
     def canary_entries() -> int:
         with session_scope(writes=False) as s:
-            return s.scalar(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.action == "jobs.canary", AuditEntry.object_id == label)) or 0
+            return (
+                s.scalar(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(AuditEntry.action == "jobs.canary", AuditEntry.object_id == label)
+                )
+                or 0
+            )
 
     assert canary_entries() == 0  # the killed run's writes were rolled back
     assert _job(job_id).status is JobStatus.queued

@@ -15,7 +15,10 @@ def test_unhandled_error_leaks_no_trace(app: FastAPI) -> None:
     with TestClient(app, raise_server_exceptions=False) as client:
         resp = client.get("/boom")
     assert resp.status_code == 500
-    assert resp.json() == {"error": "InternalError", "detail": "An internal error occurred; it has been logged."}
+    assert resp.json() == {
+        "error": "InternalError",
+        "detail": "An internal error occurred; it has been logged.",
+    }
     assert "hunter2" not in resp.text and "Traceback" not in resp.text
 
 
@@ -31,7 +34,7 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "broker": "ok"}
 
 
-def test_readiness_fails_when_broker_is_down(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_readiness_fails_when_broker_is_down(client: TestClient, monkeypatch) -> None:
     monkeypatch.setattr(get_settings(), "broker_url", "amqp://guest:guest@127.0.0.1:1/")
     ready = client.get("/readyz")
     assert ready.status_code == 503

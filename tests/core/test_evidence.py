@@ -15,7 +15,7 @@ from core.evidence import (
 )
 
 
-def test_local_store_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_local_store_round_trip(tmp_path) -> None:
     store = LocalBlobStore(tmp_path)
     key = store.put(b"frame bytes")
     assert key == sha256_hex(b"frame bytes")
@@ -25,7 +25,7 @@ def test_local_store_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-de
     assert not store.path(key).stat().st_mode & stat.S_IWUSR  # stored read-only
 
 
-def test_local_store_detects_tampering(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_local_store_detects_tampering(tmp_path) -> None:
     store = LocalBlobStore(tmp_path)
     key = store.put(b"original evidence")
     path = store.path(key)
@@ -38,7 +38,7 @@ def test_local_store_detects_tampering(tmp_path) -> None:  # type: ignore[no-unt
     assert path.read_bytes() == b"altered evidence"
 
 
-def test_local_store_missing_and_bad_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_local_store_missing_and_bad_keys(tmp_path) -> None:
     store = LocalBlobStore(tmp_path)
     with pytest.raises(EvidenceMissing):
         store.get("a" * 64)
@@ -46,14 +46,14 @@ def test_local_store_missing_and_bad_keys(tmp_path) -> None:  # type: ignore[no-
         store.get("../../etc/passwd")
 
 
-def test_store_selected_by_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_store_selected_by_settings(tmp_path) -> None:
     assert isinstance(get_blob_store(Settings(data_dir=tmp_path)), LocalBlobStore)
     with pytest.raises(EvidenceError, match="unknown TVP_EVIDENCE_BACKEND"):
         get_blob_store(Settings(evidence_backend="ftp"))
 
 
 @pytest.fixture
-def s3_settings():  # type: ignore[no-untyped-def]
+def s3_settings():
     """A real S3 API over HTTP on loopback (moto's server), standing in for MinIO."""
     import boto3
     from moto.server import ThreadedMotoServer
@@ -61,10 +61,20 @@ def s3_settings():  # type: ignore[no-untyped-def]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     host, port = server.get_host_and_port()
-    settings = Settings(evidence_backend="s3", s3_endpoint_url=f"http://{host}:{port}", s3_bucket="evidence",
-                        s3_access_key="test", s3_secret_key="test")
-    boto3.client("s3", endpoint_url=settings.s3_endpoint_url, aws_access_key_id="test",
-                 aws_secret_access_key="test", region_name="us-east-1").create_bucket(Bucket="evidence")
+    settings = Settings(
+        evidence_backend="s3",
+        s3_endpoint_url=f"http://{host}:{port}",
+        s3_bucket="evidence",
+        s3_access_key="test",
+        s3_secret_key="test",
+    )
+    boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    ).create_bucket(Bucket="evidence")
     yield settings
     server.stop()
 

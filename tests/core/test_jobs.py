@@ -24,8 +24,14 @@ def worker(clean_db: str) -> Iterator[JobWorker]:
 
 
 def _audit_count(db: Session, action: str, label: str) -> int:
-    return db.scalar(select(func.count()).select_from(AuditEntry)
-                     .where(AuditEntry.action == action, AuditEntry.object_id == label)) or 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.object_id == label)
+        )
+        or 0
+    )
 
 
 def test_committed_job_runs_once(worker: JobWorker, db: Session, unique: str) -> None:
@@ -66,8 +72,9 @@ def test_retries_with_backoff_then_succeeds(worker: JobWorker, db: Session, uniq
     assert _audit_count(db, "tests.flaky_done", unique) == 1
 
 
-def test_out_of_attempts_goes_to_dead_letters(worker: JobWorker, db: Session, unique: str,
-                                              client: TestClient) -> None:
+def test_out_of_attempts_goes_to_dead_letters(
+    worker: JobWorker, db: Session, unique: str, client: TestClient
+) -> None:
     with session_scope() as s:
         job_id = enqueue(s, "tests.always_fails", {"label": unique}).id
     worker.join()

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from typer.testing import CliRunner
 
@@ -22,7 +24,7 @@ def test_dev_and_test_accept_defaults(env: Environment) -> None:
         ({"secret_key": STRONG, "idp_client_secret": STRONG}, "embedded dev identity provider"),
     ],
 )
-def test_production_refuses_default_secrets(overrides: dict[str, str], message: str) -> None:
+def test_production_refuses_default_secrets(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(InsecureSettings, match=message):
         Settings(env=Environment.production, **overrides)
 
@@ -32,7 +34,7 @@ def test_production_accepts_real_secrets() -> None:
     assert s.env is Environment.production
 
 
-def test_env_prefix_and_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_env_prefix_and_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("TVP_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("TVP_DATABASE_URL", raising=False)
     s = Settings()

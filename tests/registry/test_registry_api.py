@@ -8,8 +8,13 @@ from sqlalchemy.orm import Session
 from core.models import AuditEntry, Role
 from tests.support.factories import staff_headers
 
-CITIZEN = {"cccd": "079090123456", "full_name": "Nguyễn Văn An", "birth_date": "1990-05-17", "sex": "male",
-           "address": "Số 1 Lê Lợi, TP Hồ Chí Minh"}
+CITIZEN = {
+    "cccd": "079090123456",
+    "full_name": "Nguyễn Văn An",
+    "birth_date": "1990-05-17",
+    "sex": "male",
+    "address": "Số 1 Lê Lợi, TP Hồ Chí Minh",
+}
 
 
 @pytest.fixture
@@ -17,20 +22,35 @@ def admin() -> dict[str, str]:
     return staff_headers(Role.admin)
 
 
-def test_create_and_read_citizen_with_vehicles(client: TestClient, admin: dict[str, str], db: Session) -> None:
+def test_create_and_read_citizen_with_vehicles(
+    client: TestClient, admin: dict[str, str], db: Session
+) -> None:
     assert client.post("/api/registry/citizens", json=CITIZEN, headers=admin).status_code == 201
-    car = {"plate": "51g 123.45", "vehicle_type": "car", "colour": "Trắng", "brand": "Toyota",
-           "owner_cccd": CITIZEN["cccd"]}
+    car = {
+        "plate": "51g 123.45",
+        "vehicle_type": "car",
+        "colour": "Trắng",
+        "brand": "Toyota",
+        "owner_cccd": CITIZEN["cccd"],
+    }
     created = client.post("/api/registry/vehicles", json=car, headers=admin).json()
     assert (created["plate"], created["plate_display"]) == ("51G12345", "51G-123.45")
     bike = {**car, "plate": "59X137438", "vehicle_type": "motorbike"}
-    assert client.post("/api/registry/vehicles", json=bike, headers=admin).json()["plate_display"] == "59-X1 374.38"
+    assert (
+        client.post("/api/registry/vehicles", json=bike, headers=admin).json()["plate_display"]
+        == "59-X1 374.38"
+    )
 
     reviewer = staff_headers(Role.reviewer)
     body = client.get(f"/api/registry/citizens/{CITIZEN['cccd']}", headers=reviewer).json()
     assert {v["plate_display"] for v in body["vehicles"]} == {"51G-123.45", "59-X1 374.38"}
-    assert client.get("/api/registry/vehicles/51G-123.45", headers=reviewer).json()["owner_cccd"] == CITIZEN["cccd"]
-    reads = db.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(["citizen.read", "vehicle.read"])))
+    assert (
+        client.get("/api/registry/vehicles/51G-123.45", headers=reviewer).json()["owner_cccd"]
+        == CITIZEN["cccd"]
+    )
+    reads = db.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.in_(["citizen.read", "vehicle.read"]))
+    )
     assert sorted(reads) == ["citizen.read", "vehicle.read"]  # reads of personal data are audited
 
 
@@ -46,8 +66,9 @@ def test_create_and_read_citizen_with_vehicles(client: TestClient, admin: dict[s
         ({"full_name": ""}, ["body", "full_name"], "at least 2"),
     ],
 )
-def test_bad_citizen_gets_field_errors(client: TestClient, admin: dict[str, str], change: dict[str, str],
-                                       loc: list[str], message: str) -> None:
+def test_bad_citizen_gets_field_errors(
+    client: TestClient, admin: dict[str, str], change: dict[str, str], loc: list[str], message: str
+) -> None:
     resp = client.post("/api/registry/citizens", json={**CITIZEN, **change}, headers=admin)
     assert resp.status_code == 422
     body = resp.json()
@@ -65,11 +86,17 @@ def test_bad_citizen_gets_field_errors(client: TestClient, admin: dict[str, str]
         ("ABC", "car", "7 to 10"),
     ],
 )
-def test_bad_plate_gets_field_error(client: TestClient, admin: dict[str, str], plate: str, vehicle_type: str,
-                                    message: str) -> None:
+def test_bad_plate_gets_field_error(
+    client: TestClient, admin: dict[str, str], plate: str, vehicle_type: str, message: str
+) -> None:
     client.post("/api/registry/citizens", json=CITIZEN, headers=admin)
-    body = {"plate": plate, "vehicle_type": vehicle_type, "colour": "Đen", "brand": "Kia",
-            "owner_cccd": CITIZEN["cccd"]}
+    body = {
+        "plate": plate,
+        "vehicle_type": vehicle_type,
+        "colour": "Đen",
+        "brand": "Kia",
+        "owner_cccd": CITIZEN["cccd"],
+    }
     resp = client.post("/api/registry/vehicles", json=body, headers=admin)
     assert resp.status_code == 422
     errors = resp.json()["detail"]
@@ -80,12 +107,21 @@ def test_business_errors_render_name_and_detail(client: TestClient, admin: dict[
     assert client.post("/api/registry/citizens", json=CITIZEN, headers=admin).status_code == 201
     dup = client.post("/api/registry/citizens", json=CITIZEN, headers=admin)
     assert dup.status_code == 409 and dup.json() == {
-        "error": "CitizenExists", "detail": "a citizen with CCCD 079090123456 already exists"}
+        "error": "CitizenExists",
+        "detail": "a citizen with CCCD 079090123456 already exists",
+    }
     missing = client.get("/api/registry/vehicles/30A-999.99", headers=admin)
     assert missing.status_code == 404 and missing.json()["error"] == "VehicleNotFound"
-    orphan = {"plate": "30A-999.99", "vehicle_type": "car", "colour": "Đen", "brand": "Kia",
-              "owner_cccd": "001090000001"}
-    assert client.post("/api/registry/vehicles", json=orphan, headers=admin).json()["error"] == "CitizenNotFound"
+    orphan = {
+        "plate": "30A-999.99",
+        "vehicle_type": "car",
+        "colour": "Đen",
+        "brand": "Kia",
+        "owner_cccd": "001090000001",
+    }
+    assert (
+        client.post("/api/registry/vehicles", json=orphan, headers=admin).json()["error"] == "CitizenNotFound"
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,13 +130,15 @@ def test_business_errors_render_name_and_detail(client: TestClient, admin: dict[
         (b'{"cccd": "079090123456", ', "application/json", 422, "ValidationError"),
         (b"[1, 2, 3]", "application/json", 422, "ValidationError"),
         (b"cccd=079090123456", "application/x-www-form-urlencoded", 422, "ValidationError"),
-        (b"{\"a\": \"\xc3\x28\"}", "application/json", 400, "BadRequest"),  # invalid UTF-8
+        (b'{"a": "\xc3\x28"}', "application/json", 400, "BadRequest"),  # invalid UTF-8
     ],
 )
-def test_malformed_json_is_a_clear_4xx(client: TestClient, admin: dict[str, str], content: bytes,
-                                       content_type: str, status: int, error: str) -> None:
-    resp = client.post("/api/registry/citizens", content=content,
-                       headers={**admin, "content-type": content_type})
+def test_malformed_json_is_a_clear_4xx(
+    client: TestClient, admin: dict[str, str], content: bytes, content_type: str, status: int, error: str
+) -> None:
+    resp = client.post(
+        "/api/registry/citizens", content=content, headers={**admin, "content-type": content_type}
+    )
     assert resp.status_code == status
     assert resp.json()["error"] == error
     assert "Traceback" not in resp.text

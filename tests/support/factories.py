@@ -34,19 +34,42 @@ def staff_headers(*roles: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def make_citizen(session: Session, *, serial: int = 1, province: str = "079", year: int = 1990,
-                 sex: Sex = Sex.male, name: str = "Nguyễn Văn An") -> Citizen:
-    citizen = Citizen(cccd=make_cccd(province, year, sex, serial), full_name=name,
-                      birth_date=date(year, 5, 17), sex=sex, address="Số 1 đường Lê Lợi, TP Hồ Chí Minh")
+def make_citizen(
+    session: Session,
+    *,
+    serial: int = 1,
+    province: str = "079",
+    year: int = 1990,
+    sex: Sex = Sex.male,
+    name: str = "Nguyễn Văn An",
+) -> Citizen:
+    citizen = Citizen(
+        cccd=make_cccd(province, year, sex, serial),
+        full_name=name,
+        birth_date=date(year, 5, 17),
+        sex=sex,
+        address="Số 1 đường Lê Lợi, TP Hồ Chí Minh",
+    )
     session.add(citizen)
     session.flush()
     return citizen
 
 
-def make_vehicle(session: Session, owner: Citizen, plate: str = "51G12345", display: str = "51G-123.45",
-                 vehicle_type: VehicleType = VehicleType.car) -> Vehicle:
-    vehicle = Vehicle(plate=plate, plate_display=display, vehicle_type=vehicle_type, colour="Trắng",
-                      brand="Toyota", owner_cccd=owner.cccd)
+def make_vehicle(
+    session: Session,
+    owner: Citizen,
+    plate: str = "51G12345",
+    display: str = "51G-123.45",
+    vehicle_type: VehicleType = VehicleType.car,
+) -> Vehicle:
+    vehicle = Vehicle(
+        plate=plate,
+        plate_display=display,
+        vehicle_type=vehicle_type,
+        colour="Trắng",
+        brand="Toyota",
+        owner_cccd=owner.cccd,
+    )
     session.add(vehicle)
     session.flush()
     return vehicle
@@ -56,15 +79,28 @@ def citizen_token(client: TestClient, cccd: str, passcode: str = "123456") -> st
     """Run the embedded IdP's authorization-code flow with PKCE, as the citizen app does."""
     verifier = secrets.token_urlsafe(40)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    form = {"cccd": cccd, "passcode": passcode, "client_id": "tvp-citizen-app", "redirect_uri": REDIRECT,
-            "state": "s1", "nonce": "n1", "code_challenge": challenge}
+    form = {
+        "cccd": cccd,
+        "passcode": passcode,
+        "client_id": "tvp-citizen-app",
+        "redirect_uri": REDIRECT,
+        "state": "s1",
+        "nonce": "n1",
+        "code_challenge": challenge,
+    }
     resp = client.post("/idp/authorize", data=form, follow_redirects=False)
     assert resp.status_code == 303, resp.text
     query = parse_qs(urlparse(resp.headers["location"]).query)
     assert query["state"] == ["s1"]
-    tok = client.post("/idp/token", data={
-        "grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": REDIRECT,
-        "client_id": "tvp-citizen-app", "code_verifier": verifier,
-    })
+    tok = client.post(
+        "/idp/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": REDIRECT,
+            "client_id": "tvp-citizen-app",
+            "code_verifier": verifier,
+        },
+    )
     assert tok.status_code == 200, tok.text
     return str(tok.json()["id_token"])

@@ -20,10 +20,14 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
-def _sign_in(client: TestClient, username: str, password: str = PASSWORD, next_url: str = "/"):  # type: ignore[no-untyped-def]
+def _sign_in(client: TestClient, username: str, password: str = PASSWORD, next_url: str = "/"):
     page = client.get("/login", headers=HTML)
-    return client.post("/login", data={"username": username, "password": password, "csrf": _csrf(page.text),
-                                       "next": next_url}, headers=HTML, follow_redirects=False)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf": _csrf(page.text), "next": next_url},
+        headers=HTML,
+        follow_redirects=False,
+    )
 
 
 def test_pages_redirect_to_sign_in(client: TestClient) -> None:
@@ -71,8 +75,9 @@ def test_ops_dead_letter_page_and_retry(client: TestClient, db: Session) -> None
     _sign_in(client, "ops2")
     page = client.get("/ops/jobs?status=dead", headers=HTML)
     assert "tests.always_fails" in page.text and "RuntimeError: boom x" in page.text
-    resp = client.post(f"/ops/jobs/{job_id}/retry", data={"csrf": _csrf(page.text)}, headers=HTML,
-                       follow_redirects=False)
+    resp = client.post(
+        f"/ops/jobs/{job_id}/retry", data={"csrf": _csrf(page.text)}, headers=HTML, follow_redirects=False
+    )
     assert resp.status_code == 303
     db.expire_all()
     assert db.get(Job, job_id).status is JobStatus.pending  # type: ignore[union-attr]
