@@ -82,7 +82,6 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")
-    timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone for display")
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
