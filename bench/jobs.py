@@ -77,7 +77,9 @@ def main() -> None:
     worker.stop()
     _delete_queues(args.broker)
     with session_scope(writes=False) as s:
-        latencies = [(j.finished_at - j.created_at).total_seconds() for j in s.scalars(select(Job))]
+        latencies = [
+            (j.finished_at - j.created_at).total_seconds() for j in s.scalars(select(Job)) if j.finished_at
+        ]
     result = {
         "jobs": args.jobs,
         "broker": args.broker.split("@")[-1],

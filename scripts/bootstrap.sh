@@ -16,6 +16,7 @@ stamp=".venv/.tvp-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "installing tvp and its dependencies into .venv …" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
   echo "$want" > "$stamp"
 fi
