@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 ./scripts/services.sh
+./scripts/system-deps.sh
 export TVP_TEST_REQUIRE_SERVICES=1
 echo "== lint, format, types, import layers"
 .venv/bin/ruff check .
