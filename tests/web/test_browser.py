@@ -56,7 +56,7 @@ def server(database_url: str, clean_db: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(server: str):  # type: ignore[no-untyped-def]
+def page(server: str):
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -77,7 +77,7 @@ def page(server: str):  # type: ignore[no-untyped-def]
         browser.close()
 
 
-def test_sign_in_see_dashboard_switch_language_and_sign_out(page, db: Session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_see_dashboard_switch_language_and_sign_out(page, db: Session, tmp_path: Path) -> None:
     make_staff(db, Role.ops, username="khanh")
     db.commit()
     page.goto("/ops/jobs")
