@@ -111,7 +111,11 @@ def test_each_role_reaches_only_its_routes(
 def test_forged_and_malformed_tokens_are_rejected(client: TestClient) -> None:
     import jwt
 
-    forged = jwt.encode({"sub": "x", "sv": 1, "aud": "tvp-staff"}, "not-the-secret", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "x", "sv": 1, "aud": "tvp-staff"},
+        "not-the-secret-but-long-enough-for-hs256",
+        algorithm="HS256",
+    )
     for header in (f"Bearer {forged}", "Bearer not.a.jwt", "Basic YWRtaW46YWRtaW4=", "Bearer "):
         resp = client.get("/api/auth/me", headers={"Authorization": header})
         assert resp.status_code == 401 and resp.json()["error"] == "Unauthorized", header

@@ -21,7 +21,14 @@ from core.models import AuditEntry, Job, JobStatus
 from core.plugins import load_tasks
 
 AMQP_URL = os.environ.get("TVP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+REDIS_URL = os.environ.get("TVP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 pytestmark = pytest.mark.broker
+
+
+def _unreachable(what: str, exc: Exception) -> None:
+    if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
+        pytest.fail(f"{what} is unreachable: {exc}")
+    pytest.skip(f"{what} unreachable: {exc}")
 
 
 def _rabbit():
@@ -30,14 +37,34 @@ def _rabbit():
     try:
         return pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     except Exception as exc:
-        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
-            pytest.fail(f"RabbitMQ at {AMQP_URL.split('@')[-1]} is unreachable: {exc}")
-        pytest.skip(f"RabbitMQ unreachable: {exc}")
+        _unreachable(f"RabbitMQ at {AMQP_URL.split('@')[-1]}", exc)
+
+
+def _redis():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except Exception as exc:
+        _unreachable(f"Redis at {REDIS_URL}", exc)
+    return client
 
 
 @pytest.fixture
-def queue_name() -> Iterator[str]:
+def broker_url() -> str:
+    return AMQP_URL
+
+
+@pytest.fixture
+def queue_name(broker_url: str) -> Iterator[str]:
     name = f"tvp-test-{uuid.uuid4().hex[:8]}"
+    if broker_url.startswith("redis"):
+        client = _redis()
+        yield name
+        for key in client.scan_iter(f"dramatiq:{name}*"):
+            client.delete(key)
+        return
     conn = _rabbit()
     conn.close()
     yield name
@@ -49,12 +76,14 @@ def queue_name() -> Iterator[str]:
 
 
 @pytest.fixture
-def start_worker(database_url: str, queue_name: str) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+def start_worker(
+    database_url: str, queue_name: str, broker_url: str
+) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     procs: list[subprocess.Popen[bytes]] = []
     env = {
         **os.environ,
         "TVP_DATABASE_URL": database_url,
-        "TVP_BROKER_URL": AMQP_URL,
+        "TVP_BROKER_URL": broker_url,
         "TVP_JOBS_QUEUE": queue_name,
         "TVP_JOB_MIN_BACKOFF_MS": "100",
     }
@@ -138,6 +167,7 @@ def test_killed_worker_job_is_redelivered_and_completes_once(
     assert canary_entries() == 1  # completed exactly once
 
 
+@pytest.mark.parametrize("broker_url", [AMQP_URL, REDIS_URL], ids=["rabbitmq", "redis"])
 def test_job_enqueued_by_the_api_process_runs_in_the_worker(
     clean_db: str, queue_name: str, start_worker: Callable[[], subprocess.Popen[bytes]]
 ) -> None:

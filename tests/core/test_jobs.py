@@ -106,3 +106,29 @@ def test_idempotency_key_returns_the_first_job(db: Session) -> None:
 def test_unknown_task_is_refused(db: Session) -> None:
     with pytest.raises(UnknownTask):
         enqueue(db, "no.such_task")
+
+
+def test_broker_down_keeps_jobs_pending_until_it_is_back(db: Session, unique: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from core.config import get_settings
+    from core.jobs.broker import reset_broker
+    from core.jobs.relay import dispatch_due
+
+    with session_scope() as s:
+        job_id = enqueue(s, "tests.record", {"label": unique}).id
+    reset_broker()
+    monkeypatch.setattr(get_settings(), "broker_url", "amqp://guest:guest@127.0.0.1:1/")
+    try:
+        with pytest.raises(Exception, match=r"(?i)connect|refused|closed"):
+            dispatch_due()
+        assert db.get(Job, job_id).status is JobStatus.pending  # type: ignore[union-attr]
+    finally:
+        reset_broker()
+        monkeypatch.undo()
+    worker = JobWorker(threads=1, relay_interval=0.05).start()
+    try:
+        worker.join()
+    finally:
+        worker.stop()
+    db.rollback()  # end this session's read snapshot
+    assert db.get(Job, job_id).status is JobStatus.done  # type: ignore[union-attr]
+    assert tasks.calls[unique] == 1
