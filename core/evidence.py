@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
+from core.backends import Backend, UnknownBackend
 from core.config import Settings, get_settings
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -38,14 +39,12 @@ def check_key(key: str) -> str:
     return key
 
 
-class BlobStore(ABC):
-    registry: ClassVar[dict[str, type[BlobStore]]] = {}
-    name: ClassVar[str]
+class BlobStore(Backend, ABC):
+    registry: ClassVar[dict[str, type[Any]]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if getattr(cls, "name", None):
-            BlobStore.registry[cls.name] = cls
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: Settings) -> BlobStore: ...
 
     def put(self, data: bytes) -> str:
         """Store bytes; returns their SHA-256. Storing the same bytes again is a no-op."""
@@ -82,6 +81,10 @@ class LocalBlobStore(BlobStore):
 
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalBlobStore:
+        return cls(settings.resolved_evidence_dir)
 
     def path(self, key: str) -> Path:
         check_key(key)
@@ -129,6 +132,10 @@ class S3BlobStore(BlobStore):
             region_name=settings.s3_region,
         )
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> S3BlobStore:
+        return cls(settings)
+
     def _object(self, key: str) -> str:
         return f"sha256/{key[:2]}/{key}"
 
@@ -171,8 +178,8 @@ class S3BlobStore(BlobStore):
 
 def get_blob_store(settings: Settings | None = None) -> BlobStore:
     settings = settings or get_settings()
-    if settings.evidence_backend == "local":
-        return LocalBlobStore(settings.resolved_evidence_dir)
-    if settings.evidence_backend == "s3":
-        return S3BlobStore(settings)
-    raise EvidenceError(f"unknown TVP_EVIDENCE_BACKEND {settings.evidence_backend!r} (local or s3)")
+    try:
+        store_cls = BlobStore.by_name(settings.evidence_backend)
+    except UnknownBackend as exc:
+        raise EvidenceError(f"TVP_EVIDENCE_BACKEND: {exc}") from exc
+    return store_cls.from_settings(settings)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import httpx
 import jwt
 
+from core.backends import Backend
 from core.config import Settings
 
 CCCD_SHAPE = re.compile(r"^\d{12}$")
@@ -35,14 +36,8 @@ class CitizenIdentity:
     name: str
 
 
-class IdentityProvider(ABC):
-    registry: ClassVar[dict[str, type[IdentityProvider]]] = {}
-    name: ClassVar[str]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if getattr(cls, "name", None):
-            IdentityProvider.registry[cls.name] = cls
+class IdentityProvider(Backend, ABC):
+    registry: ClassVar[dict[str, type[Any]]] = {}
 
     def __init__(self, settings: Settings, http: httpx.Client | None = None) -> None:
         self.issuer = settings.idp_issuer.rstrip("/")
@@ -131,7 +126,7 @@ def get_identity_provider(settings: Settings) -> IdentityProvider:
     global _provider
     if _provider is None:
         kind = "embedded" if settings.idp_embedded else "oidc"
-        _provider = IdentityProvider.registry[kind](settings)
+        _provider = IdentityProvider.by_name(kind)(settings)
     return _provider
 
 

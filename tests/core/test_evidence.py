@@ -48,7 +48,9 @@ def test_local_store_missing_and_bad_keys(tmp_path) -> None:
 
 def test_store_selected_by_settings(tmp_path) -> None:
     assert isinstance(get_blob_store(Settings(data_dir=tmp_path)), LocalBlobStore)
-    with pytest.raises(EvidenceError, match="unknown TVP_EVIDENCE_BACKEND"):
+    with pytest.raises(
+        EvidenceError, match=r"TVP_EVIDENCE_BACKEND: no BlobStore called 'ftp' \(known: local, s3\)"
+    ):
         get_blob_store(Settings(evidence_backend="ftp"))
 
 

@@ -108,7 +108,7 @@ def test_unknown_task_is_refused(db: Session) -> None:
         enqueue(db, "no.such_task")
 
 
-def test_broker_down_keeps_jobs_pending_until_it_is_back(db: Session, unique: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_broker_down_keeps_jobs_pending_until_it_is_back(db: Session, unique: str, monkeypatch) -> None:
     from core.config import get_settings
     from core.jobs.broker import reset_broker
     from core.jobs.relay import dispatch_due
