@@ -30,8 +30,8 @@ for sub, name in (
     (users_app, "users"),
 ):
     app.add_typer(sub, name=name)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings_or_exit():  # type: ignore[no-untyped-def]
@@ -277,6 +277,18 @@ def users_create(
     except (AppError, ValueError) as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
+
+
+def _add_package_commands() -> None:
+    """Each package may contribute a command group: a ``cli`` module with ``app`` and ``NAME``."""
+    from core.plugins import modules_with
+
+    for module in modules_with("app", "cli"):
+        if module.__name__ != __name__:
+            app.add_typer(module.app, name=module.NAME)
+
+
+_add_package_commands()
 
 
 def main() -> None:

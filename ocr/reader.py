@@ -1,0 +1,144 @@
+"""Plate readers: a plate crop in, the plate text out (formatted, compact, per-character confidence).
+
+``PlateReader`` is the swappable backend (``PPOCRPlateReader`` for real, ``FakePlateReader`` for tests).
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from core.backends import Backend
+from ocr.plate_decode import BOTTOM_ROW, ONE_LINE, TOP_ROW, RowRead, decode_row
+from ocr.plate_format import InvalidPlate, PlateFamily, PlateNumber, parse_plate
+from ocr.recognizer import LineRecognizer
+
+# VN plates are 4.7:1 (one line) or 2.0:1 and 1.36:1 (two lines); crops between are tried both ways.
+TWO_LINE_BELOW = 1.9
+ONE_LINE_ABOVE = 3.2
+
+
+@dataclass(frozen=True)
+class PlateRead:
+    plate: PlateNumber
+    confidence: float
+    char_conf: tuple[float, ...]
+    lines: int
+    raw: tuple[str, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        return self.plate.display
+
+    @property
+    def compact(self) -> str:
+        return self.plate.compact
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "compact": self.compact,
+            "confidence": round(self.confidence, 4),
+            "char_conf": [round(c, 4) for c in self.char_conf],
+            "lines": self.lines,
+            "raw": list(self.raw),
+        }
+
+
+class PlateReader(Backend, ABC):
+    registry: ClassVar[dict[str, type[Any]]] = {}
+
+    @abstractmethod
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        """Read one plate crop (BGR); None when no valid plate text can be read."""
+
+    def read_many(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
+        return [self.read(c) for c in crops]
+
+
+def _split_rows(crop: np.ndarray) -> list[np.ndarray]:
+    h = crop.shape[0]
+    return [crop[: int(h * 0.55)], crop[int(h * 0.45) :]]
+
+
+class PPOCRPlateReader(PlateReader):
+    name = "ppocr"
+
+    def __init__(self, recognizer: LineRecognizer | None = None):
+        self.recognizer = recognizer or LineRecognizer()
+
+    def warmup(self) -> None:
+        """Load the model and run it once, so the first real read is not slow."""
+        self.read(np.full((48, 200, 3), 255, np.uint8))
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        return self.read_many([crop])[0]
+
+    def read_many(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
+        # One batch through the recogniser: for each crop its whole line and/or its two rows.
+        jobs: list[tuple[int, str]] = []
+        images: list[np.ndarray] = []
+        for i, crop in enumerate(crops):
+            if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+                continue
+            ratio = crop.shape[1] / crop.shape[0]
+            if ratio >= TWO_LINE_BELOW:
+                jobs.append((i, "one"))
+                images.append(crop)
+            if ratio <= ONE_LINE_ABOVE:
+                jobs.append((i, "two"))
+                images.extend(_split_rows(crop))
+        slots = iter(self.recognizer.recognize(images))
+        candidates: dict[int, list[PlateRead]] = {}
+        for i, kind in jobs:
+            if kind == "one":
+                row = decode_row(next(slots), ONE_LINE)
+                read = _to_read([row], lines=1) if row else None
+            else:
+                top, bottom = decode_row(next(slots), TOP_ROW), decode_row(next(slots), BOTTOM_ROW)
+                read = _to_read([top, bottom], lines=2) if top and bottom else None
+            if read is not None:
+                candidates.setdefault(i, []).append(read)
+        return [
+            max(candidates[i], key=lambda r: r.confidence) if i in candidates else None
+            for i in range(len(crops))
+        ]
+
+
+def _to_read(rows: list[RowRead], lines: int) -> PlateRead | None:
+    text = " ".join(r.text for r in rows)
+    family = None
+    if lines == 2 and len(rows[0].shape) == 3:
+        family = PlateFamily.motorbike
+    elif lines == 2:
+        family = PlateFamily.car
+    try:
+        plate = parse_plate(text if family is None else "".join(r.text for r in rows), family=family)
+    except InvalidPlate:
+        return None
+    char_conf = tuple(c for r in rows for c in r.char_conf)
+    # Geometric mean of the character probabilities (penalised for dropped junk characters).
+    total = sum(r.log_likelihood for r in rows)
+    confidence = math.exp(total / max(1, len(char_conf)))
+    return PlateRead(plate, confidence, char_conf, lines, tuple(r.raw for r in rows))
+
+
+class FakePlateReader(PlateReader):
+    """Returns scripted reads in order (tests of code that consumes readers)."""
+
+    name = "fake"
+
+    def __init__(self, texts: Sequence[str | None]):
+        self.texts = list(texts)
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        text = self.texts.pop(0) if self.texts else None
+        if text is None:
+            return None
+        plate = parse_plate(text)
+        return PlateRead(plate, 1.0, tuple(1.0 for _ in plate.compact), len(plate.lines))

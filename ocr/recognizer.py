@@ -1,0 +1,102 @@
+"""PP-OCRv4 text-line recognition (the ONNX model inside rapidocr-onnxruntime, Apache-2.0), run directly
+on onnxruntime so that we keep the per-character probabilities, restricted to plate characters."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.onnx import ort_session
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SEPARATORS = "-."
+SYMBOLS = ALPHABET + SEPARATORS  # index 0 of the restricted distribution is the CTC blank
+REC_HEIGHT = 48
+
+
+class ModelMissing(FileNotFoundError):
+    pass
+
+
+def rapidocr_model(name: str = "ch_PP-OCRv4_rec_infer.onnx") -> Path:
+    try:
+        import rapidocr_onnxruntime
+    except ImportError as exc:
+        raise ModelMissing("rapidocr-onnxruntime is not installed; it ships the PP-OCRv4 models") from exc
+    path = Path(rapidocr_onnxruntime.__file__).parent / "models" / name
+    if not path.exists():
+        raise ModelMissing(f"{name} not found (looked in {path.parent})")
+    return path
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One emitted character: its probabilities over SYMBOLS (no blank)."""
+
+    probs: np.ndarray
+
+    @property
+    def best(self) -> str:
+        return SYMBOLS[int(self.probs.argmax())]
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probs.max())
+
+
+class LineRecognizer:
+    def __init__(self, model_path: Path | None = None, threads: int | None = None):
+        self.model_path = Path(model_path) if model_path else rapidocr_model()
+        self.threads = threads
+
+    @cached_property
+    def session(self):  # type: ignore[no-untyped-def]
+        return ort_session(self.model_path, self.threads)
+
+    @cached_property
+    def columns(self) -> np.ndarray:
+        chars = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        index = {c: i + 1 for i, c in enumerate(chars)}  # the model's class 0 is the CTC blank
+        return np.array([0] + [index[c] for c in SYMBOLS])
+
+    def recognize(self, images: list[np.ndarray]) -> list[list[Slot]]:
+        """Each BGR text-line image → its characters, with probabilities restricted to plate symbols."""
+        if not images:
+            return []
+        widths = [max(1, math.ceil(REC_HEIGHT * img.shape[1] / max(1, img.shape[0]))) for img in images]
+        batch_w = max(max(widths), REC_HEIGHT * 2)
+        batch = np.zeros((len(images), 3, REC_HEIGHT, batch_w), np.float32)
+        for i, (img, w) in enumerate(zip(images, widths, strict=True)):
+            if img.ndim == 2:
+                img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+            resized = cv2.resize(img, (w, REC_HEIGHT), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+            batch[i, :, :, :w] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+        preds = self.session.run(None, {self.session.get_inputs()[0].name: batch})[0]
+        restricted = preds[:, :, self.columns]
+        restricted /= restricted.sum(axis=2, keepdims=True) + 1e-9
+        return [
+            self._decode(seq[: max(1, math.ceil(w / 8))]) for seq, w in zip(restricted, widths, strict=True)
+        ]
+
+    @staticmethod
+    def _decode(seq: np.ndarray) -> list[Slot]:
+        """Greedy CTC: collapse repeats, drop blanks; each character keeps its most confident frame."""
+        best = seq.argmax(axis=1)
+        slots: list[Slot] = []
+        prev, run_best = 0, None
+        for t, cls in enumerate(best):
+            if cls != prev:
+                if prev != 0 and run_best is not None:
+                    slots.append(Slot(run_best[1:] / max(1e-9, run_best[1:].sum())))
+                run_best = seq[t] if cls != 0 else None
+            elif cls != 0 and run_best is not None and seq[t, cls] > run_best[cls]:
+                run_best = seq[t]
+            prev = cls
+        if prev != 0 and run_best is not None:
+            slots.append(Slot(run_best[1:] / max(1e-9, run_best[1:].sum())))
+        return slots

@@ -1,0 +1,38 @@
+import json
+import random
+from pathlib import Path
+
+import cv2
+from typer.testing import CliRunner
+
+from core.cli import app
+from ocr.render import degrade, random_spec, render_plate
+
+
+def test_read_crops_json_with_per_image_errors(tmp_path: Path) -> None:
+    rng = random.Random(9)
+    specs = [random_spec(rng) for _ in range(3)]
+    for s in specs:
+        cv2.imwrite(str(tmp_path / f"{s.plate.compact}.png"), degrade(render_plate(s), rng, target_width=220))
+    (tmp_path / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
+    (tmp_path / "notes.png").write_text("this is text, not an image")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["plates", "read", str(tmp_path), str(empty), "--crops", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    by_name = {Path(r["image"]).name: r for r in lines}
+    for s in specs:
+        r = by_name[f"{s.plate.compact}.png"]
+        assert r["plates"][0]["compact"] == s.plate.compact
+        assert set(r["plates"][0]) >= {"text", "compact", "confidence", "box", "lines", "vehicle"}
+        assert r["elapsed_ms"] >= 0
+    assert "not a readable image" in by_name["corrupt.jpg"]["error"]
+    assert "not a readable image" in by_name["notes.png"]["error"]
+    assert "contains no images" in by_name["empty"]["error"]
+
+
+def test_all_inputs_bad_exits_nonzero(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plates", "read", str(tmp_path / "missing.jpg"), "--crops"])
+    assert result.exit_code == 1
+    assert "does not exist" in result.output

@@ -1,0 +1,34 @@
+"""The labelled real photographs in ../shared/datasets (read in place, never copied)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(os.environ.get("TVP_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
+
+
+@dataclass(frozen=True)
+class Labelled:
+    image: Path
+    text: str
+    box: tuple[int, int, int, int]
+
+
+def labelled(name: str) -> list[Labelled]:
+    root = SHARED / "datasets" / name
+    if not (root / "labels.csv").exists():
+        pytest.skip(f"dataset {root} not available")
+    with open(root / "labels.csv", newline="") as fh:
+        return [
+            Labelled(
+                root / r["image"],
+                r["plate_text"].upper(),
+                (int(r["x1"]), int(r["y1"]), int(r["x2"]), int(r["y2"])),
+            )
+            for r in csv.DictReader(fh)
+        ]
