@@ -286,6 +286,8 @@ def _add_package_commands() -> None:
     for module in modules_with("app", "cli"):
         if module.__name__ != __name__:
             app.add_typer(module.app, name=module.NAME)
+            for name, sub in getattr(module, "EXTRA", {}).items():
+                app.add_typer(sub, name=name)
 
 
 _add_package_commands()

@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = Field(None, description="S3 secret key")
     s3_region: str = Field("us-east-1", description="S3 region")
 
+    models_dir: Path | None = Field(
+        None, description="Model weights (trained, exported); default <data_dir>/models"
+    )
+    vehicle_detector: str = Field("coco-yolov8n", description="Vehicle detector model name")
+    plate_detector: str = Field(
+        "auto",
+        description="Plate detector model name; auto = our VN-trained weights when present, else plate-mahdi",
+    )
+
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")
 
@@ -113,6 +122,10 @@ class Settings(BaseSettings):
     @property
     def resolved_evidence_dir(self) -> Path:
         return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def resolved_jwks_url(self) -> str:

@@ -15,6 +15,8 @@ from detection.images import ImageError, expand_paths, load_image
 
 NAME = "plates"
 app = typer.Typer(help="Read licence plates from images.", no_args_is_help=True)
+models_app = typer.Typer(help="Detector models: list, train.", no_args_is_help=True)
+EXTRA = {"models": models_app}
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -30,14 +32,18 @@ def read(
     """Read the plates in each image (Vietnamese one- and two-line plates)."""
     from ocr.reader import PPOCRPlateReader
 
-    if not crops:
-        err.print(
-            "[red]Full-frame reading needs the plate detector, which is not in this build yet; "
-            "pass --crops for plate crops.[/]"
-        )
-        raise typer.Exit(2)
     reader = PPOCRPlateReader()
     reader.warmup()
+    pipeline = None
+    if not crops:
+        from detection.models import ModelNotFound
+        from detection.pipeline import PlatePipeline
+
+        try:
+            pipeline = PlatePipeline(reader)
+        except ModelNotFound as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
     items = list(expand_paths(paths))
     failures = 0
     with Progress(
@@ -56,10 +62,13 @@ def read(
                 if problem:
                     raise ImageError(problem)
                 image = load_image(path)
-                plate = reader.read(image)
-                if plate is not None:
-                    h, w = image.shape[:2]
-                    result["plates"].append({**plate.as_dict(), "box": [0, 0, w, h], "vehicle": None})
+                if pipeline is not None:
+                    result["plates"] = [p.as_dict() for p in pipeline.process(image).plates if p.read]
+                else:
+                    plate = reader.read(image)
+                    if plate is not None:
+                        h, w = image.shape[:2]
+                        result["plates"].append({**plate.as_dict(), "box": [0, 0, w, h], "vehicle": None})
             except ImageError as exc:
                 result["error"] = str(exc)
                 failures += 1
@@ -80,3 +89,80 @@ def _emit(result: dict[str, Any], as_json: bool) -> None:
     else:
         texts = ", ".join(f"[bold]{p['text']}[/] ({p['confidence']:.2f})" for p in result["plates"])
         out.print(f"{result['image']}: {texts}  [dim]{result['elapsed_ms']} ms[/]")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show each model, where it was found and its SHA-256."""
+    from rich.table import Table
+
+    from detection.models import SPECS, ModelNotFound, find_source, plate_detector_name, sha256_file
+
+    table = Table(
+        "name", "file", "sha256", "licence", title=f"default plate detector: {plate_detector_name()}"
+    )
+    for name, spec in SPECS.items():
+        try:
+            _, path = find_source(name)
+            table.add_row(name, str(path), sha256_file(path)[:16], spec.licence)
+        except ModelNotFound as exc:
+            table.add_row(name, f"[yellow]{exc}[/]", "", spec.licence)
+    out.print(table)
+
+
+@models_app.command("train-plates")
+def train_plates(
+    images: Annotated[int, typer.Option(help="Generated training images")] = 400,
+    epochs: Annotated[int, typer.Option(help="Training epochs")] = 15,
+    imgsz: Annotated[int, typer.Option(help="Training image size")] = 640,
+    batch: Annotated[int, typer.Option(help="Batch size")] = 16,
+    photos: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--photos", help="Labelled photo folders to composite plates into (default: ../shared/datasets/*)"
+        ),
+    ] = None,
+    extra: Annotated[
+        list[Path] | None,
+        typer.Option("--extra", help="Your own labelled folders (images/ + labels.csv), used as they are"),
+    ] = None,
+    seed: int = 0,
+) -> None:
+    """Fine-tune the plate detector on generated VN plates in real photos; installs it as plate-vn."""
+    from detection.models import models_dir
+    from detection.train import build_dataset, held_out, read_labels, train
+
+    folders = photos or sorted(p.parent for p in Path("../shared/datasets").glob("*/labels.csv"))
+    if not folders:
+        err.print("[red]No labelled photo folders: pass --photos FOLDER (images/ + labels.csv).[/]")
+        raise typer.Exit(2)
+    try:
+        base_photos = [item for folder in folders for item in read_labels(folder) if not held_out(item.image)]
+        own = [item for folder in (extra or []) for item in read_labels(folder)]
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    dataset = models_dir() / "datasets" / "plate-vn"
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("generating training images", total=images + len(own))
+        data = build_dataset(
+            dataset,
+            base_photos,
+            images=images,
+            extra=own,
+            seed=seed,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    err.print(f"training on {data} ({epochs} epochs at {imgsz}) — this takes a while on a CPU")
+    weights, metrics = train(data, epochs=epochs, imgsz=imgsz, batch=batch)
+    out.print(f"[green]installed {weights}[/]")
+    for key in ("metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)"):
+        if key in metrics:
+            out.print(f"  {key}: {metrics[key]:.3f}")

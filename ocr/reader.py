@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
 
 from core.backends import Backend
@@ -66,11 +67,22 @@ def _split_rows(crop: np.ndarray) -> list[np.ndarray]:
     return [crop[: int(h * 0.55)], crop[int(h * 0.45) :]]
 
 
+def _variants(crop: np.ndarray) -> list[np.ndarray]:
+    """Second looks at a hard plate: local contrast, and a tighter crop (rims and screws out)."""
+    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(lab[..., 0])
+    contrast = cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+    h, w = crop.shape[:2]
+    tight = crop[int(h * 0.06) : h - int(h * 0.06), int(w * 0.03) : w - int(w * 0.03)]
+    return [contrast, tight]
+
+
 class PPOCRPlateReader(PlateReader):
     name = "ppocr"
 
-    def __init__(self, recognizer: LineRecognizer | None = None):
+    def __init__(self, recognizer: LineRecognizer | None = None, *, second_look_below: float = 0.95):
         self.recognizer = recognizer or LineRecognizer()
+        self.second_look_below = second_look_below
 
     def warmup(self) -> None:
         """Load the model and run it once, so the first real read is not slow."""
@@ -80,6 +92,25 @@ class PPOCRPlateReader(PlateReader):
         return self.read_many([crop])[0]
 
     def read_many(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
+        reads = self._read_batch(crops)
+        hard = [
+            i
+            for i, r in enumerate(reads)
+            if (r is None or r.confidence < self.second_look_below)
+            and crops[i] is not None
+            and crops[i].size
+            and min(crops[i].shape[:2]) >= 8
+        ]
+        if hard:
+            variants = [v for i in hard for v in _variants(crops[i])]
+            retries = self._read_batch(variants)
+            per = len(variants) // len(hard)
+            for k, i in enumerate(hard):
+                options = [r for r in [reads[i], *retries[k * per : (k + 1) * per]] if r is not None]
+                reads[i] = max(options, key=lambda r: r.confidence) if options else None
+        return reads
+
+    def _read_batch(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
         # One batch through the recogniser: for each crop its whole line and/or its two rows.
         jobs: list[tuple[int, str]] = []
         images: list[np.ndarray] = []
@@ -126,6 +157,31 @@ def _to_read(rows: list[RowRead], lines: int) -> PlateRead | None:
     total = sum(r.log_likelihood for r in rows)
     confidence = math.exp(total / max(1, len(char_conf)))
     return PlateRead(plate, confidence, char_conf, lines, tuple(r.raw for r in rows))
+
+
+class AnyTextPlateReader(PlateReader):
+    """Reads any plate's letters and digits without the Vietnamese grammar (foreign plates, benchmarks)."""
+
+    name = "any"
+
+    def __init__(self, recognizer: LineRecognizer | None = None):
+        self.recognizer = recognizer or LineRecognizer()
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        return self.read_many([crop])[0]
+
+    def read_many(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
+        valid = [i for i, c in enumerate(crops) if c is not None and c.size and min(c.shape[:2]) >= 4]
+        results: list[PlateRead | None] = [None] * len(crops)
+        for i, slots in zip(valid, self.recognizer.recognize([crops[i] for i in valid]), strict=True):
+            chars = [s for s in slots if s.best not in "-."]
+            if len(chars) < 2:
+                continue
+            text = "".join(s.best for s in chars)
+            conf = tuple(s.confidence for s in chars)
+            plate = PlateNumber(compact=text, family=PlateFamily.foreign, province="", series="", number=text)
+            results[i] = PlateRead(plate, float(np.exp(np.mean(np.log(conf)))), conf, 1, (text,))
+        return results
 
 
 class FakePlateReader(PlateReader):

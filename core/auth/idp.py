@@ -57,7 +57,8 @@ def identity_from_claims(claims: dict[str, Any]) -> CitizenIdentity:
 class OIDCProvider(IdentityProvider):
     name = "oidc"
 
-    def __init__(self, settings: Settings, http: httpx.Client | None = None, cache_seconds: int = 300):
+    def __init__(self, settings: Settings, http: Any = None, cache_seconds: int = 300):
+        # ``http``: an httpx.Client (or anything with the same get()), e.g. a test client.
         super().__init__(settings)
         self.jwks_url = settings.resolved_jwks_url
         self.http = http or httpx.Client(timeout=5.0)

@@ -36,3 +36,25 @@ def test_all_inputs_bad_exits_nonzero(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["plates", "read", str(tmp_path / "missing.jpg"), "--crops"])
     assert result.exit_code == 1
     assert "does not exist" in result.output
+
+
+def test_read_full_frames_json(tmp_path: Path) -> None:
+    from detection.synth import composite
+    from detection.train import held_out
+    from tests.support.datasets import labelled
+
+    rng = random.Random(12)
+    photos = [p for p in labelled("openalpr_eu") if held_out(p.image)][:3]
+    for i, src in enumerate(photos):
+        comp = composite(cv2.imread(str(src.image)), src.box, rng)
+        cv2.imwrite(str(tmp_path / f"frame{i}.jpg"), comp.image)
+    result = CliRunner().invoke(app, ["plates", "read", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 3
+    for r in lines:
+        assert set(r) == {"image", "plates", "elapsed_ms"}
+        for plate in r["plates"]:
+            assert len(plate["box"]) == 4 and plate["lines"] in (1, 2)
+            assert plate["vehicle"] is None or set(plate["vehicle"]) == {"class", "box"}
+    assert sum(len(r["plates"]) for r in lines) >= 1

