@@ -24,6 +24,7 @@ class PlateFound:
     read: PlateRead | None
     vehicle_class: str | None = None
     vehicle_box: tuple[int, int, int, int] | None = None
+    track_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         base = (
@@ -75,7 +76,7 @@ class PlatePipeline:
         plate_model: str | None = None,
     ):
         plate_name = plate_model or plate_detector_name()
-        self.vehicles = YoloDetector(resolve(vehicle_model), conf=VEHICLE_CONF)
+        self.vehicles = YoloDetector(resolve(vehicle_model), conf=VEHICLE_CONF, agnostic=True)
         self.plates_full = YoloDetector(resolve(plate_name, 640), conf=PLATE_CONF)
         self.plates_crop = YoloDetector(resolve(plate_name, CROP_IMGSZ), conf=PLATE_CONF)
         self.reader = reader or PPOCRPlateReader()
@@ -88,6 +89,17 @@ class PlatePipeline:
 
     def process(self, frame: np.ndarray) -> FrameResult:
         vehicles = self.vehicles.detect(frame)
+        return FrameResult(self.plates_for(frame, vehicles), vehicles, self.provenance)
+
+    def plates_for(
+        self,
+        frame: np.ndarray,
+        vehicles: Detections,
+        *,
+        full_frame_fallback: bool = True,
+        crops_out: list[np.ndarray] | None = None,
+    ) -> list[PlateFound]:
+        """Plates of the given vehicles (each vehicle's best plate); the whole frame when none is found."""
         found: list[tuple[np.ndarray, float, int | None]] = []
         if len(vehicles):
             crops, origins = [], []
@@ -100,7 +112,7 @@ class PlatePipeline:
             ):
                 if len(dets):  # the best plate of each vehicle
                     found.append((dets.xyxy[0] + np.array([ox, oy, ox, oy]), float(dets.confidence[0]), v))
-        if not found:
+        if not found and full_frame_fallback:
             full = self.plates_full.detect(frame)
             for box, conf in zip(full.xyxy, full.confidence, strict=True):
                 found.append((box, float(conf), _owner(box, vehicles)))
@@ -109,17 +121,19 @@ class PlatePipeline:
             x1, y1, x2, y2 = _expand(box, frame.shape, 0.04, 0.08).astype(int)
             crops.append(frame[y1:y2, x1:x2])
         reads = self.reader.read_many(crops)
-        plates = [
+        if crops_out is not None:
+            crops_out.extend(crops)
+        return [
             PlateFound(
                 _box(box),
                 conf,
                 read,
                 None if v is None else vehicles.name(v),
                 None if v is None else _box(vehicles.xyxy[v]),
+                None if v is None or vehicles.tracker_id is None else int(vehicles.tracker_id[v]),
             )
             for (box, conf, v), read in zip(found, reads, strict=True)
         ]
-        return FrameResult(plates, vehicles, self.provenance)
 
 
 def _owner(box: np.ndarray, vehicles: Detections) -> int | None:

@@ -25,9 +25,17 @@ def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, tuple[in
 
 class YoloDetector:
     def __init__(
-        self, model: ResolvedModel, *, conf: float = 0.25, iou: float = 0.45, threads: int | None = None
+        self,
+        model: ResolvedModel,
+        *,
+        conf: float = 0.25,
+        iou: float = 0.45,
+        threads: int | None = None,
+        agnostic: bool = False,
     ):
+        """``agnostic``: one box per object whatever its class (a vehicle is a car *or* a truck)."""
         self.model = model
+        self.agnostic = agnostic
         self.conf = conf
         self.iou = iou
         self.threads = threads
@@ -85,8 +93,12 @@ class YoloDetector:
         h, w = shape[:2]
         xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, w)
         xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, h)
-        # Class-aware NMS: offset boxes per class so that different classes never suppress each other.
-        offset = best[:, None].astype(np.float32) * 10_000
+        # Class-aware NMS offsets boxes per class so that different classes never suppress each other.
+        offset = (
+            np.zeros((len(best), 1), np.float32)
+            if self.agnostic
+            else best[:, None].astype(np.float32) * 10_000
+        )
         xywh = np.concatenate([xyxy[:, :2] + offset, xyxy[:, 2:] - xyxy[:, :2]], axis=1)
         kept = np.array(cv2.dnn.NMSBoxes(xywh.tolist(), conf.tolist(), self.conf, self.iou), np.int64)
         kept = kept.reshape(-1)

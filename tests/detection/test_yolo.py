@@ -37,6 +37,14 @@ def test_decode_keeps_vehicle_classes_and_suppresses_duplicates() -> None:
     np.testing.assert_allclose(dets.xyxy[0], [540, 310, 740, 410])  # back to source pixels
 
 
+def test_agnostic_nms_keeps_one_box_per_object() -> None:
+    detector = _detector()
+    detector.agnostic = True
+    out = _output([(320, 320, 100, 50, 2, 0.9), (322, 321, 100, 50, 3, 0.5)])
+    dets = detector._decode(out, scale=1.0, pad=(0, 0), shape=(640, 640, 3))
+    assert [dets.name(i) for i in range(len(dets))] == ["car"]
+
+
 def test_letterbox_keeps_aspect() -> None:
     img = np.zeros((1080, 1920, 3), np.uint8)
     canvas, scale, pad = letterbox(img, 640)
