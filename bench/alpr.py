@@ -18,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,6 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("TVP_ENV", "dev")
 
+    from detection.images import load_image
     from detection.pipeline import PlatePipeline
     from detection.types import iou
     from ocr.reader import AnyTextPlateReader, PPOCRPlateReader
@@ -54,7 +54,7 @@ def main() -> None:
     frame_ms: list[float] = []
     read_ms: list[float] = []
     for row in rows:
-        image = cv2.imread(str(args.folder / row["image"]))
+        image = load_image(args.folder / row["image"])
         truth_box = np.array([[float(row[k]) for k in ("x1", "y1", "x2", "y2")]])
         started = time.perf_counter()
         result = pipeline.process(image)

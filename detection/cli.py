@@ -44,6 +44,7 @@ def read(
         except ModelNotFound as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from exc
+    models = _model_tags(pipeline.provenance if pipeline else {})
     items = list(expand_paths(paths))
     failures = 0
     with Progress(
@@ -64,6 +65,7 @@ def read(
                 image = load_image(path)
                 if pipeline is not None:
                     result["plates"] = [p.as_dict() for p in pipeline.process(image).plates if p.read]
+                    result["models"] = models
                 else:
                     plate = reader.read(image)
                     if plate is not None:
@@ -77,6 +79,11 @@ def read(
             progress.advance(task)
     if failures == len(items):
         raise typer.Exit(1)
+
+
+def _model_tags(provenance: dict[str, Any]) -> dict[str, str]:
+    """{"vehicle_detector": "coco-yolov8n@75cc3648650b", ...}: what produced each result."""
+    return {k: f"{v['name']}@{v['sha256'][:12]}" for k, v in provenance.items() if "sha256" in v}
 
 
 def _emit(result: dict[str, Any], as_json: bool) -> None:

@@ -101,19 +101,22 @@ def plate_detector_name() -> str:
 
 
 @lru_cache(maxsize=16)
-def resolve(name: str, imgsz: int = 640) -> ResolvedModel:
-    """The model as ONNX at ``imgsz`` (PyTorch weights are exported once into the models folder)."""
+def resolve(name: str, imgsz: int = 640, *, batched: bool = False) -> ResolvedModel:
+    """The model as ONNX at ``imgsz`` (PyTorch weights are exported once into the models folder).
+
+    ``batched`` exports a dynamic batch dimension, so that many crops go through in one run.
+    """
     spec, source = find_source(name)
     if source.suffix == ".onnx":
         return ResolvedModel(name, source, sha256_file(source), source, spec.classes, 640)
     source_sha = sha256_file(source)
-    target = models_dir() / f"{name}-{source_sha[:12]}-{imgsz}.onnx"
+    target = models_dir() / f"{name}-{source_sha[:12]}-{imgsz}{'-batch' if batched else ''}.onnx"
     if not target.exists():
-        export_onnx(source, target, imgsz)
+        export_onnx(source, target, imgsz, batched)
     return ResolvedModel(name, target, sha256_file(target), source, spec.classes, imgsz)
 
 
-def export_onnx(source: Path, target: Path, imgsz: int) -> None:
+def export_onnx(source: Path, target: Path, imgsz: int, batched: bool = False) -> None:
     from detection.ultralytics_env import load_yolo
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +125,7 @@ def export_onnx(source: Path, target: Path, imgsz: int) -> None:
     staged = work / source.name
     shutil.copyfile(source, staged)
     exported = Path(
-        load_yolo(staged).export(format="onnx", imgsz=imgsz, dynamic=False, simplify=True, opset=17)
+        load_yolo(staged).export(format="onnx", imgsz=imgsz, dynamic=batched, simplify=True, opset=17)
     )
     exported.replace(target)
     shutil.rmtree(work, ignore_errors=True)

@@ -78,7 +78,7 @@ class PlatePipeline:
         plate_name = plate_model or plate_detector_name()
         self.vehicles = YoloDetector(resolve(vehicle_model), conf=VEHICLE_CONF, agnostic=True)
         self.plates_full = YoloDetector(resolve(plate_name, 640), conf=PLATE_CONF)
-        self.plates_crop = YoloDetector(resolve(plate_name, CROP_IMGSZ), conf=PLATE_CONF)
+        self.plates_crop = YoloDetector(resolve(plate_name, CROP_IMGSZ, batched=True), conf=PLATE_CONF)
         self.reader = reader or PPOCRPlateReader()
         self.provenance = {
             "vehicle_detector": self.vehicles.model.provenance,

@@ -2,10 +2,10 @@
 
 import random
 
-import cv2
 import numpy as np
 import pytest
 
+from detection.images import load_image
 from detection.pipeline import PlatePipeline
 from detection.synth import composite
 from detection.train import held_out
@@ -28,7 +28,7 @@ def test_real_eu_photographs() -> None:
     items = labelled("openalpr_eu")[:30]
     found = exact = 0
     for item in items:
-        result = pipeline.process(cv2.imread(str(item.image)))
+        result = pipeline.process(load_image(item.image))
         boxes = np.array([p.box for p in result.plates], np.float32).reshape(-1, 4)
         found += bool(len(boxes)) and iou(np.array([item.box], np.float32), boxes).max() >= 0.5
         exact += any(p.read and _fold(p.read.compact) == _fold(item.text) for p in result.plates)
@@ -42,7 +42,7 @@ def test_generated_vn_plates_in_real_photographs(vn_pipeline: PlatePipeline) -> 
     exact = 0
     for _ in range(30):
         src = rng.choice(photos)
-        comp = composite(cv2.imread(str(src.image)), src.box, rng)
+        comp = composite(load_image(src.image), src.box, rng)
         result = vn_pipeline.process(comp.image)
         exact += any(p.read and p.read.compact == comp.spec.plate.compact for p in result.plates)
         for p in result.plates:

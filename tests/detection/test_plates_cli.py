@@ -6,6 +6,7 @@ import cv2
 from typer.testing import CliRunner
 
 from core.cli import app
+from detection.images import load_image
 from ocr.render import degrade, random_spec, render_plate
 
 
@@ -46,14 +47,15 @@ def test_read_full_frames_json(tmp_path: Path) -> None:
     rng = random.Random(12)
     photos = [p for p in labelled("openalpr_eu") if held_out(p.image)][:3]
     for i, src in enumerate(photos):
-        comp = composite(cv2.imread(str(src.image)), src.box, rng)
+        comp = composite(load_image(src.image), src.box, rng)
         cv2.imwrite(str(tmp_path / f"frame{i}.jpg"), comp.image)
     result = CliRunner().invoke(app, ["plates", "read", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 3
     for r in lines:
-        assert set(r) == {"image", "plates", "elapsed_ms"}
+        assert set(r) == {"image", "plates", "elapsed_ms", "models"}
+        assert r["models"]["vehicle_detector"].startswith("coco-yolov8n@")
         for plate in r["plates"]:
             assert len(plate["box"]) == 4 and plate["lines"] in (1, 2)
             assert plate["vehicle"] is None or set(plate["vehicle"]) == {"class", "box"}

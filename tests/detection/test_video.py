@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from detection.images import load_image
 from detection.pipeline import PlatePipeline
 from detection.synth import composite
 from detection.train import held_out
@@ -20,7 +21,7 @@ from tests.support.datasets import labelled
 def _footage(seed: int, frames: int = 16) -> tuple[list[np.ndarray], str]:
     rng = random.Random(seed)
     src = [p for p in labelled("openalpr_eu") if held_out(p.image)][3]
-    comp = composite(cv2.imread(str(src.image)), src.box, rng)
+    comp = composite(load_image(src.image), src.box, rng)
     h, w = comp.image.shape[:2]
     out = [
         cv2.warpAffine(

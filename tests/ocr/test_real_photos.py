@@ -1,8 +1,8 @@
 """The recogniser on real photographs (OpenALPR EU/US plate regions, human labels)."""
 
-import cv2
 import pytest
 
+from detection.images import load_image
 from ocr.recognizer import LineRecognizer
 from tests.support.datasets import labelled
 
@@ -17,7 +17,7 @@ def test_reads_real_plate_regions(dataset: str, minimum: float) -> None:
     items = labelled(dataset)
     exact = 0
     for item in items:
-        image = cv2.imread(str(item.image))
+        image = load_image(item.image)
         assert image is not None, item.image
         x1, y1, x2, y2 = item.box
         slots = rec.recognize([image[y1:y2, x1:x2]])[0]
