@@ -10,7 +10,7 @@ from core.cli import app
 from core.config import reset_settings
 from detection.models import plate_detector_name, resolve
 from detection.train import held_out, read_labels
-from tests.support.datasets import SHARED
+from tests.support.datasets import labelled
 
 
 @pytest.fixture
@@ -25,9 +25,7 @@ def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_train_plates_installs_vn_weights(own_data_dir: Path) -> None:
-    eu = SHARED / "datasets" / "openalpr_eu"
-    if not eu.exists():
-        pytest.skip("no shared datasets")
+    eu = labelled("openalpr_eu")[0].image.parent.parent
     result = CliRunner().invoke(
         app,
         [
@@ -56,7 +54,7 @@ def test_train_plates_installs_vn_weights(own_data_dir: Path) -> None:
 
 
 def test_held_out_photos_are_never_trained_on() -> None:
-    items = read_labels(SHARED / "datasets" / "openalpr_us")
+    items = read_labels(labelled("openalpr_us")[0].image.parent.parent)
     reserved = [i for i in items if held_out(i.image)]
     assert 0.1 < len(reserved) / len(items) < 0.3
 

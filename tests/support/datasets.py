@@ -22,6 +22,8 @@ class Labelled:
 def labelled(name: str) -> list[Labelled]:
     root = SHARED / "datasets" / name
     if not (root / "labels.csv").exists():
+        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
+            pytest.fail(f"dataset {root} not found: ../shared must sit beside the repository")
         pytest.skip(f"dataset {root} not available")
     with open(root / "labels.csv", newline="") as fh:
         return [
