@@ -59,7 +59,7 @@ def main() -> None:
         stages["plates_and_ocr"].append((t2 - t1) * 1000)
         stages["ocr"].append((t4 - t3) * 1000)
         stages["frame"].append((t2 - t0) * 1000)
-    figures = {f"median_ms_{k}": round(statistics.median(v), 1) for k, v in stages.items()}
+    figures: dict[str, object] = {f"median_ms_{k}": round(statistics.median(v), 1) for k, v in stages.items()}
     figures.update(frames=args.frames, resolution="1920x1080", models=pipeline.provenance)
     print(json.dumps(figures, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
