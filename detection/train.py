@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 
 from detection.images import load_image
-from detection.models import SPECS, VN_PLATE_WEIGHTS, find_source, models_dir
+from detection.models import VN_PLATE_WEIGHTS, find_source, models_dir
 from detection.synth import composite
 
 MAX_SIDE = 1280
@@ -136,6 +136,3 @@ def train(
     shutil.copyfile(best, target)
     metrics = {k: float(v) for k, v in (getattr(results, "results_dict", None) or {}).items()}
     return target, metrics
-
-
-assert "plate-vn" in SPECS
