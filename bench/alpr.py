@@ -36,6 +36,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--plate-model", default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--held-out-only",
+        action="store_true",
+        help="only the photos that train-plates never trains on (one in five)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("TVP_ENV", "dev")
 
@@ -48,6 +53,10 @@ def main() -> None:
     pipeline = PlatePipeline(reader, plate_model=args.plate_model)
     with open(args.folder / "labels.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    if args.held_out_only:
+        from detection.train import held_out
+
+        rows = [r for r in rows if held_out(Path(r["image"]))]
     rows = rows[: args.limit] if args.limit else rows
     pipeline.process(np.zeros((720, 1280, 3), np.uint8))  # warm up
     found = exact = false_reads = 0
@@ -77,6 +86,7 @@ def main() -> None:
         "set": args.folder.name,
         "images": n,
         "grammar": args.grammar,
+        "held_out_only": args.held_out_only,
         "plate_recall": round(found / n, 4),
         "exact_reads": round(exact / n, 4),
         "false_reads_per_image": round(false_reads / n, 4),

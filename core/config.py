@@ -89,6 +89,10 @@ class Settings(BaseSettings):
         description="Plate detector model name; auto = our VN-trained weights when present, else plate-mahdi",
     )
 
+    model_precision: str = Field(
+        "auto", description="auto (int8 when `tvp models quantize` has made it), fp32 or int8"
+    )
+
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")
 

@@ -173,3 +173,43 @@ def train_plates(
     for key in ("metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)"):
         if key in metrics:
             out.print(f"  {key}: {metrics[key]:.3f}")
+
+
+@models_app.command("quantize")
+def quantize_models(
+    photos: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--photos", help="Labelled photo folders for calibration (default: ../shared/datasets/*)"
+        ),
+    ] = None,
+    frames: Annotated[int, typer.Option(help="Calibration frames")] = 32,
+    seed: int = 0,
+) -> None:
+    """Make int8 versions of the vehicle and plate detectors (used automatically once present)."""
+    import random
+
+    from detection.models import plate_detector_name, resolve_fp32
+    from detection.quantize import quantize
+    from detection.synth import composite
+    from detection.train import held_out, read_labels
+
+    folders = photos or sorted(p.parent for p in Path("../shared/datasets").glob("*/labels.csv"))
+    try:
+        items = [i for f in folders for i in read_labels(f) if not held_out(i.image)]
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    if not items:
+        err.print("[red]No labelled photos for calibration: pass --photos FOLDER.[/]")
+        raise typer.Exit(2)
+    rng = random.Random(seed)
+    calibration = []
+    for _ in range(frames):
+        src = rng.choice(items)
+        calibration.append(composite(load_image(src.image), src.box, rng).image)
+    plate = plate_detector_name()
+    for name, imgsz, batched in (("coco-yolov8n", 640, False), (plate, 640, False), (plate, 320, True)):
+        model = resolve_fp32(name, imgsz, batched=batched)
+        target = quantize(model, calibration)
+        out.print(f"[green]{name}[/] {imgsz}{' (batched)' if batched else ''}: {target}")

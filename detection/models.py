@@ -51,10 +51,16 @@ class ResolvedModel:
     source: Path
     classes: dict[int, str]
     imgsz: int
+    precision: str = "fp32"
 
     @property
     def provenance(self) -> dict[str, str]:
-        return {"name": self.name, "sha256": self.sha256, "file": self.path.name}
+        return {"name": self.name, "sha256": self.sha256, "file": self.path.name, "precision": self.precision}
+
+    @property
+    def int8_path(self) -> Path:
+        """Where `tvp models quantize` writes (and resolve finds) this model's int8 version."""
+        return models_dir() / f"{self.path.stem.removesuffix('-int8')}-int8.onnx"
 
 
 def sha256_file(path: Path) -> str:
@@ -106,6 +112,17 @@ def resolve(name: str, imgsz: int = 640, *, batched: bool = False) -> ResolvedMo
 
     ``batched`` exports a dynamic batch dimension, so that many crops go through in one run.
     """
+    fp32 = resolve_fp32(name, imgsz, batched=batched)
+    precision = get_settings().model_precision
+    if precision == "fp32" or (precision == "auto" and not fp32.int8_path.exists()):
+        return fp32
+    if not fp32.int8_path.exists():
+        raise ModelNotFound(f"no int8 version of {name} ({fp32.int8_path}); run `tvp models quantize`")
+    path = fp32.int8_path
+    return ResolvedModel(name, path, sha256_file(path), fp32.source, fp32.classes, fp32.imgsz, "int8")
+
+
+def resolve_fp32(name: str, imgsz: int = 640, *, batched: bool = False) -> ResolvedModel:
     spec, source = find_source(name)
     if source.suffix == ".onnx":
         return ResolvedModel(name, source, sha256_file(source), source, spec.classes, 640)

@@ -15,6 +15,7 @@ from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
 VEHICLE_CONF = 0.3
 PLATE_CONF = 0.25
 CROP_IMGSZ = 320
+MIN_VEHICLE_WIDTH = 80  # px in the source frame
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,15 @@ class PlatePipeline:
     ) -> list[PlateFound]:
         """Plates of the given vehicles (each vehicle's best plate); the whole frame when none is found."""
         found: list[tuple[np.ndarray, float, int | None]] = []
-        if len(vehicles):
+        # Vehicles too small to carry a readable plate are left for later frames (they come closer).
+        near = [i for i, b in enumerate(vehicles.xyxy) if b[2] - b[0] >= MIN_VEHICLE_WIDTH]
+        if near:
             crops, origins = [], []
-            for box in vehicles.xyxy:
-                x1, y1, x2, y2 = _expand(box, frame.shape, 0.05, 0.05).astype(int)
+            for i in near:
+                x1, y1, x2, y2 = _expand(vehicles.xyxy[i], frame.shape, 0.05, 0.05).astype(int)
                 crops.append(frame[y1:y2, x1:x2])
                 origins.append((x1, y1))
-            for v, (dets, (ox, oy)) in enumerate(
-                zip(self.plates_crop.detect_many(crops), origins, strict=True)
-            ):
+            for v, dets, (ox, oy) in zip(near, self.plates_crop.detect_many(crops), origins, strict=True):
                 if len(dets):  # the best plate of each vehicle
                     found.append((dets.xyxy[0] + np.array([ox, oy, ox, oy]), float(dets.confidence[0]), v))
         if not found and full_frame_fallback:

@@ -23,6 +23,13 @@ def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, tuple[in
     return canvas, scale, (left, top)
 
 
+def _to_input(canvas: np.ndarray) -> np.ndarray:
+    """BGR HWC uint8 → RGB CHW float32 in 0..1 (cvtColor first: a reversed-stride view is slow to convert)."""
+    chw = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB).transpose(2, 0, 1).astype(np.float32)
+    chw *= 1 / 255.0
+    return chw
+
+
 class YoloDetector:
     def __init__(
         self,
@@ -67,8 +74,8 @@ class YoloDetector:
         name = self.session.get_inputs()[0].name
         for start in range(0, len(prepared), step):
             chunk = prepared[start : start + step]
-            blob = np.stack([c[0] for c in chunk])[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-            outputs.extend(self.session.run(None, {name: np.ascontiguousarray(blob)})[0])
+            blob = np.stack([_to_input(c[0]) for c in chunk])
+            outputs.extend(self.session.run(None, {name: blob})[0])
         return [
             self._decode(out, scale, pad, img.shape[:2])
             for out, (_, scale, pad), img in zip(outputs, prepared, images, strict=True)

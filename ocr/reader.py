@@ -80,7 +80,7 @@ def _variants(crop: np.ndarray) -> list[np.ndarray]:
 class PPOCRPlateReader(PlateReader):
     name = "ppocr"
 
-    def __init__(self, recognizer: LineRecognizer | None = None, *, second_look_below: float = 0.95):
+    def __init__(self, recognizer: LineRecognizer | None = None, *, second_look_below: float = 0.85):
         self.recognizer = recognizer or LineRecognizer()
         self.second_look_below = second_look_below
 

