@@ -47,14 +47,7 @@ def read(
     models = _model_tags(pipeline.provenance if pipeline else {})
     items = list(expand_paths(paths))
     failures = 0
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with _progress() as progress:
         task = progress.add_task("reading plates", total=len(items))
         for path, problem in items:
             result: dict[str, Any] = {"image": str(path), "plates": []}
@@ -79,6 +72,18 @@ def read(
             progress.advance(task)
     if failures == len(items):
         raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    """A progress bar on stderr (stdout stays clean for --json)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def _model_tags(provenance: dict[str, Any]) -> dict[str, str]:
@@ -150,14 +155,7 @@ def train_plates(
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
     dataset = models_dir() / "datasets" / "plate-vn"
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with _progress() as progress:
         task = progress.add_task("generating training images", total=images + len(own))
         data = build_dataset(
             dataset,

@@ -100,3 +100,18 @@ def unique() -> str:
 def pytest_report_header() -> str:
     url = os.environ.get("TVP_TEST_DATABASE_URL") or "sqlite (temporary file)"
     return f"tvp test database: {url.split('@')[-1]}"
+
+
+@pytest.fixture
+def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private data dir (models folder included) for tests that install or convert models."""
+    from core.config import reset_settings
+    from detection.models import resolve
+
+    monkeypatch.setenv("TVP_DATA_DIR", str(tmp_path))
+    reset_settings()
+    resolve.cache_clear()
+    yield tmp_path
+    monkeypatch.undo()
+    reset_settings()
+    resolve.cache_clear()

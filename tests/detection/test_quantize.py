@@ -14,17 +14,6 @@ from detection.yolo import YoloDetector
 from tests.support.datasets import labelled
 
 
-@pytest.fixture
-def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TVP_DATA_DIR", str(tmp_path))
-    reset_settings()
-    resolve.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    reset_settings()
-    resolve.cache_clear()
-
-
 def test_quantized_detectors_are_used_and_agree_with_fp32(own_data_dir: Path) -> None:
     eu = labelled("openalpr_eu")
     result = CliRunner().invoke(

@@ -3,25 +3,12 @@ and the result becoming the default plate detector."""
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from core.cli import app
-from core.config import reset_settings
 from detection.models import plate_detector_name, resolve
 from detection.train import held_out, read_labels
 from tests.support.datasets import labelled
-
-
-@pytest.fixture
-def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TVP_DATA_DIR", str(tmp_path))
-    reset_settings()
-    resolve.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    reset_settings()
-    resolve.cache_clear()
 
 
 def test_train_plates_installs_vn_weights(own_data_dir: Path) -> None:
