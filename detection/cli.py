@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -28,12 +29,18 @@ def read(
         bool, typer.Option("--crops", help="Each image is one plate crop (no detection)")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per image on stdout")] = False,
+    grammar: Annotated[
+        str, typer.Option(help="vn: Vietnamese plate grammar; any: letters and digits as read")
+    ] = "vn",
 ) -> None:
     """Read the plates in each image (Vietnamese one- and two-line plates)."""
-    from ocr.reader import PPOCRPlateReader
+    from ocr.reader import AnyTextPlateReader, PlateReader, PPOCRPlateReader
 
-    reader = PPOCRPlateReader()
-    reader.warmup()
+    if grammar not in ("vn", "any"):
+        err.print(f"[red]--grammar must be vn or any, not {grammar!r}[/]")
+        raise typer.Exit(2)
+    reader: PlateReader = PPOCRPlateReader() if grammar == "vn" else AnyTextPlateReader()
+    reader.read(np.full((48, 200, 3), 255, np.uint8))  # load the model before timing anything
     pipeline = None
     if not crops:
         from detection.models import ModelNotFound
@@ -41,6 +48,7 @@ def read(
 
         try:
             pipeline = PlatePipeline(reader)
+            pipeline.process(np.zeros((360, 640, 3), np.uint8))  # open every model session up front
         except ModelNotFound as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from exc

@@ -23,6 +23,7 @@ class PlateFamily(StrEnum):
     motorbike = "motorbike"
     temporary = "temporary"
     foreign = "foreign"
+    other = "other"  # read without the Vietnamese grammar (foreign benchmarks)
 
 
 class InvalidPlate(ValueError):
@@ -63,6 +64,8 @@ class PlateNumber:
             return (f"{self.province}-{self.series}", num)
         if self.family is PlateFamily.temporary:
             return (f"T{self.province}-{num}",)
+        if self.family is PlateFamily.other:
+            return (self.compact,)
         if self.family is PlateFamily.foreign:
             return (f"{self.province}-{self.country}-{self.series}-{self.number}",)
         return (f"{self.province}{self.series}-{num}",)

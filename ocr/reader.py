@@ -179,7 +179,7 @@ class AnyTextPlateReader(PlateReader):
                 continue
             text = "".join(s.best for s in chars)
             conf = tuple(s.confidence for s in chars)
-            plate = PlateNumber(compact=text, family=PlateFamily.foreign, province="", series="", number=text)
+            plate = PlateNumber(compact=text, family=PlateFamily.other, province="", series="", number=text)
             results[i] = PlateRead(plate, float(np.exp(np.mean(np.log(conf)))), conf, 1, (text,))
         return results
 

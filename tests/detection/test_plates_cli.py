@@ -60,3 +60,15 @@ def test_read_full_frames_json(tmp_path: Path) -> None:
             assert len(plate["box"]) == 4 and plate["lines"] in (1, 2)
             assert plate["vehicle"] is None or set(plate["vehicle"]) == {"class", "box"}
     assert sum(len(r["plates"]) for r in lines) >= 1
+
+
+def test_grammar_free_reading_of_a_foreign_plate() -> None:
+    from tests.support.datasets import labelled
+
+    item = next(i for i in labelled("openalpr_eu") if i.text == "M5XSX")
+    result = CliRunner().invoke(app, ["plates", "read", str(item.image), "--grammar", "any", "--json"])
+    assert result.exit_code == 0, result.output
+    plates = json.loads(result.stdout.splitlines()[-1])["plates"]
+    assert "M5XSX" in [p["text"] for p in plates]
+    bad = CliRunner().invoke(app, ["plates", "read", str(item.image), "--grammar", "klingon"])
+    assert bad.exit_code == 2 and "--grammar must be vn or any" in bad.output
