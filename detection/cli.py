@@ -17,7 +17,8 @@ from detection.images import ImageError, expand_paths, load_image
 NAME = "plates"
 app = typer.Typer(help="Read licence plates from images.", no_args_is_help=True)
 models_app = typer.Typer(help="Detector models: list, train.", no_args_is_help=True)
-EXTRA = {"models": models_app}
+cameras_app = typer.Typer(help="Camera configuration files.", no_args_is_help=True)
+EXTRA = {"models": models_app, "cameras": cameras_app}
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -219,3 +220,32 @@ def quantize_models(
         model = resolve_fp32(name, imgsz, batched=batched)
         target = quantize(model, calibration)
         out.print(f"[green]{name}[/] {imgsz}{' (batched)' if batched else ''}: {target}")
+
+
+@cameras_app.command("check")
+def cameras_check(
+    file: Annotated[Path, typer.Argument(help="Camera YAML file")],
+    frame: Annotated[Path | None, typer.Option(help="A frame from this camera to draw on")] = None,
+    png: Annotated[Path | None, typer.Option("--out", help="Overlay PNG (default FILE.overlay.png)")] = None,
+) -> None:
+    """Validate a camera file and draw its zones, lanes, lines and calibration as a PNG."""
+    import cv2
+
+    from detection.camera_config import CameraConfigError, load_camera_config
+    from detection.overlay import draw_camera_overlay
+
+    try:
+        config = load_camera_config(file)
+        image = load_image(frame) if frame else None
+    except (CameraConfigError, ImageError) as exc:
+        err.print(f"[red]✗ {exc}[/]")
+        raise typer.Exit(1) from exc
+    target = png or file.with_suffix(".overlay.png")
+    if not cv2.imwrite(str(target), draw_camera_overlay(config, image)):
+        err.print(f"[red]✗ cannot write {target}[/]")
+        raise typer.Exit(1)
+    cam = config.camera
+    out.print(
+        f"[green]✓[/] {cam.id} v{cam.version} ({cam.location.name}): {len(config.lines)} lines, "
+        f"{len(config.zones)} zones, {len(config.lanes)} lanes; overlay: {target}"
+    )

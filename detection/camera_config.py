@@ -1,0 +1,188 @@
+"""Camera configuration: strict YAML, validated with pydantic, every field documented.
+
+Errors name the field and the YAML line it came from. Geometry is in pixel coordinates of the camera
+image (x to the right, y down); calibration maps four image points to metres on the road plane.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Point = Annotated[tuple[float, float], Field(description="[x, y] in image pixels")]
+VehicleClass = Literal["car", "motorcycle", "bus", "truck"]
+VEHICLE_CLASSES: tuple[VehicleClass, ...] = ("car", "motorcycle", "bus", "truck")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(Strict):
+    name: str = Field(min_length=2, description="Human-readable place, e.g. the intersection")
+    latitude: float = Field(ge=8.0, le=23.5, description="WGS84 latitude (within Vietnam)")
+    longitude: float = Field(ge=102.0, le=110.0, description="WGS84 longitude (within Vietnam)")
+    road: str = Field(min_length=2, description="Road name")
+    speed_limit_kmh: int = Field(gt=0, le=150, description="Posted limit for all vehicles unless overridden")
+
+
+class LineKind(StrEnum):
+    stop_line = "stop_line"
+    solid = "solid"  # a continuous lane line that must not be crossed
+
+
+class LineConfig(Strict):
+    name: str = Field(min_length=1, description="Unique name within this camera")
+    kind: LineKind = Field(description="stop_line or solid")
+    points: list[Point] = Field(min_length=2, description="Polyline, at least two points")
+
+
+class ZoneKind(StrEnum):
+    no_stopping = "no_stopping"
+    detection = "detection"  # where vehicles are tracked at all
+
+
+class ZoneConfig(Strict):
+    name: str = Field(min_length=1, description="Unique name within this camera")
+    kind: ZoneKind = Field(description="no_stopping or detection")
+    polygon: list[Point] = Field(min_length=3, description="Closed polygon, at least three points")
+    dwell_limit_s: float | None = Field(
+        None, gt=0, description="no_stopping: seconds allowed before a violation"
+    )
+
+    @model_validator(mode="after")
+    def _dwell(self) -> ZoneConfig:
+        if self.kind is ZoneKind.no_stopping and self.dwell_limit_s is None:
+            raise ValueError("a no_stopping zone needs dwell_limit_s")
+        return self
+
+
+class LaneConfig(Strict):
+    name: str = Field(min_length=1, description="Unique name within this camera")
+    polygon: list[Point] = Field(min_length=3, description="The lane's area")
+    direction: Point = Field(description="Allowed direction of travel as an image vector [dx, dy]")
+    allowed_classes: list[VehicleClass] = Field(
+        default_factory=lambda: list(VEHICLE_CLASSES),
+        min_length=1,
+        description="Vehicle classes allowed here",
+    )
+
+    @field_validator("direction")
+    @classmethod
+    def _nonzero(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[0] == 0 and value[1] == 0:
+            raise ValueError("direction must not be [0, 0]")
+        return value
+
+
+class TrafficLight(Strict):
+    region: tuple[int, int, int, int] | None = Field(
+        None, description="[x1, y1, x2, y2] of the signal head in the image (state read by colour)"
+    )
+    feed_url: str | None = Field(None, description="Signal-controller feed instead of reading the light")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TrafficLight:
+        if (self.region is None) == (self.feed_url is None):
+            raise ValueError("give exactly one of region or feed_url")
+        if self.region is not None and not (
+            self.region[0] < self.region[2] and self.region[1] < self.region[3]
+        ):
+            raise ValueError("region must be [x1, y1, x2, y2] with x1 < x2 and y1 < y2")
+        return self
+
+
+class Calibration(Strict):
+    image_points: list[Point] = Field(min_length=4, max_length=4, description="Four points in the image")
+    road_points_m: list[Point] = Field(
+        min_length=4, max_length=4, description="The same four points on the road plane, in metres"
+    )
+
+
+class CameraInfo(Strict):
+    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$", description="Camera code, e.g. HCM-Q1-001")
+    version: int = Field(ge=1, description="Configuration version; recorded with every violation")
+    resolution: tuple[int, int] = Field(description="[width, height] of the camera image")
+    fps: float = Field(25.0, gt=0, le=120, description="Frames per second when the source does not say")
+    location: Location
+
+
+class CameraConfig(Strict):
+    camera: CameraInfo
+    lines: list[LineConfig] = Field(default_factory=list, description="Stop lines and solid lane lines")
+    zones: list[ZoneConfig] = Field(default_factory=list, description="No-stopping and detection zones")
+    lanes: list[LaneConfig] = Field(default_factory=list, description="Lanes with direction and classes")
+    traffic_light: TrafficLight | None = Field(None, description="Where the signal state comes from")
+    calibration: Calibration | None = Field(None, description="Image ↔ road mapping for speed")
+    speed_limits_kmh: dict[VehicleClass, int] = Field(
+        default_factory=dict, description="Per-class limits overriding location.speed_limit_kmh"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CameraConfig:
+        width, height = self.camera.resolution
+        names: set[str] = set()
+        for group in (self.lines, self.zones, self.lanes):
+            for item in group:
+                if item.name in names:
+                    raise ValueError(f"name {item.name!r} is used twice")
+                names.add(item.name)
+                points = item.points if isinstance(item, LineConfig) else item.polygon
+                for x, y in points:
+                    if not (0 <= x <= width and 0 <= y <= height):
+                        raise ValueError(
+                            f"{item.name}: point [{x}, {y}] is outside the {width}×{height} image"
+                        )
+        if self.traffic_light and not any(line.kind is LineKind.stop_line for line in self.lines):
+            raise ValueError("a traffic light needs a stop_line")
+        return self
+
+    def speed_limit(self, vehicle_class: str) -> int:
+        limits: dict[str, int] = {str(k): v for k, v in self.speed_limits_kmh.items()}
+        return limits.get(vehicle_class, self.camera.location.speed_limit_kmh)
+
+
+class CameraConfigError(ValueError):
+    """The camera file is not valid; the message names each field and its line."""
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+    return None if node is None else node.start_mark.line + 1
+
+
+def load_camera_config(path: Path) -> CameraConfig:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CameraConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CameraConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CameraConfigError(f"{path}: expected a mapping with a 'camera' section")
+    try:
+        return CameraConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tuple[")))
+            )
+            field = ".".join(str(p) for p in loc) or "(top level)"
+            line = _line_of(root, loc)
+            where = f"line {line}: " if line else ""
+            problems.append(f"{where}{field}: {err['msg']}")
+        raise CameraConfigError(f"{path}: " + "; ".join(problems)) from exc
