@@ -1,6 +1,7 @@
 """Frame sources: timestamps, order, and clear errors for bad input."""
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import cv2
