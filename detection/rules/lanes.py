@@ -1,0 +1,48 @@
+"""Lane rules: wrong way (against the lane's direction) and a vehicle class not allowed in the lane."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from detection.rules.base import Finding, RuleContext, Track, inside
+
+MIN_TRAVEL_PX = 40.0
+MIN_POINTS_IN_LANE = 5
+AGAINST_COSINE = -0.5  # more than 120° from the allowed direction
+
+
+def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for lane in ctx.config.lanes:
+        idx = [i for i, p in enumerate(track.points) if inside(lane.polygon, p.x, p.y)]
+        if len(idx) < MIN_POINTS_IN_LANE:
+            continue
+        pts = track.xy()[idx]
+        travel = pts[-1] - pts[0]
+        distance = float(np.hypot(*travel))
+        if distance >= MIN_TRAVEL_PX:
+            allowed = np.array(lane.direction, float)
+            cosine = float(travel @ allowed / (distance * np.hypot(*allowed)))
+            if cosine <= AGAINST_COSINE:
+                findings.append(
+                    Finding(
+                        "WRONG_WAY",
+                        track.track_id,
+                        track.points[idx[-1]].t,
+                        {"lane": lane.name, "direction_cosine": round(cosine, 3)},
+                    )
+                )
+        if track.vehicle_class not in lane.allowed_classes:
+            findings.append(
+                Finding(
+                    "WRONG_LANE",
+                    track.track_id,
+                    track.points[idx[len(idx) // 2]].t,
+                    {
+                        "lane": lane.name,
+                        "vehicle_class": track.vehicle_class,
+                        "allowed": list(lane.allowed_classes),
+                    },
+                )
+            )
+    return findings

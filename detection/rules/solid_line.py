@@ -1,0 +1,19 @@
+"""Crossing a solid lane line."""
+
+from __future__ import annotations
+
+from detection.camera_config import LineKind
+from detection.rules.base import Finding, RuleContext, Track, crossing
+
+
+def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
+    path = track.xy()
+    for line in (ln for ln in ctx.config.lines if ln.kind is LineKind.solid):
+        hit = crossing(path, line.points)
+        if hit is not None:
+            return [
+                Finding(
+                    "ROAD_MARKING_SOLID_LINE", track.track_id, track.points[hit[0] + 1].t, {"line": line.name}
+                )
+            ]
+    return []
