@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from detection.models import COCO_VEHICLES, plate_detector_name, resolve
+from detection.models import plate_detector_name, resolve
 from detection.types import Detections
 from detection.yolo import YoloDetector
 from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
@@ -144,6 +144,3 @@ def _owner(box: np.ndarray, vehicles: Detections) -> int | None:
         if x1 <= cx <= x2 and y1 <= cy <= y2:
             return i
     return None
-
-
-__all__ = ["COCO_VEHICLES", "FrameResult", "PlateFound", "PlatePipeline"]

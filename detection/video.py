@@ -91,13 +91,8 @@ class TrackedPlateReader:
             self.processed += 1
             vehicles = self.tracker.update(self.pipeline.vehicles.detect(frame))
             crops: list[np.ndarray] = []
-            for plate, crop in zip(
-                plates := self.pipeline.plates_for(
-                    frame, vehicles, full_frame_fallback=False, crops_out=crops
-                ),
-                crops,
-                strict=True,
-            ):
+            plates = self.pipeline.plates_for(frame, vehicles, full_frame_fallback=False, crops_out=crops)
+            for plate, crop in zip(plates, crops, strict=True):
                 if plate.track_id is None or plate.read is None:
                     continue
                 track = self.tracks.setdefault(
@@ -107,7 +102,6 @@ class TrackedPlateReader:
             for tid in vehicles.tracker_id if vehicles.tracker_id is not None else []:
                 if int(tid) in self.tracks:
                     self.tracks[int(tid)].last = index
-            del plates
         return self._finished(index)
 
     def flush(self) -> list[VehicleRead]:
