@@ -280,7 +280,8 @@ def users_create(
 
 
 def _add_package_commands() -> None:
-    """Each package may contribute a command group: a ``cli`` module with ``app`` and ``NAME``."""
+    """Each package may contribute a command group: a ``cli`` module with ``app`` and ``NAME`` (and
+    optionally more groups in ``EXTRA`` and top-level commands in ``COMMANDS``)."""
     from core.plugins import modules_with
 
     for module in modules_with("app", "cli"):
@@ -288,6 +289,8 @@ def _add_package_commands() -> None:
             app.add_typer(module.app, name=module.NAME)
             for name, sub in getattr(module, "EXTRA", {}).items():
                 app.add_typer(sub, name=name)
+            for name, command in getattr(module, "COMMANDS", {}).items():
+                app.command(name)(command)
 
 
 _add_package_commands()

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     )
 
     evidence_backend: str = Field("local", description="local or s3")
+    candidate_merge_window_s: int = Field(
+        300, ge=0, description="Same plate, camera and violation within this many seconds: one candidate"
+    )
     evidence_dir: Path | None = Field(None, description="Local evidence folder; default <data_dir>/evidence")
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO)")
     s3_bucket: str = Field("tvp-evidence", description="Evidence bucket")

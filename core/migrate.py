@@ -51,3 +51,9 @@ def drift(engine: Engine | None = None) -> list[object]:
     with (engine or get_engine()).connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(ctx, Base.metadata))
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

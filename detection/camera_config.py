@@ -13,6 +13,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ocr.plate_format import PROVINCE
+
+PROVINCE_PATTERN = f"^{PROVINCE}$"
 Point = Annotated[tuple[float, float], Field(description="[x, y] in image pixels")]
 VehicleClass = Literal["car", "motorcycle", "bus", "truck"]
 VEHICLE_CLASSES: tuple[VehicleClass, ...] = ("car", "motorcycle", "bus", "truck")
@@ -27,6 +30,9 @@ class Location(Strict):
     latitude: float = Field(ge=8.0, le=23.5, description="WGS84 latitude (within Vietnam)")
     longitude: float = Field(ge=102.0, le=110.0, description="WGS84 longitude (within Vietnam)")
     road: str = Field(min_length=2, description="Road name")
+    province_code: str = Field(
+        pattern=PROVINCE_PATTERN, description="Plate province code of the area, e.g. 51 (Ho Chi Minh City)"
+    )
     speed_limit_kmh: int = Field(gt=0, le=150, description="Posted limit for all vehicles unless overridden")
 
 

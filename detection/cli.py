@@ -18,7 +18,8 @@ NAME = "plates"
 app = typer.Typer(help="Read licence plates from images.", no_args_is_help=True)
 models_app = typer.Typer(help="Detector models: list, train.", no_args_is_help=True)
 cameras_app = typer.Typer(help="Camera configuration files.", no_args_is_help=True)
-EXTRA = {"models": models_app, "cameras": cameras_app}
+footage_app = typer.Typer(help="Generated test footage.", no_args_is_help=True)
+EXTRA = {"models": models_app, "cameras": cameras_app, "footage": footage_app}
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -249,3 +250,39 @@ def cameras_check(
         f"[green]✓[/] {cam.id} v{cam.version} ({cam.location.name}): {len(config.lines)} lines, "
         f"{len(config.zones)} zones, {len(config.lanes)} lanes; overlay: {target}"
     )
+
+
+@footage_app.command("generate")
+def footage_generate(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for footage.mp4, camera.yaml and truth.json")],
+    photos: Annotated[
+        Path, typer.Option(help="Labelled photo folder (images/ + labels.csv) to take vehicles from")
+    ] = Path("../shared/datasets/openalpr_us"),
+) -> None:
+    """Generate 1080p test footage: a car speeding on green, a car running the red, one stopping."""
+    from detection.footage import Photo, generate, pick_vehicles, standard_scenario
+    from detection.models import resolve
+    from detection.train import read_labels
+    from detection.yolo import YoloDetector
+
+    try:
+        items = read_labels(photos)
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    scenario = standard_scenario()
+    try:
+        picked = pick_vehicles(
+            [Photo(i.image, i.box) for i in items],
+            YoloDetector(resolve("coco-yolov8n")),
+            len(scenario.drives),
+        )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    with err.status("rendering frames…"):
+        made = generate(out_dir, picked, scenario)
+    out.print(
+        f"[green]footage[/] {made.video}\n[green]camera[/]  {made.camera}\n[green]truth[/]   {made.truth}"
+    )
+    out.print(f"recording started at {made.started_at.isoformat()} (the file's modification time)")

@@ -87,3 +87,18 @@ def draw_camera_overlay(config: CameraConfig, frame: np.ndarray | None = None) -
     title = f"{config.camera.id} v{config.camera.version} — {loc.name} — {loc.speed_limit_kmh} km/h"
     labels.append((title, (10, 40), WHITE))
     return _draw_labels(img, labels)
+
+
+def draw_event_overlay(
+    config: CameraConfig, frame: np.ndarray, box: tuple[int, int, int, int] | None, caption: list[str]
+) -> np.ndarray:
+    """A copy of an evidence frame with the vehicle boxed, the camera's lines, and a caption.
+    The original frame is left untouched (evidence keeps both)."""
+    img = frame.copy()
+    for line in config.lines:
+        colour = RED if line.kind is LineKind.stop_line else YELLOW
+        cv2.polylines(img, [_pts(line.points)], False, colour, 3, cv2.LINE_AA)
+    if box is not None:
+        cv2.rectangle(img, box[:2], box[2:], RED, 4, cv2.LINE_AA)
+    labels: list[Label] = [(text, (10, 40 + 32 * i), WHITE) for i, text in enumerate(caption)]
+    return _draw_labels(img, labels)

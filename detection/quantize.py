@@ -3,6 +3,7 @@ faster on a small CPU. Written beside the fp32 model; `resolve` prefers it (TVP_
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -48,10 +49,11 @@ def quantize(model: ResolvedModel, frames: Sequence[np.ndarray]) -> Path:
             blob = next(self._it, None)
             return None if blob is None else {input_name: blob}
 
-    target = model.int8_path
-    with tempfile.TemporaryDirectory() as tmp:
+    source, target = model.path.resolve(), model.int8_path.resolve()  # we chdir below
+    # onnxruntime's shape inference drops scratch files into the working directory: keep them in tmp
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
         prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(model.path), str(prepared), skip_symbolic_shape=True)
+        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
         staged = Path(tmp) / "int8.onnx"
         quantize_static(
             str(prepared),

@@ -7,7 +7,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, Float, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamps, UUIDPk, enum_column
@@ -108,3 +119,54 @@ class Notice(UUIDPk, Timestamps, Base):
     due_date: Mapped[date] = mapped_column(Date)
 
     candidate: Mapped[ViolationCandidate] = relationship()
+
+
+class EvidenceLink(UUIDPk, Timestamps, Base):
+    """One camera's evidence chain: each candidate's manifest hash, chained to the one before."""
+
+    __tablename__ = "evidence_links"
+    __table_args__ = (UniqueConstraint("camera_id", "seq", name="camera_seq"),)
+
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cameras.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violation_candidates.id"), unique=True)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    link_hash: Mapped[str] = mapped_column(String(64))
+
+
+class RunKind(StrEnum):
+    process = "process"  # footage in, candidates out
+    replay = "replay"  # footage in, results compared; no candidates
+    live = "live"  # a stream, as a worker
+
+
+class RunStatus(StrEnum):
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+    interrupted = "interrupted"
+
+
+class ProcessingRun(UUIDPk, Timestamps, Base):
+    """One pass of footage (or a stream) through the pipeline: what went in, what came out, and where
+    to resume from."""
+
+    __tablename__ = "processing_runs"
+
+    kind: Mapped[RunKind] = enum_column(RunKind)
+    status: Mapped[RunStatus] = enum_column(RunStatus, default=RunStatus.running, index=True)
+    camera_code: Mapped[str] = mapped_column(String(40), index=True)
+    camera_version: Mapped[int] = mapped_column(Integer)
+    config_sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(1000))
+    footage_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    frames_done: Mapped[int] = mapped_column(Integer, default=0)
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    candidates_created: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -65,6 +65,16 @@ class SignalTimeline:
             return Light.unknown, None
         return self.changes[i][1], self.changes[i][0]
 
+    def add(self, t: datetime, light: Light) -> None:
+        i = bisect.bisect_right(self._times, t)
+        self._times.insert(i, t)
+        self.changes.insert(i, (t, light))
+
+    def since(self, t: datetime) -> list[tuple[datetime, Light]]:
+        """The changes from the state in force at ``t`` onwards (what a resumed run needs)."""
+        i = max(0, bisect.bisect_right(self._times, t) - 1)
+        return self.changes[i:]
+
 
 @dataclass(frozen=True)
 class Finding:

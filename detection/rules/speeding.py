@@ -7,7 +7,7 @@ import numpy as np
 
 from detection.rules.base import Finding, RuleContext, Track
 
-MIN_POINTS = 8
+MIN_POINTS = 5
 MIN_SECONDS = 0.5
 MAX_RESIDUAL_M = 0.6  # RMS distance from a straight constant-speed fit: more is a jittery track
 TOLERANCE_KMH = 0.0

@@ -3,7 +3,7 @@
 from sqlalchemy import inspect
 
 from core.db import Base, make_engine
-from core.migrate import current_revision, downgrade, drift, upgrade
+from core.migrate import current_revision, downgrade, drift, head_revision, upgrade
 from tests.support.db import fresh_database
 
 
@@ -12,7 +12,7 @@ def test_upgrade_downgrade_upgrade_without_drift() -> None:
         engine = make_engine(url)
         try:
             upgrade("head", engine=engine)
-            assert current_revision(engine) == "0001"
+            assert current_revision(engine) == head_revision() == "0002"
             tables = set(inspect(engine).get_table_names())
             assert set(Base.metadata.tables) <= tables
             assert drift(engine) == [], "models and migrations differ: write a migration"

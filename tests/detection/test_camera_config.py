@@ -33,13 +33,13 @@ def test_example_loads() -> None:
         (
             "    kind: solid\n",
             "    kind: dotted\n",
-            "line 18: lines.1.kind: Input should be 'stop_line' or 'solid'",
+            "line 19: lines.1.kind: Input should be 'stop_line' or 'solid'",
         ),
         ("  id: HCM-Q1-001\n", "  id: hcm q1\n", "line 3: camera.id: String should match pattern"),
         (
             "    speed_limit_kmh: 50\n",
             "    speed_limit_kmh: -5\n",
-            "line 12: camera.location.speed_limit_kmh",
+            "line 13: camera.location.speed_limit_kmh",
         ),
         ("    dwell_limit_s: 30\n", "", "zones.0: Value error, a no_stopping zone needs dwell_limit_s"),
         (

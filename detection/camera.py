@@ -1,0 +1,311 @@
+"""One camera's processing loop: frames → tracked vehicles → plate votes → rules → violation events.
+
+Pure CV (no DB): each event carries what its evidence package needs — original frames before and at
+the violation, a short clip, the plate crop and voted read, the signal state and model provenance.
+
+Rules run on every processed frame for live tracks, so a red-light crossing is caught while the frames
+around it are still in memory; speeding is judged once the track has ended (the whole track gives the
+best fit). A finding is emitted once per track and violation code. Events are held until the clip's
+tail has been seen and the vehicle's track has ended (so the plate read is the voted one).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from detection.camera_config import CameraConfig
+from detection.light import LightReader
+from detection.pipeline import PlatePipeline
+from detection.rules import RULES
+from detection.rules.base import Finding, RuleContext, Track, TrackPoint
+from detection.sources import Frame
+from detection.tracking import Tracker
+from detection.video import MotionGate
+from ocr.vote import TrackVotes, Verdict, sharpness, sharpness_weight
+
+FINAL_RULES = frozenset({"speeding"})  # judged on the whole track, once it has ended
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class EvidenceFrame:
+    index: int
+    captured_at: datetime
+    image: np.ndarray  # the original frame, never drawn on
+    box: Box | None  # the vehicle in this frame, when tracked
+
+
+@dataclass
+class ViolationEvent:
+    camera_id: str
+    finding: Finding
+    vehicle_class: str
+    plate: Verdict | None
+    plate_crop: np.ndarray | None
+    frames: list[EvidenceFrame]  # before, at
+    clip: list[EvidenceFrame]
+    signal: dict[str, Any] | None
+    provenance: dict[str, Any]
+
+    @property
+    def code(self) -> str:
+        return self.finding.code
+
+    @property
+    def at(self) -> datetime:
+        return self.finding.at
+
+    def summary(self) -> dict[str, Any]:
+        """What a run records and replays compare: no images."""
+        return {
+            "code": self.code,
+            "at": self.at.isoformat(),
+            "plate": self.plate.best.compact if self.plate else None,
+            "plate_text": self.plate.best.text if self.plate else None,
+            "plate_confidence": round(self.plate.best.confidence, 4) if self.plate else None,
+            "alternatives": [a.compact for a in self.plate.alternatives] if self.plate else [],
+            "vehicle_class": self.vehicle_class,
+            "measured": self.finding.measured,
+        }
+
+
+@dataclass
+class _Live:
+    track: Track
+    last_index: int
+    boxes: dict[int, Box] = field(default_factory=dict)
+    votes: TrackVotes = field(default_factory=TrackVotes)
+    best_crop: tuple[float, np.ndarray] | None = None
+    emitted: set[str] = field(default_factory=set)
+    ended: bool = False
+    classes: Counter[str] = field(default_factory=Counter)
+
+    def see(self, vehicle_class: str) -> None:
+        # The detector may call one vehicle a car in one frame and a truck in the next: majority wins.
+        self.classes[vehicle_class] += 1
+        self.track.vehicle_class = self.classes.most_common(1)[0][0]
+
+    def verdict(self) -> Verdict | None:
+        return self.votes.verdict() if self.votes.reads else None
+
+    def settled(self) -> bool:
+        """Enough agreeing reads that reading this vehicle's plate again adds nothing."""
+        verdict = self.verdict()
+        return verdict is not None and verdict.votes >= 4 and verdict.agreement >= 0.8
+
+
+@dataclass
+class _Pending:
+    live: _Live
+    finding: Finding
+    frames: list[EvidenceFrame] | None = None
+    clip: list[EvidenceFrame] | None = None
+
+
+@dataclass(frozen=True)
+class ProcessorOptions:
+    stride: int = 1  # process every n-th frame
+    motion_gate: bool = False
+    lost_after_s: float = 1.2  # a track unseen this long has ended
+    clip_before_s: float = 3.0
+    clip_after_s: float = 2.0
+    before_s: float = 1.0  # the "before" evidence frame, this long before the violation
+
+
+class CameraProcessor:
+    def __init__(
+        self, config: CameraConfig, pipeline: PlatePipeline, options: ProcessorOptions | None = None
+    ):
+        self.config = config
+        self.pipeline = pipeline
+        self.options = options or ProcessorOptions()
+        self.camera_id = config.camera.id
+        light = config.traffic_light
+        self.light = LightReader(light.region) if light is not None and light.region is not None else None
+        self.context = RuleContext(config, self.light.timeline if self.light else None)
+        self.frames_seen = self.frames_processed = 0
+        self._reset_tracking()
+        self._pending: list[_Pending] = []
+        self._buffer: deque[EvidenceFrame] = deque()
+        self.last_quiet: Frame | None = None
+        self._dirty = False
+
+    def _reset_tracking(self) -> None:
+        fps = self.config.camera.fps / self.options.stride
+        self._lost_frames = max(2, round(self.options.lost_after_s * self.config.camera.fps))
+        self.tracker = Tracker(track_buffer=max(2, round(self.options.lost_after_s * fps)))
+        self.gate = MotionGate() if self.options.motion_gate else None
+        self._live: dict[int, _Live] = {}
+
+    @property
+    def quiet(self) -> bool:
+        """No vehicle tracked and nothing pending: a run may resume from here without losing anything."""
+        return not self._live and not self._pending
+
+    def signal_changes(self) -> list[tuple[datetime, Any]]:
+        return list(self.light.timeline.changes) if self.light else []
+
+    def restore_signal(self, changes: list[tuple[datetime, Any]]) -> None:
+        if self.light:
+            self.light.restore(changes)
+
+    def feed(self, frame: Frame) -> list[ViolationEvent]:
+        self.frames_seen += 1
+        if frame.index % self.options.stride == 0 and (self.gate is None or self.gate.changed(frame.image)):
+            self._process(frame)
+        return self._ready(frame.captured_at, frame.index, flushing=False)
+
+    def warm(self, frame: Frame) -> None:
+        """Resuming: keep the frame for clips without detecting anything (the run before already did)."""
+        if frame.index % self.options.stride == 0:
+            self._remember(EvidenceFrame(frame.index, frame.captured_at, frame.image, None))
+            if self.light:
+                self.light.update(frame.captured_at, frame.image)
+
+    def flush(self) -> list[ViolationEvent]:
+        for live in self._live.values():
+            self._end(live)
+        self._live.clear()
+        return self._ready(None, None, flushing=True)
+
+    # -- per processed frame
+
+    def _process(self, frame: Frame) -> None:
+        self.frames_processed += 1
+        if self.light:
+            self.light.update(frame.captured_at, frame.image)
+        vehicles = self.tracker.update(self.pipeline.vehicles.detect(frame.image))
+        tracked: list[int] = []
+        for i in range(len(vehicles)):
+            tid = int(vehicles.tracker_id[i]) if vehicles.tracker_id is not None else -1
+            x1, y1, x2, y2 = (round(float(v)) for v in vehicles.xyxy[i])
+            live = self._live.get(tid)
+            if live is None:
+                live = self._live[tid] = _Live(Track(tid, vehicles.name(i)), frame.index)
+            live.see(vehicles.name(i))
+            live.track.points.append(TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2)))
+            live.boxes[frame.index] = (x1, y1, x2, y2)
+            live.last_index = frame.index
+            tracked.append(i)
+        unsettled = [i for i in tracked if not self._live[_tid(vehicles, i)].settled()]
+        if unsettled:
+            crops: list[np.ndarray] = []
+            subset = vehicles[unsettled]
+            plates = self.pipeline.plates_for(frame.image, subset, full_frame_fallback=False, crops_out=crops)
+            for plate, crop in zip(plates, crops, strict=True):
+                if plate.track_id is None or plate.read is None or plate.track_id not in self._live:
+                    continue
+                live = self._live[plate.track_id]
+                live.votes.add(plate.read, crop)
+                weight = plate.read.confidence * sharpness_weight(sharpness(crop))
+                if live.best_crop is None or weight > live.best_crop[0]:
+                    live.best_crop = (weight, crop.copy())
+        self._remember(
+            EvidenceFrame(frame.index, frame.captured_at, frame.image, None),
+        )
+        for live in self._live.values():
+            if live.last_index == frame.index:
+                self._judge(live, final=False)
+        for tid in [t for t, lv in self._live.items() if frame.index - lv.last_index > self._lost_frames]:
+            self._end(self._live.pop(tid))
+        self._dirty = self._dirty or bool(self._live)
+        if self.quiet:
+            if self._dirty:
+                self._reset_tracking()  # as a run resumed from here would: a fresh tracker
+                self._dirty = False
+            self.last_quiet = frame
+
+    def _remember(self, item: EvidenceFrame) -> None:
+        self._buffer.append(item)
+        keep = timedelta(
+            seconds=self.options.clip_before_s + self.options.lost_after_s + self.options.clip_after_s + 1
+        )
+        while self._buffer and item.captured_at - self._buffer[0].captured_at > keep:
+            self._buffer.popleft()
+
+    def _judge(self, live: _Live, *, final: bool) -> None:
+        if len(live.track.points) < 2:
+            return
+        for name, rule in RULES.items():
+            if name in FINAL_RULES and not final:
+                continue
+            for finding in rule(live.track, self.context):
+                if finding.code in live.emitted:
+                    continue
+                live.emitted.add(finding.code)
+                self._pending.append(_Pending(live, finding))
+
+    def _end(self, live: _Live) -> None:
+        live.ended = True
+        self._judge(live, final=True)
+
+    # -- events
+
+    def _ready(self, now: datetime | None, index: int | None, *, flushing: bool) -> list[ViolationEvent]:
+        out: list[ViolationEvent] = []
+        still: list[_Pending] = []
+        for pending in self._pending:
+            tail_seen = now is not None and now >= pending.finding.at + timedelta(
+                seconds=self.options.clip_after_s
+            )
+            if pending.frames is None and (tail_seen or flushing):
+                pending.frames, pending.clip = self._snapshot(pending)
+            if pending.frames is not None and (pending.live.ended or flushing):
+                out.append(self._event(pending))
+            else:
+                still.append(pending)
+        self._pending = still
+        return sorted(out, key=lambda e: (e.at, e.code))
+
+    def _snapshot(self, pending: _Pending) -> tuple[list[EvidenceFrame], list[EvidenceFrame]]:
+        at, opts, boxes = pending.finding.at, self.options, pending.live.boxes
+        frames = [
+            EvidenceFrame(f.index, f.captured_at, f.image, boxes.get(f.index))
+            for f in self._buffer
+            if at - timedelta(seconds=opts.clip_before_s)
+            <= f.captured_at
+            <= at + timedelta(seconds=opts.clip_after_s)
+        ]
+        with_vehicle = [f for f in frames if f.box is not None] or frames
+        times = [f.captured_at for f in with_vehicle]
+        at_i = min(bisect.bisect_left(times, at), len(with_vehicle) - 1)
+        before_i = max(0, bisect.bisect_left(times, at - timedelta(seconds=opts.before_s)))
+        before_i = min(before_i, max(0, at_i - 1))
+        key = [with_vehicle[before_i], with_vehicle[at_i]] if with_vehicle else []
+        return key, frames
+
+    def _event(self, pending: _Pending) -> ViolationEvent:
+        live = pending.live
+        state, since = (None, None)
+        if self.context.signal is not None:
+            state, since = self.context.signal.state_at(pending.finding.at)
+        signal = (
+            None
+            if state is None
+            else {
+                "state": str(state),
+                "since": since.isoformat() if since else None,
+                "source": "light region colour",
+            }
+        )
+        return ViolationEvent(
+            self.camera_id,
+            pending.finding,
+            live.track.vehicle_class,
+            live.verdict(),
+            live.best_crop[1] if live.best_crop else None,
+            pending.frames or [],
+            pending.clip or [],
+            signal,
+            self.pipeline.provenance,
+        )
+
+
+def _tid(vehicles: Any, i: int) -> int:
+    return int(vehicles.tracker_id[i]) if vehicles.tracker_id is not None else -1

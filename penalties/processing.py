@@ -1,0 +1,373 @@
+"""Footage and streams through the camera pipeline into violation candidates, with resumable runs.
+
+Each event is written in its own transaction together with the run's progress, so a run killed at any
+point has lost nothing that was written. A run resumes from its last quiet frame (no vehicle tracked,
+nothing pending), replaying the few seconds before it only to refill the clip buffer; an event seen
+again is recognised by its dedup key (same camera, code and moment) or merged with the candidate of
+the same plate within the merge window, so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.config import get_settings
+from core.db import session_scope
+from core.evidence import BlobStore, get_blob_store
+from core.time import utc_now
+from detection.camera import CameraProcessor, ProcessorOptions, ViolationEvent
+from detection.camera_config import CameraConfig, load_camera_config
+from detection.models import sha256_file
+from detection.pipeline import PlatePipeline
+from detection.rules.base import Light
+from detection.sources import Frame
+from penalties.evidence import package
+from penalties.models import Camera, ProcessingRun, RunKind, RunStatus, ViolationCandidate
+
+ACTOR = "system:camera-pipeline"
+CHECKPOINT_EVERY_S = 2.0
+
+
+@dataclass(frozen=True)
+class LoadedCamera:
+    config: CameraConfig
+    sha256: str
+    path: Path
+
+
+def load_camera(path: Path) -> LoadedCamera:
+    config = load_camera_config(path)
+    return LoadedCamera(config, hashlib.sha256(Path(path).read_bytes()).hexdigest(), Path(path))
+
+
+def dedup_key(event: ViolationEvent) -> str:
+    return f"{event.camera_id}:{event.code}:{event.at.isoformat(timespec='milliseconds')}"
+
+
+def ensure_camera(session: Session, config: CameraConfig) -> Camera:
+    info = config.camera
+    camera = session.scalars(select(Camera).where(Camera.code == info.id)).first()
+    if camera is None:
+        loc = info.location
+        camera = Camera(
+            code=info.id,
+            name=loc.name,
+            road=loc.road,
+            province_code=loc.province_code,
+            latitude=loc.latitude,
+            longitude=loc.longitude,
+            speed_limit_kmh=loc.speed_limit_kmh,
+        )
+        session.add(camera)
+        session.flush()
+        audit.record(session, actor=ACTOR, action="camera.create", object_type="camera", object_id=camera.id)
+    return camera
+
+
+def merge_target(session: Session, camera: Camera, event: ViolationEvent) -> ViolationCandidate | None:
+    """The candidate this event repeats: same camera and code, and the same plate within the merge
+    window (or, with no plate read, within a second)."""
+    window = timedelta(seconds=get_settings().candidate_merge_window_s if event.plate else 1)
+    query = select(ViolationCandidate).where(
+        ViolationCandidate.camera_id == camera.id,
+        ViolationCandidate.violation_code == event.code,
+        ViolationCandidate.detected_at >= event.at - window,
+        ViolationCandidate.detected_at <= event.at + window,
+    )
+    if event.plate:
+        query = query.where(ViolationCandidate.plate == event.plate.best.compact)
+    return session.scalars(query.order_by(ViolationCandidate.detected_at).limit(1)).first()
+
+
+def record_event(
+    session: Session,
+    store: BlobStore,
+    camera: Camera,
+    event: ViolationEvent,
+    loaded: LoadedCamera,
+    run_id: uuid.UUID | None,
+) -> ViolationCandidate | None:
+    """The new candidate, or None when the event was already recorded or merged into another."""
+    key = dedup_key(event)
+    if session.scalar(select(ViolationCandidate.id).where(ViolationCandidate.dedup_key == key)):
+        return None
+    existing = merge_target(session, camera, event)
+    if existing is not None:
+        merged = list(existing.provenance.get("merged", []))
+        if key not in merged:
+            existing.provenance = {**existing.provenance, "merged": [*merged, key]}
+        return None
+    plate = event.plate
+    candidate = ViolationCandidate(
+        id=uuid.uuid4(),
+        camera_id=camera.id,
+        detected_at=event.at,
+        violation_code=event.code,
+        plate=plate.best.compact if plate else None,
+        plate_confidence=round(plate.best.confidence, 4) if plate else None,
+        vehicle_class=event.vehicle_class,
+        measured=event.finding.measured,
+        provenance={
+            "run_id": str(run_id) if run_id else None,
+            "models": event.provenance,
+            "camera_config": {"version": loaded.config.camera.version, "sha256": loaded.sha256},
+            "plate_text": plate.best.text if plate else None,
+            "alternatives": [a.compact for a in plate.alternatives] if plate else [],
+            "signal": event.signal,
+        },
+        dedup_key=key,
+    )
+    session.add(candidate)
+    session.flush()
+    manifest = package(session, store, candidate, camera, event, loaded.config, loaded.sha256, run_id)
+    candidate.provenance = {**candidate.provenance, "manifest_sha256": manifest}
+    audit.record(
+        session,
+        actor=ACTOR,
+        action="candidate.detect",
+        object_type="violation_candidate",
+        object_id=candidate.id,
+        detail={"code": event.code, "plate": candidate.plate, "manifest_sha256": manifest},
+    )
+    return candidate
+
+
+@dataclass
+class RunProgress:
+    frames: int = 0
+    candidates: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _checkpoint(processor: CameraProcessor) -> dict[str, Any] | None:
+    quiet = processor.last_quiet
+    if quiet is None:
+        return None
+    changes = processor.light.timeline.since(quiet.captured_at) if processor.light else []
+    return {
+        "frame": quiet.index,
+        "captured_at": quiet.captured_at.isoformat(),
+        "signal": [[t.isoformat(), str(state)] for t, state in changes],
+    }
+
+
+def find_resumable(
+    session: Session, kind: RunKind, loaded: LoadedCamera, footage_sha: str
+) -> ProcessingRun | None:
+    return session.scalars(
+        select(ProcessingRun)
+        .where(
+            ProcessingRun.kind == kind,
+            ProcessingRun.camera_code == loaded.config.camera.id,
+            ProcessingRun.config_sha256 == loaded.sha256,
+            ProcessingRun.footage_sha256 == footage_sha,
+            ProcessingRun.status.in_([RunStatus.running, RunStatus.interrupted, RunStatus.failed]),
+        )
+        .order_by(ProcessingRun.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+class Runner:
+    """Drives one run: frames in, events recorded (or, for replays, only remembered)."""
+
+    def __init__(
+        self,
+        loaded: LoadedCamera,
+        pipeline: PlatePipeline,
+        options: ProcessorOptions,
+        *,
+        kind: RunKind,
+        source: str,
+        footage_sha256: str | None = None,
+        store: BlobStore | None = None,
+        resume: bool = True,
+    ):
+        self.loaded = loaded
+        self.options = options
+        self.kind = kind
+        self.store = store or get_blob_store()
+        self.processor = CameraProcessor(loaded.config, pipeline, options)
+        self.resume_from: int | None = None
+        self.resumed_events: list[dict[str, Any]] = []
+        with session_scope() as session:
+            run = None
+            if resume and footage_sha256 is not None and kind is not RunKind.live:
+                run = find_resumable(session, kind, loaded, footage_sha256)
+            if run is None:
+                run = ProcessingRun(
+                    kind=kind,
+                    camera_code=loaded.config.camera.id,
+                    camera_version=loaded.config.camera.version,
+                    config_sha256=loaded.sha256,
+                    source=source,
+                    footage_sha256=footage_sha256,
+                    options={
+                        "stride": options.stride,
+                        "motion_gate": options.motion_gate,
+                        "lost_after_s": options.lost_after_s,
+                    },
+                    models=pipeline.provenance,
+                    events=[],
+                )
+                session.add(run)
+            else:
+                run.attempts += 1
+                run.status = RunStatus.running
+                run.error = None
+                self.resumed_events = list(run.events)
+                if run.checkpoint:
+                    self.resume_from = int(run.checkpoint["frame"])
+                    self.processor.restore_signal(
+                        [(datetime.fromisoformat(t), Light(s)) for t, s in run.checkpoint.get("signal", [])]
+                    )
+            if kind is not RunKind.replay:
+                ensure_camera(session, loaded.config)
+            session.flush()
+            self.run_id = run.id
+        self.progress = RunProgress(events=list(self.resumed_events))
+        self._last_checkpoint_at: datetime | None = None
+
+    @property
+    def warm_from(self) -> int | None:
+        """First frame to re-read when resuming (clip buffer refill), or None for a fresh run."""
+        if self.resume_from is None:
+            return None
+        buffer_s = self.options.clip_before_s + self.options.lost_after_s + self.options.clip_after_s + 1
+        return max(0, self.resume_from - round(buffer_s * self.loaded.config.camera.fps))
+
+    def consume(
+        self, frames: Iterable[Frame], on_frame: Callable[[Frame], None] | None = None
+    ) -> RunProgress:
+        try:
+            for frame in frames:
+                self.progress.frames += 1
+                if self.resume_from is not None and frame.index < self.resume_from:
+                    if self.warm_from is not None and frame.index >= self.warm_from:
+                        self.processor.warm(frame)
+                else:
+                    self._save(self.processor.feed(frame), frame)
+                if on_frame:
+                    on_frame(frame)
+            self._save(self.processor.flush(), None)
+        except KeyboardInterrupt:
+            self._finish(RunStatus.interrupted, "interrupted")
+            raise
+        except Exception as exc:
+            self._finish(RunStatus.failed, str(exc))
+            raise
+        self._finish(RunStatus.completed, None)
+        return self.progress
+
+    def _save(self, events: list[ViolationEvent], frame: Frame | None) -> None:
+        due = frame is not None and (
+            self._last_checkpoint_at is None
+            or (frame.captured_at - self._last_checkpoint_at).total_seconds() >= CHECKPOINT_EVERY_S
+        )
+        if not events and not due:
+            return
+        with session_scope() as session:
+            run = session.get_one(ProcessingRun, self.run_id)
+            known = {e["key"] for e in run.events}
+            new_events = []
+            for event in events:
+                key = dedup_key(event)
+                created = None
+                if self.kind is not RunKind.replay:
+                    camera = ensure_camera(session, self.loaded.config)
+                    created = record_event(session, self.store, camera, event, self.loaded, self.run_id)
+                    if created is not None:
+                        run.candidates_created += 1
+                        self.progress.candidates += 1
+                if key not in known:
+                    new_events.append(
+                        {**event.summary(), "key": key, "candidate_id": str(created.id) if created else None}
+                    )
+            if new_events:
+                run.events = [*run.events, *new_events]
+                self.progress.events = list(run.events)
+            if frame is not None:
+                run.frames_done = max(run.frames_done, frame.index + 1)
+                checkpoint = _checkpoint(self.processor)
+                if checkpoint is not None:
+                    run.checkpoint = checkpoint
+                self._last_checkpoint_at = frame.captured_at
+
+    def _finish(self, status: RunStatus, error: str | None) -> None:
+        with session_scope() as session:
+            run = session.get_one(ProcessingRun, self.run_id)
+            run.status = status
+            run.error = error
+            run.frames_done = max(run.frames_done, self.progress.frames)
+            run.finished_at = utc_now()
+
+
+def footage_sha256(path: Path) -> str:
+    return sha256_file(path)
+
+
+# -- replay
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    unchanged: int
+
+    @property
+    def identical(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "identical": self.identical,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+        }
+
+
+MATCH_WITHIN_S = 1.5
+
+
+def diff_events(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> RunDiff:
+    """Pair events by code and nearest moment (within 1.5 s); report what appeared, vanished or changed
+    (plate read, vehicle class, measured values)."""
+    remaining = list(before)
+    added, changed, unchanged = [], [], 0
+    for event in sorted(after, key=lambda e: (e["at"], e["code"])):
+        at = datetime.fromisoformat(event["at"])
+        options = [
+            (abs((datetime.fromisoformat(b["at"]) - at).total_seconds()), i)
+            for i, b in enumerate(remaining)
+            if b["code"] == event["code"]
+        ]
+        options = [o for o in options if o[0] <= MATCH_WITHIN_S]
+        if not options:
+            added.append(event)
+            continue
+        _, i = min(options)
+        old = remaining.pop(i)
+        fields = {
+            k: {"before": old.get(k), "after": event.get(k)}
+            for k in ("at", "plate", "vehicle_class", "measured")
+            if old.get(k) != event.get(k)
+        }
+        if fields:
+            changed.append({"code": event["code"], "at": event["at"], "changes": fields})
+        else:
+            unchanged += 1
+    return RunDiff(added, remaining, changed, unchanged)
