@@ -24,11 +24,13 @@ from detection.light import LightReader
 from detection.pipeline import PlatePipeline
 from detection.rules import RULES
 from detection.rules.base import Finding, RuleContext, Track, TrackPoint
+from detection.signal_feed import SignalFeed
 from detection.sources import Frame
 from detection.tracking import Tracker
 from detection.video import MotionGate
 from ocr.vote import TrackVotes, Verdict, sharpness, sharpness_weight
 
+MAX_READS = 8  # plate reads per vehicle
 FINAL_RULES = frozenset({"speeding"})  # judged on the whole track, once it has ended
 Box = tuple[int, int, int, int]
 
@@ -85,6 +87,9 @@ class _Live:
     emitted: set[str] = field(default_factory=set)
     ended: bool = False
     classes: Counter[str] = field(default_factory=Counter)
+    stride: int = 1
+    reads: int = 0  # plate crops read (found or not)
+    last_read: int | None = None
 
     def see(self, vehicle_class: str) -> None:
         # The detector may call one vehicle a car in one frame and a truck in the next: majority wins.
@@ -94,10 +99,15 @@ class _Live:
     def verdict(self) -> Verdict | None:
         return self.votes.verdict() if self.votes.reads else None
 
-    def settled(self) -> bool:
-        """Enough agreeing reads that reading this vehicle's plate again adds nothing."""
+    def wants_read(self, index: int) -> bool:
+        """Reading the plate costs more than detecting the vehicle: stop once 4 reads agree, read at most
+        MAX_READS times, and after the first two reads only every other processed frame."""
         verdict = self.verdict()
-        return verdict is not None and verdict.votes >= 4 and verdict.agreement >= 0.8
+        if verdict is not None and verdict.votes >= 4 and verdict.agreement >= 0.8:
+            return False
+        if self.reads >= MAX_READS:
+            return False
+        return self.reads < 2 or self.last_read is None or index - self.last_read >= 2 * self.stride
 
 
 @dataclass
@@ -128,7 +138,14 @@ class CameraProcessor:
         self.camera_id = config.camera.id
         light = config.traffic_light
         self.light = LightReader(light.region) if light is not None and light.region is not None else None
-        self.context = RuleContext(config, self.light.timeline if self.light else None)
+        self.feed_source = SignalFeed(light.feed_url) if light is not None and light.feed_url else None
+        timeline = (
+            self.light.timeline if self.light else self.feed_source.timeline if self.feed_source else None
+        )
+        self.context = RuleContext(config, timeline)
+        self.signal_source = (
+            "light region colour" if self.light else "signal controller" if timeline else None
+        )
         self.frames_seen = self.frames_processed = 0
         self._reset_tracking()
         self._pending: list[_Pending] = []
@@ -180,6 +197,8 @@ class CameraProcessor:
         self.frames_processed += 1
         if self.light:
             self.light.update(frame.captured_at, frame.image)
+        if self.feed_source:
+            self.feed_source.update(frame.captured_at)
         vehicles = self.tracker.update(self.pipeline.vehicles.detect(frame.image))
         tracked: list[int] = []
         for i in range(len(vehicles)):
@@ -187,13 +206,19 @@ class CameraProcessor:
             x1, y1, x2, y2 = (round(float(v)) for v in vehicles.xyxy[i])
             live = self._live.get(tid)
             if live is None:
-                live = self._live[tid] = _Live(Track(tid, vehicles.name(i)), frame.index)
+                live = self._live[tid] = _Live(
+                    Track(tid, vehicles.name(i)), frame.index, stride=self.options.stride
+                )
             live.see(vehicles.name(i))
             live.track.points.append(TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2)))
             live.boxes[frame.index] = (x1, y1, x2, y2)
             live.last_index = frame.index
             tracked.append(i)
-        unsettled = [i for i in tracked if not self._live[_tid(vehicles, i)].settled()]
+        unsettled = [i for i in tracked if self._live[_tid(vehicles, i)].wants_read(frame.index)]
+        for i in unsettled:
+            live = self._live[_tid(vehicles, i)]
+            live.reads += 1
+            live.last_read = frame.index
         if unsettled:
             crops: list[np.ndarray] = []
             subset = vehicles[unsettled]
@@ -291,7 +316,7 @@ class CameraProcessor:
             else {
                 "state": str(state),
                 "since": since.isoformat() if since else None,
-                "source": "light region colour",
+                "source": self.signal_source,
             }
         )
         return ViolationEvent(

@@ -89,7 +89,11 @@ class TrafficLight(Strict):
     region: tuple[int, int, int, int] | None = Field(
         None, description="[x1, y1, x2, y2] of the signal head in the image (state read by colour)"
     )
-    feed_url: str | None = Field(None, description="Signal-controller feed instead of reading the light")
+    feed_url: str | None = Field(
+        None,
+        description="Signal-controller log instead of reading the light: a JSON / JSON Lines file "
+        "(path or file://) or an http(s):// URL serving [{at, state}, …]",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> TrafficLight:

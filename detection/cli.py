@@ -261,9 +261,7 @@ def footage_generate(
 ) -> None:
     """Generate 1080p test footage: a car speeding on green, a car running the red, one stopping."""
     from detection.footage import Photo, generate, pick_vehicles, standard_scenario
-    from detection.models import resolve
     from detection.train import read_labels
-    from detection.yolo import YoloDetector
 
     try:
         items = read_labels(photos)
@@ -272,11 +270,7 @@ def footage_generate(
         raise typer.Exit(2) from exc
     scenario = standard_scenario()
     try:
-        picked = pick_vehicles(
-            [Photo(i.image, i.box) for i in items],
-            YoloDetector(resolve("coco-yolov8n")),
-            len(scenario.drives),
-        )
+        picked = pick_vehicles([Photo(i.image, i.box) for i in items], len(scenario.drives))
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc

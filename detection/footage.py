@@ -153,8 +153,12 @@ def sprite(photo: Photo, plate: str, rng: random.Random) -> np.ndarray:
     return composite(crop, box, rng, spec).image
 
 
-def pick_vehicles(photos: list[Photo], detector: YoloDetector, count: int) -> list[Photo]:
-    """Photos in which the vehicle detector clearly sees a whole car around the labelled plate."""
+def pick_vehicles(photos: list[Photo], count: int, detector: YoloDetector | None = None) -> list[Photo]:
+    """Photos in which the vehicle detector clearly sees a whole car around the labelled plate (by
+    default the fp32 COCO model, so the footage does not depend on whether int8 models were made)."""
+    from detection.models import resolve_fp32
+
+    detector = detector or YoloDetector(resolve_fp32("coco-yolov8n"))
     picked: list[Photo] = []
     for photo in sorted(photos, key=lambda p: p.path.name):
         image = load_image(photo.path)

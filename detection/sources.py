@@ -59,10 +59,18 @@ class VideoFileSource(FrameSource):
     name = "file"
 
     def __init__(
-        self, camera_id: str, path: Path, *, started_at: datetime | None = None, fallback_fps: float = 25.0
+        self,
+        camera_id: str,
+        path: Path,
+        *,
+        started_at: datetime | None = None,
+        fallback_fps: float = 25.0,
+        stride: int = 1,
     ):
+        """``stride``: yield every n-th frame only; the others are demuxed but not converted to images."""
         super().__init__(camera_id)
         self.path = Path(path)
+        self.stride = max(1, stride)
         if started_at is not None and started_at.tzinfo is None:
             raise ValueError("started_at must be timezone-aware")
         self.started_at = started_at
@@ -79,6 +87,11 @@ class VideoFileSource(FrameSource):
         index = 0
         try:
             while True:
+                if index % self.stride:
+                    if not cap.grab():
+                        break
+                    index += 1
+                    continue
                 ok, image = cap.read()
                 if not ok:
                     break
@@ -205,3 +218,40 @@ class StreamSource(FrameSource):
             finally:
                 cap.release()
             time.sleep(0)  # let a stop() from another thread land before reconnecting
+
+
+def prefetch(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+    """Decode ahead in a thread (OpenCV releases the GIL while decoding), so decoding overlaps detection.
+    Errors from the source are raised in the consumer, in order."""
+    import queue
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        box.put(("frame", frame), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", None))
+        except BaseException as exc:  # handed to the consumer
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=work, name="frame-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()

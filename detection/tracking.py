@@ -32,7 +32,11 @@ class Tracker:
         low: float = 0.1,
         new_track: float = 0.25,
         match: float = 0.8,
+        buffer: float = 0.3,
     ):
+        """``buffer``: boxes are matched enlarged by this fraction of their size on each side (buffered
+        IoU, as in C-BIoU), so a fast vehicle seen at a low frame rate still overlaps its last box."""
+        self.buffer = buffer
         from detection.ultralytics_env import prepare
 
         prepare()
@@ -44,14 +48,20 @@ class Tracker:
             new_track_thresh=new_track,
             track_buffer=track_buffer,
             match_thresh=match,
-            fuse_score=True,
+            fuse_score=False,  # fused with low detector scores, fast vehicles never confirm a track
         )
         self._tracker = BYTETracker(args)
 
     def update(self, detections: Detections) -> Detections:
         """The detections that belong to a track, with ``tracker_id`` set (boxes as detected)."""
+        xyxy = detections.xyxy.astype(np.float32)
+        if self.buffer and len(xyxy):
+            size = xyxy[:, 2:] - xyxy[:, :2]
+            xyxy = np.concatenate(
+                [xyxy[:, :2] - size * self.buffer, xyxy[:, 2:] + size * self.buffer], axis=1
+            )
         view = _BoxesView(
-            detections.xyxy.astype(np.float32),
+            xyxy,
             detections.confidence.astype(np.float32),
             detections.class_id.astype(np.float32),
         )

@@ -63,7 +63,9 @@ def _prepare(camera: Path) -> Any:
     return loaded
 
 
-def _source(footage: Path, camera_id: str, start: datetime | None, fps: float) -> tuple[Any, int | None]:
+def _source(
+    footage: Path, camera_id: str, start: datetime | None, fps: float, stride: int
+) -> tuple[Any, int | None]:
     import cv2
 
     from detection.sources import ImageFolderSource, VideoFileSource
@@ -75,7 +77,9 @@ def _source(footage: Path, camera_id: str, start: datetime | None, fps: float) -
     cap = cv2.VideoCapture(str(footage))
     total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
     cap.release()
-    return VideoFileSource(camera_id, footage, started_at=start, fallback_fps=fps), total or None
+    return VideoFileSource(
+        camera_id, footage, started_at=start, fallback_fps=fps, stride=stride
+    ), total or None
 
 
 def _progress() -> Progress:
@@ -103,36 +107,40 @@ def _run(
 ) -> Any:
     from detection.camera import ProcessorOptions
     from detection.pipeline import PlatePipeline
-    from detection.sources import SourceError
+    from detection.signal_feed import SignalFeedError
+    from detection.sources import SourceError, prefetch
     from penalties.models import RunKind
     from penalties.processing import Runner, footage_sha256
 
     loaded = _prepare(camera)
-    source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps)
+    source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride)
     sha = footage_sha256(footage) if footage.is_file() else None
-    runner = Runner(
-        loaded,
-        PlatePipeline(),
-        ProcessorOptions(stride=stride, motion_gate=motion_gate),
-        kind=RunKind(kind),
-        source=str(footage),
-        footage_sha256=sha,
-        resume=resume,
-    )
+    try:
+        runner = Runner(
+            loaded,
+            PlatePipeline(),
+            ProcessorOptions(stride=stride, motion_gate=motion_gate),
+            kind=RunKind(kind),
+            source=str(footage),
+            footage_sha256=sha,
+            resume=resume,
+        )
+    except SignalFeedError as exc:
+        raise _fail(str(exc)) from exc
     if runner.resume_from is not None:
         err.print(f"resuming run {runner.run_id} from frame {runner.resume_from}")
     began = time.monotonic()
     with _progress() as progress:
         task = progress.add_task(kind, total=total, fps=0.0, found=len(runner.progress.events))
 
-        def tick(_frame: Any) -> None:
-            done = runner.progress.frames
-            if done % 5 == 0:
+        def tick(frame: Any) -> None:
+            done = frame.index + 1
+            if done % 5 == 0 or done % 5 > 5 - stride:
                 rate = done / max(1e-6, time.monotonic() - began)
                 progress.update(task, completed=done, fps=rate, found=len(runner.progress.events))
 
         try:
-            result = runner.consume(source.frames(), on_frame=tick)
+            result = runner.consume(prefetch(source.frames()), on_frame=tick)
         except SourceError as exc:
             raise _fail(f"{exc} (run {runner.run_id} marked failed)") from exc
         progress.update(task, completed=runner.progress.frames, found=len(result.events))

@@ -251,7 +251,7 @@ class Runner:
     ) -> RunProgress:
         try:
             for frame in frames:
-                self.progress.frames += 1
+                self.progress.frames = frame.index + 1  # frames of the source, processed or skipped
                 if self.resume_from is not None and frame.index < self.resume_from:
                     if self.warm_from is not None and frame.index >= self.warm_from:
                         self.processor.warm(frame)

@@ -122,11 +122,9 @@ def generated_footage(tmp_path_factory: pytest.TempPathFactory):
     """1080p footage from real vehicle photos: a car speeding on green, one running the red, one
     stopping (see detection.footage.standard_scenario)."""
     from detection.footage import Photo, generate, pick_vehicles, standard_scenario
-    from detection.models import resolve
-    from detection.yolo import YoloDetector
     from tests.support.datasets import labelled
 
     photos = [Photo(item.image, item.box) for item in labelled("openalpr_us")]
     scenario = standard_scenario()
-    picked = pick_vehicles(photos, YoloDetector(resolve("coco-yolov8n")), len(scenario.drives))
+    picked = pick_vehicles(photos, len(scenario.drives))
     return generate(tmp_path_factory.mktemp("footage"), picked, scenario)

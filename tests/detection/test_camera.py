@@ -80,3 +80,28 @@ def test_motion_gating_finds_the_same(strided, generated_footage) -> None:
         (e.code, e.plate.best.compact if e.plate else None) for e in strided[0]
     ]
     assert processor.frames_processed < strided[1].frames_processed
+
+
+def test_signal_from_a_controller_log(generated_footage, tmp_path) -> None:
+    """With the controller saying red from the start, the speeding car ran a red light too."""
+    import yaml
+
+    facts = truth(generated_footage)
+    log = tmp_path / "controller.jsonl"
+    log.write_text(json.dumps({"at": facts["started_at"], "state": "red"}) + "\n")
+    data = yaml.safe_load(generated_footage.camera.read_text())
+    data["traffic_light"] = {"feed_url": str(log)}
+    camera = tmp_path / "camera.yaml"
+    camera.write_text(yaml.safe_dump(data))
+    footage = type(generated_footage)(
+        generated_footage.video, camera, generated_footage.truth, generated_footage.started_at
+    )
+    events, _ = run(footage, ProcessorOptions(stride=3))
+    assert sorted((e.code, e.plate.best.compact if e.plate else None) for e in events) == [
+        ("RED_LIGHT", "30A99988"),
+        ("RED_LIGHT", "51G12345"),
+        ("SPEED_20_35", "51G12345"),
+    ]
+    assert all(
+        e.signal and e.signal["source"] == "signal controller" for e in events if e.code == "RED_LIGHT"
+    )
