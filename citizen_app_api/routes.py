@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citizen_app_api.idp import router as idp_router
@@ -12,6 +13,8 @@ from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.config import Settings
 from core.db import get_session
+from penalties.models import Notice, NoticeStatus
+from penalties.schemas import NoticeRead
 from registry.schemas import CitizenWithVehicles
 from registry.service import get_citizen
 
@@ -24,6 +27,16 @@ Citizen = Annotated[Principal, Depends(citizen_only())]
 def me(db: DB, principal: Citizen) -> CitizenWithVehicles:
     found = get_citizen(db, principal.cccd, actor=principal.actor, with_vehicles=True)
     return CitizenWithVehicles.model_validate(found)
+
+
+@router.get("/notices", response_model=list[NoticeRead], summary="My penalty notices, newest first")
+def my_notices(db: DB, principal: Citizen) -> list[NoticeRead]:
+    rows = db.scalars(
+        select(Notice)
+        .where(Notice.owner_cccd == principal.cccd, Notice.status != NoticeStatus.issued)
+        .order_by(Notice.issued_at.desc())
+    )
+    return [NoticeRead.model_validate(n) for n in rows]
 
 
 def install(app: object, settings: Settings) -> None:

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the default that production refuses
 DEV_IDP_CLIENT_SECRET = "dev-insecure-idp-client-secret"  # noqa: S105
+DEV_REGISTRY_API_KEY = "dev-insecure-registry-api-key"
 
 
 class Environment(StrEnum):
@@ -96,6 +97,26 @@ class Settings(BaseSettings):
         "auto", description="auto (int8 when `tvp models quantize` has made it), fp32 or int8"
     )
 
+    registry_provider: str = Field(
+        "local", description="Vehicle registry: local (this database) or http (the registration service)"
+    )
+    registry_url: str = Field("http://127.0.0.1:8100", description="Registration service base URL (http)")
+    registry_api_key: str = Field(DEV_REGISTRY_API_KEY, description="X-Api-Key for the registration service")
+    registry_timeout_s: float = Field(3.0, gt=0, description="Per-request timeout to the registry")
+    registry_retries: int = Field(2, ge=0, le=10, description="Retries after a failed registry request")
+    registry_cache_s: float = Field(60.0, ge=0, description="How long a registry answer is reused")
+    registry_breaker_failures: int = Field(
+        5, ge=1, description="Consecutive failures that open the circuit to the registry"
+    )
+    registry_breaker_cooldown_s: float = Field(30.0, gt=0, description="How long the circuit stays open")
+    registry_database_url: str | None = Field(
+        None, description="tvp registry serve: its own database; default <data_dir>/registry.sqlite3"
+    )
+
+    scheduler_enabled: bool = Field(
+        True, description="Workers (and tvp serve's in-process worker) enqueue periodic jobs (legal clocks)"
+    )
+
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")
 
@@ -107,8 +128,10 @@ class Settings(BaseSettings):
                 for name, value, default in (
                     ("TVP_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
                     ("TVP_IDP_CLIENT_SECRET", self.idp_client_secret, DEV_IDP_CLIENT_SECRET),
+                    ("TVP_REGISTRY_API_KEY", self.registry_api_key, DEV_REGISTRY_API_KEY),
                 )
-                if value == default or len(value) < 32
+                if (value == default or len(value) < 32)
+                and (name != "TVP_REGISTRY_API_KEY" or self.registry_provider == "http")
             ]
             if weak:
                 raise InsecureSettings(

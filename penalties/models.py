@@ -40,9 +40,21 @@ class Camera(UUIDPk, Timestamps, Base):
 
 class CandidateStatus(StrEnum):
     pending_review = "pending_review"
+    awaiting_registry = "awaiting_registry"  # confirmed; the owner lookup waits for the registry
     confirmed = "confirmed"
     rejected = "rejected"
     escalated = "escalated"
+
+
+class RejectReason(StrEnum):
+    plate_unreadable = "plate_unreadable"
+    not_a_violation = "not_a_violation"
+    emergency_vehicle = "emergency_vehicle"
+    duplicate = "duplicate"
+    wrong_vehicle = "wrong_vehicle"
+    equipment_fault = "equipment_fault"
+    limitation_expired = "limitation_expired"
+    other = "other"
 
 
 class ViolationCandidate(UUIDPk, Timestamps, Base):
@@ -60,6 +72,14 @@ class ViolationCandidate(UUIDPk, Timestamps, Base):
     status: Mapped[CandidateStatus] = enum_column(
         CandidateStatus, default=CandidateStatus.pending_review, index=True
     )
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claim_expires_at: Mapped[datetime | None]
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None]
+    reject_reason: Mapped[RejectReason | None] = enum_column(RejectReason, nullable=True)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # for the reviewer's attention
+    pending_decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # confirmed, owner lookup queued
 
     camera: Mapped[Camera] = relationship()
     evidence: Mapped[list[EvidenceItem]] = relationship(back_populates="candidate")
@@ -170,3 +190,15 @@ class ProcessingRun(UUIDPk, Timestamps, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class VehicleWarning(UUIDPk, Timestamps, Base):
+    """A warning sent to the registration and inspection authorities: a notice went unanswered for 20
+    days (TT 73/2024 Art. 24(5)). Lifted once the notice is resolved (Art. 24(4))."""
+
+    __tablename__ = "vehicle_warnings"
+
+    plate: Mapped[str] = mapped_column(String(12), index=True)
+    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    lifted_at: Mapped[datetime | None]

@@ -42,7 +42,7 @@ CHECKPOINT_EVERY_S = 2.0
 class LoadedCamera:
     config: CameraConfig
     sha256: str
-    path: Path
+    path: Path | None  # None: built in code (demo data)
 
 
 def load_camera(path: Path) -> LoadedCamera:

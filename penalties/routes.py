@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
 from core.auth.deps import require
@@ -10,9 +11,20 @@ from core.auth.principal import Principal
 from core.db import get_session
 from core.models import Role
 from core.pagination import Page
-from penalties import service
-from penalties.models import CandidateStatus
-from penalties.schemas import CameraCreate, CameraRead, CandidateRead
+from penalties import review, service
+from penalties.models import CandidateStatus, Notice
+from penalties.schemas import (
+    CameraCreate,
+    CameraRead,
+    CandidateRead,
+    ConfirmOutcome,
+    ConfirmRequest,
+    EscalateRequest,
+    NoticeRead,
+    PlateCorrection,
+    RejectRequest,
+    ReviewCandidateRead,
+)
 
 router = APIRouter(prefix="/api", tags=["penalties"])
 DB = Annotated[Session, Depends(get_session, scope="function")]
@@ -41,3 +53,74 @@ def candidates(
 ) -> Page[CandidateRead]:
     rows, total = service.list_candidates(db, status=status, page=page, size=size)
     return Page(items=[CandidateRead.model_validate(c) for c in rows], total=total, page=page, size=size)
+
+
+def _read(candidate: object) -> ReviewCandidateRead:
+    return ReviewCandidateRead.model_validate(candidate)
+
+
+@router.post(
+    "/candidates/{candidate_id}/claim", response_model=ReviewCandidateRead, summary="Take for review"
+)
+def claim(candidate_id: uuid.UUID, db: DB, principal: Reviewers) -> ReviewCandidateRead:
+    return _read(review.claim(db, candidate_id, actor=principal.actor))
+
+
+@router.post("/candidates/{candidate_id}/release", response_model=ReviewCandidateRead, summary="Give back")
+def release(candidate_id: uuid.UUID, db: DB, principal: Reviewers) -> ReviewCandidateRead:
+    return _read(review.release(db, candidate_id, actor=principal.actor))
+
+
+@router.post(
+    "/candidates/{candidate_id}/plate", response_model=ReviewCandidateRead, summary="Correct the plate read"
+)
+def correct_plate(
+    candidate_id: uuid.UUID, body: PlateCorrection, db: DB, principal: Reviewers
+) -> ReviewCandidateRead:
+    return _read(review.correct_plate(db, candidate_id, body.plate, actor=principal.actor))
+
+
+@router.post("/candidates/{candidate_id}/reject", response_model=ReviewCandidateRead, summary="Reject")
+def reject(candidate_id: uuid.UUID, body: RejectRequest, db: DB, principal: Reviewers) -> ReviewCandidateRead:
+    return _read(review.reject(db, candidate_id, body.reason, actor=principal.actor, note=body.note))
+
+
+@router.post(
+    "/candidates/{candidate_id}/escalate",
+    response_model=ReviewCandidateRead,
+    summary="Escalate to a supervisor",
+)
+def escalate(
+    candidate_id: uuid.UUID, body: EscalateRequest, db: DB, principal: Reviewers
+) -> ReviewCandidateRead:
+    return _read(review.escalate(db, candidate_id, actor=principal.actor, note=body.note))
+
+
+@router.post(
+    "/candidates/{candidate_id}/confirm",
+    response_model=ConfirmOutcome,
+    status_code=201,
+    summary="Confirm: look up the owner, assess the fine, issue the notice (202: queued for the registry)",
+)
+def confirm(
+    candidate_id: uuid.UUID, body: ConfirmRequest, db: DB, principal: Reviewers, response: Response
+) -> ConfirmOutcome:
+    decision = review.Decision(
+        body.amount_vnd, tuple(body.aggravating), tuple(body.mitigating), body.note, body.acknowledge_flags
+    )
+    outcome = review.confirm(db, candidate_id, decision, actor=principal.actor)
+    if outcome.notice is None:
+        response.status_code = 202
+    return ConfirmOutcome(
+        candidate=_read(outcome.candidate),
+        notice=None if outcome.notice is None else NoticeRead.model_validate(outcome.notice),
+        queued=outcome.notice is None,
+    )
+
+
+@router.get("/notices/{notice_id}", response_model=NoticeRead, summary="A notice")
+def notice(notice_id: uuid.UUID, db: DB, _: Reviewers) -> NoticeRead:
+    found = db.get(Notice, notice_id)
+    if found is None:
+        raise review.CandidateNotFound(f"no notice {notice_id}")
+    return NoticeRead.model_validate(found)

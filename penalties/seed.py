@@ -44,4 +44,6 @@ def seed_demo(session: Session, rng: random.Random) -> dict[str, int]:
             )
             created += 1
     session.flush()
-    return {"cameras": created}
+    from penalties.demo_candidates import seed_candidates
+
+    return {"cameras": created, "candidates": seed_candidates(session, rng)}

@@ -51,6 +51,8 @@ class Vehicle(UUIDPk, Timestamps, Base):
     registration_status: Mapped[RegistrationStatus] = enum_column(
         RegistrationStatus, default=RegistrationStatus.registered
     )
+    stolen: Mapped[bool] = mapped_column(default=False)
+    wanted: Mapped[bool] = mapped_column(default=False)
 
     owner: Mapped[Citizen] = relationship(back_populates="vehicles")
 

@@ -17,6 +17,7 @@ os.environ.update(
         "TVP_BROKER_URL": "stub://",
         "TVP_JOB_MIN_BACKOFF_MS": "10",
         "TVP_JOB_MAX_BACKOFF_MS": "50",
+        "TVP_SCHEDULER_ENABLED": "false",  # tests run the schedules explicitly
     }
 )
 os.environ.pop("TVP_DATABASE_URL", None)

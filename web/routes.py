@@ -162,6 +162,23 @@ def _render_error(request: Request, status_code: int, name: str, detail: Any) ->
     return render(request, "error.html", None, status_code=status_code, message=message)
 
 
+def _plate(compact: str | None) -> str:
+    from ocr.plate_format import InvalidPlate, parse_plate
+
+    if not compact:
+        return "—"
+    try:
+        return parse_plate(compact).display
+    except InvalidPlate:
+        return compact
+
+
+templates.env.filters["plate"] = _plate
+
+
 def install(app: FastAPI, settings: Settings) -> None:
+    from web.review import router as review_router
+
+    app.include_router(review_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)

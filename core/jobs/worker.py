@@ -9,13 +9,16 @@ import dramatiq
 from core.config import get_settings
 from core.jobs.broker import get_broker
 from core.jobs.relay import Relay
+from core.jobs.schedule import Scheduler
 from core.plugins import load_tasks
 
 logger = logging.getLogger(__name__)
 
 
 class JobWorker:
-    def __init__(self, threads: int | None = None, relay_interval: float = 1.0):
+    def __init__(
+        self, threads: int | None = None, relay_interval: float = 1.0, *, scheduler: bool | None = None
+    ):
         settings = get_settings()
         load_tasks()
         self.broker = get_broker()
@@ -23,14 +26,20 @@ class JobWorker:
             self.broker, worker_threads=threads or settings.worker_threads, worker_timeout=200
         )
         self.relay = Relay(interval=relay_interval)
+        wanted = settings.scheduler_enabled if scheduler is None else scheduler
+        self.scheduler = Scheduler() if wanted else None
 
     def start(self) -> JobWorker:
         self.worker.start()
         self.relay.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
         logger.info("job worker started on %s", get_settings().broker_url.split("@")[-1])
         return self
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.relay.stop()
         self.worker.stop(timeout=10_000)
 

@@ -15,6 +15,7 @@ from tests.support.factories import citizen_token, make_citizen, staff_headers
 
 STAFF = frozenset(r.value for r in Role)
 PUBLIC = "public"
+REVIEWERS = frozenset({"reviewer", "supervisor"})
 # Every route of the app and who may call it. A new route fails this test until it is listed here.
 EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /healthz": PUBLIC,
@@ -32,7 +33,15 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/cameras": frozenset({"reviewer", "supervisor", "ops", "admin"}),
     "POST /api/cameras": frozenset({"ops", "admin"}),
     "GET /api/candidates": frozenset({"reviewer", "supervisor"}),
+    "POST /api/candidates/{candidate_id}/claim": frozenset({"reviewer", "supervisor"}),
+    "POST /api/candidates/{candidate_id}/release": frozenset({"reviewer", "supervisor"}),
+    "POST /api/candidates/{candidate_id}/plate": frozenset({"reviewer", "supervisor"}),
+    "POST /api/candidates/{candidate_id}/reject": frozenset({"reviewer", "supervisor"}),
+    "POST /api/candidates/{candidate_id}/escalate": frozenset({"reviewer", "supervisor"}),
+    "POST /api/candidates/{candidate_id}/confirm": frozenset({"reviewer", "supervisor"}),
+    "GET /api/notices/{notice_id}": frozenset({"reviewer", "supervisor"}),
     "GET /api/citizen/v1/me": frozenset({"citizen"}),
+    "GET /api/citizen/v1/notices": frozenset({"citizen"}),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
     "GET /idp/jwks": PUBLIC,
     "GET /idp/authorize": PUBLIC,
@@ -44,9 +53,33 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /": STAFF,
     "GET /ops/jobs": frozenset({"ops", "admin"}),
     "POST /ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
+    **dict.fromkeys(
+        (
+            "GET /review",
+            "POST /review/next",
+            "POST /review/{candidate_id}/claim",
+            "GET /review/{candidate_id}",
+            "POST /review/{candidate_id}/confirm",
+            "POST /review/{candidate_id}/plate",
+            "POST /review/{candidate_id}/reject",
+            "POST /review/{candidate_id}/escalate",
+            "GET /evidence/{item_id}",
+            "GET /evidence/{item_id}/preview.webm",
+            "GET /notices/{notice_id}",
+            "GET /notices/{notice_id}/pdf",
+        ),
+        REVIEWERS,
+    ),
 }
 PRINCIPALS = ["anonymous", "citizen", *sorted(STAFF)]
-PARAMS = {"job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11", "cccd": "079090123456", "plate": "51G12345"}
+PARAMS = {
+    "job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11",
+    "candidate_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d12",
+    "notice_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d13",
+    "item_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d14",
+    "cccd": "079090123456",
+    "plate": "51G12345",
+}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, APIRoute]]:

@@ -22,6 +22,10 @@ def test_dev_and_test_accept_defaults(env: Environment) -> None:
         ({"idp_client_secret": STRONG}, "TVP_SECRET_KEY"),
         ({"secret_key": "short-but-not-default", "idp_client_secret": STRONG}, "TVP_SECRET_KEY"),
         ({"secret_key": STRONG, "idp_client_secret": STRONG}, "embedded dev identity provider"),
+        (
+            {"secret_key": STRONG, "idp_client_secret": STRONG, "registry_provider": "http"},
+            "TVP_REGISTRY_API_KEY",
+        ),
     ],
 )
 def test_production_refuses_default_secrets(overrides: dict[str, Any], message: str) -> None:

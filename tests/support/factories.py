@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth.service import create_user
@@ -16,6 +17,7 @@ from core.auth.tokens import issue_staff_token
 from core.db import session_scope
 from core.models import Role, User
 from identity.cccd import Sex, make_cccd
+from penalties.models import Camera, ViolationCandidate
 from registry.models import Citizen, Vehicle, VehicleType
 
 PASSWORD = "correct-horse-battery"
@@ -104,3 +106,43 @@ def citizen_token(client: TestClient, cccd: str, passcode: str = "123456") -> st
     )
     assert tok.status_code == 200, tok.text
     return str(tok.json()["id_token"])
+
+
+def make_candidate(
+    session: Session,
+    *,
+    plate: str | None = "51G12345",
+    code: str = "RED_LIGHT",
+    detected_at: datetime | None = None,
+    vehicle_class: str = "car",
+    camera_code: str = "HCM-Q1-001",
+) -> ViolationCandidate:
+    """A violation candidate as the camera pipeline would store it (without evidence files)."""
+    camera = session.scalars(select(Camera).where(Camera.code == camera_code)).first()
+    if camera is None:
+        camera = Camera(
+            code=camera_code,
+            name="Ngã tư Lê Lợi – Nguyễn Huệ",
+            road="Lê Lợi",
+            province_code="51",
+            latitude=10.77,
+            longitude=106.70,
+            speed_limit_kmh=50,
+        )
+        session.add(camera)
+        session.flush()
+    at = detected_at or datetime.now(UTC) - timedelta(days=1)
+    candidate = ViolationCandidate(
+        camera_id=camera.id,
+        detected_at=at,
+        violation_code=code,
+        plate=plate,
+        plate_confidence=0.97 if plate else None,
+        vehicle_class=vehicle_class,
+        measured={"time_into_red_s": 1.8} if code == "RED_LIGHT" else {},
+        provenance={},
+        dedup_key=f"{camera_code}:{code}:{at.isoformat()}:{secrets.token_hex(4)}",
+    )
+    session.add(candidate)
+    session.flush()
+    return candidate

@@ -100,3 +100,110 @@ def test_sign_in_see_dashboard_switch_language_and_sign_out(page, db: Session, t
     page.wait_for_url("**/login")
     page.goto("/")
     assert "/login" in page.url
+
+
+def _evidence(db: Session, candidate_id: object) -> None:
+    """Two evidence images for the review page (a rendered plate and a frame), in the shared store."""
+    import random
+
+    import cv2
+    import numpy as np
+
+    from core.evidence import get_blob_store
+    from ocr.render import random_spec, render_plate
+    from penalties.models import EvidenceItem, EvidenceKind
+
+    store = get_blob_store()
+    plate = render_plate(random_spec(random.Random(5)))
+    frame = np.full((540, 960, 3), 90, np.uint8)
+    for kind, image in ((EvidenceKind.overlay, frame), (EvidenceKind.plate_crop, plate)):
+        data = cv2.imencode(".png", image)[1].tobytes()
+        db.add(
+            EvidenceItem(
+                candidate_id=candidate_id,
+                kind=kind,
+                sha256=store.put(data),
+                content_type="image/png",
+                size_bytes=len(data),
+                captured_at=None,
+            )
+        )
+
+
+def test_review_candidates_to_a_notice_with_the_keyboard_only(page, db: Session, tmp_path: Path) -> None:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from penalties.models import CandidateStatus, Notice, ViolationCandidate
+    from tests.support.factories import make_candidate, make_citizen, make_vehicle
+
+    make_staff(db, Role.reviewer, username="lan")
+    owner = make_citizen(db, serial=9090)
+    make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
+    now = datetime.now(UTC)
+    first = make_candidate(db, plate="51G12345", detected_at=now - timedelta(days=2))
+    second = make_candidate(db, plate="51G99999", code="SPEED_10_20", detected_at=now - timedelta(days=1))
+    _evidence(db, first.id)
+    db.commit()
+
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if r.resource_type == "document" else None)
+    page.goto("/login?next=/review")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")  # autofocus
+    page.keyboard.type("lan")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url.endswith("/review") and "login" not in url)
+    assert page.locator("#queue tbody tr").count() == 2
+    assert page.locator("#queue tbody tr.selected .plate").inner_text() == "51G-123.45"  # the oldest first
+
+    timings = []
+    requests.clear()
+    started = time.perf_counter()
+    page.keyboard.press("n")  # take the oldest
+    page.wait_for_url(f"**/review/{first.id}")
+    assert page.locator("#registry").inner_text().count(owner.cccd) == 1
+    assert page.locator("img.crop").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.keyboard.press("c")  # confirm → the next candidate opens
+    page.wait_for_url(f"**/review/{second.id}?done=1")
+    timings.append(((time.perf_counter() - started) * 1000, len(requests)))
+
+    requests.clear()
+    started = time.perf_counter()
+    page.keyboard.press("r")  # reject: pick "duplicate" from the list, Enter
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#reason").input_value() == "duplicate"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/review?empty=1")
+    timings.append(((time.perf_counter() - started) * 1000, len(requests)))
+    assert page.locator("#empty").is_visible()
+
+    db.rollback()
+    db.expire_all()  # objects made in this session are not expired by a rollback
+    assert db.get(ViolationCandidate, first.id).status is CandidateStatus.confirmed  # type: ignore[union-attr]
+    rejected = db.get(ViolationCandidate, second.id)
+    assert rejected is not None and rejected.status is CandidateStatus.rejected
+    assert rejected.reject_reason is not None and rejected.reject_reason.value == "duplicate"
+    notice = db.query(Notice).one()
+
+    # The printable notice.
+    page.goto(f"/review/{first.id}")
+    page.get_by_role("link", name=notice.number).click()
+    page.wait_for_url(f"**/notices/{notice.id}")
+    assert page.locator("#notice-number").inner_text() == notice.number
+    assert page.locator("#amount").inner_text() == "18.000.000 ₫"
+    assert page.locator("#legal-basis").inner_text().startswith("ND 168/2024")
+    assert notice.number in page.locator("#pay").inner_text()
+    assert page.locator(".evidence img").count() == 2
+    printed = page.pdf(format="A4")  # the page prints
+    assert printed.startswith(b"%PDF") and len(printed) > 10_000
+    served = page.request.get(page.locator("#pdf").get_attribute("href") or "")
+    assert served.headers["content-type"] == "application/pdf"
+    assert served.body().startswith(b"%PDF") and len(served.body()) > 5_000
+    report = [{"ms": round(ms), "page_requests": n} for ms, n in timings]
+    (tmp_path / "review_timing.json").write_text(json.dumps(report))
+    print("review timing per candidate:", report)
+    assert all(n <= 4 for _, n in timings)  # each action is one POST and the page it redirects to

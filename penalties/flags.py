@@ -1,0 +1,84 @@
+"""Checks that put a candidate in front of a reviewer with a warning: the registry says the vehicle is
+stolen, wanted or deregistered; the detected class does not match the registered type; or the same plate
+was seen at another camera too far away for the time between (a cloned plate)."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from penalties.models import Camera, ViolationCandidate
+from registry.provider import VehicleRecord
+
+MAX_PLAUSIBLE_KMH = 150.0
+CLONE_WINDOW = timedelta(hours=6)
+TYPE_OF_CLASS = {"car": "car", "bus": "car", "truck": "car", "motorcycle": "motorbike"}
+
+
+def distance_km(a: Camera, b: Camera) -> float:
+    """Great-circle distance between two cameras."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def check(
+    session: Session, candidate: ViolationCandidate, vehicle: VehicleRecord | None
+) -> list[dict[str, Any]]:
+    flags: list[dict[str, Any]] = []
+    if vehicle is not None:
+        if vehicle.stolen:
+            flags.append({"flag": "stolen", "detail": "the registry lists this vehicle as stolen"})
+        if vehicle.wanted:
+            flags.append({"flag": "wanted", "detail": "the registry lists this vehicle as wanted"})
+        if vehicle.registration_status != "registered":
+            flags.append({"flag": "registration", "detail": f"registration is {vehicle.registration_status}"})
+        seen = TYPE_OF_CLASS.get(candidate.vehicle_class or "")
+        registered = TYPE_OF_CLASS.get(vehicle.vehicle_type, vehicle.vehicle_type)
+        if seen and registered in ("car", "motorbike") and seen != registered:
+            flags.append(
+                {
+                    "flag": "type_mismatch",
+                    "detail": f"camera saw a {candidate.vehicle_class}; "
+                    f"registered as a {vehicle.vehicle_type}",
+                }
+            )
+    if candidate.plate:
+        flags += _clone_flags(session, candidate)
+    return flags
+
+
+def _clone_flags(session: Session, candidate: ViolationCandidate) -> list[dict[str, Any]]:
+    here = session.get(Camera, candidate.camera_id)
+    others = session.execute(
+        select(ViolationCandidate, Camera)
+        .join(Camera, Camera.id == ViolationCandidate.camera_id)
+        .where(
+            ViolationCandidate.plate == candidate.plate,
+            ViolationCandidate.id != candidate.id,
+            ViolationCandidate.camera_id != candidate.camera_id,
+            ViolationCandidate.detected_at >= candidate.detected_at - CLONE_WINDOW,
+            ViolationCandidate.detected_at <= candidate.detected_at + CLONE_WINDOW,
+        )
+    ).all()
+    flags = []
+    for other, camera in others:
+        if here is None:
+            break
+        km = distance_km(here, camera)
+        hours = abs((other.detected_at - candidate.detected_at).total_seconds()) / 3600
+        speed = km / hours if hours > 0 else math.inf
+        if speed > MAX_PLAUSIBLE_KMH:
+            flags.append(
+                {
+                    "flag": "cloned_plate",
+                    "detail": f"also seen at {camera.code} {km:.0f} km away, {hours * 60:.0f} min apart "
+                    f"({'∞' if math.isinf(speed) else f'{speed:.0f}'} km/h needed)",
+                    "other_candidate": str(other.id),
+                }
+            )
+    return flags

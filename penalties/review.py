@@ -1,0 +1,374 @@
+"""Police review of violation candidates: claim (one reviewer at a time, with expiry), confirm into a
+notice, correct the plate, reject with a reason, escalate to a supervisor. Every action is audited.
+Services flush; the request owns the transaction (the notice and its delivery job commit together)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.errors import Conflict, NotFound
+from core.jobs import enqueue
+from core.time import to_local, utc_now
+from penalties.assessment import AssessmentError, Circumstances, assess
+from penalties.flags import check as check_flags
+from penalties.models import CandidateStatus, Notice, NoticeStatus, RejectReason, ViolationCandidate
+from registry.provider import RegistryProvider, RegistryUnavailable, VehicleRecord, get_provider, plate_key
+
+CLAIM_MINUTES = 10
+LIMITATION = timedelta(days=365)  # ND 168/2024 Art. 4(1): one year from the moment of recording
+PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
+FINE_CLASS_OF_TYPE = {"car": "car", "truck": "car", "bus": "car", "motorbike": "motorcycle"}
+
+
+class CandidateNotFound(NotFound):
+    """No such violation candidate."""
+
+
+class ClaimTaken(Conflict):
+    """Another reviewer is working on this candidate."""
+
+
+class NotClaimed(Conflict):
+    """Claim the candidate before acting on it (or the claim has expired)."""
+
+
+class AlreadyReviewed(Conflict):
+    """The candidate has been decided already."""
+
+
+class LimitationExpired(Conflict):
+    """More than a year since the violation: it can no longer be sanctioned."""
+
+
+class OwnerUnknown(Conflict):
+    """The plate is not in the vehicle registry: correct the plate or reject."""
+
+
+def _get(session: Session, candidate_id: uuid.UUID) -> ViolationCandidate:
+    candidate = session.get(ViolationCandidate, candidate_id)
+    if candidate is None:
+        raise CandidateNotFound(f"no candidate {candidate_id}")
+    return candidate
+
+
+def claim(
+    session: Session, candidate_id: uuid.UUID, *, actor: str, now: datetime | None = None
+) -> ViolationCandidate:
+    """Take the candidate for ``CLAIM_MINUTES``; one conditional UPDATE, so two reviewers racing for
+    the same item cannot both win."""
+    now = now or utc_now()
+    result = session.execute(
+        update(ViolationCandidate)
+        .where(
+            ViolationCandidate.id == candidate_id,
+            ViolationCandidate.status.in_([CandidateStatus.pending_review, CandidateStatus.escalated]),
+            or_(
+                ViolationCandidate.claimed_by.is_(None),
+                ViolationCandidate.claimed_by == actor,
+                ViolationCandidate.claim_expires_at < now,
+            ),
+        )
+        .values(claimed_by=actor, claim_expires_at=now + timedelta(minutes=CLAIM_MINUTES))
+        .execution_options(synchronize_session=False)
+    )
+    won = cast(CursorResult[Any], result).rowcount
+    candidate = _get(session, candidate_id)
+    session.refresh(candidate)
+    if not won:
+        if candidate.status not in (CandidateStatus.pending_review, CandidateStatus.escalated):
+            raise AlreadyReviewed(f"candidate {candidate_id} is {candidate.status}")
+        raise ClaimTaken(f"candidate {candidate_id} is being reviewed by someone else")
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.claim",
+        object_type="violation_candidate",
+        object_id=candidate_id,
+    )
+    return candidate
+
+
+def release(session: Session, candidate_id: uuid.UUID, *, actor: str) -> ViolationCandidate:
+    candidate = _held(session, candidate_id, actor)
+    candidate.claimed_by = candidate.claim_expires_at = None
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.release",
+        object_type="violation_candidate",
+        object_id=candidate_id,
+    )
+    return candidate
+
+
+def _held(session: Session, candidate_id: uuid.UUID, actor: str) -> ViolationCandidate:
+    candidate = _get(session, candidate_id)
+    if candidate.status not in (CandidateStatus.pending_review, CandidateStatus.escalated):
+        raise AlreadyReviewed(f"candidate {candidate_id} is {candidate.status}")
+    now = utc_now()
+    expires = candidate.claim_expires_at
+    if candidate.claimed_by != actor or expires is None or expires < now:
+        raise NotClaimed(f"claim candidate {candidate_id} first")
+    return candidate
+
+
+def _decide(candidate: ViolationCandidate, status: CandidateStatus, actor: str, note: str | None) -> None:
+    candidate.status = status
+    candidate.reviewed_by = actor
+    candidate.reviewed_at = utc_now()
+    candidate.review_note = note
+    candidate.claimed_by = candidate.claim_expires_at = None
+
+
+def correct_plate(session: Session, candidate_id: uuid.UUID, plate: str, *, actor: str) -> ViolationCandidate:
+    candidate = _held(session, candidate_id, actor)
+    before = candidate.plate
+    candidate.plate = plate_key(plate)
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.correct_plate",
+        object_type="violation_candidate",
+        object_id=candidate_id,
+        detail={"before": before, "after": candidate.plate},
+    )
+    return candidate
+
+
+def reject(
+    session: Session, candidate_id: uuid.UUID, reason: RejectReason, *, actor: str, note: str | None = None
+) -> ViolationCandidate:
+    candidate = _held(session, candidate_id, actor)
+    if reason is RejectReason.other and not note:
+        raise AssessmentError("say why in the note when the reason is 'other'")
+    _decide(candidate, CandidateStatus.rejected, actor, note)
+    candidate.reject_reason = reason
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.reject",
+        object_type="violation_candidate",
+        object_id=candidate_id,
+        detail={"reason": str(reason)},
+    )
+    return candidate
+
+
+def escalate(session: Session, candidate_id: uuid.UUID, *, actor: str, note: str) -> ViolationCandidate:
+    candidate = _held(session, candidate_id, actor)
+    candidate.status = CandidateStatus.escalated
+    candidate.review_note = note
+    candidate.claimed_by = candidate.claim_expires_at = None
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.escalate",
+        object_type="violation_candidate",
+        object_id=candidate_id,
+    )
+    return candidate
+
+
+class FlaggedVehicle(Conflict):
+    """The vehicle carries warnings (stolen, cloned plate, type mismatch…): confirm only after reading
+    them (acknowledge_flags)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    amount_vnd: int | None = None
+    aggravating: tuple[str, ...] = ()
+    mitigating: tuple[str, ...] = ()
+    note: str | None = None
+    acknowledge_flags: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "amount_vnd": self.amount_vnd,
+            "aggravating": list(self.aggravating),
+            "mitigating": list(self.mitigating),
+            "note": self.note,
+            "acknowledge_flags": self.acknowledge_flags,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        return cls(
+            data.get("amount_vnd"),
+            tuple(data.get("aggravating", ())),
+            tuple(data.get("mitigating", ())),
+            data.get("note"),
+            bool(data.get("acknowledge_flags")),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    candidate: ViolationCandidate
+    notice: Notice | None  # None: the owner lookup is queued until the registry answers
+
+
+def notice_number(issued_at: datetime) -> str:
+    return f"TVP-{to_local(issued_at):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
+
+
+def confirm(
+    session: Session,
+    candidate_id: uuid.UUID,
+    decision: Decision,
+    *,
+    actor: str,
+    provider: RegistryProvider | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Confirm the violation: look up the owner, assess the fine by the law of the violation date, and
+    create the notice with its delivery job in the caller's transaction. When the registry cannot be
+    reached the decision is kept and a job completes it later; nothing is issued on a guess."""
+    candidate = _held(session, candidate_id, actor)
+    now = now or utc_now()
+    _check_limitation(candidate, now)
+    if not candidate.plate:
+        raise OwnerUnknown("no plate read: correct the plate or reject")
+    try:
+        vehicle = (provider or get_provider()).lookup(session, candidate.plate)
+    except RegistryUnavailable:
+        # Check the amount now (by the class the camera saw), so a typo is not discovered in a job.
+        _assess(candidate, candidate.vehicle_class or "car", decision)
+        candidate.status = CandidateStatus.awaiting_registry
+        candidate.pending_decision = {**decision.as_dict(), "actor": actor}
+        candidate.claimed_by = candidate.claim_expires_at = None
+        session.flush()
+        enqueue(
+            session,
+            "penalties.complete_confirmation",
+            {"candidate_id": str(candidate.id)},
+            key=f"complete:{candidate.id}:{now.isoformat()}",
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="candidate.confirm_queued",
+            object_type="violation_candidate",
+            object_id=candidate_id,
+            detail={"reason": "registry unavailable"},
+        )
+        return Outcome(candidate, None)
+    return Outcome(candidate, issue(session, candidate, vehicle, decision, actor=actor, now=now))
+
+
+def _check_limitation(candidate: ViolationCandidate, now: datetime) -> None:
+    if now - candidate.detected_at > LIMITATION:
+        raise LimitationExpired(f"detected {candidate.detected_at:%Y-%m-%d}: more than a year ago")
+
+
+def _assess(candidate: ViolationCandidate, vehicle_class: str, decision: Decision) -> Any:
+    return assess(
+        candidate.violation_code,
+        vehicle_class,
+        candidate.detected_at,
+        amount_vnd=decision.amount_vnd,
+        circumstances=Circumstances(decision.aggravating, decision.mitigating),
+    )
+
+
+def issue(
+    session: Session,
+    candidate: ViolationCandidate,
+    vehicle: VehicleRecord | None,
+    decision: Decision,
+    *,
+    actor: str,
+    now: datetime,
+) -> Notice:
+    if vehicle is None:
+        raise OwnerUnknown(f"plate {candidate.plate} is not in the vehicle registry")
+    candidate.flags = check_flags(session, candidate, vehicle)
+    if candidate.flags and not decision.acknowledge_flags:
+        raise FlaggedVehicle("; ".join(f["detail"] for f in candidate.flags))
+    vehicle_class = FINE_CLASS_OF_TYPE.get(vehicle.vehicle_type, candidate.vehicle_class or "car")
+    assessment = _assess(candidate, vehicle_class, decision)
+    notice = Notice(
+        number=notice_number(now),
+        candidate_id=candidate.id,
+        owner_cccd=vehicle.owner.cccd,
+        owner_snapshot={
+            **vehicle.snapshot(),
+            "assessment": {
+                "law": assessment.law,
+                "fine_min_vnd": assessment.fine_min_vnd,
+                "fine_max_vnd": assessment.fine_max_vnd,
+                "aggravating": list(decision.aggravating),
+                "mitigating": list(decision.mitigating),
+            },
+        },
+        violation_code=candidate.violation_code,
+        legal_basis=assessment.legal_reference[:200],
+        amount_vnd=assessment.amount_vnd,
+        points=assessment.points,
+        status=NoticeStatus.issued,
+        issued_at=now,
+        due_date=to_local(now).date() + timedelta(days=PAYMENT_DAYS),
+    )
+    session.add(notice)
+    _decide(candidate, CandidateStatus.confirmed, actor, decision.note)
+    candidate.pending_decision = None
+    session.flush()
+    enqueue(session, "penalties.deliver_notice", {"notice_id": str(notice.id)}, key=f"deliver:{notice.id}")
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.confirm",
+        object_type="violation_candidate",
+        object_id=candidate.id,
+        detail={"notice": notice.number, "amount_vnd": notice.amount_vnd, "points": notice.points},
+    )
+    return notice
+
+
+def complete_confirmation(
+    session: Session, candidate_id: uuid.UUID, *, now: datetime | None = None
+) -> Notice | None:
+    """The queued half of a confirmation, run as a job: raises RegistryUnavailable (the job retries
+    with backoff) until the registry answers. A flagged or unknown vehicle goes back to the queue."""
+    candidate = _get(session, candidate_id)
+    if candidate.status is not CandidateStatus.awaiting_registry or candidate.pending_decision is None:
+        return None
+    now = now or utc_now()
+    decision = Decision.from_dict(candidate.pending_decision)
+    actor = str(candidate.pending_decision.get("actor", audit.SYSTEM))
+    vehicle = get_provider().lookup(session, candidate.plate or "")
+    try:
+        _check_limitation(candidate, now)
+        return issue(session, candidate, vehicle, decision, actor=actor, now=now)
+    except (OwnerUnknown, FlaggedVehicle, LimitationExpired, AssessmentError) as exc:
+        candidate.status = CandidateStatus.pending_review
+        candidate.review_note = f"queued confirmation needs a reviewer: {exc}"
+        candidate.pending_decision = None
+        audit.record(
+            session,
+            actor=audit.SYSTEM,
+            action="candidate.confirm_returned",
+            object_type="violation_candidate",
+            object_id=candidate.id,
+            detail={"reason": str(exc)},
+        )
+        return None
+
+
+def queue(session: Session, *, limit: int = 50) -> list[ViolationCandidate]:
+    """Pending candidates, oldest first (the legal clock runs from detection)."""
+    return list(
+        session.scalars(
+            select(ViolationCandidate)
+            .where(ViolationCandidate.status.in_([CandidateStatus.pending_review, CandidateStatus.escalated]))
+            .order_by(ViolationCandidate.detected_at)
+            .limit(limit)
+        )
+    )

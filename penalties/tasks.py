@@ -1,0 +1,51 @@
+"""Jobs of the penalties package."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.jobs import task
+from core.jobs.schedule import periodic
+from core.time import utc_now
+from penalties.models import Notice, NoticeStatus
+from penalties.notice_states import check_transition
+
+
+@task("penalties.deliver_notice", max_attempts=10)
+def deliver_notice(session: Session, *, notice_id: str) -> None:
+    """Publish an issued notice to its owner's citizen-app inbox (GET /api/citizen/v1/notices)."""
+    notice = session.get(Notice, uuid.UUID(notice_id))
+    if notice is None or notice.status is not NoticeStatus.issued:
+        return  # delivered already (a repeated job), or cancelled meanwhile
+    check_transition(notice.status, NoticeStatus.delivered)
+    notice.status = NoticeStatus.delivered
+    audit.record(
+        session,
+        actor=audit.SYSTEM,
+        action="notice.deliver",
+        object_type="notice",
+        object_id=notice.id,
+        detail={"channel": "citizen-app inbox"},
+    )
+
+
+@task("penalties.complete_confirmation", max_attempts=20)
+def complete_confirmation(session: Session, *, candidate_id: str) -> None:
+    """Finish a confirmation that waited for the vehicle registry (retried with backoff while it is down)."""
+    from penalties.review import complete_confirmation as complete
+
+    complete(session, uuid.UUID(candidate_id))
+
+
+@periodic(timedelta(hours=1))
+@task("penalties.legal_clocks", max_attempts=5)
+def legal_clocks(session: Session, *, at: str | None = None) -> None:
+    """Hourly: notice deadlines, unanswered notices, the limitation period, overdue payments."""
+    from penalties.clocks import run_all
+
+    result = run_all(session, utc_now())
+    audit.record(session, actor=audit.SYSTEM, action="clock.run", object_type="clocks", detail=result)

@@ -1,0 +1,372 @@
+"""The police review console: a queue sorted by age with filters, and a review page that an officer can
+clear from the keyboard (c confirm, r reject, e escalate, p plate, n next, q queue)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.auth.deps import require
+from core.auth.principal import Principal
+from core.errors import AppError, NotFound
+from core.evidence import get_blob_store
+from core.models import Role
+from core.time import VN_TZ
+from penalties import review
+from penalties.flags import check as check_flags
+from penalties.models import (
+    Camera,
+    CandidateStatus,
+    EvidenceItem,
+    EvidenceKind,
+    Notice,
+    RejectReason,
+    ViolationCandidate,
+)
+from penalties.schemas import PlateCorrection
+from registry.provider import RegistryUnavailable, get_provider
+from web.routes import DB, check_csrf, render
+
+router = APIRouter(tags=["web"], include_in_schema=False)
+Reviewer = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor))]
+OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated)
+PAGE = 25
+
+
+def _filtered(
+    camera: str | None, code: str | None, day_from: date | None, day_to: date | None, min_conf: float | None
+) -> Any:
+    query = select(ViolationCandidate).join(Camera).where(ViolationCandidate.status.in_(OPEN))
+    if camera:
+        query = query.where(Camera.code == camera)
+    if code:
+        query = query.where(ViolationCandidate.violation_code == code)
+    if day_from:
+        query = query.where(ViolationCandidate.detected_at >= datetime.combine(day_from, time(), VN_TZ))
+    if day_to:
+        end = datetime.combine(day_to + timedelta(days=1), time(), VN_TZ)
+        query = query.where(ViolationCandidate.detected_at < end)
+    if min_conf is not None:
+        query = query.where(ViolationCandidate.plate_confidence >= min_conf)
+    return query
+
+
+@router.get("/review")
+def queue_page(
+    request: Request,
+    db: DB,
+    principal: Reviewer,
+    camera: str | None = None,
+    code: str | None = None,
+    day_from: Annotated[date | None, Query(alias="from")] = None,
+    day_to: Annotated[date | None, Query(alias="to")] = None,
+    min_conf: Annotated[float | None, Query(ge=0, le=1)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    query = _filtered(camera, code, day_from, day_to, min_conf)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(
+        query.order_by(ViolationCandidate.detected_at).offset((page - 1) * PAGE).limit(PAGE)
+    ).all()
+    cameras = db.scalars(select(Camera.code).order_by(Camera.code)).all()
+    codes = db.scalars(
+        select(ViolationCandidate.violation_code).distinct().order_by(ViolationCandidate.violation_code)
+    )
+    return render(
+        request,
+        "review_queue.html",
+        principal,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PAGE)),
+        cameras=cameras,
+        codes=list(codes),
+        filters={
+            "camera": camera or "",
+            "code": code or "",
+            "from": day_from or "",
+            "to": day_to or "",
+            "min_conf": "" if min_conf is None else min_conf,
+        },
+        now=datetime.now(VN_TZ),
+    )
+
+
+@router.post("/review/next")
+def next_candidate(
+    request: Request, db: DB, principal: Reviewer, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Claim the oldest candidate nobody holds and open it."""
+    check_csrf(request, csrf)
+    for candidate in db.scalars(
+        select(ViolationCandidate)
+        .where(ViolationCandidate.status.in_(OPEN))
+        .order_by(ViolationCandidate.detected_at)
+    ):
+        try:
+            review.claim(db, candidate.id, actor=principal.actor)
+        except review.ClaimTaken:
+            continue
+        return RedirectResponse(f"/review/{candidate.id}", status_code=303)
+    return RedirectResponse("/review?empty=1", status_code=303)
+
+
+@router.post("/review/{candidate_id}/claim")
+def claim_page(
+    request: Request, candidate_id: uuid.UUID, db: DB, principal: Reviewer, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        review.claim(db, candidate_id, actor=principal.actor)
+    except AppError as exc:
+        return _page(request, db, principal, candidate_id, error=str(exc), status_code=exc.status_code)
+    return RedirectResponse(f"/review/{candidate_id}", status_code=303)
+
+
+@router.get("/review/{candidate_id}")
+def review_page(request: Request, candidate_id: uuid.UUID, db: DB, principal: Reviewer) -> Response:
+    return _page(request, db, principal, candidate_id)
+
+
+def _page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    candidate_id: uuid.UUID,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    candidate = db.get(ViolationCandidate, candidate_id)
+    if candidate is None:
+        raise NotFound(f"no candidate {candidate_id}")
+    evidence = {kind: [i for i in candidate.evidence if i.kind is kind] for kind in EvidenceKind}
+    registry_error, vehicle, flags = None, None, list(candidate.flags)
+    if candidate.plate:
+        try:
+            vehicle = get_provider().lookup(db, candidate.plate)
+            flags = check_flags(db, candidate, vehicle)
+        except RegistryUnavailable as exc:
+            registry_error = str(exc)
+    notice = db.scalars(select(Notice).where(Notice.candidate_id == candidate.id)).first()
+    mine = candidate.claimed_by == principal.actor
+    return render(
+        request,
+        "review.html",
+        principal,
+        status_code=status_code,
+        c=candidate,
+        evidence=evidence,
+        vehicle=vehicle,
+        flags=flags,
+        registry_error=registry_error,
+        notice=notice,
+        mine=mine,
+        reasons=[r.value for r in RejectReason],
+        error=error,
+    )
+
+
+def _act(
+    request: Request, db: Session, principal: Principal, candidate_id: uuid.UUID, csrf: str, action: Any
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        result = action()
+    except (AppError, ValueError) as exc:
+        db.rollback()
+        return _page(
+            request, db, principal, candidate_id, error=str(exc), status_code=getattr(exc, "status_code", 422)
+        )
+    if isinstance(result, Response):
+        return result
+    return _claim_next_or_queue(db, principal)
+
+
+def _claim_next_or_queue(db: Session, principal: Principal) -> Response:
+    db.flush()
+    for candidate in db.scalars(
+        select(ViolationCandidate)
+        .where(ViolationCandidate.status.in_(OPEN))
+        .order_by(ViolationCandidate.detected_at)
+    ):
+        try:
+            review.claim(db, candidate.id, actor=principal.actor)
+        except review.ClaimTaken:
+            continue
+        return RedirectResponse(f"/review/{candidate.id}?done=1", status_code=303)
+    return RedirectResponse("/review?empty=1", status_code=303)
+
+
+@router.post("/review/{candidate_id}/confirm")
+def confirm_page(
+    request: Request,
+    candidate_id: uuid.UUID,
+    db: DB,
+    principal: Reviewer,
+    csrf: Annotated[str, Form()] = "",
+    amount_vnd: Annotated[str, Form()] = "",
+    aggravating: Annotated[str, Form()] = "",
+    acknowledge_flags: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    def act() -> Any:
+        decision = review.Decision(
+            int(amount_vnd.replace(".", "").replace(",", "")) if amount_vnd.strip() else None,
+            tuple(a.strip() for a in aggravating.split(";") if a.strip()),
+            (),
+            note or None,
+            acknowledge_flags == "on",
+        )
+        return review.confirm(db, candidate_id, decision, actor=principal.actor)
+
+    return _act(request, db, principal, candidate_id, csrf, act)
+
+
+@router.post("/review/{candidate_id}/plate")
+def plate_page(
+    request: Request,
+    candidate_id: uuid.UUID,
+    db: DB,
+    principal: Reviewer,
+    plate: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    def act() -> Response:
+        review.correct_plate(db, candidate_id, PlateCorrection(plate=plate).plate, actor=principal.actor)
+        return RedirectResponse(f"/review/{candidate_id}", status_code=303)
+
+    return _act(request, db, principal, candidate_id, csrf, act)
+
+
+@router.post("/review/{candidate_id}/reject")
+def reject_page(
+    request: Request,
+    candidate_id: uuid.UUID,
+    db: DB,
+    principal: Reviewer,
+    reason: Annotated[RejectReason, Form()],
+    note: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(
+        request,
+        db,
+        principal,
+        candidate_id,
+        csrf,
+        lambda: review.reject(db, candidate_id, reason, actor=principal.actor, note=note or None),
+    )
+
+
+@router.post("/review/{candidate_id}/escalate")
+def escalate_page(
+    request: Request,
+    candidate_id: uuid.UUID,
+    db: DB,
+    principal: Reviewer,
+    note: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    def act() -> Any:
+        if len(note.strip()) < 3:
+            raise ValueError("say what the supervisor should decide")
+        return review.escalate(db, candidate_id, actor=principal.actor, note=note.strip())
+
+    return _act(request, db, principal, candidate_id, csrf, act)
+
+
+@router.get("/evidence/{item_id}")
+def evidence_file(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
+    """An evidence file, verified against its hash on the way out."""
+    item = db.get(EvidenceItem, item_id)
+    if item is None:
+        raise NotFound(f"no evidence {item_id}")
+    data = get_blob_store().get(item.sha256)
+    return Response(
+        data,
+        media_type=item.content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-SHA256": item.sha256},
+    )
+
+
+@router.get("/evidence/{item_id}/preview.webm")
+def evidence_preview(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
+    """A browser-playable (VP8/WebM) copy of an evidence clip; the stored original is untouched."""
+    item = db.get(EvidenceItem, item_id)
+    if item is None or item.kind is not EvidenceKind.clip:
+        raise NotFound(f"no clip {item_id}")
+    return Response(
+        _webm(item.sha256), media_type="video/webm", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@lru_cache(maxsize=16)
+def _webm(sha256: str) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    import cv2
+
+    data = get_blob_store().get(sha256)
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp) / "clip.mp4", Path(tmp) / "clip.webm"
+        source.write_bytes(data)
+        cap = cv2.VideoCapture(str(source))
+        fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
+        writer = None
+        try:
+            while True:
+                ok, frame = cap.read()
+                if not ok:
+                    break
+                h, w = frame.shape[:2]
+                size = (640, round(h * 640 / w) // 2 * 2)
+                if writer is None:
+                    writer = cv2.VideoWriter(str(target), cv2.VideoWriter.fourcc(*"VP80"), fps, size)
+                writer.write(cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
+        finally:
+            cap.release()
+            if writer is not None:
+                writer.release()
+        return target.read_bytes() if target.exists() else b""
+
+
+@router.get("/notices/{notice_id}/pdf")
+def notice_pdf(notice_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
+    from penalties.notice_pdf import render_notice_pdf
+
+    notice = db.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(f"no notice {notice_id}")
+    store = get_blob_store()
+    images = [
+        store.get(i.sha256)
+        for i in notice.candidate.evidence
+        if i.kind in (EvidenceKind.overlay, EvidenceKind.plate_crop)
+    ]
+    return Response(
+        render_notice_pdf(notice, notice.candidate, images),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'},
+    )
+
+
+@router.get("/notices/{notice_id}")
+def notice_page(request: Request, notice_id: uuid.UUID, db: DB, principal: Reviewer) -> Response:
+    """The printable notice: evidence, legal basis, amount, due date and how to pay."""
+    notice = db.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(f"no notice {notice_id}")
+    candidate = notice.candidate
+    frames = [i for i in candidate.evidence if i.kind in (EvidenceKind.overlay, EvidenceKind.plate_crop)]
+    return render(request, "notice.html", principal, n=notice, c=candidate, frames=frames)
