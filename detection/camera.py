@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from detection.camera_config import CameraConfig
+from detection.colour import body_colour
 from detection.light import LightReader
 from detection.pipeline import PlatePipeline
 from detection.rules import RULES
@@ -54,6 +55,7 @@ class ViolationEvent:
     clip: list[EvidenceFrame]
     signal: dict[str, Any] | None
     provenance: dict[str, Any]
+    vehicle_colour: str | None = None  # colour family (detection.colour), when clear enough
 
     @property
     def code(self) -> str:
@@ -73,6 +75,7 @@ class ViolationEvent:
             "plate_confidence": round(self.plate.best.confidence, 4) if self.plate else None,
             "alternatives": [a.compact for a in self.plate.alternatives] if self.plate else [],
             "vehicle_class": self.vehicle_class,
+            "vehicle_colour": self.vehicle_colour,
             "measured": self.finding.measured,
         }
 
@@ -87,6 +90,7 @@ class _Live:
     emitted: set[str] = field(default_factory=set)
     ended: bool = False
     classes: Counter[str] = field(default_factory=Counter)
+    colours: Counter[str] = field(default_factory=Counter)
     stride: int = 1
     reads: int = 0  # plate crops read (found or not)
     last_read: int | None = None
@@ -98,6 +102,14 @@ class _Live:
 
     def verdict(self) -> Verdict | None:
         return self.votes.verdict() if self.votes.reads else None
+
+    def colour(self) -> str | None:
+        """The body colour most reads agree on (at least 60 % of them), else None."""
+        total = sum(self.colours.values())
+        if not total:
+            return None
+        name, n = self.colours.most_common(1)[0]
+        return name if n / total >= 0.6 else None
 
     def wants_read(self, index: int) -> bool:
         """Reading the plate costs more than detecting the vehicle: stop once 4 reads agree, read at most
@@ -219,6 +231,10 @@ class CameraProcessor:
             live = self._live[_tid(vehicles, i)]
             live.reads += 1
             live.last_read = frame.index
+            x1, y1, x2, y2 = (int(v) for v in vehicles.xyxy[i])
+            seen = body_colour(frame.image[y1:y2, x1:x2])
+            if seen is not None and seen[1] >= 0.35:
+                live.colours[seen[0]] += 1
         if unsettled:
             crops: list[np.ndarray] = []
             subset = vehicles[unsettled]
@@ -329,6 +345,7 @@ class CameraProcessor:
             pending.clip or [],
             signal,
             self.pipeline.provenance,
+            live.colour(),
         )
 
 

@@ -207,13 +207,23 @@ class StreamSource(FrameSource):
                 backoff = min(self.max_backoff, backoff * 2)
                 continue
             self.failures, backoff = 0, self.min_backoff
+            anchor: tuple[datetime, float] | None = None
             try:
                 while not self.stopping.is_set():
                     ok, image = cap.read()
                     if not ok:
                         logger.warning("camera %s: stream dropped; reconnecting", self.camera_id)
                         break
-                    yield Frame(self.camera_id, index, self.clock(), image)
+                    # The stream's own presentation clock, anchored to the arrival of the first frame
+                    # after (re)connecting, is free of network jitter; arrival time when it has none.
+                    position = cap.get(cv2.CAP_PROP_POS_MSEC)
+                    now = self.clock()
+                    if anchor is None:
+                        anchor = (now, position)
+                    stamped = (
+                        anchor[0] + timedelta(milliseconds=position - anchor[1]) if position > 0 else now
+                    )
+                    yield Frame(self.camera_id, index, stamped, image)
                     index += 1
             finally:
                 cap.release()

@@ -146,6 +146,7 @@ def manifest_for(
         },
         "vehicle": {
             "class": event.vehicle_class,
+            "colour": event.vehicle_colour,
             "plate": None
             if plate is None
             else {

@@ -1,6 +1,7 @@
 """Checks that put a candidate in front of a reviewer with a warning: the registry says the vehicle is
-stolen, wanted or deregistered; the detected class does not match the registered type; or the same plate
-was seen at another camera too far away for the time between (a cloned plate)."""
+stolen, wanted or deregistered; the detected class or colour does not match the registered type or
+colour; or the same plate was seen at another camera too far away for the time between (a cloned
+plate)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from detection.colour import NAME, family_of
 from penalties.models import Camera, ViolationCandidate
 from registry.provider import VehicleRecord
 
@@ -45,6 +47,16 @@ def check(
                     "flag": "type_mismatch",
                     "detail": f"camera saw a {candidate.vehicle_class}; "
                     f"registered as a {vehicle.vehicle_type}",
+                }
+            )
+        seen_colour = candidate.provenance.get("vehicle_colour")
+        registered_colour = family_of(vehicle.colour)
+        if seen_colour and registered_colour and seen_colour != registered_colour:
+            flags.append(
+                {
+                    "flag": "colour_mismatch",
+                    "detail": f"camera saw a {seen_colour} vehicle ({NAME.get(seen_colour, seen_colour)}); "
+                    f"registered as {vehicle.colour}",
                 }
             )
     if candidate.plate:

@@ -124,6 +124,7 @@ def record_event(
             "plate_text": plate.best.text if plate else None,
             "alternatives": [a.compact for a in plate.alternatives] if plate else [],
             "signal": event.signal,
+            "vehicle_colour": event.vehicle_colour,
         },
         dedup_key=key,
     )

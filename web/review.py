@@ -42,9 +42,16 @@ PAGE = 25
 
 
 def _filtered(
-    camera: str | None, code: str | None, day_from: date | None, day_to: date | None, min_conf: float | None
+    camera: str | None,
+    code: str | None,
+    day_from: date | None,
+    day_to: date | None,
+    min_conf: float | None,
+    flagged: bool = False,
 ) -> Any:
     query = select(ViolationCandidate).join(Camera).where(ViolationCandidate.status.in_(OPEN))
+    if flagged:  # json_array_length exists on SQLite and PostgreSQL alike
+        query = query.where(func.json_array_length(ViolationCandidate.flags) > 0)
     if camera:
         query = query.where(Camera.code == camera)
     if code:
@@ -69,9 +76,10 @@ def queue_page(
     day_from: Annotated[date | None, Query(alias="from")] = None,
     day_to: Annotated[date | None, Query(alias="to")] = None,
     min_conf: Annotated[float | None, Query(ge=0, le=1)] = None,
+    flagged: bool = False,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    query = _filtered(camera, code, day_from, day_to, min_conf)
+    query = _filtered(camera, code, day_from, day_to, min_conf, flagged)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(
         query.order_by(ViolationCandidate.detected_at).offset((page - 1) * PAGE).limit(PAGE)

@@ -224,3 +224,27 @@ def test_unreachable_stream_gives_a_clear_error(db: Session, generated_footage) 
     )
     assert result.exit_code == 2
     assert "unreachable after 2 attempts" in result.output
+
+
+def test_camera_run_processes_a_stream_until_stopped(
+    db: Session, generated_footage, evidence_dir: Path
+) -> None:
+    """A live run: frames stamped on arrival, candidates stored as they come; stops after --max-frames."""
+    result = tvp(
+        "camera",
+        "run",
+        generated_footage.camera,
+        "--source",
+        generated_footage.video,  # OpenCV opens a file like a stream
+        "--stride",
+        "3",
+        "--no-motion-gate",
+        "--max-frames",
+        "262",
+    )
+    assert result.exit_code == 0, result.output
+    assert "stopped after 262 frames" in result.output
+    found = candidates(db)
+    assert sorted((c.violation_code, c.plate) for c in found) == sorted(EXPECTED)
+    run = db.scalars(select(ProcessingRun).where(ProcessingRun.kind == RunKind.live)).one()
+    assert run.status is RunStatus.completed and run.candidates_created == 2

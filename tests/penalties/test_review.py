@@ -181,3 +181,19 @@ def test_amounts_and_limitation(client: TestClient, db: Session, reviewer: dict[
         {"amount_vnd": 7_000_000, "aggravating": ["repeat"]},
     )
     assert (ok["notice"]["amount_vnd"], ok["notice"]["points"]) == (7_000_000, 4)
+
+
+def test_colour_families() -> None:
+    import numpy as np
+
+    from detection.colour import body_colour, family_of
+
+    assert body_colour(np.full((100, 200, 3), (25, 25, 210), np.uint8)) == ("red", 1.0)
+    assert body_colour(np.full((100, 200, 3), (245, 245, 245), np.uint8)) == ("white", 1.0)
+    assert body_colour(np.zeros((0, 0, 3), np.uint8)) is None
+    assert (family_of("Bạc"), family_of("Xám"), family_of("Trắng"), family_of("tím")) == (
+        "grey",
+        "grey",
+        "white",
+        None,
+    )
