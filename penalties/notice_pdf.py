@@ -40,8 +40,12 @@ def render_notice_pdf(notice: Notice, candidate: ViolationCandidate, images: lis
     pdf.cell(0, 6, f"Số / No. {notice.number}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     owner = notice.owner_snapshot.get("owner", {})
+    person = f"{owner.get('full_name', '')} · CCCD {notice.owner_cccd}"
+    if owner.get("organisation"):
+        company = f"{owner['organisation']} · MST {owner.get('tax_code')}"
+        person = f"{company}\nNgười đại diện / Representative: {person}"
     rows = [
-        ("Chủ phương tiện / Owner", f"{owner.get('full_name', '')} · CCCD {notice.owner_cccd}"),
+        ("Chủ phương tiện / Owner", person),
         ("Địa chỉ / Address", str(owner.get("address", ""))),
         (
             "Phương tiện / Vehicle",

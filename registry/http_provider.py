@@ -117,7 +117,14 @@ def _record(data: dict[str, Any]) -> VehicleRecord:
         data["brand"],
         data["colour"],
         data["registration_status"],
-        OwnerRecord(owner["cccd"], owner["full_name"], owner["address"]),
+        OwnerRecord(
+            owner["cccd"],
+            owner["full_name"],
+            owner["address"],
+            owner.get("kind", "person"),
+            owner.get("organisation"),
+            owner.get("tax_code"),
+        ),
         bool(data.get("stolen")),
         bool(data.get("wanted")),
     )

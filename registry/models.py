@@ -21,6 +21,11 @@ class VehicleType(StrEnum):
     other = "other"
 
 
+class OwnerKind(StrEnum):
+    person = "person"
+    organisation = "organisation"  # registered to a company or agency; owner_cccd is its representative
+
+
 class RegistrationStatus(StrEnum):
     registered = "registered"
     deregistered = "deregistered"
@@ -53,8 +58,11 @@ class Vehicle(UUIDPk, Timestamps, Base):
     )
     stolen: Mapped[bool] = mapped_column(default=False)
     wanted: Mapped[bool] = mapped_column(default=False)
+    owner_kind: Mapped[OwnerKind] = enum_column(OwnerKind, default=OwnerKind.person)
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
+    organisation_tax_code: Mapped[str | None] = mapped_column(String(14))
 
     owner: Mapped[Citizen] = relationship(back_populates="vehicles")
 
 
-__all__ = ["Citizen", "RegistrationStatus", "Vehicle", "VehicleType", "uuid"]
+__all__ = ["Citizen", "OwnerKind", "RegistrationStatus", "Vehicle", "VehicleType", "uuid"]

@@ -20,9 +20,12 @@ from registry.models import Citizen, Vehicle
 
 @dataclass(frozen=True)
 class OwnerRecord:
-    cccd: str
+    cccd: str  # the person, or the organisation's representative
     full_name: str
     address: str
+    kind: str = "person"  # person or organisation
+    organisation: str | None = None
+    tax_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,14 @@ class LocalRegistryProvider(RegistryProvider):
             vehicle.brand,
             vehicle.colour,
             str(vehicle.registration_status),
-            OwnerRecord(owner.cccd, owner.full_name, owner.address),
+            OwnerRecord(
+                owner.cccd,
+                owner.full_name,
+                owner.address,
+                str(vehicle.owner_kind),
+                vehicle.organisation_name,
+                vehicle.organisation_tax_code,
+            ),
             vehicle.stolen,
             vehicle.wanted,
         )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from identity.cccd import Sex, make_cccd
 from ocr.plate_format import parse_plate
-from registry.models import Citizen, RegistrationStatus, Vehicle, VehicleType
+from registry.models import Citizen, OwnerKind, RegistrationStatus, Vehicle, VehicleType
 
 FAMILY = [
     "Nguyễn",
@@ -104,6 +104,7 @@ PLACES = [
 ]
 CAR_BRANDS = ["Toyota", "Hyundai", "Kia", "Mazda", "Ford", "VinFast", "Mitsubishi", "Honda"]
 BIKE_BRANDS = ["Honda", "Yamaha", "Suzuki", "Piaggio", "VinFast", "SYM"]
+COMPANIES = ["Vận tải", "Thương mại", "Xây dựng", "Du lịch", "Logistics", "Dịch vụ"]
 COLOURS = ["Trắng", "Đen", "Bạc", "Đỏ", "Xanh", "Xám", "Vàng"]
 L20 = "ABCDEFGHKLMNPSTUVXYZ"
 
@@ -152,6 +153,9 @@ def seed_demo(
             used_plates.add(plate.compact)
             brands = BIKE_BRANDS if kind is VehicleType.motorbike else CAR_BRANDS
             status = RegistrationStatus.deregistered if rng.random() < 0.03 else RegistrationStatus.registered
+            company = kind is not VehicleType.motorbike and rng.random() < 0.1
+            org_name = f"Công ty TNHH {rng.choice(COMPANIES)} {rng.choice(STREETS)}" if company else None
+            tax_code = f"{rng.randint(0, 99_999_999):08d}{rng.randint(10, 99)}" if company else None
             session.add(
                 Vehicle(
                     plate=plate.compact,
@@ -162,6 +166,9 @@ def seed_demo(
                     owner_cccd=cccd,
                     registration_status=status,
                     stolen=rng.random() < 0.01,
+                    owner_kind=OwnerKind.organisation if company else OwnerKind.person,
+                    organisation_name=org_name,
+                    organisation_tax_code=tax_code,
                 )
             )
             n_vehicles += 1

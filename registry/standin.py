@@ -110,7 +110,14 @@ def create_standin_app(
             "registration_status": str(v.registration_status),
             "stolen": v.stolen,
             "wanted": v.wanted,
-            "owner": {"cccd": owner.cccd, "full_name": owner.full_name, "address": owner.address},
+            "owner": {
+                "kind": str(v.owner_kind),
+                "cccd": owner.cccd,
+                "full_name": owner.full_name,
+                "address": owner.address,
+                "organisation": v.organisation_name,
+                "tax_code": v.organisation_tax_code,
+            },
         }
 
     if faults_switch:

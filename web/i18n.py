@@ -118,6 +118,7 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "Quá hạn: cộng 0,05% số tiền chưa nộp cho mỗi ngày chậm (Luật XLVPHC Điều 78).",
         "en": "After the due date 0.05% of the unpaid amount is added per day (Law on Handling Administrative Violations, Art. 78).",
     },
+    "representative": {"vi": "Người đại diện", "en": "Representative"},
     "flagged_only": {"vi": "Chỉ vụ có cảnh báo", "en": "Only with warnings"},
     "original_clip": {"vi": "Tệp gốc (mp4)", "en": "Original file (mp4)"},
     "evidence_hash": {"vi": "Mã băm bộ chứng cứ", "en": "Evidence manifest hash"},

@@ -12,7 +12,7 @@ def test_upgrade_downgrade_upgrade_without_drift() -> None:
         engine = make_engine(url)
         try:
             upgrade("head", engine=engine)
-            assert current_revision(engine) == head_revision() == "0003"
+            assert current_revision(engine) == head_revision() == "0004"
             tables = set(inspect(engine).get_table_names())
             assert set(Base.metadata.tables) <= tables
             assert drift(engine) == [], "models and migrations differ: write a migration"

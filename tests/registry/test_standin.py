@@ -25,7 +25,7 @@ from core.models import Job, Role
 from identity.cccd import Sex, make_cccd
 from penalties.models import CandidateStatus, Notice, ViolationCandidate
 from registry.http_provider import CircuitBreaker, HttpRegistryProvider, _shared
-from registry.models import Citizen, RegistrationStatus, Vehicle, VehicleType
+from registry.models import Citizen, OwnerKind, RegistrationStatus, Vehicle, VehicleType
 from registry.provider import RegistryUnavailable
 from registry.standin import create_standin_app
 from tests.support.factories import make_candidate, staff_headers
@@ -82,6 +82,19 @@ def standin(tmp_path: Path) -> Iterator[Running]:
                 stolen=True,
             )
         )
+        session.add(
+            Vehicle(
+                plate="51D45678",
+                plate_display="51D-456.78",
+                vehicle_type=VehicleType.truck,
+                colour="Trắng",
+                brand="Hino",
+                owner_cccd=OWNER,
+                owner_kind=OwnerKind.organisation,
+                organisation_name="Công ty TNHH Vận tải Sài Gòn",
+                organisation_tax_code="0301234567",
+            )
+        )
         session.commit()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -113,6 +126,13 @@ def test_lookup_found_missing_and_refused(standin: Running, db: Session) -> None
     found = client.lookup(db, "51G-123.45")
     assert found is not None and found.owner.cccd == OWNER and found.vehicle_type == "car"
     assert client.lookup(db, "30A99999") is None
+    company = client.lookup(db, "51D45678")
+    assert company is not None and company.owner.kind == "organisation"
+    assert (company.owner.organisation, company.owner.tax_code) == (
+        "Công ty TNHH Vận tải Sài Gòn",
+        "0301234567",
+    )
+    assert found.owner.kind == "person" and found.owner.organisation is None
     with pytest.raises(RegistryUnavailable, match="refused"):
         HttpRegistryProvider(standin.url, "wrong-key").lookup(db, "51G12345")
     raw = httpx.get(f"{standin.url}/v1/vehicles/51G12345")
