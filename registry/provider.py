@@ -63,18 +63,24 @@ def plate_key(text: str) -> str:
         return compact(text)
 
 
+def find_vehicle(session: Session, plate: str) -> tuple[Vehicle, Citizen] | None:
+    """The registered vehicle and its owner (or the organisation's representative)."""
+    row = session.execute(
+        select(Vehicle, Citizen)
+        .join(Citizen, Citizen.cccd == Vehicle.owner_cccd)
+        .where(Vehicle.plate == plate_key(plate))
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 class LocalRegistryProvider(RegistryProvider):
     name = "local"
 
     def lookup(self, session: Session, plate: str) -> VehicleRecord | None:
-        row = session.execute(
-            select(Vehicle, Citizen)
-            .join(Citizen, Citizen.cccd == Vehicle.owner_cccd)
-            .where(Vehicle.plate == plate_key(plate))
-        ).first()
-        if row is None:
+        found = find_vehicle(session, plate)
+        if found is None:
             return None
-        vehicle, owner = row
+        vehicle, owner = found
         return VehicleRecord(
             vehicle.plate,
             vehicle.plate_display,

@@ -19,12 +19,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine
 from registry.models import Citizen, Vehicle
-from registry.provider import plate_key
+from registry.provider import find_vehicle
 
 TABLES = [Citizen.__table__, Vehicle.__table__]
 
@@ -93,14 +93,10 @@ def create_standin_app(
 
     @app.get("/v1/vehicles/{plate}", dependencies=[Depends(_caller), Depends(_misbehave)])
     def vehicle(plate: str, session: DB) -> dict[str, Any]:
-        row = session.execute(
-            select(Vehicle, Citizen)
-            .join(Citizen, Citizen.cccd == Vehicle.owner_cccd)
-            .where(Vehicle.plate == plate_key(plate))
-        ).first()
-        if row is None:
+        found = find_vehicle(session, plate)
+        if found is None:
             raise HTTPException(404, f"no vehicle registered under {plate}")
-        v, owner = row
+        v, owner = found
         return {
             "plate": v.plate,
             "plate_display": v.plate_display,

@@ -115,17 +115,7 @@ def next_candidate(
 ) -> Response:
     """Claim the oldest candidate nobody holds and open it."""
     check_csrf(request, csrf)
-    for candidate in db.scalars(
-        select(ViolationCandidate)
-        .where(ViolationCandidate.status.in_(OPEN))
-        .order_by(ViolationCandidate.detected_at)
-    ):
-        try:
-            review.claim(db, candidate.id, actor=principal.actor)
-        except review.ClaimTaken:
-            continue
-        return RedirectResponse(f"/review/{candidate.id}", status_code=303)
-    return RedirectResponse("/review?empty=1", status_code=303)
+    return _claim_next_or_queue(db, principal, done=False)
 
 
 @router.post("/review/{candidate_id}/claim")
@@ -200,7 +190,8 @@ def _act(
     return _claim_next_or_queue(db, principal)
 
 
-def _claim_next_or_queue(db: Session, principal: Principal) -> Response:
+def _claim_next_or_queue(db: Session, principal: Principal, *, done: bool = True) -> Response:
+    """Open the oldest candidate nobody holds (claimed for this reviewer), or the empty queue."""
     db.flush()
     for candidate in db.scalars(
         select(ViolationCandidate)
@@ -211,7 +202,7 @@ def _claim_next_or_queue(db: Session, principal: Principal) -> Response:
             review.claim(db, candidate.id, actor=principal.actor)
         except review.ClaimTaken:
             continue
-        return RedirectResponse(f"/review/{candidate.id}?done=1", status_code=303)
+        return RedirectResponse(f"/review/{candidate.id}{'?done=1' if done else ''}", status_code=303)
     return RedirectResponse("/review?empty=1", status_code=303)
 
 
