@@ -16,6 +16,7 @@ from pathlib import Path
 from core.config import get_settings
 
 COCO_VEHICLES = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
+SHIPPED = Path(__file__).parent / "weights"  # weights trained by our own command, shipped with tvp
 VN_PLATE_WEIGHTS = "plate-vn.pt"  # written by `tvp models train-plates`
 
 
@@ -76,7 +77,7 @@ def models_dir() -> Path:
 
 
 def _candidates(spec: ModelSpec) -> list[Path]:
-    places = [models_dir() / spec.filename]
+    places = [models_dir() / spec.filename, SHIPPED / spec.filename]
     if spec.distribution:
         try:
             files = md.files(spec.distribution) or []
@@ -103,7 +104,8 @@ def plate_detector_name() -> str:
     configured = get_settings().plate_detector
     if configured != "auto":
         return configured
-    return "plate-vn" if (models_dir() / VN_PLATE_WEIGHTS).exists() else "plate-mahdi"
+    trained = any(p.exists() for p in _candidates(SPECS["plate-vn"]))
+    return "plate-vn" if trained else "plate-mahdi"
 
 
 @lru_cache(maxsize=16)

