@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from core.cli import app
 from core.config import reset_settings
 from detection.images import load_image
-from detection.models import resolve, resolve_fp32
+from detection.models import plate_detector_name, resolve, resolve_fp32
 from detection.yolo import YoloDetector
 from tests.support.datasets import labelled
 
@@ -22,7 +22,7 @@ def test_quantized_detectors_are_used_and_agree_with_fp32(own_data_dir: Path) ->
     assert result.exit_code == 0, result.output
     int8 = resolve("coco-yolov8n")
     assert int8.precision == "int8" and int8.path.name == "yolov8n-int8.onnx"
-    assert resolve("plate-mahdi", 320, batched=True).precision == "int8"
+    assert resolve(plate_detector_name(), 320, batched=True).precision == "int8"
     fp32 = YoloDetector(resolve_fp32("coco-yolov8n"), agnostic=True)
     quant = YoloDetector(int8, agnostic=True)
     agree = 0
