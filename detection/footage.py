@@ -187,7 +187,7 @@ def render_frame(
     background: np.ndarray, scenario: Scenario, sprites: list[np.ndarray], t: float, h: np.ndarray
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     frame = background.copy()
-    _draw_light(frame, scenario.light_at(t))
+    draw_light(frame, scenario.light_at(t))
     placed = []
     drives = [(d, s, d.position(t)) for d, s in zip(scenario.drives, sprites, strict=True)]
     # Far vehicles first, so nearer ones are drawn over them.
@@ -208,7 +208,7 @@ def render_frame(
     return frame, placed
 
 
-def _draw_light(frame: np.ndarray, state: str) -> None:
+def draw_light(frame: np.ndarray, state: str) -> None:
     x1, y1, x2, y2 = LIGHT_REGION
     cv2.rectangle(frame, (x1, y1), (x2, y2), (25, 25, 25), -1)
     r = (x2 - x1) // 2 - 8

@@ -17,7 +17,7 @@ from core.evidence import get_blob_store
 from core.time import utc_now
 from detection.camera import EvidenceFrame, ViolationEvent
 from detection.camera_config import CameraConfig
-from detection.footage import _draw_light, background, camera_config, homography
+from detection.footage import background, camera_config, draw_light, homography
 from detection.rules.base import Finding
 from ocr.plate_format import PlateFamily, parse_plate
 from ocr.reader import PlateRead
@@ -50,7 +50,7 @@ def _config(camera: Camera) -> CameraConfig:
 
 def _scene(plate_img: np.ndarray, light: str, x: int, y: int) -> np.ndarray:
     frame = background(homography())
-    _draw_light(frame, light)
+    draw_light(frame, light)
     cv2.rectangle(frame, (x, y), (x + 420, y + 260), (70, 40, 30), -1)  # a vehicle, schematically
     cv2.rectangle(frame, (x + 30, y + 20), (x + 390, y + 110), (160, 170, 175), -1)
     ph, pw = plate_img.shape[:2]

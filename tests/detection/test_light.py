@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from detection.footage import LIGHT_REGION, _draw_light
+from detection.footage import LIGHT_REGION, draw_light
 from detection.light import LightReader, read_light
 from detection.rules.base import Light
 
@@ -14,7 +14,7 @@ T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 def head(state: str) -> np.ndarray:
     frame = np.full((400, 1920, 3), 120, np.uint8)
-    _draw_light(frame, state)
+    draw_light(frame, state)
     x1, y1, x2, y2 = LIGHT_REGION
     return frame[y1:y2, x1:x2]
 
@@ -36,7 +36,7 @@ def test_dark_or_empty_region_is_unknown() -> None:
 
 def full(state: str) -> np.ndarray:
     frame = np.full((400, 1920, 3), 120, np.uint8)
-    _draw_light(frame, state)
+    draw_light(frame, state)
     return frame
 
 
