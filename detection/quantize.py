@@ -15,6 +15,8 @@ import numpy as np
 from detection.models import ResolvedModel
 from detection.yolo import letterbox
 
+CROP_SIZE = 320
+
 
 def head_postprocess_nodes(path: Path) -> list[str]:
     """The Detect head's decoding (DFL, anchors, concat of pixel boxes with 0..1 scores) must stay
@@ -39,7 +41,10 @@ def quantize(model: ResolvedModel, frames: Sequence[np.ndarray]) -> Path:
     input_name = (
         ort.InferenceSession(str(model.path), providers=["CPUExecutionProvider"]).get_inputs()[0].name
     )
-    blobs = [cv2.dnn.blobFromImage(letterbox(f, model.imgsz)[0], 1 / 255.0, swapRB=True) for f in frames]
+    # Whole frames at their own aspect, and the same frames as small square crops (vehicle crops)
+    canvases = [letterbox(f, model.imgsz, rect=True)[0] for f in frames]
+    canvases += [letterbox(f, CROP_SIZE)[0] for f in frames]
+    blobs = [cv2.dnn.blobFromImage(c, 1 / 255.0, swapRB=True) for c in canvases]
 
     class Frames(CalibrationDataReader):
         def __init__(self) -> None:

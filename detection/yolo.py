@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -12,15 +13,28 @@ from core.onnx import ort_session
 from detection.models import ResolvedModel
 from detection.types import Detections
 
+STRIDE = 32
 
-def letterbox(image: np.ndarray, size: int) -> tuple[np.ndarray, float, tuple[int, int]]:
+
+def letterbox(
+    image: np.ndarray, size: int, *, rect: bool = False
+) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """Scale the longer side to ``size`` and pad: to a square, or with ``rect`` only up to the next
+    multiple of the stride (a 16:9 frame becomes 640×384, 40 % less work than 640×640)."""
     h, w = image.shape[:2]
     scale = min(size / h, size / w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    canvas = np.full((size, size, 3), 114, np.uint8)
-    top, left = (size - nh) // 2, (size - nw) // 2
+    ch, cw = (-(-nh // STRIDE) * STRIDE, -(-nw // STRIDE) * STRIDE) if rect else (size, size)
+    canvas = np.full((ch, cw, 3), 114, np.uint8)
+    top, left = (ch - nh) // 2, (cw - nw) // 2
     canvas[top : top + nh, left : left + nw] = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
     return canvas, scale, (left, top)
+
+
+@lru_cache(maxsize=8)
+def _shared_session(path: Path, threads: int | None):  # type: ignore[no-untyped-def]
+    """One onnxruntime session per model file, shared by the detectors that use it."""
+    return ort_session(path, threads)
 
 
 def _to_input(canvas: np.ndarray) -> np.ndarray:
@@ -39,9 +53,15 @@ class YoloDetector:
         iou: float = 0.45,
         threads: int | None = None,
         agnostic: bool = False,
+        imgsz: int = 640,
+        rect: bool = True,
     ):
-        """``agnostic``: one box per object whatever its class (a vehicle is a car *or* a truck)."""
+        """``agnostic``: one box per object whatever its class (a vehicle is a car *or* a truck).
+        ``imgsz``: the longer input side; ``rect``: keep each image's aspect (one run per image)
+        instead of square batches — when the model's input shape is free."""
         self.model = model
+        self.imgsz = imgsz
+        self.rect = rect
         self.agnostic = agnostic
         self.conf = conf
         self.iou = iou
@@ -49,14 +69,15 @@ class YoloDetector:
         self.class_ids = sorted(model.classes)
         self.names = tuple(model.classes[i] for i in self.class_ids)
 
-    @cached_property
+    @property
     def session(self):  # type: ignore[no-untyped-def]
-        return ort_session(self.model.path, self.threads)
+        return _shared_session(self.model.path, self.threads)
 
     @cached_property
-    def input_size(self) -> int:
+    def fixed_size(self) -> int | None:
+        """The input side of a fixed-shape model (it takes only square inputs of that size)."""
         shape = self.session.get_inputs()[0].shape
-        return int(shape[2]) if isinstance(shape[2], int) else self.model.imgsz
+        return int(shape[2]) if isinstance(shape[2], int) else None
 
     @cached_property
     def batch_size(self) -> int | None:
@@ -67,9 +88,9 @@ class YoloDetector:
         return self.detect_many([image])[0]
 
     def detect_many(self, images: Sequence[np.ndarray]) -> list[Detections]:
-        size = self.input_size
-        prepared = [letterbox(img, size) for img in images]
-        step = self.batch_size or len(prepared) or 1
+        rect = self.rect and self.fixed_size is None
+        prepared = [letterbox(img, self.fixed_size or self.imgsz, rect=rect) for img in images]
+        step = 1 if rect else self.batch_size or len(prepared) or 1
         outputs: list[np.ndarray] = []
         name = self.session.get_inputs()[0].name
         for start in range(0, len(prepared), step):

@@ -37,7 +37,7 @@ def test_train_plates_installs_vn_weights(own_data_dir: Path) -> None:
         line.startswith("0 ") for f in labels for line in f.read_text().splitlines()
     )
     assert plate_detector_name() == "plate-vn"
-    assert resolve("plate-vn", 160).path.suffix == ".onnx"
+    assert resolve("plate-vn").path.suffix == ".onnx"
 
 
 def test_held_out_photos_are_never_trained_on() -> None:

@@ -51,6 +51,13 @@ def test_letterbox_keeps_aspect() -> None:
     assert canvas.shape == (640, 640, 3) and scale == 1 / 3 and pad == (0, 140)
 
 
+def test_rect_letterbox_pads_only_to_the_stride() -> None:
+    canvas, scale, pad = letterbox(np.zeros((1080, 1920, 3), np.uint8), 640, rect=True)
+    assert canvas.shape == (384, 640, 3) and scale == 1 / 3 and pad == (0, 12)
+    canvas, scale, pad = letterbox(np.zeros((600, 450, 3), np.uint8), 320, rect=True)
+    assert canvas.shape == (320, 256, 3) and pad == (8, 0)  # 240 wide → 256, centred
+
+
 def test_iou_and_detections_indexing() -> None:
     a = np.array([[0, 0, 10, 10]], np.float32)
     b = np.array([[0, 0, 10, 10], [5, 5, 15, 15], [20, 20, 30, 30]], np.float32)
