@@ -58,7 +58,7 @@ def _box(xyxy: np.ndarray) -> tuple[int, int, int, int]:
     return x1, y1, x2, y2
 
 
-def _expand(box: np.ndarray, shape: tuple[int, ...], fx: float, fy: float) -> np.ndarray:
+def expand_box(box: np.ndarray, shape: tuple[int, ...], fx: float, fy: float) -> np.ndarray:
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
     return np.array(
@@ -106,7 +106,7 @@ class PlatePipeline:
         if near:
             crops, origins = [], []
             for i in near:
-                x1, y1, x2, y2 = _expand(vehicles.xyxy[i], frame.shape, 0.05, 0.05).astype(int)
+                x1, y1, x2, y2 = expand_box(vehicles.xyxy[i], frame.shape, 0.05, 0.05).astype(int)
                 crops.append(frame[y1:y2, x1:x2])
                 origins.append((x1, y1))
             for v, dets, (ox, oy) in zip(near, self.plates_crop.detect_many(crops), origins, strict=True):
@@ -118,7 +118,7 @@ class PlatePipeline:
                 found.append((box, float(conf), _owner(box, vehicles)))
         crops = []
         for box, _, _ in found:
-            x1, y1, x2, y2 = _expand(box, frame.shape, 0.04, 0.08).astype(int)
+            x1, y1, x2, y2 = expand_box(box, frame.shape, 0.04, 0.08).astype(int)
             crops.append(frame[y1:y2, x1:x2])
         reads = self.reader.read_many(crops)
         if crops_out is not None:

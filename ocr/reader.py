@@ -17,7 +17,8 @@ import numpy as np
 from core.backends import Backend
 from ocr.plate_decode import BOTTOM_ROW, ONE_LINE, TOP_ROW, RowRead, decode_row
 from ocr.plate_format import InvalidPlate, PlateFamily, PlateNumber, parse_plate
-from ocr.recognizer import LineRecognizer
+from ocr.recognizer import LineRecognizer, Slot
+from ocr.text_detector import TextDetector, crop_quad
 
 # VN plates are 4.7:1 (one line) or 2.0:1 and 1.36:1 (two lines); crops between are tried both ways.
 TWO_LINE_BELOW = 1.9
@@ -160,28 +161,53 @@ def _to_read(rows: list[RowRead], lines: int) -> PlateRead | None:
 
 
 class AnyTextPlateReader(PlateReader):
-    """Reads any plate's letters and digits without the Vietnamese grammar (foreign plates, benchmarks)."""
+    """Reads any plate's letters and digits without the Vietnamese grammar (foreign plates, benchmarks).
+
+    The text lines are found first and the tallest one holding at least three characters is the
+    number: state names, slogans and dealer frames are in smaller print. The whole crop is read when no
+    line is found."""
 
     name = "any"
+    max_lines = 3
 
-    def __init__(self, recognizer: LineRecognizer | None = None):
+    def __init__(self, recognizer: LineRecognizer | None = None, detector: TextDetector | None = None):
         self.recognizer = recognizer or LineRecognizer()
+        self.detector = detector or TextDetector()
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
         return self.read_many([crop])[0]
 
     def read_many(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
-        valid = [i for i, c in enumerate(crops) if c is not None and c.size and min(c.shape[:2]) >= 4]
-        results: list[PlateRead | None] = [None] * len(crops)
-        for i, slots in zip(valid, self.recognizer.recognize([crops[i] for i in valid]), strict=True):
-            chars = [s for s in slots if s.best not in "-."]
-            if len(chars) < 2:
+        images: list[np.ndarray] = []
+        owners: list[int] = []
+        for i, crop in enumerate(crops):
+            if crop is None or not crop.size or min(crop.shape[:2]) < 4:
                 continue
-            text = "".join(s.best for s in chars)
-            conf = tuple(s.confidence for s in chars)
-            plate = PlateNumber(compact=text, family=PlateFamily.other, province="", series="", number=text)
-            results[i] = PlateRead(plate, float(np.exp(np.mean(np.log(conf)))), conf, 1, (text,))
+            quads = [q for q in self.detector.detect(crop) if _is_horizontal(q)][: self.max_lines]
+            for line in [*(crop_quad(crop, q) for q in quads), crop]:  # tallest first, whole crop last
+                images.append(line)
+                owners.append(i)
+        options: dict[int, list[list[Slot]]] = {}
+        for i, slots in zip(owners, self.recognizer.recognize(images), strict=True):
+            options.setdefault(i, []).append([s for s in slots if s.best not in "-."])
+        results: list[PlateRead | None] = [None] * len(crops)
+        for i, reads in options.items():
+            *lines, whole = reads
+            chars = next((line for line in lines if len(line) >= 3), whole)
+            if len(chars) >= 2:
+                results[i] = _any_text_read(chars)
         return results
+
+
+def _is_horizontal(quad: np.ndarray) -> bool:
+    return float(np.linalg.norm(quad[0] - quad[1])) >= float(np.linalg.norm(quad[0] - quad[3]))
+
+
+def _any_text_read(chars: list[Slot]) -> PlateRead:
+    text = "".join(s.best for s in chars)
+    conf = tuple(s.confidence for s in chars)
+    plate = PlateNumber(compact=text, family=PlateFamily.other, province="", series="", number=text)
+    return PlateRead(plate, float(np.exp(np.mean(np.log(conf)))), conf, 1, (text,))
 
 
 class FakePlateReader(PlateReader):
