@@ -96,6 +96,14 @@ class Settings(BaseSettings):
     model_precision: str = Field(
         "auto", description="auto (int8 when `tvp models quantize` has made it), fp32 or int8"
     )
+    vehicle_imgsz: int = Field(
+        640,
+        ge=320,
+        le=1280,
+        multiple_of=32,
+        description="Longer side of the frame as the vehicle detector sees it; 512 is ~6 ms faster "
+        "per 1080p frame on 2 cores and misses more far-away vehicles",
+    )
 
     registry_provider: str = Field(
         "local", description="Vehicle registry: local (this database) or http (the registration service)"

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from core.config import get_settings
 from detection.models import plate_detector_name, resolve
 from detection.types import Detections
 from detection.yolo import YoloDetector
@@ -77,7 +78,9 @@ class PlatePipeline:
         plate_model: str | None = None,
     ):
         plate_name = plate_model or plate_detector_name()
-        self.vehicles = YoloDetector(resolve(vehicle_model), conf=VEHICLE_CONF, agnostic=True)
+        self.vehicles = YoloDetector(
+            resolve(vehicle_model), conf=VEHICLE_CONF, agnostic=True, imgsz=get_settings().vehicle_imgsz
+        )
         self.plates_full = YoloDetector(resolve(plate_name), conf=PLATE_CONF)
         self.plates_crop = YoloDetector(self.plates_full.model, conf=PLATE_CONF, imgsz=CROP_IMGSZ, rect=False)
         self.reader = reader or PPOCRPlateReader()

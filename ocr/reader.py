@@ -23,6 +23,7 @@ from ocr.text_detector import TextDetector, crop_quad
 # VN plates are 4.7:1 (one line) or 2.0:1 and 1.36:1 (two lines); crops between are tried both ways.
 TWO_LINE_BELOW = 1.9
 ONE_LINE_ABOVE = 3.2
+LIKELY_ONE_LINE = 2.6  # between the two, the nearer layout is read first: 2.0:1 plates, or a tilted 4.7:1
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,18 @@ def _variants(crop: np.ndarray) -> list[np.ndarray]:
 class PPOCRPlateReader(PlateReader):
     name = "ppocr"
 
-    def __init__(self, recognizer: LineRecognizer | None = None, *, second_look_below: float = 0.85):
+    def __init__(
+        self,
+        recognizer: LineRecognizer | None = None,
+        *,
+        second_look_below: float = 0.85,
+        sure_above: float = 0.9,
+    ):
+        """``second_look_below``: reads less confident get a second look at enhanced crops;
+        ``sure_above``: a read this confident is not tried in the other layout."""
         self.recognizer = recognizer or LineRecognizer()
         self.second_look_below = second_look_below
+        self.sure_above = sure_above
 
     def warmup(self) -> None:
         """Load the model and run it once, so the first real read is not slow."""
@@ -112,21 +122,27 @@ class PPOCRPlateReader(PlateReader):
         return reads
 
     def _read_batch(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
-        # One batch through the recogniser: for each crop its whole line and/or its two rows.
-        jobs: list[tuple[int, str]] = []
+        """Each crop read in its likelier layout; crops whose aspect allows both layouts are read the
+        other way too unless the first read is sure."""
+        layouts = [_layouts(c) for c in crops]
+        reads = self._read_layouts([(i, kinds[0]) for i, kinds in enumerate(layouts) if kinds], crops)
+        unsure = [
+            (i, kinds[1])
+            for i, kinds in enumerate(layouts)
+            if len(kinds) == 2 and (reads.get(i) is None or reads[i].confidence < self.sure_above)
+        ]
+        for i, read in (self._read_layouts(unsure, crops) if unsure else {}).items():
+            if reads.get(i) is None or read.confidence > reads[i].confidence:
+                reads[i] = read
+        return [reads.get(i) for i in range(len(crops))]
+
+    def _read_layouts(self, jobs: list[tuple[int, str]], crops: Sequence[np.ndarray]) -> dict[int, PlateRead]:
+        """One batch through the recogniser: the whole line of "one" jobs, the two rows of "two" jobs."""
         images: list[np.ndarray] = []
-        for i, crop in enumerate(crops):
-            if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
-                continue
-            ratio = crop.shape[1] / crop.shape[0]
-            if ratio >= TWO_LINE_BELOW:
-                jobs.append((i, "one"))
-                images.append(crop)
-            if ratio <= ONE_LINE_ABOVE:
-                jobs.append((i, "two"))
-                images.extend(_split_rows(crop))
+        for i, kind in jobs:
+            images.extend([crops[i]] if kind == "one" else _split_rows(crops[i]))
         slots = iter(self.recognizer.recognize(images))
-        candidates: dict[int, list[PlateRead]] = {}
+        reads: dict[int, PlateRead] = {}
         for i, kind in jobs:
             if kind == "one":
                 row = decode_row(next(slots), ONE_LINE)
@@ -135,11 +151,17 @@ class PPOCRPlateReader(PlateReader):
                 top, bottom = decode_row(next(slots), TOP_ROW), decode_row(next(slots), BOTTOM_ROW)
                 read = _to_read([top, bottom], lines=2) if top and bottom else None
             if read is not None:
-                candidates.setdefault(i, []).append(read)
-        return [
-            max(candidates[i], key=lambda r: r.confidence) if i in candidates else None
-            for i in range(len(crops))
-        ]
+                reads[i] = read
+        return reads
+
+
+def _layouts(crop: np.ndarray | None) -> list[str]:
+    """The layouts a crop's aspect allows, likelier first ("one": one line, "two": two rows)."""
+    if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+        return []
+    ratio = crop.shape[1] / crop.shape[0]
+    kinds = [k for k, ok in (("one", ratio >= TWO_LINE_BELOW), ("two", ratio <= ONE_LINE_ABOVE)) if ok]
+    return kinds if ratio >= LIKELY_ONE_LINE else kinds[::-1]
 
 
 def _to_read(rows: list[RowRead], lines: int) -> PlateRead | None:

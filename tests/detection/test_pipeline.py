@@ -59,3 +59,22 @@ def test_result_carries_model_provenance(vn_pipeline: PlatePipeline) -> None:
         prov["vehicle_detector"]["name"] == "coco-yolov8n" and len(prov["vehicle_detector"]["sha256"]) == 64
     )
     assert prov["plate_detector"]["name"] == plate_detector_name()
+
+
+def test_vehicle_input_size_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from core.config import Settings, reset_settings
+
+    monkeypatch.setenv("TVP_VEHICLE_IMGSZ", "512")
+    reset_settings()
+    try:
+        pipeline = PlatePipeline(PPOCRPlateReader())
+        assert pipeline.vehicles.imgsz == 512
+        frame = load_image(labelled("openalpr_eu")[0].image)
+        assert len(pipeline.vehicles.detect(frame)) >= 1  # the car is still found at 512
+    finally:
+        monkeypatch.delenv("TVP_VEHICLE_IMGSZ")
+        reset_settings()
+    with pytest.raises(ValidationError, match="vehicle_imgsz"):
+        Settings(vehicle_imgsz=500)  # the network's stride is 32

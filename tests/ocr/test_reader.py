@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ocr.plate_format import PlateFamily, parse_plate
-from ocr.reader import PPOCRPlateReader
+from ocr.reader import PPOCRPlateReader, _layouts
 from ocr.render import Colour, Layout, PlateSpec, degrade, random_spec, render_plate
 
 
@@ -65,3 +65,37 @@ def test_motorbike_family_from_layout(reader: PPOCRPlateReader) -> None:
 )
 def test_no_text_gives_no_read(reader: PPOCRPlateReader, crop: np.ndarray) -> None:
     assert reader.read(crop) is None
+
+
+@pytest.mark.parametrize(
+    ("shape", "layouts"),
+    [
+        ((100, 136), ["two"]),  # motorbike 1.36:1
+        ((100, 200), ["two", "one"]),  # car two-line 2:1, or a steeply tilted one-line plate
+        ((100, 280), ["one", "two"]),  # a tilted one-line plate, or a wide two-line crop
+        ((100, 470), ["one"]),  # one-line 4.7:1
+        ((3, 40), []),  # too small to read
+    ],
+)
+def test_layouts_by_aspect_likelier_first(shape: tuple[int, int], layouts: list[str]) -> None:
+    assert _layouts(np.zeros((*shape, 3), np.uint8)) == layouts
+
+
+def test_a_sure_read_is_not_tried_in_the_other_layout(reader: PPOCRPlateReader) -> None:
+    spec = PlateSpec(parse_plate("30A-123.45", family="car"), Layout.car_short)
+    crop = render_plate(spec)
+    assert 1.9 <= crop.shape[1] / crop.shape[0] <= 3.2  # both layouts are possible
+    batches: list[int] = []
+    recognize = reader.recognizer.recognize
+
+    def counting(images: list[np.ndarray]):  # type: ignore[no-untyped-def]
+        batches.append(len(images))
+        return recognize(images)
+
+    reader.recognizer.recognize = counting  # type: ignore[method-assign]
+    try:
+        read = reader.read(crop)
+    finally:
+        del reader.recognizer.recognize
+    assert read is not None and read.text == "30A-123.45" and read.lines == 2
+    assert batches == [2]  # the two rows only: no one-line attempt, no second look
