@@ -88,7 +88,7 @@ def test_a_sure_read_is_not_tried_in_the_other_layout(reader: PPOCRPlateReader) 
     batches: list[int] = []
     recognize = reader.recognizer.recognize
 
-    def counting(images: list[np.ndarray]):  # type: ignore[no-untyped-def]
+    def counting(images: list[np.ndarray]):
         batches.append(len(images))
         return recognize(images)
 
