@@ -18,7 +18,7 @@ from core.backends import Backend
 from ocr.plate_decode import BOTTOM_ROW, ONE_LINE, TOP_ROW, RowRead, decode_row
 from ocr.plate_format import InvalidPlate, PlateFamily, PlateNumber, parse_plate
 from ocr.recognizer import LineRecognizer, Slot
-from ocr.text_detector import TextDetector, crop_quad
+from ocr.text_detector import TextDetector, crop_quad, union_quad
 
 # VN plates are 4.7:1 (one line) or 2.0:1 and 1.36:1 (two lines); crops between are tried both ways.
 TWO_LINE_BELOW = 1.9
@@ -64,6 +64,18 @@ class PlateReader(Backend, ABC):
         return [self.read(c) for c in crops]
 
 
+def _detected_rows(detector: TextDetector, crop: np.ndarray) -> list[np.ndarray]:
+    """The plate's one or two text rows as rectified images; none when the detector finds no text."""
+    quads = [q for q in detector.detect(crop) if _is_horizontal(q)]
+    if not quads:
+        return []
+    middle = crop.shape[0] / 2
+    top = [q for q in quads if float(q[:, 1].mean()) < middle]
+    bottom = [q for q in quads if float(q[:, 1].mean()) >= middle]
+    groups = [top, bottom] if top and bottom else [quads]
+    return [crop_quad(crop, union_quad(g)) for g in groups]
+
+
 def _split_rows(crop: np.ndarray) -> list[np.ndarray]:
     h = crop.shape[0]
     return [crop[: int(h * 0.55)], crop[int(h * 0.45) :]]
@@ -92,6 +104,7 @@ class PPOCRPlateReader(PlateReader):
         """``second_look_below``: reads less confident get a second look at enhanced crops;
         ``sure_above``: a read this confident is not tried in the other layout."""
         self.recognizer = recognizer or LineRecognizer()
+        self.detector = TextDetector()
         self.second_look_below = second_look_below
         self.sure_above = sure_above
 
@@ -116,9 +129,30 @@ class PPOCRPlateReader(PlateReader):
             variants = [v for i in hard for v in _variants(crops[i])]
             retries = self._read_batch(variants)
             per = len(variants) // len(hard)
+            by_lines = self._read_detected_lines([crops[i] for i in hard])
             for k, i in enumerate(hard):
-                options = [r for r in [reads[i], *retries[k * per : (k + 1) * per]] if r is not None]
-                reads[i] = max(options, key=lambda r: r.confidence) if options else None
+                options = [reads[i], *retries[k * per : (k + 1) * per], by_lines[k]]
+                found = [r for r in options if r is not None]
+                reads[i] = max(found, key=lambda r: r.confidence) if found else None
+        return reads
+
+    def _read_detected_lines(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
+        """Rows found by the text detector and rectified (a tilted or off-centre plate, where the
+        fixed split into halves cuts through characters)."""
+        rows = [_detected_rows(self.detector, c) for c in crops]
+        images = [row for r in rows for row in r]
+        slots = iter(self.recognizer.recognize(images))
+        reads: list[PlateRead | None] = []
+        for r in rows:
+            decoded = [next(slots) for _ in r]
+            if len(decoded) == 1:
+                row = decode_row(decoded[0], ONE_LINE)
+                reads.append(_to_read([row], lines=1) if row else None)
+            elif len(decoded) == 2:
+                top, bottom = decode_row(decoded[0], TOP_ROW), decode_row(decoded[1], BOTTOM_ROW)
+                reads.append(_to_read([top, bottom], lines=2) if top and bottom else None)
+            else:
+                reads.append(None)
         return reads
 
     def _read_batch(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:

@@ -62,7 +62,12 @@ def _join_lines(quads: list[np.ndarray]) -> list[np.ndarray]:
             lines.append([quad])
         else:
             line.append(quad)
-    return [ln[0] if len(ln) == 1 else _order(cv2.boxPoints(cv2.minAreaRect(np.vstack(ln)))) for ln in lines]
+    return [union_quad(ln) for ln in lines]
+
+
+def union_quad(quads: list[np.ndarray]) -> np.ndarray:
+    """The smallest rotated rectangle around all of ``quads``."""
+    return quads[0] if len(quads) == 1 else _order(cv2.boxPoints(cv2.minAreaRect(np.vstack(quads))))
 
 
 def _same_line(a: np.ndarray, b: np.ndarray) -> bool:

@@ -2,11 +2,12 @@
 
 import random
 
+import cv2
 import numpy as np
 import pytest
 
 from ocr.plate_format import PlateFamily, parse_plate
-from ocr.reader import PPOCRPlateReader, _layouts
+from ocr.reader import PPOCRPlateReader, _detected_rows, _layouts
 from ocr.render import Colour, Layout, PlateSpec, degrade, random_spec, render_plate
 
 
@@ -99,3 +100,28 @@ def test_a_sure_read_is_not_tried_in_the_other_layout(reader: PPOCRPlateReader) 
         del reader.recognizer.recognize
     assert read is not None and read.text == "30A-123.45" and read.lines == 2
     assert batches == [2]  # the two rows only: no one-line attempt, no second look
+
+
+def _tilted(img: np.ndarray, degrees: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    pad = cv2.copyMakeBorder(img, h // 3, h // 3, w // 8, w // 8, cv2.BORDER_CONSTANT, value=(60, 60, 60))
+    ph, pw = pad.shape[:2]
+    matrix = cv2.getRotationMatrix2D((pw / 2, ph / 2), degrees, 1.0)
+    return cv2.warpAffine(pad, matrix, (pw, ph), borderValue=(60, 60, 60))
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "layout", "rows"),
+    [
+        ("59-X1 374.38", "motorbike", Layout.motorbike, 2),
+        ("30A-123.45", "car", Layout.car_short, 2),
+        ("51G-123.45", "car", Layout.car_long, 1),
+    ],
+)
+def test_rows_found_by_text_detection_read_a_tilted_plate(
+    reader: PPOCRPlateReader, text: str, family: str, layout: Layout, rows: int
+) -> None:
+    crop = _tilted(render_plate(PlateSpec(parse_plate(text, family=family), layout)), 9)
+    assert len(_detected_rows(reader.detector, crop)) == rows
+    read = reader._read_detected_lines([crop])[0]
+    assert read is not None and (read.text, read.lines) == (text, rows)
