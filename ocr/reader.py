@@ -142,18 +142,7 @@ class PPOCRPlateReader(PlateReader):
         rows = [_detected_rows(self.detector, c) for c in crops]
         images = [row for r in rows for row in r]
         slots = iter(self.recognizer.recognize(images))
-        reads: list[PlateRead | None] = []
-        for r in rows:
-            decoded = [next(slots) for _ in r]
-            if len(decoded) == 1:
-                row = decode_row(decoded[0], ONE_LINE)
-                reads.append(_to_read([row], lines=1) if row else None)
-            elif len(decoded) == 2:
-                top, bottom = decode_row(decoded[0], TOP_ROW), decode_row(decoded[1], BOTTOM_ROW)
-                reads.append(_to_read([top, bottom], lines=2) if top and bottom else None)
-            else:
-                reads.append(None)
-        return reads
+        return [_decode_rows([next(slots) for _ in r]) for r in rows]
 
     def _read_batch(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
         """Each crop read in its likelier layout; crops whose aspect allows both layouts are read the
@@ -178,12 +167,7 @@ class PPOCRPlateReader(PlateReader):
         slots = iter(self.recognizer.recognize(images))
         reads: dict[int, PlateRead] = {}
         for i, kind in jobs:
-            if kind == "one":
-                row = decode_row(next(slots), ONE_LINE)
-                read = _to_read([row], lines=1) if row else None
-            else:
-                top, bottom = decode_row(next(slots), TOP_ROW), decode_row(next(slots), BOTTOM_ROW)
-                read = _to_read([top, bottom], lines=2) if top and bottom else None
+            read = _decode_rows([next(slots) for _ in range(1 if kind == "one" else 2)])
             if read is not None:
                 reads[i] = read
         return reads
@@ -196,6 +180,17 @@ def _layouts(crop: np.ndarray | None) -> list[str]:
     ratio = crop.shape[1] / crop.shape[0]
     kinds = [k for k, ok in (("one", ratio >= TWO_LINE_BELOW), ("two", ratio <= ONE_LINE_ABOVE)) if ok]
     return kinds if ratio >= LIKELY_ONE_LINE else kinds[::-1]
+
+
+def _decode_rows(rows: list[list[Slot]]) -> PlateRead | None:
+    """A one-line plate from one row of recognised characters, a two-line plate from two."""
+    if len(rows) == 1:
+        row = decode_row(rows[0], ONE_LINE)
+        return _to_read([row], lines=1) if row else None
+    if len(rows) == 2:
+        top, bottom = decode_row(rows[0], TOP_ROW), decode_row(rows[1], BOTTOM_ROW)
+        return _to_read([top, bottom], lines=2) if top and bottom else None
+    return None
 
 
 def _to_read(rows: list[RowRead], lines: int) -> PlateRead | None:
