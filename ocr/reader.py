@@ -234,6 +234,7 @@ class AnyTextPlateReader(PlateReader):
         for i, crop in enumerate(crops):
             if crop is None or not crop.size or min(crop.shape[:2]) < 4:
                 continue
+            crop = without_country_band(crop)
             quads = [q for q in self.detector.detect(crop) if _is_horizontal(q)][: self.max_lines]
             for line in [*(crop_quad(crop, q) for q in quads), crop]:  # tallest first, whole crop last
                 images.append(line)
@@ -248,6 +249,22 @@ class AnyTextPlateReader(PlateReader):
             if len(chars) >= 2:
                 results[i] = _any_text_read(chars)
         return results
+
+
+def without_country_band(crop: np.ndarray) -> np.ndarray:
+    """The crop without an EU plate's blue country band at the left (its letters and stars are not
+    part of the number)."""
+    w = crop.shape[1]
+    hsv = cv2.cvtColor(crop[:, : max(1, w // 5)], cv2.COLOR_BGR2HSV)
+    blue = (hsv[..., 0] >= 95) & (hsv[..., 0] <= 130) & (hsv[..., 1] >= 90) & (hsv[..., 2] >= 50)
+    columns = list(blue.mean(axis=0) >= 0.35)  # mostly blue, from the left
+    if True not in columns[: max(1, round(w * 0.06))]:  # the band starts at the plate's left edge
+        return crop
+    start = columns.index(True)
+    if False not in columns[start:]:  # blue all across: a blue plate, not a band
+        return crop
+    end = columns.index(False, start)
+    return crop[:, end:] if end - start >= w * 0.04 else crop
 
 
 def _is_horizontal(quad: np.ndarray) -> bool:

@@ -2,7 +2,9 @@
 
 import cv2
 import numpy as np
+import pytest
 
+from ocr.reader import without_country_band
 from ocr.text_detector import TextDetector, crop_quad
 
 
@@ -35,3 +37,24 @@ def test_a_line_split_by_a_gap_is_joined() -> None:
 
 def test_blank_image_has_no_lines() -> None:
     assert TextDetector().detect(np.full((60, 200, 3), 200, np.uint8)) == []
+
+
+def _white_plate(band: int = 0, colour: tuple[int, int, int] = (235, 235, 235)) -> np.ndarray:
+    img = np.full((60, 300, 3), colour, np.uint8)
+    if band:
+        img[:, 2 : 2 + band] = (160, 50, 0)  # EU blue (BGR)
+    return img
+
+
+def test_eu_country_band_is_cut_off() -> None:
+    cropped = without_country_band(_white_plate(band=24))
+    assert cropped.shape[1] == 300 - 26
+
+
+@pytest.mark.parametrize(
+    "plate",
+    [_white_plate(), _white_plate(band=4), _white_plate(colour=(160, 50, 0))],
+    ids=["no band", "a blue rim, not a band", "a blue plate"],
+)
+def test_plates_without_a_band_are_left_whole(plate: np.ndarray) -> None:
+    assert without_country_band(plate).shape == plate.shape
