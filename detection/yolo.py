@@ -32,8 +32,9 @@ def letterbox(
 
 
 @lru_cache(maxsize=8)
-def _shared_session(path: Path, threads: int | None):  # type: ignore[no-untyped-def]
-    """One onnxruntime session per model file, shared by the detectors that use it."""
+def _shared_session(path: Path, sha256: str, threads: int | None):  # type: ignore[no-untyped-def]
+    """One onnxruntime session per model file (and content: a re-made file gets a new one), shared by
+    the detectors that use it."""
     return ort_session(path, threads)
 
 
@@ -71,7 +72,7 @@ class YoloDetector:
 
     @property
     def session(self):  # type: ignore[no-untyped-def]
-        return _shared_session(self.model.path, self.threads)
+        return _shared_session(self.model.path, self.model.sha256, self.threads)
 
     @cached_property
     def fixed_size(self) -> int | None:
