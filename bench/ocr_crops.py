@@ -38,15 +38,26 @@ def main() -> None:
     ok_layout: Counter[str] = Counter()
     times: list[float] = []
     errors: list[dict[str, str | None]] = []
+    by_damage: Counter[str] = Counter()
+    ok_damage: Counter[str] = Counter()
     for _ in range(args.count):
         spec = random_spec(rng)
-        crop = degrade(render_plate(spec), rng, target_width=rng.randint(args.min_width, args.max_width))
+        applied: set[str] = set()
+        crop = degrade(
+            render_plate(spec),
+            rng,
+            target_width=rng.randint(args.min_width, args.max_width),
+            applied=applied,
+        )
         started = time.perf_counter()
         read = reader.read(crop)
         times.append((time.perf_counter() - started) * 1000)
         by_layout[spec.layout.value] += 1
+        damage = "dirt" if "dirt" in applied else "no dirt"
+        by_damage[damage] += 1
         if read is not None and read.compact == spec.plate.compact:
             ok_layout[spec.layout.value] += 1
+            ok_damage[damage] += 1
         elif len(errors) < 20:
             errors.append({"truth": spec.plate.display, "read": read.text if read else None})
     figures = {
@@ -55,6 +66,9 @@ def main() -> None:
         "widths": [args.min_width, args.max_width],
         "exact": round(sum(ok_layout.values()) / args.count, 4),
         "exact_by_layout": {k: round(ok_layout[k] / n, 4) for k, n in sorted(by_layout.items())},
+        # dirt is opaque grey blobs that can hide a whole character
+        "exact_by_dirt": {k: round(ok_damage[k] / n, 4) for k, n in sorted(by_damage.items())},
+        "crops_by_dirt": dict(sorted(by_damage.items())),
         "median_ms_per_plate": round(statistics.median(times), 2),
         "errors": errors,
     }

@@ -43,6 +43,7 @@ TOP_ROW: tuple[Shape, ...] = (
     ("PP", "MD", "N"),  # electric 29-MĐ1
     ("PP", "MD"),
 )
+MOTORBIKE_TOP_ROW = tuple(shape for shape in TOP_ROW if len(shape) == 3)
 BOTTOM_ROW: tuple[Shape, ...] = (("D", "D", "D", "D", "D"), ("D", "D", "D", "D"))
 CLASS_CHARS = {"D": DIGITS, "L": SERIES, "L2": SECOND_MOTO, "N": NONZERO}
 _INDEX = {c: i for i, c in enumerate(SYMBOLS)}

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from core.backends import Backend
-from ocr.plate_decode import BOTTOM_ROW, ONE_LINE, TOP_ROW, RowRead, decode_row
+from ocr.plate_decode import BOTTOM_ROW, MOTORBIKE_TOP_ROW, ONE_LINE, TOP_ROW, RowRead, decode_row
 from ocr.plate_format import InvalidPlate, PlateFamily, PlateNumber, parse_plate
 from ocr.recognizer import LineRecognizer, Slot
 from ocr.text_detector import TextDetector, crop_quad, union_quad
@@ -23,6 +23,7 @@ from ocr.text_detector import TextDetector, crop_quad, union_quad
 # VN plates are 4.7:1 (one line) or 2.0:1 and 1.36:1 (two lines); crops between are tried both ways.
 TWO_LINE_BELOW = 1.9
 ONE_LINE_ABOVE = 3.2
+MOTORBIKE_BELOW = 1.45  # crops narrower than this are motorbike plates (1.36:1), never car two-line (2:1)
 LIKELY_ONE_LINE = 2.6  # between the two, the nearer layout is read first: 2.0:1 plates, or a tilted 4.7:1
 
 
@@ -142,7 +143,7 @@ class PPOCRPlateReader(PlateReader):
         rows = [_detected_rows(self.detector, c) for c in crops]
         images = [row for r in rows for row in r]
         slots = iter(self.recognizer.recognize(images))
-        return [_decode_rows([next(slots) for _ in r]) for r in rows]
+        return [_decode_rows([next(slots) for _ in r], _aspect(c)) for r, c in zip(rows, crops, strict=True)]
 
     def _read_batch(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
         """Each crop read in its likelier layout; crops whose aspect allows both layouts are read the
@@ -167,10 +168,14 @@ class PPOCRPlateReader(PlateReader):
         slots = iter(self.recognizer.recognize(images))
         reads: dict[int, PlateRead] = {}
         for i, kind in jobs:
-            read = _decode_rows([next(slots) for _ in range(1 if kind == "one" else 2)])
+            read = _decode_rows([next(slots) for _ in range(1 if kind == "one" else 2)], _aspect(crops[i]))
             if read is not None:
                 reads[i] = read
         return reads
+
+
+def _aspect(crop: np.ndarray) -> float:
+    return crop.shape[1] / max(1, crop.shape[0])
 
 
 def _layouts(crop: np.ndarray | None) -> list[str]:
@@ -182,13 +187,17 @@ def _layouts(crop: np.ndarray | None) -> list[str]:
     return kinds if ratio >= LIKELY_ONE_LINE else kinds[::-1]
 
 
-def _decode_rows(rows: list[list[Slot]]) -> PlateRead | None:
-    """A one-line plate from one row of recognised characters, a two-line plate from two."""
+def _decode_rows(rows: list[list[Slot]], aspect: float) -> PlateRead | None:
+    """A one-line plate from one row of recognised characters, a two-line plate from two. A crop
+    as narrow as a motorbike plate (1.36:1) cannot hold a car's 2:1 two-line plate, so its top row is
+    read as a motorbike's (a merged double letter, "18-KK" seen as "18K", then gives no read rather
+    than a car plate that does not exist)."""
     if len(rows) == 1:
         row = decode_row(rows[0], ONE_LINE)
         return _to_read([row], lines=1) if row else None
     if len(rows) == 2:
-        top, bottom = decode_row(rows[0], TOP_ROW), decode_row(rows[1], BOTTOM_ROW)
+        shapes = MOTORBIKE_TOP_ROW if aspect < MOTORBIKE_BELOW else TOP_ROW
+        top, bottom = decode_row(rows[0], shapes), decode_row(rows[1], BOTTOM_ROW)
         return _to_read([top, bottom], lines=2) if top and bottom else None
     return None
 

@@ -230,8 +230,18 @@ def random_spec(rng: random.Random, layout: Layout | None = None) -> PlateSpec:
     return PlateSpec(parse_plate(text, family=family), layout, colour)
 
 
-def degrade(img: np.ndarray, rng: random.Random, *, target_width: int | None = None) -> np.ndarray:
-    """Photographic damage: perspective tilt, scale, blur, light, dirt, noise and JPEG."""
+def degrade(
+    img: np.ndarray,
+    rng: random.Random,
+    *,
+    target_width: int | None = None,
+    applied: set[str] | None = None,
+) -> np.ndarray:
+    """Photographic damage: perspective tilt, scale, blur, light, dirt, noise and JPEG.
+
+    ``applied`` collects the names of the optional kinds that were applied (gradient, dirt, blur,
+    motion_blur), for benchmarks that break results down by damage."""
+    applied = set() if applied is None else applied
     h, w = img.shape[:2]
     pad = int(0.08 * w)
     border = tuple(int(v) for v in np.clip(np.array(img[h // 2, 2], float) * rng.uniform(0.3, 1.0), 0, 255))
@@ -249,10 +259,12 @@ def degrade(img: np.ndarray, rng: random.Random, *, target_width: int | None = N
     mx, my = rng.uniform(0.0, 0.06) * w, rng.uniform(0.0, 0.08) * h
     img = img[int(max(0, y1 - my)) : int(min(h, y2 + my)), int(max(0, x1 - mx)) : int(min(w, x2 + mx))]
     if rng.random() < 0.5:  # uneven light: a gradient across the plate
+        applied.add("gradient")
         gh, gw = img.shape[:2]
         ramp = np.linspace(rng.uniform(0.5, 1.0), rng.uniform(0.8, 1.2), gw, dtype=np.float32)[None, :, None]
         img = np.clip(img.astype(np.float32) * ramp, 0, 255).astype(np.uint8)
     if rng.random() < 0.35:  # dirt
+        applied.add("dirt")
         for _ in range(rng.randint(1, 6)):
             gh, gw = img.shape[:2]
             centre = (rng.randint(0, gw - 1), rng.randint(0, gh - 1))
@@ -263,9 +275,11 @@ def degrade(img: np.ndarray, rng: random.Random, *, target_width: int | None = N
     scale = width / img.shape[1]
     img = cv2.resize(img, (width, max(8, int(img.shape[0] * scale))), interpolation=cv2.INTER_AREA)
     if rng.random() < 0.5:
+        applied.add("blur")
         k = rng.choice([3, 5]) if width > 120 else 3
         img = cv2.GaussianBlur(img, (k, k), rng.uniform(0.3, 1.2))
     if rng.random() < 0.2:  # motion blur
+        applied.add("motion_blur")
         k = rng.randint(3, 6)
         kernel = np.zeros((k, k), np.float32)
         kernel[k // 2, :] = 1.0 / k

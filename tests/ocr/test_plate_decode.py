@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ocr.plate_decode import BOTTOM_ROW, ONE_LINE, TOP_ROW, decode_row
+from ocr.reader import _decode_rows
 from ocr.recognizer import SYMBOLS, Slot
 
 
@@ -61,3 +62,19 @@ def test_char_confidence_is_the_chosen_characters_probability() -> None:
     assert row is not None
     assert row.char_conf[6] == pytest.approx(0.25 / (0.7 + 0.25 + 0.001 * (len(SYMBOLS) - 2)))
     assert row.char_conf[0] > 0.6
+
+
+@pytest.mark.parametrize(
+    ("top", "aspect", "expected"),
+    [
+        ("1 8 K", 2.0, "18K-118.37"),  # a 2:1 crop: a car's two-line plate
+        ("1 8 K", 1.3, None),  # a motorbike-shaped crop: "18K" is a merged "18-KK", not a car plate
+        ("1 8 K K", 1.3, "18-KK 118.37"),
+        ("5 9 X 1", 1.3, "59-X1 118.37"),
+    ],
+)
+def test_two_rows_of_a_narrow_crop_are_a_motorbike_plate(
+    top: str, aspect: float, expected: str | None
+) -> None:
+    read = _decode_rows([slots(top), slots("1 1 8 . 3 7")], aspect)
+    assert (read.text if read else None) == expected

@@ -104,7 +104,7 @@ def test_a_sure_read_is_not_tried_in_the_other_layout(reader: PPOCRPlateReader) 
 
 def _tilted(img: np.ndarray, degrees: float) -> np.ndarray:
     h, w = img.shape[:2]
-    pad = cv2.copyMakeBorder(img, h // 3, h // 3, w // 8, w // 8, cv2.BORDER_CONSTANT, value=(60, 60, 60))
+    pad = cv2.copyMakeBorder(img, h // 5, h // 5, w // 10, w // 10, cv2.BORDER_CONSTANT, value=(60, 60, 60))
     ph, pw = pad.shape[:2]
     matrix = cv2.getRotationMatrix2D((pw / 2, ph / 2), degrees, 1.0)
     return cv2.warpAffine(pad, matrix, (pw, ph), borderValue=(60, 60, 60))
