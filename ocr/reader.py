@@ -182,7 +182,7 @@ def _layouts(crop: np.ndarray | None) -> list[str]:
     """The layouts a crop's aspect allows, likelier first ("one": one line, "two": two rows)."""
     if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
         return []
-    ratio = crop.shape[1] / crop.shape[0]
+    ratio = _aspect(crop)
     kinds = [k for k, ok in (("one", ratio >= TWO_LINE_BELOW), ("two", ratio <= ONE_LINE_ABOVE)) if ok]
     return kinds if ratio >= LIKELY_ONE_LINE else kinds[::-1]
 
