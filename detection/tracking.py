@@ -37,9 +37,9 @@ class Tracker:
         """``buffer``: boxes are matched enlarged by this fraction of their size on each side (buffered
         IoU, as in C-BIoU), so a fast vehicle seen at a low frame rate still overlaps its last box."""
         self.buffer = buffer
-        from detection.ultralytics_env import prepare
+        from detection.ultralytics_env import ready
 
-        prepare()
+        ready()
         from ultralytics.trackers.byte_tracker import BYTETracker
 
         args = SimpleNamespace(

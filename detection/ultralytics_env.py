@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +32,32 @@ def prepare() -> Path:
     return config_dir
 
 
-def load_yolo(weights: Path | str) -> Any:
+class _CurrentStderr:
+    """Whatever sys.stderr is at the time of writing (test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def ready() -> None:
+    """prepare(), and Ultralytics imported with its log on stderr: it logs to stdout, where
+    `tvp plates read --json` writes its results."""
     prepare()
+    with contextlib.redirect_stdout(sys.stderr):  # its first import already logs
+        from ultralytics.utils import LOGGER
+    for handler in LOGGER.handlers:
+        if (
+            isinstance(handler, logging.StreamHandler)
+            and handler.get_name() == "ultralytics.utils.set_logging"
+        ):
+            handler.setStream(_CurrentStderr())
+
+
+def load_yolo(weights: Path | str) -> Any:
+    ready()
     from ultralytics import YOLO
 
     return YOLO(str(weights))
