@@ -47,7 +47,8 @@ def main() -> None:
     from detection.images import load_image
     from detection.pipeline import PlatePipeline
     from detection.types import iou
-    from ocr.reader import AnyTextPlateReader, PPOCRPlateReader
+    from ocr.foreign import AnyTextPlateReader
+    from ocr.reader import PPOCRPlateReader
 
     reader = PPOCRPlateReader() if args.grammar == "vn" else AnyTextPlateReader()
     pipeline = PlatePipeline(reader, plate_model=args.plate_model)

@@ -36,7 +36,8 @@ def read(
     ] = "vn",
 ) -> None:
     """Read the plates in each image (Vietnamese one- and two-line plates)."""
-    from ocr.reader import AnyTextPlateReader, PlateReader, PPOCRPlateReader
+    from ocr.foreign import AnyTextPlateReader
+    from ocr.reader import PlateReader, PPOCRPlateReader
 
     if grammar not in ("vn", "any"):
         err.print(f"[red]--grammar must be vn or any, not {grammar!r}[/]")

@@ -18,7 +18,7 @@ from core.backends import Backend
 from ocr.plate_decode import BOTTOM_ROW, MOTORBIKE_TOP_ROW, ONE_LINE, TOP_ROW, RowRead, decode_row
 from ocr.plate_format import InvalidPlate, PlateFamily, PlateNumber, parse_plate
 from ocr.recognizer import LineRecognizer, Slot
-from ocr.text_detector import TextDetector, crop_quad, union_quad
+from ocr.text_detector import TextDetector, crop_quad, is_horizontal, union_quad
 
 # VN plates are 4.7:1 (one line) or 2.0:1 and 1.36:1 (two lines); crops between are tried both ways.
 TWO_LINE_BELOW = 1.9
@@ -67,7 +67,7 @@ class PlateReader(Backend, ABC):
 
 def _detected_rows(detector: TextDetector, crop: np.ndarray) -> list[np.ndarray]:
     """The plate's one or two text rows as rectified images; none when the detector finds no text."""
-    quads = [q for q in detector.detect(crop) if _is_horizontal(q)]
+    quads = [q for q in detector.detect(crop) if is_horizontal(q)]
     if not quads:
         return []
     middle = crop.shape[0] / 2
@@ -218,73 +218,6 @@ def _to_read(rows: list[RowRead], lines: int) -> PlateRead | None:
     total = sum(r.log_likelihood for r in rows)
     confidence = math.exp(total / max(1, len(char_conf)))
     return PlateRead(plate, confidence, char_conf, lines, tuple(r.raw for r in rows))
-
-
-class AnyTextPlateReader(PlateReader):
-    """Reads any plate's letters and digits without the Vietnamese grammar (foreign plates, benchmarks).
-
-    The text lines are found first and the tallest one holding at least three characters is the
-    number: state names, slogans and dealer frames are in smaller print. The whole crop is read when no
-    line is found."""
-
-    name = "any"
-    max_lines = 3
-
-    def __init__(self, recognizer: LineRecognizer | None = None, detector: TextDetector | None = None):
-        self.recognizer = recognizer or LineRecognizer()
-        self.detector = detector or TextDetector()
-
-    def read(self, crop: np.ndarray) -> PlateRead | None:
-        return self.read_many([crop])[0]
-
-    def read_many(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
-        images: list[np.ndarray] = []
-        owners: list[int] = []
-        for i, crop in enumerate(crops):
-            if crop is None or not crop.size or min(crop.shape[:2]) < 4:
-                continue
-            crop = without_country_band(crop)
-            quads = [q for q in self.detector.detect(crop) if _is_horizontal(q)][: self.max_lines]
-            for line in [*(crop_quad(crop, q) for q in quads), crop]:  # tallest first, whole crop last
-                images.append(line)
-                owners.append(i)
-        options: dict[int, list[list[Slot]]] = {}
-        for i, slots in zip(owners, self.recognizer.recognize(images), strict=True):
-            options.setdefault(i, []).append([s for s in slots if s.best not in "-."])
-        results: list[PlateRead | None] = [None] * len(crops)
-        for i, reads in options.items():
-            *lines, whole = reads
-            chars = next((line for line in lines if len(line) >= 3), whole)
-            if len(chars) >= 2:
-                results[i] = _any_text_read(chars)
-        return results
-
-
-def without_country_band(crop: np.ndarray) -> np.ndarray:
-    """The crop without an EU plate's blue country band at the left (its letters and stars are not
-    part of the number)."""
-    w = crop.shape[1]
-    hsv = cv2.cvtColor(crop[:, : max(1, w // 5)], cv2.COLOR_BGR2HSV)
-    blue = (hsv[..., 0] >= 95) & (hsv[..., 0] <= 130) & (hsv[..., 1] >= 90) & (hsv[..., 2] >= 50)
-    columns = list(blue.mean(axis=0) >= 0.35)  # mostly blue, from the left
-    if True not in columns[: max(1, round(w * 0.06))]:  # the band starts at the plate's left edge
-        return crop
-    start = columns.index(True)
-    if False not in columns[start:]:  # blue all across: a blue plate, not a band
-        return crop
-    end = columns.index(False, start)
-    return crop[:, end:] if end - start >= w * 0.04 else crop
-
-
-def _is_horizontal(quad: np.ndarray) -> bool:
-    return float(np.linalg.norm(quad[0] - quad[1])) >= float(np.linalg.norm(quad[0] - quad[3]))
-
-
-def _any_text_read(chars: list[Slot]) -> PlateRead:
-    text = "".join(s.best for s in chars)
-    conf = tuple(s.confidence for s in chars)
-    plate = PlateNumber(compact=text, family=PlateFamily.other, province="", series="", number=text)
-    return PlateRead(plate, float(np.exp(np.mean(np.log(conf)))), conf, 1, (text,))
 
 
 class FakePlateReader(PlateReader):

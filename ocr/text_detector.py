@@ -53,6 +53,10 @@ def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return cv2.warpPerspective(image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
+def is_horizontal(quad: np.ndarray) -> bool:
+    return float(np.linalg.norm(quad[0] - quad[1])) >= float(np.linalg.norm(quad[0] - quad[3]))
+
+
 def _join_lines(quads: list[np.ndarray]) -> list[np.ndarray]:
     """Boxes side by side on one line (a plate number split by an emblem or a sticker) become one."""
     lines: list[list[np.ndarray]] = []

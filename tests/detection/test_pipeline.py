@@ -11,7 +11,8 @@ from detection.pipeline import PlatePipeline
 from detection.synth import composite
 from detection.train import held_out
 from detection.types import iou
-from ocr.reader import AnyTextPlateReader, PPOCRPlateReader
+from ocr.foreign import AnyTextPlateReader
+from ocr.reader import PPOCRPlateReader
 from tests.support.datasets import labelled
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from detection.images import load_image
 from detection.pipeline import expand_box
-from ocr.reader import AnyTextPlateReader
+from ocr.foreign import AnyTextPlateReader
 from ocr.recognizer import LineRecognizer
 from tests.support.datasets import labelled
 

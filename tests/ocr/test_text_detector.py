@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.reader import without_country_band
+from ocr.foreign import without_country_band
 from ocr.text_detector import TextDetector, crop_quad
 
 
