@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ocr.plate_format import PlateFamily, PlateNumber
-from ocr.reader import PlateRead, PlateReader
+from ocr.reader import PlateRead, PlateReader, is_readable
 from ocr.recognizer import LineRecognizer, Slot
 from ocr.text_detector import TextDetector, crop_quad, is_horizontal
 
@@ -35,7 +35,7 @@ class AnyTextPlateReader(PlateReader):
         images: list[np.ndarray] = []
         owners: list[int] = []
         for i, crop in enumerate(crops):
-            if crop is None or not crop.size or min(crop.shape[:2]) < 4:
+            if not is_readable(crop):
                 continue
             crop = without_country_band(crop)
             quads = [q for q in self.detector.detect(crop) if is_horizontal(q)][: self.max_lines]

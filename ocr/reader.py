@@ -9,7 +9,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import cv2
 import numpy as np
@@ -121,10 +121,7 @@ class PPOCRPlateReader(PlateReader):
         hard = [
             i
             for i, r in enumerate(reads)
-            if (r is None or r.confidence < self.second_look_below)
-            and crops[i] is not None
-            and crops[i].size
-            and min(crops[i].shape[:2]) >= 8
+            if (r is None or r.confidence < self.second_look_below) and is_readable(crops[i], min_side=8)
         ]
         if hard:
             variants = [v for i in hard for v in _variants(crops[i])]
@@ -174,13 +171,18 @@ class PPOCRPlateReader(PlateReader):
         return reads
 
 
+def is_readable(crop: np.ndarray | None, *, min_side: int = 4) -> TypeGuard[np.ndarray]:
+    """Whether a crop is big enough to be worth a recogniser run."""
+    return crop is not None and crop.size > 0 and min(crop.shape[:2]) >= min_side
+
+
 def _aspect(crop: np.ndarray) -> float:
     return crop.shape[1] / max(1, crop.shape[0])
 
 
 def _layouts(crop: np.ndarray | None) -> list[str]:
     """The layouts a crop's aspect allows, likelier first ("one": one line, "two": two rows)."""
-    if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+    if not is_readable(crop):
         return []
     ratio = _aspect(crop)
     kinds = [k for k, ok in (("one", ratio >= TWO_LINE_BELOW), ("two", ratio <= ONE_LINE_ABOVE)) if ok]
