@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.auth.deps import route_access
+from core.auth.ratelimit import SignInLimiter
 from core.config import Settings, get_settings
 from core.errors import install_error_handlers
 from core.plugins import load_models, load_tasks, modules_with
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.sign_in_limiter = SignInLimiter(settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

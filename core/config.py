@@ -10,9 +10,15 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the default that production refuses
-DEV_IDP_CLIENT_SECRET = "dev-insecure-idp-client-secret"  # noqa: S105
-DEV_REGISTRY_API_KEY = "dev-insecure-registry-api-key"
+from core.secrets_file import local_secret, weakness
+
+# Secrets: set in the environment; outside production a missing one is generated once per data dir.
+SECRETS = {
+    "secret_key": "TVP_SECRET_KEY",
+    "idp_client_secret": "TVP_IDP_CLIENT_SECRET",
+    "registry_api_key": "TVP_REGISTRY_API_KEY",
+    "audit_key": "TVP_AUDIT_KEY",
+}
 
 
 class Environment(StrEnum):
@@ -56,16 +62,34 @@ class Settings(BaseSettings):
     )
     worker_threads: int = Field(2, ge=1, description="Job threads per worker process")
 
-    secret_key: str = Field(DEV_SECRET_KEY, description="Signs session cookies and staff tokens")
+    secret_key: str = Field("", description="Signs session cookies and staff tokens")
+    audit_key: str = Field("", description="Keys the audit and evidence hash chains (kept outside the DB)")
+    audit_anchor_dir: Path | None = Field(
+        None, description="Where signed chain heads are exported; default <data_dir>/anchors"
+    )
     access_token_minutes: int = Field(60, ge=1, description="Lifetime of staff bearer tokens")
     session_cookie_secure: bool = Field(False, description="Send the session cookie over HTTPS only")
+    session_idle_minutes: int = Field(30, ge=1, description="A staff session ends after this long unused")
+    session_max_hours: int = Field(12, ge=1, description="A staff session ends this long after sign-in")
+    hsts_seconds: int = Field(0, ge=0, description="Strict-Transport-Security max-age (0: no header)")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
+    api_docs: bool | None = Field(None, description="Serve /docs; default: on except in production")
+    rate_limit_storage: str = Field(
+        "memory://", description="Sign-in limits: memory:// (one process) or redis://host:6379/1 (shared)"
+    )
+    login_account_limits: str = Field(
+        "5 per 15 minutes; 20 per day", description="Failed sign-ins allowed per account"
+    )
+    login_ip_limits: str = Field(
+        "30 per 15 minutes; 300 per day", description="Failed sign-ins allowed per client address"
+    )
 
     idp_issuer: str = Field(
         "http://127.0.0.1:8000/idp", description="Citizen identity provider (VNeID stand-in) issuer URL"
     )
     idp_jwks_url: str | None = Field(None, description="JWKS URL; default <issuer>/jwks")
     idp_audience: str = Field("tvp-citizen-app", description="Audience (client id) of citizen tokens")
-    idp_client_secret: str = Field(DEV_IDP_CLIENT_SECRET, description="Client secret at the embedded IdP")
+    idp_client_secret: str = Field("", description="Client secret at the embedded IdP")
     idp_embedded: bool = Field(True, description="Serve the embedded dev/demo IdP under /idp")
     idp_demo_passcode: str = Field("123456", description="Embedded IdP: passcode every demo citizen uses")
     idp_redirect_uris: list[str] = Field(
@@ -109,7 +133,7 @@ class Settings(BaseSettings):
         "local", description="Vehicle registry: local (this database) or http (the registration service)"
     )
     registry_url: str = Field("http://127.0.0.1:8100", description="Registration service base URL (http)")
-    registry_api_key: str = Field(DEV_REGISTRY_API_KEY, description="X-Api-Key for the registration service")
+    registry_api_key: str = Field("", description="X-Api-Key for the registration service")
     registry_timeout_s: float = Field(3.0, gt=0, description="Per-request timeout to the registry")
     registry_retries: int = Field(2, ge=0, le=10, description="Retries after a failed registry request")
     registry_cache_s: float = Field(60.0, ge=0, description="How long a registry answer is reused")
@@ -129,29 +153,47 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="tvp serve: port")
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> Settings:
+    def _secrets(self) -> Settings:
         if self.env is Environment.production:
-            weak = [
-                name
-                for name, value, default in (
-                    ("TVP_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
-                    ("TVP_IDP_CLIENT_SECRET", self.idp_client_secret, DEV_IDP_CLIENT_SECRET),
-                    ("TVP_REGISTRY_API_KEY", self.registry_api_key, DEV_REGISTRY_API_KEY),
-                )
-                if (value == default or len(value) < 32)
-                and (name != "TVP_REGISTRY_API_KEY" or self.registry_provider == "http")
-            ]
-            if weak:
-                raise InsecureSettings(
-                    f"refusing to start in production with default or short (<32 chars) secrets: "
-                    f"{', '.join(weak)}"
-                )
-            if self.idp_embedded:
-                raise InsecureSettings(
-                    "refusing to start in production with the embedded dev identity provider "
-                    "(set TVP_IDP_EMBEDDED=false and point TVP_IDP_ISSUER at VNeID)"
-                )
+            self._refuse_insecure_production()
+        else:
+            for field in SECRETS:
+                if not getattr(self, field):
+                    setattr(self, field, local_secret(self.data_dir, field))
         return self
+
+    def _refuse_insecure_production(self) -> None:
+        needed = dict(SECRETS)
+        if self.registry_provider != "http":
+            needed.pop("registry_api_key")
+        problems = []
+        for field, var in needed.items():
+            value = getattr(self, field)
+            why = "not set" if not value else weakness(value)
+            if why:
+                problems.append(f"{var} ({why})")
+        values = [getattr(self, f) for f in needed if getattr(self, f)]
+        if len(set(values)) < len(values):
+            problems.append("the same value is used for two secrets; each must be its own")
+        if not self.session_cookie_secure:
+            problems.append("TVP_SESSION_COOKIE_SECURE must be true (cookies over HTTPS only)")
+        if self.hsts_seconds < 86400:
+            problems.append("TVP_HSTS_SECONDS must be at least 86400 (HTTPS Strict Transport Security)")
+        if problems:
+            raise InsecureSettings("refusing to start in production: " + "; ".join(problems))
+        if self.idp_embedded:
+            raise InsecureSettings(
+                "refusing to start in production with the embedded dev identity provider "
+                "(set TVP_IDP_EMBEDDED=false and point TVP_IDP_ISSUER at VNeID)"
+            )
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env is not Environment.production
+
+    @property
+    def resolved_anchor_dir(self) -> Path:
+        return self.audit_anchor_dir or self.data_dir / "anchors"
 
     @property
     def resolved_database_url(self) -> str:

@@ -25,6 +25,10 @@ class AppError(Exception):
     def name(self) -> str:
         return type(self).__name__
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"} if self.status_code == 401 else {}
+
 
 class NotFound(AppError):
     """The requested object does not exist."""
@@ -102,8 +106,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if _wants_html(request):
             assert _html_renderer is not None
             return _html_renderer(request, exc.status_code, exc.name, exc.detail)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(error_body(exc.name, exc.detail), status_code=exc.status_code, headers=headers)
+        return JSONResponse(
+            error_body(exc.name, exc.detail), status_code=exc.status_code, headers=exc.headers or None
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

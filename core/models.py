@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, Timestamps, UUIDPk, enum_column
@@ -36,6 +36,23 @@ class User(UUIDPk, Timestamps, Base):
 
     def has_any(self, roles: frozenset[str]) -> bool:
         return self.active and bool(roles.intersection(self.roles))
+
+
+class StaffSession(Base):
+    """A signed-in staff session (page cookie or API token), ended server-side by sign-out, a password
+    or role change, idleness or age. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "page" or "api"
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEntry(Base):

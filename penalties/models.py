@@ -80,6 +80,12 @@ class ViolationCandidate(UUIDPk, Timestamps, Base):
     review_note: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # for the reviewer's attention
     pending_decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # confirmed, owner lookup queued
+    escalated_by: Mapped[str | None] = mapped_column(String(120))
+    escalated_at: Mapped[datetime | None]
+    escalation_note: Mapped[str | None] = mapped_column(Text)  # kept whatever the supervisor decides
+    original_plate: Mapped[str | None] = mapped_column(String(12))  # the camera's read, once corrected
+    # Who corrected the plate to another owner: then only someone else may confirm (a second check).
+    plate_corrected_by: Mapped[str | None] = mapped_column(String(120))
 
     camera: Mapped[Camera] = relationship()
     evidence: Mapped[list[EvidenceItem]] = relationship(back_populates="candidate")
