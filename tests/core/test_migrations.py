@@ -61,8 +61,9 @@ def test_0005_keeps_the_note_of_items_escalated_before_it() -> None:
                 )
                 conn.execute(
                     text(
-                        "INSERT INTO violation_candidates (id, camera_id, detected_at, violation_code, measured, "
-                        "provenance, dedup_key, status, review_note, flags, created_at, updated_at) "
+                        "INSERT INTO violation_candidates (id, camera_id, detected_at, violation_code, "
+                        "measured, provenance, dedup_key, status, review_note, flags, created_at, "
+                        "updated_at) "
                         "VALUES (:id, :camera, '2026-11-01 00:00:00+00', 'RED_LIGHT', '{}', '{}', 'k', "
                         "'escalated', 'is this an ambulance?', '[]', '2026-11-01 00:00:00+00', "
                         "'2026-11-01 00:00:00+00')"
