@@ -279,6 +279,49 @@ def users_create(
         raise typer.Exit(2) from exc
 
 
+@users_app.command("set-password")
+def users_set_password(
+    username: str,
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="TVP_NEW_USER_PASSWORD"),
+    ],
+) -> None:
+    """Set a staff user's password; all their sessions end."""
+    from core.auth.service import get_user, set_password
+    from core.db import session_scope
+    from core.errors import AppError
+
+    _settings_or_exit()
+    try:
+        with session_scope() as session:
+            set_password(session, get_user(session, username=username), password, actor="cli")
+    except AppError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    out.print(f"password of {username} changed; their sessions have ended")
+
+
+@users_app.command("set-roles")
+def users_set_roles(
+    username: str,
+    role: Annotated[list[str], typer.Option("--role", "-r", help="the user's complete new set of roles")],
+) -> None:
+    """Replace a staff user's roles; all their sessions end."""
+    from core.auth.service import get_user, update_user
+    from core.db import session_scope
+    from core.errors import AppError
+
+    _settings_or_exit()
+    try:
+        with session_scope() as session:
+            user = update_user(session, get_user(session, username=username), roles=role, actor="cli")
+            out.print(f"{username}: {', '.join(user.roles)}; their sessions have ended")
+    except (AppError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+
+
 def _add_package_commands() -> None:
     """Each package may contribute a command group: a ``cli`` module with ``app`` and ``NAME`` (and
     optionally more groups in ``EXTRA`` and top-level commands in ``COMMANDS``)."""

@@ -3,14 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
 from core.auth.deps import require
 from core.auth.principal import Principal
 from core.db import get_session
 from core.models import Role
-from core.pagination import Page
+from core.pagination import Page, PageNumber, PageSize
 from penalties import review, service
 from penalties.models import CandidateStatus, Notice
 from penalties.schemas import (
@@ -48,8 +48,8 @@ def candidates(
     db: DB,
     _: Reviewers,
     status: CandidateStatus | None = CandidateStatus.pending_review,
-    page: Annotated[int, Query(ge=1)] = 1,
-    size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    size: PageSize = 50,
 ) -> Page[CandidateRead]:
     rows, total = service.list_candidates(db, status=status, page=page, size=size)
     return Page(items=[CandidateRead.model_validate(c) for c in rows], total=total, page=page, size=size)

@@ -14,6 +14,10 @@ TEXT: dict[str, dict[str, str]] = {
     "username": {"vi": "Tên đăng nhập", "en": "Username"},
     "password": {"vi": "Mật khẩu", "en": "Password"},
     "wrong_login": {"vi": "Sai tên đăng nhập hoặc mật khẩu", "en": "Wrong username or password"},
+    "too_many_attempts": {
+        "vi": "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau {minutes} phút.",
+        "en": "Too many failed sign-ins. Try again in {minutes} min.",
+    },
     "dashboard": {"vi": "Tổng quan", "en": "Dashboard"},
     "roles": {"vi": "Vai trò", "en": "Roles"},
     "pending_review": {"vi": "Chờ duyệt", "en": "Awaiting review"},

@@ -19,6 +19,7 @@ from core.auth.principal import Principal
 from core.errors import AppError, NotFound
 from core.evidence import get_blob_store
 from core.models import Role
+from core.pagination import PageNumber
 from core.time import VN_TZ
 from penalties import review
 from penalties.flags import check as check_flags
@@ -77,7 +78,7 @@ def queue_page(
     day_to: Annotated[date | None, Query(alias="to")] = None,
     min_conf: Annotated[float | None, Query(ge=0, le=1)] = None,
     flagged: bool = False,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     query = _filtered(camera, code, day_from, day_to, min_conf, flagged)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -9,21 +9,24 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.auth import sessions
 from core.auth.deps import public, require
 from core.auth.principal import Principal
-from core.auth.service import authenticate
+from core.auth.ratelimit import TooManyAttempts, client_address
+from core.auth.signin import sign_in
 from core.config import Settings
 from core.db import get_session
-from core.errors import Forbidden, set_html_error_renderer
+from core.errors import Forbidden, Unauthorized, set_html_error_renderer
 from core.jobs.service import list_jobs, retry_job
 from core.models import JobStatus, Role
+from core.pagination import PageNumber
 from core.time import format_local
 from penalties.models import Camera, CandidateStatus, ViolationCandidate
 from registry.models import Citizen, Vehicle
@@ -79,29 +82,36 @@ def login(
     request: Request,
     db: DB,
     _: Anyone,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    csrf: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     check_csrf(request, csrf)
-    user = authenticate(db, username=username, password=password)
-    if user is None:
-        db.commit()  # keep the audit record of the failed attempt
-        t = translator(lang_of(request))
+    t = translator(lang_of(request))
+    try:
+        user = sign_in(db, request, username=username, password=password)
+    except TooManyAttempts as exc:
+        message = t("too_many_attempts").format(minutes=max(1, exc.retry_after_s // 60))
+        response = render(request, "login.html", None, status_code=429, next=_safe_next(next), error=message)
+        response.headers.update(exc.headers)
+        return response
+    except Unauthorized:
         return render(
             request, "login.html", None, status_code=401, next=_safe_next(next), error=t("wrong_login")
         )
-    request.session.clear()
-    request.session.update(
-        {"uid": str(user.id), "sv": user.session_version, "csrf": secrets.token_urlsafe(24)}
+    sid = sessions.start(
+        db, user, kind=sessions.PAGE, lifetime=sessions.page_lifetime(), client_ip=client_address(request)
     )
+    request.session.clear()
+    request.session.update({"sid": sid, "csrf": secrets.token_urlsafe(24)})
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, _: Staff, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, db: DB, principal: Staff, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
+    sessions.end(db, principal.sid, actor=principal.actor)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -129,7 +139,7 @@ def jobs_page(
     db: DB,
     principal: Ops,
     status: JobStatus = JobStatus.dead,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     size = 50
     rows, total = list_jobs(db, status=status, page=page, size=size)

@@ -6,33 +6,74 @@ few routes anyone may call. ``create_app`` refuses to start if a route declares 
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Iterable
+from typing import Any
 
 import jwt
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from core.auth import sessions
 from core.auth.idp import ProviderUnavailable, TokenRejected, get_identity_provider
 from core.auth.principal import CITIZEN, Principal
 from core.auth.tokens import decode_staff_token
 from core.config import get_settings
-from core.db import session_scope
-from core.errors import AccessDenied, ServiceUnavailable, Unauthorized
-from core.models import Role, User
+from core.errors import AccessDenied, Forbidden, ServiceUnavailable, Unauthorized
+from core.models import Role
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _staff_principal(user_id: str, session_version: object) -> Principal | None:
-    try:
-        uid = uuid.UUID(str(user_id))
-    except ValueError:
+class CrossSiteRequest(Forbidden):
+    """A state-changing API call with the page cookie must come from tvp's own pages (same Origin or
+    the X-CSRF-Token header)."""
+
+
+def _staff(live: sessions.LiveSession | None, sid: str) -> Principal | None:
+    if live is None:
         return None
-    with session_scope(writes=False) as session:
-        user = session.get(User, uid)
-        if user is None or not user.active or user.session_version != session_version:
-            return None
-        return Principal("staff", str(user.id), user.full_name, frozenset(user.roles))
+    return Principal("staff", str(live.user_id), live.full_name, live.roles, sid=sid)
+
+
+def _bearer_principal(token: str) -> Principal:
+    try:
+        alg = jwt.get_unverified_header(token).get("alg")
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized("malformed token") from exc
+    if alg == "HS256":
+        try:
+            claims = decode_staff_token(token)
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized(f"invalid staff token: {exc}") from exc
+        sid = str(claims["sid"])
+        principal = _staff(sessions.resolve(sid, kind=sessions.API), sid)
+        if principal is None or principal.subject != str(claims["sub"]):
+            raise Unauthorized("token no longer valid (signed out, password or role changed, or disabled)")
+        return principal
+    try:
+        ident = get_identity_provider(get_settings()).verify(token)
+    except TokenRejected as exc:
+        raise Unauthorized(f"invalid citizen token: {exc}") from exc
+    except ProviderUnavailable as exc:
+        raise ServiceUnavailable(str(exc)) from exc
+    return Principal(CITIZEN, ident.cccd, ident.name)
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin") or request.headers.get("referer") or ""
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin == own or origin.startswith(own + "/")
+
+
+def _check_cookie_csrf(request: Request, cookie: dict[str, Any]) -> None:
+    if request.method in SAFE_METHODS or not request.url.path.startswith("/api/"):
+        return  # page forms carry their own CSRF token (web.routes.check_csrf)
+    header = request.headers.get("x-csrf-token", "")
+    if _same_origin(request) or (header and secrets.compare_digest(header, str(cookie.get("csrf", "")))):
+        return
+    raise CrossSiteRequest()
 
 
 def resolve_principal(request: Request) -> Principal | None:
@@ -45,30 +86,14 @@ def resolve_principal(request: Request) -> Principal | None:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("use 'Authorization: Bearer <token>'")
-        try:
-            alg = jwt.get_unverified_header(token).get("alg")
-        except jwt.InvalidTokenError as exc:
-            raise Unauthorized("malformed token") from exc
-        if alg == "HS256":
-            try:
-                claims = decode_staff_token(token)
-            except jwt.InvalidTokenError as exc:
-                raise Unauthorized(f"invalid staff token: {exc}") from exc
-            principal = _staff_principal(str(claims.get("sub")), claims.get("sv"))
-            if principal is None:
-                raise Unauthorized("token no longer valid (user disabled or password changed)")
-        else:
-            try:
-                ident = get_identity_provider(get_settings()).verify(token)
-            except TokenRejected as exc:
-                raise Unauthorized(f"invalid citizen token: {exc}") from exc
-            except ProviderUnavailable as exc:
-                raise ServiceUnavailable(str(exc)) from exc
-            principal = Principal(CITIZEN, ident.cccd, ident.name)
+        principal = _bearer_principal(token)
     else:
-        session = request.scope.get("session") or {}
-        if session.get("uid"):
-            principal = _staff_principal(session["uid"], session.get("sv"))
+        cookie = request.scope.get("session") or {}
+        if cookie.get("sid"):
+            sid = str(cookie["sid"])
+            principal = _staff(sessions.resolve(sid, kind=sessions.PAGE), sid)
+            if principal is not None:
+                _check_cookie_csrf(request, cookie)
     request.scope["tvp.principal"] = principal
     return principal
 
@@ -83,9 +108,12 @@ class Access:
             raise ValueError("a non-public route must grant at least one role")
 
     def __call__(self, request: Request) -> Principal | None:
-        principal = resolve_principal(request)
         if self.public:
-            return principal
+            try:
+                return resolve_principal(request)
+            except (Unauthorized, Forbidden, ServiceUnavailable):
+                return None  # a bad or stale credential does not shut anyone out of a public route
+        principal = resolve_principal(request)
         if principal is None:
             raise Unauthorized("sign in first")
         if not self.grants.intersection(principal.grants):

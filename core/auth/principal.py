@@ -14,6 +14,7 @@ class Principal:
     subject: str  # user id or CCCD
     name: str = ""
     roles: frozenset[str] = field(default_factory=frozenset)
+    sid: str = field(default="", repr=False)  # the staff session's token, to end it on sign-out
 
     @property
     def actor(self) -> str:

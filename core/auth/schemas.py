@@ -26,6 +26,16 @@ class UserCreate(BaseModel):
     roles: list[Role] = Field(min_length=1)
 
 
+class UserUpdate(BaseModel):
+    roles: list[Role] | None = Field(None, min_length=1)
+    active: bool | None = None
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
+
+
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

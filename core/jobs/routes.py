@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from core.auth.principal import Principal
 from core.db import get_session
 from core.jobs.service import list_jobs, retry_job
 from core.models import JobStatus, Role
-from core.pagination import Page
+from core.pagination import Page, PageNumber, PageSize
 
 router = APIRouter(prefix="/api/ops/jobs", tags=["ops"])
 DB = Annotated[Session, Depends(get_session, scope="function")]
@@ -42,8 +42,8 @@ def jobs(
     db: DB,
     _: Ops,
     status: JobStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: PageNumber = 1,
+    size: PageSize = 50,
 ) -> Page[JobRead]:
     rows, total = list_jobs(db, status=status, page=page, size=size)
     return Page(items=[JobRead.model_validate(j) for j in rows], total=total, page=page, size=size)

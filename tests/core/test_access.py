@@ -22,8 +22,11 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /readyz": PUBLIC,
     "POST /api/auth/token": PUBLIC,
     "GET /api/auth/me": STAFF,
+    "POST /api/auth/logout": STAFF,
+    "POST /api/auth/password": STAFF,
     "GET /api/admin/users": frozenset({"admin"}),
     "POST /api/admin/users": frozenset({"admin"}),
+    "PATCH /api/admin/users/{user_id}": frozenset({"admin"}),
     "GET /api/ops/jobs": frozenset({"ops", "admin"}),
     "POST /api/ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
     "POST /api/registry/citizens": frozenset({"admin"}),
@@ -74,6 +77,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
 PRINCIPALS = ["anonymous", "citizen", *sorted(STAFF)]
 PARAMS = {
     "job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11",
+    "user_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d10",
     "candidate_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d12",
     "notice_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d13",
     "item_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d14",
@@ -120,7 +124,8 @@ def test_each_role_reaches_only_its_routes(
     app: FastAPI, client: TestClient, headers_by_principal: dict[str, dict[str, str]]
 ) -> None:
     failures = []
-    for key, _route in _routes(app):
+    sign_out_last = sorted(_routes(app), key=lambda route: route[0] == "POST /api/auth/logout")
+    for key, _route in sign_out_last:
         allowed = EXPECTED[key]
         if allowed == PUBLIC:
             continue
@@ -145,7 +150,7 @@ def test_forged_and_malformed_tokens_are_rejected(client: TestClient) -> None:
     import jwt
 
     forged = jwt.encode(
-        {"sub": "x", "sv": 1, "aud": "tvp-staff"},
+        {"sub": "x", "sid": "y", "aud": "tvp-staff", "iat": 1, "exp": 4_000_000_000},
         "not-the-secret-but-long-enough-for-hs256",
         algorithm="HS256",
     )
@@ -160,7 +165,8 @@ def test_disabled_user_token_stops_working(client: TestClient, db: Session) -> N
 
     user = make_staff(db, Role.reviewer)
     db.commit()
-    token, _ = issue_staff_token(str(user.id), user.session_version)
+    token, _ = issue_staff_token(db, user)
+    db.commit()
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/auth/me", headers=auth).status_code == 200
     user.active = False

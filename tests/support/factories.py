@@ -32,7 +32,7 @@ def make_staff(session: Session, *roles: Role, username: str | None = None) -> U
 def staff_headers(*roles: Role) -> dict[str, str]:
     with session_scope() as session:
         user = make_staff(session, *roles)
-        token, _ = issue_staff_token(str(user.id), user.session_version)
+        token, _ = issue_staff_token(session, user)
     return {"Authorization": f"Bearer {token}"}
 
 

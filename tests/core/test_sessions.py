@@ -1,0 +1,170 @@
+"""Server-side staff sessions: sign-out, a password or role change, deactivation, idleness and age end a
+session everywhere, including copies of its cookie or token."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core.models import AuditEntry, Role, StaffSession
+from core.time import utc_now
+from tests.support.factories import PASSWORD, make_staff
+from tests.web.test_pages import HTML, _csrf, _sign_in
+
+NEW_PASSWORD = "another-long-password"
+
+
+def _token(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    resp = client.post("/api/auth/token", json={"username": username, "password": password})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+def _copied_cookie(client: TestClient) -> dict[str, str]:
+    return {"cookie": f"tvp_session={client.cookies['tvp_session']}"}
+
+
+def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(app, client: TestClient, db: Session) -> None:
+    make_staff(db, Role.reviewer, username="copycat")
+    db.commit()
+    _sign_in(client, "copycat")
+    copy = _copied_cookie(client)
+    with TestClient(app) as thief:
+        assert thief.get("/", headers={**HTML, **copy}).status_code == 200
+        assert thief.get("/api/auth/me", headers=copy).status_code == 200
+        page = client.get("/", headers=HTML)
+        client.post("/logout", data={"csrf": _csrf(page.text)}, headers=HTML, follow_redirects=False)
+        assert thief.get("/", headers={**HTML, **copy}, follow_redirects=False).status_code == 303
+        assert thief.get("/api/auth/me", headers=copy).status_code == 401
+    ended = db.scalars(select(StaffSession).where(StaffSession.kind == "page")).one()
+    assert ended.revoked_reason == "sign_out"
+
+
+def test_api_sign_out_ends_the_token(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.ops, username="apiuser")
+    db.commit()
+    auth = _token(client, "apiuser")
+    other = _token(client, "apiuser")  # a second session of the same user is not touched
+    assert client.get("/api/auth/me", headers=auth).status_code == 200
+    assert client.post("/api/auth/logout", headers=auth).status_code == 204
+    assert client.get("/api/auth/me", headers=auth).status_code == 401
+    assert client.get("/api/auth/me", headers=other).status_code == 200
+
+
+def test_password_change_ends_every_session(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.reviewer, username="rotator")
+    db.commit()
+    _sign_in(client, "rotator")
+    cookie, auth, second = _copied_cookie(client), _token(client, "rotator"), _token(client, "rotator")
+    wrong = client.post(
+        "/api/auth/password", headers=auth, json={"current_password": "nope", "new_password": NEW_PASSWORD}
+    )
+    assert wrong.status_code == 401
+    changed = client.post(
+        "/api/auth/password", headers=auth, json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert changed.status_code == 204
+    for headers in (auth, second, cookie):
+        assert client.get("/api/auth/me", headers=headers).status_code == 401
+    assert (
+        client.post("/api/auth/token", json={"username": "rotator", "password": PASSWORD}).status_code == 401
+    )
+    assert client.get("/api/auth/me", headers=_token(client, "rotator", NEW_PASSWORD)).status_code == 200
+
+
+def test_role_change_and_deactivation_end_the_sessions(client: TestClient, db: Session) -> None:
+    user = make_staff(db, Role.reviewer, Role.supervisor, username="demoted")
+    make_staff(db, Role.admin, username="boss")
+    db.commit()
+    admin, auth = _token(client, "boss"), _token(client, "demoted")
+    resp = client.patch(f"/api/admin/users/{user.id}", headers=admin, json={"roles": ["reviewer"]})
+    assert resp.status_code == 200 and resp.json()["roles"] == ["reviewer"]
+    assert client.get("/api/auth/me", headers=auth).status_code == 401  # the old roles die with it
+    fresh = _token(client, "demoted")
+    assert client.get("/api/auth/me", headers=fresh).json()["roles"] == ["reviewer"]
+    assert (
+        client.patch(f"/api/admin/users/{user.id}", headers=admin, json={"active": False}).status_code == 200
+    )
+    assert client.get("/api/auth/me", headers=fresh).status_code == 401
+    changes = db.scalars(select(AuditEntry.detail).where(AuditEntry.action == "user.update")).all()
+    assert changes[0]["before"]["roles"] == ["reviewer", "supervisor"] and changes[0]["sessions_ended"] == 1
+
+
+def test_idle_and_old_page_sessions_end(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.reviewer, username="sleepy")
+    db.commit()
+    _sign_in(client, "sleepy")
+    assert client.get("/", headers=HTML, follow_redirects=False).status_code == 200
+    db.execute(update(StaffSession).values(last_seen_at=utc_now() - timedelta(minutes=31)))
+    db.commit()
+    assert client.get("/", headers=HTML, follow_redirects=False).status_code == 303  # idle > 30 min
+
+    _sign_in(client, "sleepy")
+    db.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.revoked_at.is_(None), StaffSession.last_seen_at > utc_now() - timedelta(minutes=5)
+        )
+        .values(expires_at=utc_now() - timedelta(seconds=1))
+    )
+    db.commit()
+    assert client.get("/", headers=HTML, follow_redirects=False).status_code == 303  # past its 12 h
+
+
+def test_activity_keeps_a_page_session_alive(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.reviewer, username="busy")
+    db.commit()
+    _sign_in(client, "busy")
+    db.execute(update(StaffSession).values(last_seen_at=utc_now() - timedelta(minutes=29)))
+    db.commit()
+    assert client.get("/", headers=HTML, follow_redirects=False).status_code == 200
+    db.expire_all()
+    seen = db.scalars(select(StaffSession.last_seen_at)).one()
+    assert utc_now() - seen < timedelta(minutes=1)
+
+
+def test_api_calls_with_the_page_cookie_need_same_origin_or_the_csrf_header(
+    client: TestClient, db: Session
+) -> None:
+    make_staff(db, Role.reviewer, username="browser")
+    db.commit()
+    _sign_in(client, "browser")
+    url = "/api/candidates/6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d12/claim"
+    forged = client.post(url, headers={"origin": "https://evil.example"})
+    assert forged.status_code == 403 and forged.json()["error"] == "CrossSiteRequest"
+    assert client.post(url).json()["error"] == "CrossSiteRequest"  # no Origin at all
+    assert (
+        client.post(url, headers={"origin": "http://testserver"}).status_code == 404
+    )  # allowed: no such item
+    token = _csrf(client.get("/", headers=HTML).text)
+    assert client.post(url, headers={"x-csrf-token": token}).status_code == 404
+    assert client.get("/api/candidates").status_code == 200  # reads need no token
+
+
+def test_a_stray_authorization_header_does_not_break_public_routes(client: TestClient) -> None:
+    assert client.get("/healthz", headers={"Authorization": "Basic YWRtaW46YWRtaW4="}).status_code == 200
+    assert client.get("/healthz", headers={"Authorization": "Bearer expired.or.forged"}).status_code == 200
+
+
+def test_cli_password_and_role_changes_end_sessions(client: TestClient, db: Session) -> None:
+    from typer.testing import CliRunner
+
+    from core.cli import app as cli
+
+    make_staff(db, Role.reviewer, Role.supervisor, username="clichange")
+    db.commit()
+    runner = CliRunner()
+    auth = _token(client, "clichange")
+    done = runner.invoke(cli, ["users", "set-roles", "clichange", "--role", "reviewer"])
+    assert done.exit_code == 0 and "reviewer" in done.output
+    assert client.get("/api/auth/me", headers=auth).status_code == 401
+    auth = _token(client, "clichange")
+    done = runner.invoke(
+        cli, ["users", "set-password", "clichange"], env={"TVP_NEW_USER_PASSWORD": NEW_PASSWORD}
+    )
+    assert done.exit_code == 0
+    assert client.get("/api/auth/me", headers=auth).status_code == 401
+    assert runner.invoke(cli, ["users", "set-roles", "ghost", "--role", "ops"]).exit_code == 2
