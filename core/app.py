@@ -14,6 +14,7 @@ from core.auth.deps import route_access
 from core.auth.ratelimit import SignInLimiter
 from core.config import Settings, get_settings
 from core.errors import install_error_handlers
+from core.http_guards import RequestGuard, SecurityHeaders
 from core.plugins import load_models, load_tasks, modules_with
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         title="tvp",
         summary="Traffic-violation processing and e-payment platform",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
     )
@@ -73,10 +75,12 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie="tvp_session",
-        max_age=12 * 3600,
+        max_age=settings.session_max_hours * 3600,
         same_site="lax",
         https_only=settings.session_cookie_secure,
     )
+    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost: runs first
     install_error_handlers(app)
 
     from core.auth.routes import router as auth_router

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.config import InsecureSettings, get_settings
+from core.config import Environment, InsecureSettings, Settings, get_settings
 
 app = typer.Typer(help="tvp — traffic-violation processing and e-payment platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -130,6 +130,15 @@ def db_check() -> None:
     out.print("models and migrations agree")
 
 
+def _refuse_demo_in_production(settings: Settings) -> None:
+    if settings.env is Environment.production:
+        err.print(
+            "[bold red]Refusing:[/] the demo seeds staff accounts with a published password; "
+            "it never runs with TVP_ENV=production. Use `tvp db upgrade`, `tvp users create` and `tvp serve`."
+        )
+        raise typer.Exit(2)
+
+
 @seed_app.command("demo")
 def seed_demo(
     citizens: Annotated[int, typer.Option(help="How many citizens to generate")] = 60,
@@ -138,10 +147,7 @@ def seed_demo(
     """Generate a realistic demo data set: staff, citizens, vehicles, cameras."""
     from core.demo import seed_all
 
-    settings = _settings_or_exit()
-    if settings.env.value == "production":
-        err.print("[red]Refusing to load demo data in production.[/]")
-        raise typer.Exit(2)
+    _refuse_demo_in_production(_settings_or_exit())
     counts = seed_all(random.Random(seed), citizens=citizens)
     table = Table("created", "count")
     for name, n in counts.items():
@@ -160,6 +166,7 @@ def demo(
     from core.seed import DEMO_PASSWORD, DEMO_STAFF
 
     settings = _settings_or_exit()
+    _refuse_demo_in_production(settings)
     with out.status("migrating the database…"):
         upgrade()
     with out.status("loading demo data…"):

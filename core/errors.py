@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.evidence import EvidenceError
+
 logger = logging.getLogger(__name__)
 
 
@@ -132,6 +134,16 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(EvidenceError)
+    async def _evidence(request: Request, exc: EvidenceError) -> Response:
+        # Only staff routes serve evidence: tell them plainly what is wrong with the file.
+        name = type(exc).__name__
+        detail = f"{exc}. The stored file is damaged or was altered: report it to ops; do not act on it."
+        if _wants_html(request):
+            assert _html_renderer is not None
+            return _html_renderer(request, 500, name, detail)
+        return JSONResponse(error_body(name, detail), status_code=500)
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -295,7 +295,7 @@ def evidence_file(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
     return Response(
         data,
         media_type=item.content_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-SHA256": item.sha256},
+        headers={"X-Content-SHA256": item.sha256},
     )
 
 
@@ -305,9 +305,7 @@ def evidence_preview(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
     item = db.get(EvidenceItem, item_id)
     if item is None or item.kind is not EvidenceKind.clip:
         raise NotFound(f"no clip {item_id}")
-    return Response(
-        _webm(item.sha256), media_type="video/webm", headers={"Cache-Control": "private, max-age=3600"}
-    )
+    return Response(_webm(item.sha256), media_type="video/webm")
 
 
 @lru_cache(maxsize=16)

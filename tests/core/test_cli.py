@@ -69,3 +69,31 @@ def test_db_commands(db: Session) -> None:
     assert runner.invoke(app, ["db", "current"]).output.strip() == head_revision()
     check = runner.invoke(app, ["db", "check"])
     assert check.exit_code == 0 and "agree" in check.output
+
+
+def test_demo_refuses_production(monkeypatch, db: Session) -> None:
+    import secrets
+
+    from core.config import reset_settings
+
+    production = {
+        "TVP_ENV": "production",
+        "TVP_SECRET_KEY": secrets.token_urlsafe(48),
+        "TVP_IDP_CLIENT_SECRET": secrets.token_urlsafe(48),
+        "TVP_AUDIT_KEY": secrets.token_urlsafe(48),
+        "TVP_IDP_EMBEDDED": "false",
+        "TVP_SESSION_COOKIE_SECURE": "true",
+        "TVP_HSTS_SECONDS": "31536000",
+    }
+    for name, value in production.items():
+        monkeypatch.setenv(name, value)
+    reset_settings()
+    try:
+        demo = CliRunner().invoke(app, ["demo", "--no-serve"])
+        seed = CliRunner().invoke(app, ["seed", "demo"])
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    assert demo.exit_code == 2 and "published password" in demo.output
+    assert seed.exit_code == 2
+    assert db.scalar(select(func.count()).select_from(User)) == 0
