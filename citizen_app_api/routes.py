@@ -9,17 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citizen_app_api.idp import router as idp_router
+from core import audit
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.config import Settings
-from core.db import get_session
+from core.db import get_write_session
 from penalties.models import Notice, NoticeStatus
 from penalties.schemas import NoticeRead
 from registry.schemas import CitizenWithVehicles
 from registry.service import get_citizen
 
 router = APIRouter(prefix="/api/citizen/v1", tags=["citizen app"])
-DB = Annotated[Session, Depends(get_session, scope="function")]
+DB = Annotated[Session, Depends(get_write_session, scope="function")]  # reads are audited
 Citizen = Annotated[Principal, Depends(citizen_only())]
 
 
@@ -35,6 +36,14 @@ def my_notices(db: DB, principal: Citizen) -> list[NoticeRead]:
         select(Notice)
         .where(Notice.owner_cccd == principal.cccd, Notice.status != NoticeStatus.issued)
         .order_by(Notice.issued_at.desc())
+    ).all()
+    audit.record_read(
+        db,
+        actor=principal.actor,
+        object_type="citizen",
+        object_id=principal.cccd,
+        purpose="citizen app: my notices",
+        notices=len(rows),
     )
     return [NoticeRead.model_validate(n) for n in rows]
 

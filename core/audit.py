@@ -69,6 +69,20 @@ def record(
     return entry
 
 
+def record_read(
+    session: Session, *, actor: str, object_type: str, object_id: object, purpose: str, **detail: Any
+) -> AuditEntry:
+    """A read of a person's data: who (actor), what (object), when (the entry's time), why (purpose)."""
+    return record(
+        session,
+        actor=actor,
+        action=f"{object_type}.read",
+        object_type=object_type,
+        object_id=object_id,
+        detail={"purpose": purpose, **detail},
+    )
+
+
 @dataclass
 class ChainReport:
     checked: int = 0

@@ -146,3 +146,9 @@ def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency (use with scope="function" so the commit happens before the response)."""
     with session_scope(writes=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
         yield session
+
+
+def get_write_session() -> Iterator[Session]:
+    """Like get_session, for reads that write an audit record (on SQLite it queues behind writers)."""
+    with session_scope(writes=True) as session:
+        yield session

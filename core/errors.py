@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -84,6 +84,17 @@ def _validation_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def readable_errors(errors: Sequence[Any]) -> str:
+    """Validation errors as one line a person can act on: "note: String should have at most 2000
+    characters; plate: …" (field names, never Python internals)."""
+    parts = []
+    for err in errors:
+        field = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form"))
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{field}: {message}" if field else message)
+    return "; ".join(parts)
+
+
 HtmlRenderer = Callable[[Request, int, str, Any], Response]
 _html_renderer: HtmlRenderer | None = None
 
@@ -113,7 +124,10 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_html(request):
+            assert _html_renderer is not None
+            return _html_renderer(request, 422, "ValidationError", readable_errors(exc.errors()))
         return JSONResponse(error_body("ValidationError", _validation_detail(exc)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
@@ -146,8 +160,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(name, detail), status_code=500)
 
     @app.exception_handler(Exception)
-    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    async def _unhandled(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            error_body("InternalError", "An internal error occurred; it has been logged."), status_code=500
-        )
+        detail = "An internal error occurred; it has been logged."
+        if _wants_html(request):
+            assert _html_renderer is not None
+            return _html_renderer(request, 500, "InternalError", detail)
+        return JSONResponse(error_body("InternalError", detail), status_code=500)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 from core.jobs import enqueue
 from core.time import to_local, utc_now
 from penalties.assessment import AssessmentError, Circumstances, assess
@@ -22,6 +22,8 @@ from penalties.models import CandidateStatus, Notice, NoticeStatus, RejectReason
 from registry.provider import RegistryProvider, RegistryUnavailable, VehicleRecord, get_provider, plate_key
 
 CLAIM_MINUTES = 10
+NEXT_TRIES = 5
+OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated)
 LIMITATION = timedelta(days=365)  # ND 168/2024 Art. 4(1): one year from the moment of recording
 PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
 FINE_CLASS_OF_TYPE = {"car": "car", "truck": "car", "bus": "car", "motorbike": "motorcycle"}
@@ -37,6 +39,18 @@ class ClaimTaken(Conflict):
 
 class NotClaimed(Conflict):
     """Claim the candidate before acting on it (or the claim has expired)."""
+
+
+class EscalatedToSupervisor(Forbidden):
+    """The candidate was escalated: only a supervisor may take and decide it."""
+
+
+class SecondCheckRequired(Conflict):
+    """You corrected the plate to another vehicle owner: another reviewer or a supervisor confirms."""
+
+
+class AlreadyEscalated(Conflict):
+    """The candidate is already with a supervisor."""
 
 
 class AlreadyReviewed(Conflict):
@@ -58,8 +72,27 @@ def _get(session: Session, candidate_id: uuid.UUID) -> ViolationCandidate:
     return candidate
 
 
+def open_statuses(*, supervisor: bool) -> tuple[CandidateStatus, ...]:
+    """What a reviewer may take: escalated items belong to supervisors only."""
+    pending = CandidateStatus.pending_review
+    return (CandidateStatus.escalated, pending) if supervisor else (pending,)
+
+
+def _claimable(actor: str, now: datetime) -> Any:
+    return or_(
+        ViolationCandidate.claimed_by.is_(None),
+        ViolationCandidate.claimed_by == actor,
+        ViolationCandidate.claim_expires_at < now,
+    )
+
+
 def claim(
-    session: Session, candidate_id: uuid.UUID, *, actor: str, now: datetime | None = None
+    session: Session,
+    candidate_id: uuid.UUID,
+    *,
+    actor: str,
+    supervisor: bool = False,
+    now: datetime | None = None,
 ) -> ViolationCandidate:
     """Take the candidate for ``CLAIM_MINUTES``; one conditional UPDATE, so two reviewers racing for
     the same item cannot both win."""
@@ -68,12 +101,8 @@ def claim(
         update(ViolationCandidate)
         .where(
             ViolationCandidate.id == candidate_id,
-            ViolationCandidate.status.in_([CandidateStatus.pending_review, CandidateStatus.escalated]),
-            or_(
-                ViolationCandidate.claimed_by.is_(None),
-                ViolationCandidate.claimed_by == actor,
-                ViolationCandidate.claim_expires_at < now,
-            ),
+            ViolationCandidate.status.in_(open_statuses(supervisor=supervisor)),
+            _claimable(actor, now),
         )
         .values(claimed_by=actor, claim_expires_at=now + timedelta(minutes=CLAIM_MINUTES))
         .execution_options(synchronize_session=False)
@@ -82,7 +111,9 @@ def claim(
     candidate = _get(session, candidate_id)
     session.refresh(candidate)
     if not won:
-        if candidate.status not in (CandidateStatus.pending_review, CandidateStatus.escalated):
+        if candidate.status is CandidateStatus.escalated and not supervisor:
+            raise EscalatedToSupervisor(f"candidate {candidate_id} was escalated: a supervisor decides it")
+        if candidate.status not in OPEN:
             raise AlreadyReviewed(f"candidate {candidate_id} is {candidate.status}")
         raise ClaimTaken(f"candidate {candidate_id} is being reviewed by someone else")
     audit.record(
@@ -93,6 +124,32 @@ def claim(
         object_id=candidate_id,
     )
     return candidate
+
+
+def claim_next(
+    session: Session, *, actor: str, supervisor: bool = False, now: datetime | None = None
+) -> ViolationCandidate | None:
+    """Claim the oldest candidate nobody holds (supervisors: escalated ones first), or None. One small
+    query per try; a try lost to another reviewer's claim moves on to the next candidate."""
+    now = now or utc_now()
+    escalated_first = case((ViolationCandidate.status == CandidateStatus.escalated, 0), else_=1)
+    for _ in range(NEXT_TRIES):
+        candidate_id = session.scalar(
+            select(ViolationCandidate.id)
+            .where(
+                ViolationCandidate.status.in_(open_statuses(supervisor=supervisor)),
+                _claimable(actor, now),
+            )
+            .order_by(escalated_first, ViolationCandidate.detected_at)
+            .limit(1)
+        )
+        if candidate_id is None:
+            return None
+        try:
+            return claim(session, candidate_id, actor=actor, supervisor=supervisor, now=now)
+        except ClaimTaken:
+            continue
+    return None
 
 
 def release(session: Session, candidate_id: uuid.UUID, *, actor: str) -> ViolationCandidate:
@@ -110,7 +167,7 @@ def release(session: Session, candidate_id: uuid.UUID, *, actor: str) -> Violati
 
 def _held(session: Session, candidate_id: uuid.UUID, actor: str) -> ViolationCandidate:
     candidate = _get(session, candidate_id)
-    if candidate.status not in (CandidateStatus.pending_review, CandidateStatus.escalated):
+    if candidate.status not in OPEN:
         raise AlreadyReviewed(f"candidate {candidate_id} is {candidate.status}")
     now = utc_now()
     expires = candidate.claim_expires_at
@@ -127,19 +184,45 @@ def _decide(candidate: ViolationCandidate, status: CandidateStatus, actor: str, 
     candidate.claimed_by = candidate.claim_expires_at = None
 
 
-def correct_plate(session: Session, candidate_id: uuid.UUID, plate: str, *, actor: str) -> ViolationCandidate:
+def correct_plate(
+    session: Session,
+    candidate_id: uuid.UUID,
+    plate: str,
+    *,
+    actor: str,
+    provider: RegistryProvider | None = None,
+) -> ViolationCandidate:
+    """Correct the plate read. A correction that points the candidate at another owner than the
+    camera's read needs a second person to confirm (one reviewer alone cannot re-target a fine)."""
     candidate = _held(session, candidate_id, actor)
-    before = candidate.plate
-    candidate.plate = plate_key(plate)
+    before, after = candidate.plate, plate_key(plate)
+    if after == before:
+        return candidate
+    camera_read = candidate.original_plate or before
+    owner_changed = _owner(session, camera_read, provider) != _owner(session, after, provider)
+    candidate.original_plate = camera_read
+    candidate.plate = after
+    candidate.plate_corrected_by = actor if owner_changed else None
     audit.record(
         session,
         actor=actor,
         action="candidate.correct_plate",
         object_type="violation_candidate",
         object_id=candidate_id,
-        detail={"before": before, "after": candidate.plate},
+        detail={"before": before, "after": after, "camera_read": camera_read, "owner_changed": owner_changed},
     )
     return candidate
+
+
+def _owner(session: Session, plate: str | None, provider: RegistryProvider | None) -> str | None:
+    """The owner's CCCD for ``plate``; an unanswerable lookup counts as a different owner."""
+    if not plate:
+        return None
+    try:
+        vehicle = (provider or get_provider()).lookup(session, plate)
+    except RegistryUnavailable:
+        return f"unknown:{plate}"
+    return None if vehicle is None else vehicle.owner.cccd
 
 
 def reject(
@@ -163,8 +246,10 @@ def reject(
 
 def escalate(session: Session, candidate_id: uuid.UUID, *, actor: str, note: str) -> ViolationCandidate:
     candidate = _held(session, candidate_id, actor)
+    if candidate.status is CandidateStatus.escalated:
+        raise AlreadyEscalated(f"candidate {candidate_id} is already with a supervisor")
     candidate.status = CandidateStatus.escalated
-    candidate.review_note = note
+    candidate.escalated_by, candidate.escalated_at, candidate.escalation_note = actor, utc_now(), note
     candidate.claimed_by = candidate.claim_expires_at = None
     audit.record(
         session,
@@ -172,6 +257,7 @@ def escalate(session: Session, candidate_id: uuid.UUID, *, actor: str, note: str
         action="candidate.escalate",
         object_type="violation_candidate",
         object_id=candidate_id,
+        detail={"note": note},
     )
     return candidate
 
@@ -232,6 +318,11 @@ def confirm(
     create the notice with its delivery job in the caller's transaction. When the registry cannot be
     reached the decision is kept and a job completes it later; nothing is issued on a guess."""
     candidate = _held(session, candidate_id, actor)
+    if candidate.plate_corrected_by == actor:
+        raise SecondCheckRequired(
+            f"you corrected the plate from {candidate.original_plate} to {candidate.plate} (another "
+            "owner): another reviewer or a supervisor must confirm"
+        )
     now = now or utc_now()
     _check_limitation(candidate, now)
     if not candidate.plate:
@@ -360,15 +451,3 @@ def complete_confirmation(
             detail={"reason": str(exc)},
         )
         return None
-
-
-def queue(session: Session, *, limit: int = 50) -> list[ViolationCandidate]:
-    """Pending candidates, oldest first (the legal clock runs from detection)."""
-    return list(
-        session.scalars(
-            select(ViolationCandidate)
-            .where(ViolationCandidate.status.in_([CandidateStatus.pending_review, CandidateStatus.escalated]))
-            .order_by(ViolationCandidate.detected_at)
-            .limit(limit)
-        )
-    )

@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 
 from core.auth.deps import require
 from core.auth.principal import Principal
-from core.db import get_session
+from core.db import get_session, get_write_session
 from core.models import Role
 from core.pagination import Page, PageNumber, PageSize
 from penalties import review, service
-from penalties.models import CandidateStatus, Notice
+from penalties.models import CandidateStatus
+from penalties.reads import read_notice
 from penalties.schemas import (
     CameraCreate,
     CameraRead,
@@ -28,6 +29,7 @@ from penalties.schemas import (
 
 router = APIRouter(prefix="/api", tags=["penalties"])
 DB = Annotated[Session, Depends(get_session, scope="function")]
+AuditedDB = Annotated[Session, Depends(get_write_session, scope="function")]
 CameraViewers = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor, Role.ops, Role.admin))]
 CameraAdmins = Annotated[Principal, Depends(require(Role.ops, Role.admin))]
 Reviewers = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor))]
@@ -55,6 +57,10 @@ def candidates(
     return Page(items=[CandidateRead.model_validate(c) for c in rows], total=total, page=page, size=size)
 
 
+def _supervisor(principal: Principal) -> bool:
+    return Role.supervisor.value in principal.roles
+
+
 def _read(candidate: object) -> ReviewCandidateRead:
     return ReviewCandidateRead.model_validate(candidate)
 
@@ -63,7 +69,7 @@ def _read(candidate: object) -> ReviewCandidateRead:
     "/candidates/{candidate_id}/claim", response_model=ReviewCandidateRead, summary="Take for review"
 )
 def claim(candidate_id: uuid.UUID, db: DB, principal: Reviewers) -> ReviewCandidateRead:
-    return _read(review.claim(db, candidate_id, actor=principal.actor))
+    return _read(review.claim(db, candidate_id, actor=principal.actor, supervisor=_supervisor(principal)))
 
 
 @router.post("/candidates/{candidate_id}/release", response_model=ReviewCandidateRead, summary="Give back")
@@ -118,9 +124,7 @@ def confirm(
     )
 
 
-@router.get("/notices/{notice_id}", response_model=NoticeRead, summary="A notice")
-def notice(notice_id: uuid.UUID, db: DB, _: Reviewers) -> NoticeRead:
-    found = db.get(Notice, notice_id)
-    if found is None:
-        raise review.CandidateNotFound(f"no notice {notice_id}")
+@router.get("/notices/{notice_id}", response_model=NoticeRead, summary="A notice (the read is audited)")
+def notice(notice_id: uuid.UUID, db: AuditedDB, principal: Reviewers) -> NoticeRead:
+    found = read_notice(db, notice_id, actor=principal.actor, purpose="staff API")
     return NoticeRead.model_validate(found)

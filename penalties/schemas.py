@@ -60,12 +60,20 @@ class ReviewCandidateRead(CandidateRead):
     reviewed_at: datetime | None
     reject_reason: RejectReason | None
     review_note: str | None
+    escalated_by: str | None
+    escalated_at: datetime | None
+    escalation_note: str | None
+    original_plate: str | None
+    plate_corrected_by: str | None
     flags: list[dict[str, Any]]
 
 
 class ConfirmRequest(BaseModel):
     amount_vnd: int | None = Field(
-        None, gt=0, description="Only with aggravating circumstances; default: the legal minimum"
+        None,
+        gt=0,
+        le=1_000_000_000,  # far above any fine in the decrees; keeps the number inside BIGINT
+        description="Only with aggravating circumstances; default: the legal minimum",
     )
     aggravating: list[str] = Field(default_factory=list, max_length=10)
     mitigating: list[str] = Field(default_factory=list, max_length=10)

@@ -123,6 +123,16 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "After the due date 0.05% of the unpaid amount is added per day (Law on Handling Administrative Violations, Art. 78).",
     },
     "representative": {"vi": "Người đại diện", "en": "Representative"},
+    "escalated_by": {"vi": "Chuyển cấp trên bởi", "en": "Escalated by"},
+    "supervisor_only": {
+        "vi": "Vụ việc đã chuyển cấp trên: chỉ cán bộ chỉ huy được xử lý.",
+        "en": "Escalated: only a supervisor may decide it.",
+    },
+    "camera_read": {"vi": "Camera đọc biển", "en": "Camera read"},
+    "second_check": {
+        "vi": "biển số đã sửa sang chủ xe khác: cần người thứ hai xác nhận",
+        "en": "plate corrected to another owner: a second person must confirm",
+    },
     "flagged_only": {"vi": "Chỉ vụ có cảnh báo", "en": "Only with warnings"},
     "original_clip": {"vi": "Tệp gốc (mp4)", "en": "Original file (mp4)"},
     "evidence_hash": {"vi": "Mã băm bộ chứng cứ", "en": "Evidence manifest hash"},

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from core.auth.deps import require
 from core.auth.principal import Principal
+from core.db import get_write_session
 from core.errors import AppError, NotFound
 from core.evidence import get_blob_store
 from core.models import Role
 from core.pagination import PageNumber
 from core.time import VN_TZ
 from penalties import review
-from penalties.flags import check as check_flags
 from penalties.models import (
     Camera,
     CandidateStatus,
@@ -32,17 +32,24 @@ from penalties.models import (
     RejectReason,
     ViolationCandidate,
 )
-from penalties.schemas import PlateCorrection
-from registry.provider import RegistryUnavailable, get_provider
-from web.routes import DB, check_csrf, render
+from penalties.reads import read_notice, registry_panel
+from penalties.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
+from web.routes import DB, check_csrf, form_model, render
 
 router = APIRouter(tags=["web"], include_in_schema=False)
 Reviewer = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor))]
-OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated)
+AuditedDB = Annotated[Session, Depends(get_write_session, scope="function")]
 PAGE = 25
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+Day = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+def _supervisor(principal: Principal) -> bool:
+    return Role.supervisor.value in principal.roles
 
 
 def _filtered(
+    statuses: tuple[CandidateStatus, ...],
     camera: str | None,
     code: str | None,
     day_from: date | None,
@@ -50,7 +57,7 @@ def _filtered(
     min_conf: float | None,
     flagged: bool = False,
 ) -> Any:
-    query = select(ViolationCandidate).join(Camera).where(ViolationCandidate.status.in_(OPEN))
+    query = select(ViolationCandidate).join(Camera).where(ViolationCandidate.status.in_(statuses))
     if flagged:  # json_array_length exists on SQLite and PostgreSQL alike
         query = query.where(func.json_array_length(ViolationCandidate.flags) > 0)
     if camera:
@@ -72,15 +79,16 @@ def queue_page(
     request: Request,
     db: DB,
     principal: Reviewer,
-    camera: str | None = None,
-    code: str | None = None,
-    day_from: Annotated[date | None, Query(alias="from")] = None,
-    day_to: Annotated[date | None, Query(alias="to")] = None,
-    min_conf: Annotated[float | None, Query(ge=0, le=1)] = None,
+    camera: Annotated[str | None, Query(max_length=40)] = None,
+    code: Annotated[str | None, Query(max_length=40)] = None,
+    day_from: Annotated[Day, Query(alias="from")] = None,
+    day_to: Annotated[Day, Query(alias="to")] = None,
+    min_conf: Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)] = None,
     flagged: bool = False,
     page: PageNumber = 1,
 ) -> Response:
-    query = _filtered(camera, code, day_from, day_to, min_conf, flagged)
+    statuses = review.open_statuses(supervisor=_supervisor(principal))
+    query = _filtered(statuses, camera, code, day_from, day_to, min_conf, flagged)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(
         query.order_by(ViolationCandidate.detected_at).offset((page - 1) * PAGE).limit(PAGE)
@@ -125,14 +133,14 @@ def claim_page(
 ) -> Response:
     check_csrf(request, csrf)
     try:
-        review.claim(db, candidate_id, actor=principal.actor)
+        review.claim(db, candidate_id, actor=principal.actor, supervisor=_supervisor(principal))
     except AppError as exc:
         return _page(request, db, principal, candidate_id, error=str(exc), status_code=exc.status_code)
     return RedirectResponse(f"/review/{candidate_id}", status_code=303)
 
 
 @router.get("/review/{candidate_id}")
-def review_page(request: Request, candidate_id: uuid.UUID, db: DB, principal: Reviewer) -> Response:
+def review_page(request: Request, candidate_id: uuid.UUID, db: AuditedDB, principal: Reviewer) -> Response:
     return _page(request, db, principal, candidate_id)
 
 
@@ -149,13 +157,7 @@ def _page(
     if candidate is None:
         raise NotFound(f"no candidate {candidate_id}")
     evidence = {kind: [i for i in candidate.evidence if i.kind is kind] for kind in EvidenceKind}
-    registry_error, vehicle, flags = None, None, list(candidate.flags)
-    if candidate.plate:
-        try:
-            vehicle = get_provider().lookup(db, candidate.plate)
-            flags = check_flags(db, candidate, vehicle)
-        except RegistryUnavailable as exc:
-            registry_error = str(exc)
+    panel = registry_panel(db, candidate, actor=principal.actor)
     notice = db.scalars(select(Notice).where(Notice.candidate_id == candidate.id)).first()
     mine = candidate.claimed_by == principal.actor
     return render(
@@ -165,11 +167,12 @@ def _page(
         status_code=status_code,
         c=candidate,
         evidence=evidence,
-        vehicle=vehicle,
-        flags=flags,
-        registry_error=registry_error,
+        vehicle=panel.vehicle,
+        flags=panel.flags,
+        registry_error=panel.error,
         notice=notice,
         mine=mine,
+        supervisor=_supervisor(principal),
         reasons=[r.value for r in RejectReason],
         error=error,
     )
@@ -181,11 +184,9 @@ def _act(
     check_csrf(request, csrf)
     try:
         result = action()
-    except (AppError, ValueError) as exc:
+    except AppError as exc:
         db.rollback()
-        return _page(
-            request, db, principal, candidate_id, error=str(exc), status_code=getattr(exc, "status_code", 422)
-        )
+        return _page(request, db, principal, candidate_id, error=str(exc.detail), status_code=exc.status_code)
     if isinstance(result, Response):
         return result
     return _claim_next_or_queue(db, principal)
@@ -194,17 +195,10 @@ def _act(
 def _claim_next_or_queue(db: Session, principal: Principal, *, done: bool = True) -> Response:
     """Open the oldest candidate nobody holds (claimed for this reviewer), or the empty queue."""
     db.flush()
-    for candidate in db.scalars(
-        select(ViolationCandidate)
-        .where(ViolationCandidate.status.in_(OPEN))
-        .order_by(ViolationCandidate.detected_at)
-    ):
-        try:
-            review.claim(db, candidate.id, actor=principal.actor)
-        except review.ClaimTaken:
-            continue
-        return RedirectResponse(f"/review/{candidate.id}{'?done=1' if done else ''}", status_code=303)
-    return RedirectResponse("/review?empty=1", status_code=303)
+    candidate = review.claim_next(db, actor=principal.actor, supervisor=_supervisor(principal))
+    if candidate is None:
+        return RedirectResponse("/review?empty=1", status_code=303)
+    return RedirectResponse(f"/review/{candidate.id}{'?done=1' if done else ''}", status_code=303)
 
 
 @router.post("/review/{candidate_id}/confirm")
@@ -220,12 +214,15 @@ def confirm_page(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     def act() -> Any:
+        body = form_model(
+            ConfirmRequest,
+            amount_vnd=amount_vnd.replace(".", "").replace(",", "").strip() or None,
+            aggravating=[a.strip() for a in aggravating.split(";") if a.strip()],
+            note=note.strip() or None,
+            acknowledge_flags=acknowledge_flags == "on",
+        )
         decision = review.Decision(
-            int(amount_vnd.replace(".", "").replace(",", "")) if amount_vnd.strip() else None,
-            tuple(a.strip() for a in aggravating.split(";") if a.strip()),
-            (),
-            note or None,
-            acknowledge_flags == "on",
+            body.amount_vnd, tuple(body.aggravating), (), body.note, body.acknowledge_flags
         )
         return review.confirm(db, candidate_id, decision, actor=principal.actor)
 
@@ -238,11 +235,12 @@ def plate_page(
     candidate_id: uuid.UUID,
     db: DB,
     principal: Reviewer,
-    plate: Annotated[str, Form()],
+    plate: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     def act() -> Response:
-        review.correct_plate(db, candidate_id, PlateCorrection(plate=plate).plate, actor=principal.actor)
+        body = form_model(PlateCorrection, plate=plate)
+        review.correct_plate(db, candidate_id, body.plate, actor=principal.actor)
         return RedirectResponse(f"/review/{candidate_id}", status_code=303)
 
     return _act(request, db, principal, candidate_id, csrf, act)
@@ -254,18 +252,15 @@ def reject_page(
     candidate_id: uuid.UUID,
     db: DB,
     principal: Reviewer,
-    reason: Annotated[RejectReason, Form()],
+    reason: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    return _act(
-        request,
-        db,
-        principal,
-        candidate_id,
-        csrf,
-        lambda: review.reject(db, candidate_id, reason, actor=principal.actor, note=note or None),
-    )
+    def act() -> Any:
+        body = form_model(RejectRequest, reason=reason, note=note.strip() or None)
+        return review.reject(db, candidate_id, body.reason, actor=principal.actor, note=body.note)
+
+    return _act(request, db, principal, candidate_id, csrf, act)
 
 
 @router.post("/review/{candidate_id}/escalate")
@@ -278,9 +273,8 @@ def escalate_page(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     def act() -> Any:
-        if len(note.strip()) < 3:
-            raise ValueError("say what the supervisor should decide")
-        return review.escalate(db, candidate_id, actor=principal.actor, note=note.strip())
+        body = form_model(EscalateRequest, note=note.strip())
+        return review.escalate(db, candidate_id, actor=principal.actor, note=body.note)
 
     return _act(request, db, principal, candidate_id, csrf, act)
 
@@ -340,12 +334,10 @@ def _webm(sha256: str) -> bytes:
 
 
 @router.get("/notices/{notice_id}/pdf")
-def notice_pdf(notice_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
+def notice_pdf(notice_id: uuid.UUID, db: AuditedDB, principal: Reviewer) -> Response:
     from penalties.notice_pdf import render_notice_pdf
 
-    notice = db.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound(f"no notice {notice_id}")
+    notice = read_notice(db, notice_id, actor=principal.actor, purpose="notice PDF")
     store = get_blob_store()
     images = [
         store.get(i.sha256)
@@ -360,11 +352,9 @@ def notice_pdf(notice_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
 
 
 @router.get("/notices/{notice_id}")
-def notice_page(request: Request, notice_id: uuid.UUID, db: DB, principal: Reviewer) -> Response:
+def notice_page(request: Request, notice_id: uuid.UUID, db: AuditedDB, principal: Reviewer) -> Response:
     """The printable notice: evidence, legal basis, amount, due date and how to pay."""
-    notice = db.get(Notice, notice_id)
-    if notice is None:
-        raise NotFound(f"no notice {notice_id}")
+    notice = read_notice(db, notice_id, actor=principal.actor, purpose="printable notice")
     candidate = notice.candidate
     frames = [i for i in candidate.evidence if i.kind in (EvidenceKind.overlay, EvidenceKind.plate_crop)]
     return render(request, "notice.html", principal, n=notice, c=candidate, frames=frames)

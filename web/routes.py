@@ -6,13 +6,14 @@ import math
 import secrets
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from core.auth.ratelimit import TooManyAttempts, client_address
 from core.auth.signin import sign_in
 from core.config import Settings
 from core.db import get_session
-from core.errors import Forbidden, Unauthorized, set_html_error_renderer
+from core.errors import Forbidden, InvalidInput, Unauthorized, readable_errors, set_html_error_renderer
 from core.jobs.service import list_jobs, retry_job
 from core.models import JobStatus, Role
 from core.pagination import PageNumber
@@ -66,6 +67,17 @@ def render(
     if "lang" in request.query_params:
         response.set_cookie("tvp_lang", lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def form_model(model: type[M], **fields: Any) -> M:
+    """A page form's fields through the same schema (limits, formats) as the API's JSON body."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        raise InvalidInput(readable_errors(exc.errors())) from None
 
 
 def _safe_next(target: str) -> str:

@@ -135,7 +135,11 @@ def test_correct_plate_then_confirm_uses_the_new_owner(
     bad = post(client, f"{base}/plate", reviewer, {"plate": "not a plate"})
     assert bad["http"] == 422
     assert post(client, f"{base}/plate", reviewer, {"plate": "30A-999.88"})["plate"] == "30A99988"
-    notice = post(client, f"{base}/confirm", reviewer)["notice"]
+    assert post(client, f"{base}/confirm", reviewer)["error"] == "SecondCheckRequired"
+    post(client, f"{base}/release", reviewer)
+    second = staff_headers(Role.reviewer)
+    post(client, f"{base}/claim", second)
+    notice = post(client, f"{base}/confirm", second)["notice"]
     assert notice["owner_cccd"] == owner.cccd
 
 

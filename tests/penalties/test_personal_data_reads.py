@@ -1,0 +1,75 @@
+"""Every read of a person's data is audited: who, what, when and why."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import AuditEntry, Role, User
+from penalties.models import Notice, NoticeStatus
+from tests.support.factories import citizen_token, make_candidate, make_citizen, make_staff, make_vehicle
+from tests.web.test_pages import HTML, _sign_in
+
+
+def reads(db: Session, action: str) -> list[AuditEntry]:
+    db.rollback()  # a fresh snapshot: the requests wrote in their own transactions
+    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)))
+
+
+def test_staff_reads_of_notices_and_the_registry_panel_are_audited(client: TestClient, db: Session) -> None:
+    owner = make_citizen(db, serial=8181)
+    make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
+    user = make_staff(db, Role.reviewer, username="reader")
+    candidate = make_candidate(db, plate="51G12345")
+    db.commit()
+    actor = f"staff:{db.scalars(select(User.id).where(User.username == 'reader')).one()}"
+    _sign_in(client, "reader")
+    assert owner.cccd in client.get(f"/review/{candidate.id}", headers=HTML).text
+    (panel,) = reads(db, "vehicle.read")
+    assert panel.actor == actor and panel.object_id == "51G12345"
+    assert panel.detail == {"purpose": f"review of candidate {candidate.id}", "owner_cccd": owner.cccd}
+
+    from penalties.review import Decision, claim, confirm
+
+    claim(db, candidate.id, actor=actor)
+    notice = confirm(db, candidate.id, Decision(), actor=actor).notice
+    assert notice is not None
+    db.commit()
+    assert client.get(f"/notices/{notice.id}", headers=HTML).status_code == 200
+    assert client.get(f"/notices/{notice.id}/pdf").status_code == 200
+    token = client.post("/api/auth/token", json={"username": "reader", "password": "correct-horse-battery"})
+    api = client.get(
+        f"/api/notices/{notice.id}", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+    )
+    assert api.status_code == 200
+    purposes = [
+        (e.actor, e.object_id, e.detail["purpose"], e.detail["owner_cccd"]) for e in reads(db, "notice.read")
+    ]
+    assert purposes == [
+        (actor, str(notice.id), "printable notice", owner.cccd),
+        (actor, str(notice.id), "notice PDF", owner.cccd),
+        (actor, str(notice.id), "staff API", owner.cccd),
+    ]
+    assert all(e.at is not None for e in reads(db, "notice.read"))
+    assert user.username == "reader"
+
+
+def test_a_citizen_reading_their_notices_is_audited(client: TestClient, db: Session) -> None:
+    owner = make_citizen(db, serial=8282)
+    make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
+    candidate = make_candidate(db, plate="51G12345")
+    db.commit()
+    from penalties.review import Decision, claim, confirm
+
+    claim(db, candidate.id, actor="staff:x")
+    notice = confirm(db, candidate.id, Decision(), actor="staff:x").notice
+    assert notice is not None
+    notice.status = NoticeStatus.delivered
+    db.commit()
+    token = citizen_token(client, owner.cccd)
+    mine = client.get("/api/citizen/v1/notices", headers={"Authorization": f"Bearer {token}"})
+    assert [n["id"] for n in mine.json()] == [str(notice.id)]
+    (entry,) = reads(db, "citizen.read")
+    assert entry.actor == f"citizen:{owner.cccd}" and entry.detail["purpose"] == "citizen app: my notices"
+    assert db.get(Notice, notice.id) is not None
