@@ -220,9 +220,13 @@ def audit_anchor() -> None:
     from core.anchors import write_anchor
     from core.db import session_scope
 
-    _settings_or_exit()
-    with session_scope(writes=False) as session:
-        path = write_anchor(session)
+    settings = _settings_or_exit()
+    try:
+        with session_scope(writes=False) as session:
+            path = write_anchor(session)
+    except OSError as exc:
+        err.print(f"[red]cannot write to the anchor folder {settings.resolved_anchor_dir}:[/] {exc}")
+        raise typer.Exit(2) from exc
     out.print(f"anchor written: {path}")
 
 

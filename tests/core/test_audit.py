@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 from core import audit
 from core.anchors import Head, load_anchors
 from core.cli import app
+from core.config import reset_settings
 from core.models import AuditEntry, AuditHead, Job
 from tests.support.anchors import plain_sha256, private_anchor_dir, rewrite_audit_chain
 
@@ -200,3 +201,16 @@ def test_hourly_job_writes_an_anchor(db: Session, anchors: Path) -> None:
     last = db.get(AuditEntry, 4)
     assert last is not None
     assert log.anchors[0].heads["audit"] == Head(4, last.hash)
+
+
+def test_anchor_into_an_unwritable_folder_is_a_clear_error(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with private_anchor_dir(tmp_path, monkeypatch):
+        monkeypatch.setenv("TVP_AUDIT_ANCHOR_DIR", str(blocker / "anchors"))
+        reset_settings()
+        result = tvp("audit", "anchor")
+    assert result.exit_code == 2
+    assert "cannot write to the anchor folder" in result.output
