@@ -93,10 +93,15 @@ def worker(threads: Annotated[int | None, typer.Option(help="Job threads")] = No
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""
+    from core.audit import ChainBrokenError
     from core.migrate import current_revision, upgrade
 
     _settings_or_exit()
-    upgrade(revision)
+    try:
+        upgrade(revision)
+    except ChainBrokenError as exc:
+        err.print(f"[bold red]Migration refused:[/] {exc}")
+        raise typer.Exit(1) from exc
     out.print(f"database at revision [bold]{current_revision()}[/]")
 
 

@@ -196,3 +196,32 @@ def test_0006_refuses_a_chain_that_is_already_broken(tamper: str, message: str) 
             assert _hashes(engine) == before
         finally:
             engine.dispose()
+
+
+def test_db_upgrade_explains_a_refused_migration(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from core.cli import app
+    from core.config import reset_settings
+    from core.db import reset_engine
+
+    with fresh_database("mig6c") as url:
+        engine = make_engine(url)
+        try:
+            upgrade("0005", engine=engine)
+            _old_style_chains(engine)
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE audit_log SET detail = '{}' WHERE seq = 3"))
+            monkeypatch.setenv("TVP_DATABASE_URL", url)
+            reset_settings()
+            reset_engine()
+            result = CliRunner().invoke(app, ["db", "upgrade"])
+            assert result.exit_code == 1
+            assert "Migration refused" in result.output and "audit entry 3 does not match" in result.output
+            assert current_revision(engine) == "0005"
+        finally:
+            reset_engine()
+            monkeypatch.setenv("TVP_DATABASE_URL", database_url)
+            reset_settings()
+            reset_engine()
+            engine.dispose()
