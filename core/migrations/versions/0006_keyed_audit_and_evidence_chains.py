@@ -121,7 +121,9 @@ def _reseal_audit(conn: sa.Connection, old: Hasher, new: Hasher, what: str) -> N
         if row.prev_hash != prev or row.hash != old("tvp/audit-entry", _entry_message(row, prev)):
             _broken(what, f"audit entry {row.seq} does not match its hash (edited)")
         prev, expected = row.hash, row.seq + 1
-    head = conn.execute(sa.select(audit_head.c.seq, audit_head.c.last_hash).where(audit_head.c.id == 1)).first()
+    head = conn.execute(
+        sa.select(audit_head.c.seq, audit_head.c.last_hash).where(audit_head.c.id == 1)
+    ).first()
     if head is not None and (head.seq != expected - 1 or head.last_hash != prev):
         _broken(what, f"the audit head says {head.seq} entries, found {expected - 1}: tail truncated")
 
@@ -155,9 +157,13 @@ def _link_message(keyed: bool, camera_id: uuid.UUID, prev: str, row: Any) -> byt
 
 
 def _reseal_evidence(conn: sa.Connection, old: Hasher, new: Hasher, old_keyed: bool, what: str) -> None:
-    for camera_id, code in conn.execute(sa.select(cameras.c.id, cameras.c.code).order_by(cameras.c.code)).all():
+    for camera_id, code in conn.execute(
+        sa.select(cameras.c.id, cameras.c.code).order_by(cameras.c.code)
+    ).all():
         links = conn.execute(
-            sa.select(evidence_links).where(evidence_links.c.camera_id == camera_id).order_by(evidence_links.c.seq)
+            sa.select(evidence_links)
+            .where(evidence_links.c.camera_id == camera_id)
+            .order_by(evidence_links.c.seq)
         ).all()
         prev = GENESIS
         for expected, row in enumerate(links, start=1):
