@@ -1,27 +1,53 @@
 """Append-only, hash-chained audit log: who did what to which object, and when.
 
-Each entry's hash covers its own fields and the previous entry's hash, so editing or deleting any
-entry (the tail included, thanks to ``audit_head``) breaks verification.
+Each entry's hash is an HMAC-SHA256, under the audit key (``TVP_AUDIT_KEY``, never stored in the
+database), of its own fields and the previous entry's hash: editing or deleting any entry breaks
+verification, and someone who can write to the database cannot recompute the chain without the key.
+Cutting the tail (and fixing ``audit_head`` to match) is caught by the signed heads exported outside
+the database (core/anchors.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.config import get_settings
 from core.models import AuditEntry, AuditHead
 from core.time import utc_now
 
+if TYPE_CHECKING:
+    from core.anchors import AnchorLog
+
 GENESIS = "0" * 64
 SYSTEM = "system"
+CHAIN = "audit"  # this chain's name in the anchors
 
 
-def entry_hash(entry: AuditEntry) -> str:
+class ChainBrokenError(RuntimeError):
+    """A chain failed verification where it must not (e.g. before re-sealing it under the key)."""
+
+
+@lru_cache(maxsize=16)
+def _subkey(key: str, purpose: str) -> bytes:
+    return hmac.new(key.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
+def seal(purpose: str, message: bytes, key: str | None = None) -> str:
+    """HMAC-SHA256 (hex) of ``message`` under the audit key, with a separate subkey per ``purpose``
+    (audit entries, evidence links, anchors) so that one kind of seal never stands in for another."""
+    subkey = _subkey(key if key is not None else get_settings().audit_key, purpose)
+    return hmac.new(subkey, message, hashlib.sha256).hexdigest()
+
+
+def entry_hash(entry: AuditEntry, key: str | None = None) -> str:
     body = {
         "seq": entry.seq,
         "at": entry.at.isoformat(timespec="microseconds"),
@@ -33,7 +59,7 @@ def entry_hash(entry: AuditEntry) -> str:
         "prev": entry.prev_hash,
     }
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return seal("tvp/audit-entry", canonical.encode(), key)
 
 
 def record(
@@ -87,15 +113,17 @@ def record_read(
 class ChainReport:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    anchors: int | None = None  # anchors compared against; None when not asked to
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
+def verify_chain(session: Session, batch: int = 1000, anchors: AnchorLog | None = None) -> ChainReport:
+    """Walk the chain; with ``anchors``, also check it against the signed heads exported earlier."""
     report = ChainReport()
-    prev, expected_seq, last_seq = GENESIS, 1, 0
+    prev, expected_seq, last_seq, unsealed = GENESIS, 1, 0, 0
     query = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
     for entry in session.scalars(query):
         report.checked += 1
@@ -104,11 +132,26 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
         if entry.prev_hash != prev:
             report.problems.append(f"entry {entry.seq}: previous-hash link broken")
         if entry_hash(entry) != entry.hash:
+            unsealed += 1
             report.problems.append(f"entry {entry.seq}: contents do not match its hash (edited)")
         prev, expected_seq, last_seq = entry.hash, entry.seq + 1, entry.seq
+    if report.checked and unsealed == report.checked:
+        report.problems.append(
+            "no entry matches its hash under this TVP_AUDIT_KEY: the chain was rewritten, "
+            "or this is not the key it was sealed with"
+        )
     head = session.get(AuditHead, 1)
     if head is None:
         report.problems.append("audit head row is missing")
     elif head.seq != last_seq or head.last_hash != prev:
         report.problems.append(f"chain head says {head.seq} entries, found {last_seq}: tail truncated")
+    if anchors is not None:
+        report.anchors = len(anchors.anchors)
+        report.problems += anchors.problems
+        report.problems += anchors.check(CHAIN, "audit chain", last_seq, lambda seqs: _hashes(session, seqs))
     return report
+
+
+def _hashes(session: Session, seqs: list[int]) -> dict[int, str]:
+    rows = session.execute(select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq.in_(seqs)))
+    return {row.seq: row.hash for row in rows}

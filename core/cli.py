@@ -8,13 +8,16 @@ import signal
 import sys
 import threading
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from core.config import Environment, InsecureSettings, Settings, get_settings
+
+if TYPE_CHECKING:
+    from core.anchors import AnchorLog
 
 app = typer.Typer(help="tvp — traffic-violation processing and e-payment platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -90,10 +93,15 @@ def worker(threads: Annotated[int | None, typer.Option(help="Job threads")] = No
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""
+    from core.audit import ChainBrokenError
     from core.migrate import current_revision, upgrade
 
     _settings_or_exit()
-    upgrade(revision)
+    try:
+        upgrade(revision)
+    except ChainBrokenError as exc:
+        err.print(f"[bold red]Migration refused:[/] {exc}")
+        raise typer.Exit(1) from exc
     out.print(f"database at revision [bold]{current_revision()}[/]")
 
 
@@ -184,15 +192,18 @@ def demo(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit chain: exits 1 if any entry was edited, removed or reordered."""
+    """Check the audit chain and its anchors: exits 1 if any entry was edited, removed or reordered."""
+    from core.anchors import load_anchors
     from core.audit import verify_chain
     from core.db import session_scope
 
     _settings_or_exit()
-    with session_scope() as session:
-        report = verify_chain(session)
+    anchors = load_anchors()
+    with session_scope(writes=False) as session:
+        report = verify_chain(session, anchors=anchors)
     if report.ok:
         out.print(f"[green]audit chain intact[/]: {report.checked} entries verified")
+        print_anchor_note(anchors)
         return
     for problem in report.problems:
         err.print(f"[red]✗[/] {problem}")
@@ -200,6 +211,35 @@ def audit_verify() -> None:
         f"[bold red]audit chain BROKEN[/] ({len(report.problems)} problems in {report.checked} entries)"
     )
     raise typer.Exit(1)
+
+
+def print_anchor_note(anchors: AnchorLog) -> None:
+    from core.config import get_settings
+
+    where = get_settings().resolved_anchor_dir
+    if anchors.anchors:
+        out.print(f"checked against {len(anchors.anchors)} signed anchors in {where}")
+    else:
+        out.print(
+            f"[yellow]no anchors yet[/] in {where}: a cut-off tail cannot be detected until "
+            "`tvp audit anchor` (or the hourly job) has written one"
+        )
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Export the signed head of every chain (audit log, each camera's evidence) to the anchor folder."""
+    from core.anchors import write_anchor
+    from core.db import session_scope
+
+    settings = _settings_or_exit()
+    try:
+        with session_scope(writes=False) as session:
+            path = write_anchor(session)
+    except OSError as exc:
+        err.print(f"[red]cannot write to the anchor folder {settings.resolved_anchor_dir}:[/] {exc}")
+        raise typer.Exit(2) from exc
+    out.print(f"anchor written: {path}")
 
 
 @jobs_app.command("list")

@@ -283,25 +283,29 @@ def camera_run(
 def evidence_verify(
     camera: Annotated[str | None, typer.Option(help="Only this camera code")] = None,
 ) -> None:
-    """Check every candidate's files against its manifest and each camera's chain; exits 1 on a problem."""
+    """Check every candidate's files against its manifest, each camera's chain and the signed anchors of
+    the chains; exits 1 on a problem."""
     from sqlalchemy import select
 
-    from core.cli import _settings_or_exit
+    from core.anchors import load_anchors
+    from core.cli import _settings_or_exit, print_anchor_note
     from core.db import session_scope
     from core.evidence import get_blob_store
-    from penalties.evidence import verify_candidate, verify_chain
+    from penalties.chains import PREFIX, verify_anchored, verify_chain
+    from penalties.evidence import verify_candidate
     from penalties.models import Camera, ViolationCandidate
 
     _settings_or_exit()
     store = get_blob_store()
-    problems: list[str] = []
+    anchors = load_anchors()
+    problems: list[str] = list(anchors.problems)
     checked = 0
     with session_scope(writes=False) as session:
         query = select(Camera).order_by(Camera.code)
         if camera:
             query = query.where(Camera.code == camera)
         cameras = session.scalars(query).all()
-        if camera and not cameras:
+        if camera and not cameras and PREFIX + camera not in anchors.chains(PREFIX):
             raise _fail(f"no camera {camera}")
         for cam in cameras:
             problems += verify_chain(session, cam)
@@ -310,12 +314,14 @@ def evidence_verify(
             ):
                 checked += 1
                 problems += verify_candidate(session, store, candidate)
+        problems += verify_anchored(session, anchors, camera)
     for problem in problems:
         err.print(f"[red]✗[/] {problem}")
     if problems:
         err.print(f"[bold red]evidence check FAILED[/]: {len(problems)} problems in {checked} candidates")
         raise typer.Exit(1)
     out.print(f"[green]evidence intact[/]: {checked} candidates, {len(cameras)} camera chains verified")
+    print_anchor_note(anchors)
 
 
 @runs_app.command("list")

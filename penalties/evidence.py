@@ -1,12 +1,12 @@
 """Evidence packages: the files behind a violation candidate, a manifest with the SHA-256 of each, and
-a per-camera chain over the manifests, so that altering, removing or re-ordering evidence is detected.
+a per-camera chain over the manifests (penalties/chains.py), so that altering, removing or re-ordering
+evidence is detected.
 
 Originals are stored as decoded (lossless PNG); overlays are separate, drawn copies.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import uuid
@@ -24,9 +24,9 @@ from core.time import to_local
 from detection.camera import EvidenceFrame, ViolationEvent
 from detection.camera_config import CameraConfig
 from detection.overlay import draw_event_overlay
+from penalties.chains import append_link
 from penalties.models import Camera, EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
 
-GENESIS = "0" * 64
 MANIFEST_VERSION = 1
 CLIP_MAX_WIDTH = 960
 
@@ -171,35 +171,6 @@ def canonical(data: dict[str, Any]) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, default=str).encode()
 
 
-def link_hash(prev: str, seq: int, manifest_sha256: str, candidate_id: uuid.UUID) -> str:
-    return hashlib.sha256(f"{prev}:{seq}:{manifest_sha256}:{candidate_id}".encode()).hexdigest()
-
-
-def append_link(
-    session: Session, camera: Camera, candidate_id: uuid.UUID, manifest_sha256: str
-) -> EvidenceLink:
-    # Lock the camera row so two writers for one camera cannot fork its chain (a no-op on SQLite,
-    # whose write transactions are already serial).
-    session.execute(select(Camera.id).where(Camera.id == camera.id).with_for_update())
-    last = session.scalars(
-        select(EvidenceLink)
-        .where(EvidenceLink.camera_id == camera.id)
-        .order_by(EvidenceLink.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (1, GENESIS) if last is None else (last.seq + 1, last.link_hash)
-    link = EvidenceLink(
-        camera_id=camera.id,
-        seq=seq,
-        candidate_id=candidate_id,
-        manifest_sha256=manifest_sha256,
-        prev_hash=prev,
-        link_hash=link_hash(prev, seq, manifest_sha256, candidate_id),
-    )
-    session.add(link)
-    return link
-
-
 def package(
     session: Session,
     store: BlobStore,
@@ -276,21 +247,4 @@ def verify_candidate(session: Session, store: BlobStore, candidate: ViolationCan
     link = session.scalars(select(EvidenceLink).where(EvidenceLink.candidate_id == candidate.id)).first()
     if link is None or link.manifest_sha256 != manifests[0].sha256:
         problems.append(f"candidate {candidate.id}: manifest is not the one in the camera's chain")
-    return problems
-
-
-def verify_chain(session: Session, camera: Camera) -> list[str]:
-    problems: list[str] = []
-    prev, expected_seq = GENESIS, 1
-    links = session.scalars(
-        select(EvidenceLink).where(EvidenceLink.camera_id == camera.id).order_by(EvidenceLink.seq)
-    ).all()
-    for link in links:
-        if link.seq != expected_seq:
-            problems.append(f"camera {camera.code}: chain entry {expected_seq} is missing")
-        if link.prev_hash != prev or link.link_hash != link_hash(
-            link.prev_hash, link.seq, link.manifest_sha256, link.candidate_id
-        ):
-            problems.append(f"camera {camera.code}: chain entry {link.seq} was altered")
-        prev, expected_seq = link.link_hash, link.seq + 1
     return problems

@@ -1,12 +1,24 @@
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
-from sqlalchemy import delete, text, update
+import pytest
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from core import audit
+from core.anchors import Head, load_anchors
 from core.cli import app
-from core.models import AuditEntry
+from core.config import reset_settings
+from core.models import AuditEntry, AuditHead, Job
+from tests.support.anchors import plain_sha256, private_anchor_dir, rewrite_audit_chain
+
+
+def tvp(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
 
 
 def _write(db: Session, n: int = 5) -> None:
@@ -87,3 +99,118 @@ def test_cli_verify(db: Session) -> None:
     bad = runner.invoke(app, ["audit", "verify"])
     assert bad.exit_code == 1
     assert "entry 1" in bad.output and "BROKEN" in bad.output
+
+
+# -- keyed chain and anchors (issue 10)
+
+
+@pytest.fixture
+def anchors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    with private_anchor_dir(tmp_path, monkeypatch) as folder:
+        yield folder
+
+
+def test_chain_recomputed_with_plain_sha256_is_detected(db: Session) -> None:
+    _write(db)
+    rewrite_audit_chain(db, drop={3}, hasher=plain_sha256)  # delete entry 3, re-link the rest
+    report = audit.verify_chain(db)
+    assert not report.ok
+    assert "entry 1: contents do not match its hash (edited)" in report.problems
+    assert any("not the key it was sealed with" in p for p in report.problems)
+
+
+def test_chain_recomputed_needs_the_audit_key(db: Session) -> None:
+    _write(db)
+    rewrite_audit_chain(db, drop={2}, hasher=lambda e: audit.entry_hash(e, key="a-guessed-key"))
+    assert "entry 1: contents do not match its hash (edited)" in audit.verify_chain(db).problems
+    # The same rewrite done with the real key verifies: the key is all that stops it (anchors catch it).
+    rewrite_audit_chain(db, drop={2}, hasher=audit.entry_hash)
+    assert audit.verify_chain(db).ok
+
+
+def test_rewrite_with_the_key_is_caught_by_the_anchor(db: Session, anchors: Path) -> None:
+    _write(db)
+    assert tvp("audit", "anchor").exit_code == 0
+    rewrite_audit_chain(db, drop={2}, hasher=audit.entry_hash)
+    report = audit.verify_chain(db, anchors=load_anchors())
+    assert report.anchors == 1
+    assert any("ends at entry 4, but the anchor of" in p and "recorded entry 5" in p for p in report.problems)
+    assert len(report.problems) == 1
+
+
+def test_cut_tail_with_fixed_head_is_caught_by_the_anchor(db: Session, anchors: Path) -> None:
+    _write(db, 3)
+    assert tvp("audit", "anchor").exit_code == 0
+    _write(db, 2)
+    assert tvp("audit", "anchor").exit_code == 0
+    # Cut entries 4 and 5 and point the head at entry 3: the chain alone still verifies.
+    third = db.get(AuditEntry, 3)
+    assert third is not None
+    db.execute(delete(AuditEntry).where(AuditEntry.seq >= 4))
+    db.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=3, last_hash=third.hash))
+    db.commit()
+    assert audit.verify_chain(db).ok
+
+    result = tvp("audit", "verify")
+    assert result.exit_code == 1
+    assert "audit chain ends at entry 3, but the anchor of" in result.output
+    assert "recorded entry 5: entries after 3 were removed" in result.output
+
+
+def test_edited_anchor_is_reported(db: Session, anchors: Path) -> None:
+    _write(db, 3)
+    assert tvp("audit", "anchor").exit_code == 0
+    (path,) = anchors.glob("anchor-*.json")
+    data = json.loads(path.read_text())
+    data["heads"]["audit"]["seq"] = 2  # make the anchor agree with a chain cut to two entries
+    path.chmod(0o644)
+    path.write_text(json.dumps(data))
+    result = tvp("audit", "verify")
+    assert result.exit_code == 1
+    assert f"anchor {path.name}: signature does not match (forged or edited)" in result.output
+
+    path.write_text("{not json")
+    assert "is unreadable" in tvp("audit", "verify").output
+
+
+def test_verify_says_when_there_are_no_anchors(db: Session, anchors: Path) -> None:
+    _write(db, 2)
+    result = tvp("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "no anchors yet" in result.output
+    assert tvp("audit", "anchor").exit_code == 0
+    result = tvp("audit", "verify")
+    assert result.exit_code == 0, result.output
+    assert "checked against 1 signed anchors" in result.output
+
+
+def test_hourly_job_writes_an_anchor(db: Session, anchors: Path) -> None:
+    from core.jobs.runner import execute
+    from core.jobs.schedule import SCHEDULES, enqueue_due
+    from core.plugins import load_tasks
+
+    load_tasks()
+    assert SCHEDULES["core.anchor_chains"].every == timedelta(hours=1)
+    _write(db, 4)
+    now = datetime(2026, 11, 30, 2, 15, tzinfo=UTC)
+    assert "core.anchor_chains@2026-11-30T02:00:00+00:00" in enqueue_due(now)
+    job = db.scalars(select(Job).where(Job.name == "core.anchor_chains")).one()
+    assert execute(str(job.id)) == "done"
+    log = load_anchors()
+    assert log.problems == [] and len(log.anchors) == 1
+    last = db.get(AuditEntry, 4)
+    assert last is not None
+    assert log.anchors[0].heads["audit"] == Head(4, last.hash)
+
+
+def test_anchor_into_an_unwritable_folder_is_a_clear_error(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with private_anchor_dir(tmp_path, monkeypatch):
+        monkeypatch.setenv("TVP_AUDIT_ANCHOR_DIR", str(blocker / "anchors"))
+        reset_settings()
+        result = tvp("audit", "anchor")
+    assert result.exit_code == 2
+    assert "cannot write to the anchor folder" in result.output

@@ -1,12 +1,20 @@
 """Migrations up and down on a fresh database (SQLite, or a new PostgreSQL schema), and no drift."""
 
+import hashlib
 import uuid
+from datetime import UTC, datetime
 
-from sqlalchemy import inspect, text
+import pytest
+from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy.orm import Session
 
+from core import audit
 from core.db import Base, make_engine
 from core.migrate import MIGRATIONS, current_revision, downgrade, drift, head_revision, upgrade
+from core.models import AuditEntry, AuditHead
+from tests.support.anchors import plain_sha256
 from tests.support.db import fresh_database
+from tests.support.factories import make_candidate
 
 NEWEST = max(p.name.split("_")[0] for p in (MIGRATIONS / "versions").glob("0*.py"))
 
@@ -78,4 +86,142 @@ def test_0005_keeps_the_note_of_items_escalated_before_it() -> None:
                 note = conn.execute(text("SELECT escalation_note FROM violation_candidates")).scalar()
             assert note == "is this an ambulance?"
         finally:
+            engine.dispose()
+
+
+def _old_style_chains(engine: Engine) -> dict[str, list[str]]:
+    """Audit entries and one camera's evidence links written as tvp did before 0006 (plain SHA-256);
+    their hashes."""
+    from penalties.models import Camera, EvidenceLink
+
+    with Session(engine) as session:
+        prev = audit.GENESIS
+        for seq in range(1, 5):
+            entry = AuditEntry(
+                seq=seq,
+                at=datetime(2026, 11, 20, 8, 30, seq, 123456, tzinfo=UTC),
+                actor="staff:reviewer",
+                action="candidate.confirm",
+                object_type="violation_candidate",
+                object_id=str(uuid.uuid4()),
+                detail={"tên": "Nguyễn", "speed": 71.5, "n": seq},
+                prev_hash=prev,
+            )
+            entry.hash = plain_sha256(entry)
+            session.add(entry)
+            prev = entry.hash
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=4, last_hash=prev))
+        prev = audit.GENESIS
+        for seq in range(1, 4):
+            candidate = make_candidate(session)
+            manifest = hashlib.sha256(f"manifest {seq}".encode()).hexdigest()
+            h = hashlib.sha256(f"{prev}:{seq}:{manifest}:{candidate.id}".encode()).hexdigest()
+            camera = session.scalars(select(Camera)).one()
+            session.add(
+                EvidenceLink(
+                    camera_id=camera.id,
+                    seq=seq,
+                    candidate_id=candidate.id,
+                    manifest_sha256=manifest,
+                    prev_hash=prev,
+                    link_hash=h,
+                )
+            )
+            prev = h
+        session.commit()
+    return _hashes(engine)
+
+
+def _hashes(engine: Engine) -> dict[str, list[str]]:
+    queries = {
+        "audit": "SELECT hash FROM audit_log ORDER BY seq",
+        "head": "SELECT last_hash FROM audit_head",
+        "evidence": "SELECT link_hash FROM evidence_links ORDER BY seq",
+    }
+    with engine.connect() as conn:
+        return {name: list(conn.execute(text(sql)).scalars()) for name, sql in queries.items()}
+
+
+def _verify(engine: Engine) -> list[str]:
+    from penalties.chains import verify_chain
+    from penalties.models import Camera
+
+    with Session(engine) as session:
+        problems = audit.verify_chain(session).problems
+        return problems + verify_chain(session, session.scalars(select(Camera)).one())
+
+
+def test_0006_reseals_unkeyed_chains_under_the_key() -> None:
+    with fresh_database("mig6") as url:
+        engine = make_engine(url)
+        try:
+            upgrade("0005", engine=engine)
+            old = _old_style_chains(engine)
+            assert len(_verify(engine)) > 0  # today's code does not accept unkeyed hashes
+
+            upgrade("0006", engine=engine)
+            assert _verify(engine) == []
+            keyed = _hashes(engine)
+            assert set(keyed["audit"]).isdisjoint(old["audit"])
+            assert set(keyed["evidence"]).isdisjoint(old["evidence"])
+            assert keyed["head"] == [keyed["audit"][-1]]
+
+            downgrade("0005", engine=engine)  # back to what the old code verifies
+            assert _hashes(engine) == old
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        ("UPDATE audit_log SET actor = 'staff:someone-else' WHERE seq = 2", "audit entry 2 does not match"),
+        ("DELETE FROM audit_log WHERE seq = 4", "tail truncated"),
+        ("UPDATE evidence_links SET manifest_sha256 = 'ff' WHERE seq = 3", "chain entry 3 was altered"),
+    ],
+)
+def test_0006_refuses_a_chain_that_is_already_broken(tamper: str, message: str) -> None:
+    with fresh_database("mig6b") as url:
+        engine = make_engine(url)
+        try:
+            upgrade("0005", engine=engine)
+            _old_style_chains(engine)
+            with engine.begin() as conn:
+                conn.execute(text(tamper))
+            before = _hashes(engine)
+            with pytest.raises(audit.ChainBrokenError, match=message) as caught:
+                upgrade("head", engine=engine)
+            assert "already broken before this migration; nothing was changed" in str(caught.value)
+            assert current_revision(engine) == "0005"
+            assert _hashes(engine) == before
+        finally:
+            engine.dispose()
+
+
+def test_db_upgrade_explains_a_refused_migration(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from core.cli import app
+    from core.config import reset_settings
+    from core.db import reset_engine
+
+    with fresh_database("mig6c") as url:
+        engine = make_engine(url)
+        try:
+            upgrade("0005", engine=engine)
+            _old_style_chains(engine)
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE audit_log SET detail = '{}' WHERE seq = 3"))
+            monkeypatch.setenv("TVP_DATABASE_URL", url)
+            reset_settings()
+            reset_engine()
+            result = CliRunner().invoke(app, ["db", "upgrade"])
+            assert result.exit_code == 1
+            assert "Migration refused" in result.output and "audit entry 3 does not match" in result.output
+            assert current_revision(engine) == "0005"
+        finally:
+            reset_engine()
+            monkeypatch.setenv("TVP_DATABASE_URL", database_url)
+            reset_settings()
+            reset_engine()
             engine.dispose()
