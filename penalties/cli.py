@@ -49,8 +49,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _prepare(camera: Path) -> Any:
-    from core.cli import _settings_or_exit
-    from core.migrate import upgrade
+    from core.cli import _schema_or_exit, _settings_or_exit
     from detection.camera_config import CameraConfigError
     from penalties.processing import load_camera
 
@@ -59,7 +58,7 @@ def _prepare(camera: Path) -> Any:
         loaded = load_camera(camera)
     except CameraConfigError as exc:
         raise _fail(str(exc)) from exc
-    upgrade()
+    _schema_or_exit()
     return loaded
 
 

@@ -248,3 +248,60 @@ def test_camera_run_processes_a_stream_until_stopped(
     assert sorted((c.violation_code, c.plate) for c in found) == sorted(EXPECTED)
     run = db.scalars(select(ProcessingRun).where(ProcessingRun.kind == RunKind.live)).one()
     assert run.status is RunStatus.completed and run.candidates_created == 2
+
+
+EXAMPLE_CAMERA = Path(__file__).parents[2] / "examples" / "camera-hcm-q1-001.yaml"
+
+
+@pytest.fixture
+def own_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The commands pointed at a database of their own, fresh and empty."""
+    from core.db import reset_engine
+    from tests.support.db import fresh_database
+
+    with fresh_database("schema") as url:
+        monkeypatch.setenv("TVP_DATABASE_URL", url)
+        reset_settings()
+        reset_engine()
+        yield url
+        reset_engine()
+        monkeypatch.undo()
+        reset_settings()
+        reset_engine()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["process", "footage.mp4", "--camera", EXAMPLE_CAMERA],
+        ["replay", "footage.mp4", "--camera", EXAMPLE_CAMERA],
+        ["camera", "run", EXAMPLE_CAMERA, "--source", "rtsp://127.0.0.1:1/live", "--max-attempts", "1"],
+    ],
+    ids=["process", "replay", "camera run"],
+)
+def test_commands_refuse_an_unmigrated_database_and_never_migrate_it(
+    own_database: str, command: list[object]
+) -> None:
+    """Workers starting together must not race each other's migrations: `tvp db upgrade` migrates."""
+    from sqlalchemy import inspect
+
+    from core.db import make_engine
+    from core.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(own_database)
+    try:
+        result = tvp(*command)
+        assert result.exit_code == 2, result.output
+        assert (
+            f"database schema is at no revision (empty database), this tvp needs {head_revision()}: "
+            "run `tvp db upgrade`" in " ".join(result.output.split())
+        )
+        assert current_revision(engine) is None and inspect(engine).get_table_names() == []
+
+        upgrade("0003", engine=engine)
+        behind = tvp(*command)
+        assert behind.exit_code == 2, behind.output
+        assert f"database schema is at 0003, this tvp needs {head_revision()}" in behind.output
+        assert current_revision(engine) == "0003"
+    finally:
+        engine.dispose()
