@@ -22,13 +22,13 @@ import numpy as np
 from detection.camera_config import CameraConfig
 from detection.colour import body_colour
 from detection.light import LightReader
+from detection.motion import MotionGate
 from detection.pipeline import PlatePipeline
 from detection.rules import RULES
 from detection.rules.base import Finding, RuleContext, Track, TrackPoint
 from detection.signal_feed import SignalFeed
 from detection.sources import Frame
 from detection.tracking import Tracker
-from detection.video import MotionGate
 from ocr.vote import TrackVotes, Verdict, sharpness, sharpness_weight
 
 MAX_READS = 8  # plate reads per vehicle
