@@ -64,6 +64,6 @@ def test_jobs_canary_and_list(db: Session) -> None:
 
 def test_db_commands(db: Session) -> None:
     runner = CliRunner()
-    assert "0004" in runner.invoke(app, ["db", "current"]).output
+    assert "0005" in runner.invoke(app, ["db", "current"]).output
     check = runner.invoke(app, ["db", "check"])
     assert check.exit_code == 0 and "agree" in check.output
