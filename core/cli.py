@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.config import Environment, InsecureSettings, Settings, get_settings
@@ -42,6 +43,17 @@ def _settings_or_exit():  # type: ignore[no-untyped-def]
         return get_settings()
     except InsecureSettings as exc:
         err.print(f"[bold red]Refusing to start:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _schema_or_exit() -> None:
+    """Exit 2 unless the database is migrated to this tvp's head (commands never migrate it)."""
+    from core.migrate import SchemaNotCurrent, require_head
+
+    try:
+        require_head()
+    except SchemaNotCurrent as exc:
+        err.print(f"[bold red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
 
 

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from core.config import get_settings
@@ -54,6 +55,31 @@ def drift(engine: Engine | None = None) -> list[object]:
 
 
 def head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
+    return _scripts().get_current_head()
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the revision this tvp's models need."""
+
+
+def require_head(engine: Engine | None = None) -> str:
+    """The database's revision, if it is this tvp's head; else SchemaNotCurrent saying what to run.
+
+    Commands that use the database check this instead of migrating: several workers starting together
+    would race each other's migrations, which belong to ``tvp db upgrade`` (one step of a deploy)."""
+    current, head = current_revision(engine), head_revision()
+    if current == head and current is not None:
+        return current
+    if current is not None and current not in {s.revision for s in _scripts().walk_revisions()}:
+        raise SchemaNotCurrent(
+            f"database schema is at {current}, which this tvp does not know "
+            f"(a newer tvp migrated it; this one needs {head}): run a tvp of that version"
+        )
+    raise SchemaNotCurrent(
+        f"database schema is at {current or 'no revision (empty database)'}, this tvp needs {head}: "
+        "run `tvp db upgrade`"
+    )

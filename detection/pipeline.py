@@ -10,6 +10,7 @@ import numpy as np
 from core.config import get_settings
 from detection.models import plate_detector_name, resolve
 from detection.types import Detections
+from detection.vehicles import VehicleClass
 from detection.yolo import YoloDetector
 from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
 
@@ -24,7 +25,7 @@ class PlateFound:
     box: tuple[int, int, int, int]
     detector_conf: float
     read: PlateRead | None
-    vehicle_class: str | None = None
+    vehicle_class: VehicleClass | None = None
     vehicle_box: tuple[int, int, int, int] | None = None
     track_id: int | None = None
 
@@ -131,7 +132,7 @@ class PlatePipeline:
                 _box(box),
                 conf,
                 read,
-                None if v is None else vehicles.name(v),
+                None if v is None else VehicleClass(vehicles.name(v)),
                 None if v is None else _box(vehicles.xyxy[v]),
                 None if v is None or vehicles.tracker_id is None else int(vehicles.tracker_id[v]),
             )

@@ -49,8 +49,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _prepare(camera: Path) -> Any:
-    from core.cli import _settings_or_exit
-    from core.migrate import upgrade
+    from core.cli import _schema_or_exit, _settings_or_exit
     from detection.camera_config import CameraConfigError
     from penalties.processing import load_camera
 
@@ -59,7 +58,7 @@ def _prepare(camera: Path) -> Any:
         loaded = load_camera(camera)
     except CameraConfigError as exc:
         raise _fail(str(exc)) from exc
-    upgrade()
+    _schema_or_exit()
     return loaded
 
 
@@ -236,10 +235,24 @@ def replay(
     out.print(f"{diff.unchanged} unchanged")
 
 
+def _live_source(camera_id: str, source: str, max_attempts: int | None) -> Any:
+    """A stream URL reconnects forever (or up to max_attempts); a video file ends at its last frame,
+    its frames stamped from now on as if it were the camera's live picture."""
+    from core.time import utc_now
+    from detection.sources import StreamSource, VideoFileSource
+
+    if "://" in source and not source.startswith("file://"):
+        return StreamSource(camera_id, source, max_attempts=max_attempts)
+    path = Path(source.removeprefix("file://"))
+    if not path.is_file():
+        raise _fail(f"{source} is neither a stream URL (rtsp://, http(s)://) nor a video file")
+    return VideoFileSource(camera_id, path, started_at=utc_now())
+
+
 @camera_app.command("run")
 def camera_run(
     camera: Annotated[Path, typer.Argument(help="Camera configuration YAML")],
-    source: Annotated[str, typer.Option(help="rtsp://…, http(s)://… or a video file")],
+    source: Annotated[str, typer.Option(help="rtsp://…, http(s)://… or a video file (ends at its end)")],
     stride: StrideOpt = 2,
     motion_gate: GateOpt = True,
     max_attempts: Annotated[
@@ -247,7 +260,10 @@ def camera_run(
     ] = None,
     max_frames: Annotated[int | None, typer.Option(help="Stop after this many frames")] = None,
 ) -> None:
-    """Process a live stream as a long-running worker: reconnects with backoff; SIGTERM stops it cleanly."""
+    """Process a live stream as a long-running worker: reconnects with backoff; SIGTERM stops it cleanly.
+    A video file is processed once, to its end."""
+    import threading
+
     from detection.camera import ProcessorOptions
     from detection.pipeline import PlatePipeline
     from detection.sources import Frame, SourceError, StreamSource
@@ -255,7 +271,7 @@ def camera_run(
     from penalties.processing import Runner
 
     loaded = _prepare(camera)
-    stream = StreamSource(loaded.config.camera.id, source, max_attempts=max_attempts)
+    frame_source = _live_source(loaded.config.camera.id, source, max_attempts)
     runner = Runner(
         loaded,
         PlatePipeline(),
@@ -263,20 +279,29 @@ def camera_run(
         kind=RunKind.live,
         source=source,
     )
-    signal.signal(signal.SIGTERM, lambda *_: stream.stop())
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+        if isinstance(frame_source, StreamSource):
+            frame_source.stop()  # also ends a wait between reconnects
+
+    signal.signal(signal.SIGTERM, stop)
     err.print(f"camera {loaded.config.camera.id}: run {runner.run_id} on {source}")
 
     def frames() -> Iterator[Frame]:
-        for n, frame in enumerate(stream.frames(), start=1):
+        for n, frame in enumerate(frame_source.frames(), start=1):
             yield frame
-            if max_frames is not None and n >= max_frames:
+            if stopping.is_set() or (max_frames is not None and n >= max_frames):
+                stopping.set()
                 return
 
     try:
         result = runner.consume(frames())
     except SourceError as exc:
         raise _fail(f"camera {loaded.config.camera.id}: {exc}") from exc
-    out.print(f"stopped after {result.frames} frames; {result.candidates} new candidates")
+    ended = "stopped" if stopping.is_set() or isinstance(frame_source, StreamSource) else "end of file"
+    out.print(f"{ended} after {result.frames} frames; {result.candidates} new candidates")
 
 
 @app.command("verify")

@@ -19,13 +19,14 @@ from detection.camera import EvidenceFrame, ViolationEvent
 from detection.camera_config import CameraConfig
 from detection.footage import background, camera_config, draw_light, homography
 from detection.rules.base import Finding
+from detection.vehicles import VehicleClass
 from ocr.plate_format import PlateFamily, parse_plate
 from ocr.reader import PlateRead
 from ocr.render import Colour, Layout, PlateSpec, render_plate
 from ocr.vote import Verdict
 from penalties.models import Camera, ViolationCandidate
 from penalties.processing import LoadedCamera, record_event
-from registry.models import Vehicle, VehicleType
+from registry.models import Vehicle
 
 VIOLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("RED_LIGHT", {"time_into_red_s": 1.6, "stop_line": "stop-line"}),
@@ -66,7 +67,7 @@ def seed_candidates(session: Session, rng: random.Random, count: int = 8) -> int
         return 0
     vehicles = session.scalars(
         select(Vehicle)
-        .where(Vehicle.vehicle_type.in_([VehicleType.car, VehicleType.truck]))
+        .where(Vehicle.vehicle_type.in_([VehicleClass.car, VehicleClass.truck]))
         .order_by(Vehicle.plate)
     ).all()
     cameras = session.scalars(select(Camera).order_by(Camera.code)).all()
@@ -92,7 +93,7 @@ def seed_candidates(session: Session, rng: random.Random, count: int = 8) -> int
         event = ViolationEvent(
             camera.code,
             Finding(code, i, at, measured),
-            "car",
+            VehicleClass.car,
             Verdict(read, confidence * 5, 5, 6, ()),
             plate_img,
             frames,

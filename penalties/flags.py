@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from detection.colour import NAME, family_of
+from detection.vehicles import VehicleClass
 from penalties.models import Camera, ViolationCandidate
 from registry.provider import VehicleRecord
 
 MAX_PLAUSIBLE_KMH = 150.0
 CLONE_WINDOW = timedelta(hours=6)
-TYPE_OF_CLASS = {"car": "car", "bus": "car", "truck": "car", "motorcycle": "motorbike"}
 
 
 def distance_km(a: Camera, b: Camera) -> float:
@@ -39,9 +39,11 @@ def check(
             flags.append({"flag": "wanted", "detail": "the registry lists this vehicle as wanted"})
         if vehicle.registration_status != "registered":
             flags.append({"flag": "registration", "detail": f"registration is {vehicle.registration_status}"})
-        seen = TYPE_OF_CLASS.get(candidate.vehicle_class or "")
-        registered = TYPE_OF_CLASS.get(vehicle.vehicle_type, vehicle.vehicle_type)
-        if seen and registered in ("car", "motorbike") and seen != registered:
+        # A detector tells a motorbike from a car well, a car from a truck or bus less so: compare by
+        # the decree's categories (Art. 6 cars and the like, Art. 7 motorbikes).
+        seen = VehicleClass.fined(candidate.vehicle_class)
+        registered = VehicleClass.fined(vehicle.vehicle_type)
+        if seen and registered and seen.fine_category is not registered.fine_category:
             flags.append(
                 {
                     "flag": "type_mismatch",

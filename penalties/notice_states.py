@@ -7,7 +7,8 @@ from core.errors import Conflict
 from penalties.models import NoticeStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
-    S.issued: frozenset({S.delivered, S.cancelled, S.overdue}),
+    # Not overdue: the days to pay run from receiving the notice (Luật XLVPHC Art. 73).
+    S.issued: frozenset({S.delivered, S.cancelled}),
     S.delivered: frozenset({S.acknowledged, S.nominated_driver, S.disputed, S.paid, S.overdue, S.cancelled}),
     S.acknowledged: frozenset({S.paid, S.overdue, S.cancelled}),
     # The owner named someone else: a new notice goes to that driver and this one is closed.

@@ -16,6 +16,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound
 from core.jobs import enqueue
 from core.time import to_local, utc_now
+from detection.vehicles import VehicleClass
 from penalties.assessment import AssessmentError, Circumstances, assess
 from penalties.flags import check as check_flags
 from penalties.models import CandidateStatus, Notice, NoticeStatus, RejectReason, ViolationCandidate
@@ -26,7 +27,6 @@ NEXT_TRIES = 5
 OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated)
 LIMITATION = timedelta(days=365)  # ND 168/2024 Art. 4(1): one year from the moment of recording
 PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
-FINE_CLASS_OF_TYPE = {"car": "car", "truck": "car", "bus": "car", "motorbike": "motorcycle"}
 
 
 class CandidateNotFound(NotFound):
@@ -383,7 +383,7 @@ def issue(
     candidate.flags = check_flags(session, candidate, vehicle)
     if candidate.flags and not decision.acknowledge_flags:
         raise FlaggedVehicle("; ".join(f["detail"] for f in candidate.flags))
-    vehicle_class = FINE_CLASS_OF_TYPE.get(vehicle.vehicle_type, candidate.vehicle_class or "car")
+    vehicle_class = VehicleClass.fined(vehicle.vehicle_type) or candidate.vehicle_class or "car"
     assessment = _assess(candidate, vehicle_class, decision)
     notice = Notice(
         number=notice_number(now),

@@ -10,15 +10,8 @@ from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamps, UUIDPk, enum_column
+from detection.vehicles import VehicleClass
 from identity.cccd import Sex
-
-
-class VehicleType(StrEnum):
-    car = "car"
-    motorbike = "motorbike"
-    truck = "truck"
-    bus = "bus"
-    other = "other"
 
 
 class OwnerKind(StrEnum):
@@ -49,7 +42,7 @@ class Vehicle(UUIDPk, Timestamps, Base):
 
     plate: Mapped[str] = mapped_column(String(12), unique=True)  # compact form, e.g. 51G12345
     plate_display: Mapped[str] = mapped_column(String(20))  # as printed, e.g. 51G-123.45
-    vehicle_type: Mapped[VehicleType] = enum_column(VehicleType)
+    vehicle_type: Mapped[VehicleClass] = enum_column(VehicleClass)
     colour: Mapped[str] = mapped_column(String(40))
     brand: Mapped[str] = mapped_column(String(60))
     owner_cccd: Mapped[str] = mapped_column(ForeignKey("citizens.cccd"), index=True)
@@ -65,4 +58,4 @@ class Vehicle(UUIDPk, Timestamps, Base):
     owner: Mapped[Citizen] = relationship(back_populates="vehicles")
 
 
-__all__ = ["Citizen", "OwnerKind", "RegistrationStatus", "Vehicle", "VehicleType", "uuid"]
+__all__ = ["Citizen", "OwnerKind", "RegistrationStatus", "Vehicle", "uuid"]

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from detection.vehicles import VehicleClass
 from identity.cccd import InvalidCCCD, Sex, parse_cccd, validate_cccd
 from ocr.plate_format import InvalidPlate, PlateFamily, parse_plate
-from registry.models import RegistrationStatus, VehicleType
+from registry.models import RegistrationStatus
 
 
 def _cccd(value: str) -> str:
@@ -59,13 +60,13 @@ class CitizenRead(BaseModel):
     address: str
 
 
-_FAMILY = {VehicleType.motorbike: PlateFamily.motorbike}
+_FAMILY = {VehicleClass.motorbike: PlateFamily.motorbike}
 
 
 class VehicleCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    vehicle_type: VehicleType
+    vehicle_type: VehicleClass
     plate: str = Field(examples=["51G-123.45", "59-X1 374.38"], max_length=24)
     colour: str = Field(min_length=2, max_length=40)
     brand: str = Field(min_length=1, max_length=60)
@@ -80,7 +81,7 @@ class VehicleCreate(BaseModel):
             parsed = parse_plate(value, family=_FAMILY.get(vehicle_type) if vehicle_type else None)
         except InvalidPlate as exc:
             raise ValueError(str(exc)) from exc
-        if parsed.family is PlateFamily.motorbike and vehicle_type not in (None, VehicleType.motorbike):
+        if parsed.family is PlateFamily.motorbike and vehicle_type not in (None, VehicleClass.motorbike):
             raise ValueError(f"{parsed.display} is a motorbike plate but the vehicle is a {vehicle_type}")
         return parsed.display
 
@@ -91,7 +92,7 @@ class VehicleRead(BaseModel):
     id: uuid.UUID
     plate: str
     plate_display: str
-    vehicle_type: VehicleType
+    vehicle_type: VehicleClass
     colour: str
     brand: str
     owner_cccd: str

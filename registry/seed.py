@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from detection.vehicles import VehicleClass
 from identity.cccd import Sex, make_cccd
 from ocr.plate_format import parse_plate
-from registry.models import Citizen, OwnerKind, RegistrationStatus, Vehicle, VehicleType
+from registry.models import Citizen, OwnerKind, RegistrationStatus, Vehicle
 
 FAMILY = [
     "Nguyễn",
@@ -109,13 +110,15 @@ COLOURS = ["Trắng", "Đen", "Bạc", "Đỏ", "Xanh", "Xám", "Vàng"]
 L20 = "ABCDEFGHKLMNPSTUVXYZ"
 
 
-def _plate(rng: random.Random, codes: list[str], kind: VehicleType) -> str:
+def _plate(rng: random.Random, codes: list[str], kind: VehicleClass) -> str:
     prov = rng.choice(codes)
     number = f"{rng.randint(0, 999):03d}.{rng.randint(0, 99):02d}"
-    if kind is VehicleType.motorbike:
+    if kind is VehicleClass.motorbike:
         series = rng.choice(L20) + (str(rng.randint(1, 9)) if rng.random() < 0.6 else rng.choice(L20))
         return f"{prov}-{series} {number}"
-    letter = rng.choice("CD" if kind is VehicleType.truck else ("B" if kind is VehicleType.bus else "AEFGHK"))
+    letter = rng.choice(
+        "CD" if kind is VehicleClass.truck else ("B" if kind is VehicleClass.bus else "AEFGHK")
+    )
     return f"{prov}{letter}-{number}"
 
 
@@ -142,18 +145,19 @@ def seed_demo(
         session.add(Citizen(cccd=cccd, full_name=name, birth_date=birth, sex=sex, address=address))
         for _ in range(rng.choice([0, 1, 1, 1, 2])):
             kind = rng.choices(
-                [VehicleType.motorbike, VehicleType.car, VehicleType.truck, VehicleType.bus],
+                [VehicleClass.motorbike, VehicleClass.car, VehicleClass.truck, VehicleClass.bus],
                 weights=[60, 30, 7, 3],
             )[0]
             plate = parse_plate(
-                _plate(rng, plate_codes, kind), family="motorbike" if kind is VehicleType.motorbike else "car"
+                _plate(rng, plate_codes, kind),
+                family="motorbike" if kind is VehicleClass.motorbike else "car",
             )
             if plate.compact in used_plates:
                 continue
             used_plates.add(plate.compact)
-            brands = BIKE_BRANDS if kind is VehicleType.motorbike else CAR_BRANDS
+            brands = BIKE_BRANDS if kind is VehicleClass.motorbike else CAR_BRANDS
             status = RegistrationStatus.deregistered if rng.random() < 0.03 else RegistrationStatus.registered
-            company = kind is not VehicleType.motorbike and rng.random() < 0.1
+            company = kind is not VehicleClass.motorbike and rng.random() < 0.1
             org_name = f"Công ty TNHH {rng.choice(COMPANIES)} {rng.choice(STREETS)}" if company else None
             tax_code = f"{rng.randint(0, 99_999_999):08d}{rng.randint(10, 99)}" if company else None
             session.add(

@@ -14,8 +14,7 @@ import cv2
 import numpy as np
 
 from detection.camera_config import CameraConfig
-
-FINE_CLASS = {"car": "car", "bus": "car", "truck": "car", "motorcycle": "motorbike"}
+from detection.vehicles import VehicleClass
 
 
 @dataclass(frozen=True)
@@ -28,13 +27,9 @@ class TrackPoint:
 @dataclass
 class Track:
     track_id: int
-    vehicle_class: str  # car, motorcycle, bus, truck
+    vehicle_class: VehicleClass
     points: list[TrackPoint] = field(default_factory=list)
     plate: str | None = None
-
-    @property
-    def fine_class(self) -> str:
-        return FINE_CLASS.get(self.vehicle_class, "car")
 
     def seconds(self) -> np.ndarray:
         t0 = self.points[0].t

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from detection.rules.base import Finding, RuleContext, Track
+from detection.vehicles import FineCategory, VehicleClass
 
 MIN_POINTS = 5
 MIN_SECONDS = 0.5
@@ -28,10 +29,11 @@ def speed_kmh(track: Track, homography: np.ndarray) -> tuple[float, float] | Non
     return float(np.hypot(*velocity) * 3.6), residual
 
 
-def code_for(excess: float, fine_class: str) -> str | None:
+def code_for(excess: float, vehicle_class: VehicleClass) -> str | None:
+    """The decree's speeding band; motorbikes have one top band (over 20 km/h), cars two."""
     if excess < 5:
         return None
-    if fine_class == "motorbike":
+    if vehicle_class.fine_category is FineCategory.motorbike:
         return "SPEED_05_10" if excess < 10 else "SPEED_10_20" if excess <= 20 else "SPEED_GT20"
     if excess < 10:
         return "SPEED_05_10"
@@ -47,7 +49,7 @@ def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
     if residual > MAX_RESIDUAL_M:
         return []
     limit = ctx.config.speed_limit(track.vehicle_class)
-    code = code_for(speed - limit - TOLERANCE_KMH, track.fine_class)
+    code = code_for(speed - limit - TOLERANCE_KMH, track.vehicle_class)
     if code is None:
         return []
     return [

@@ -15,15 +15,15 @@ from functools import cache
 from pathlib import Path
 
 from core.time import to_local
+from detection.vehicles import VehicleClass
 
 HERE = Path(__file__).parent
-FINE_CLASS = {"car": "car", "bus": "car", "truck": "car", "motorcycle": "motorbike", "motorbike": "motorbike"}
 
 
 @dataclass(frozen=True)
 class Provision:
     code: str
-    vehicle_class: str  # car or motorbike (the decree's articles)
+    vehicle_class: str  # the table's word: car or motorbike (detection.vehicles.FineCategory)
     fine_min_vnd: int
     fine_max_vnd: int
     points: int
@@ -94,10 +94,12 @@ def law_for(day: date) -> LawVersion:
 
 def provision(code: str, vehicle_class: str, at: datetime) -> tuple[LawVersion, Provision]:
     version = law_for(violation_day(at))
-    fine_class = FINE_CLASS.get(vehicle_class)
-    if fine_class is None:
+    known = VehicleClass.parse(vehicle_class)
+    if known is None:
         raise LawError(f"unknown vehicle class {vehicle_class!r}")
-    found = version.provisions.get((code, fine_class))
+    if known.fine_category is None:
+        raise LawError(f"the fine tables have no category for a vehicle of class {known}")
+    found = version.provisions.get((code, known.fine_category))
     if found is None:
-        raise LawError(f"{version.name} has no provision for {code} by a {fine_class}")
+        raise LawError(f"{version.name} has no provision for {code} by a {known.fine_category}")
     return version, found

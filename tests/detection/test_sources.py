@@ -50,6 +50,11 @@ def test_corrupt_video_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
         list(VideoFileSource("CAM-1", path).frames())
 
 
+def test_missing_video_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="does not exist"):
+        list(VideoFileSource("CAM-1", tmp_path / "missing.mp4").frames())
+
+
 def test_truncated_video_keeps_the_frames_it_has(tmp_path: Path) -> None:
     path = tmp_path / "cam.avi"
     _write_video(path, frames=20)

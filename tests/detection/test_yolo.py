@@ -10,7 +10,7 @@ from detection.yolo import YoloDetector, letterbox
 
 
 def _detector() -> YoloDetector:
-    model = ResolvedModel("t", Path("x.onnx"), "0" * 64, Path("x.onnx"), {2: "car", 3: "motorcycle"}, 640)
+    model = ResolvedModel("t", Path("x.onnx"), "0" * 64, Path("x.onnx"), {2: "car", 3: "motorbike"}, 640)
     return YoloDetector(model, conf=0.3, iou=0.5)
 
 
@@ -27,13 +27,13 @@ def test_decode_keeps_vehicle_classes_and_suppresses_duplicates() -> None:
         [
             (320, 320, 100, 50, 2, 0.9),  # car
             (322, 321, 100, 50, 2, 0.6),  # the same car again: suppressed
-            (322, 321, 100, 50, 3, 0.5),  # a motorcycle overlapping it: another class, kept
+            (322, 321, 100, 50, 3, 0.5),  # a motorbike overlapping it: another class, kept
             (100, 100, 20, 20, 0, 0.99),  # a person: not a vehicle class
             (500, 500, 40, 40, 2, 0.2),  # below the confidence threshold
         ]
     )
     dets = _detector()._decode(out, scale=0.5, pad=(0, 140), shape=(720, 1280, 3))
-    assert [dets.name(i) for i in range(len(dets))] == ["car", "motorcycle"]
+    assert [dets.name(i) for i in range(len(dets))] == ["car", "motorbike"]
     np.testing.assert_allclose(dets.xyxy[0], [540, 310, 740, 410])  # back to source pixels
 
 

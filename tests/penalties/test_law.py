@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from detection.vehicles import FineCategory, VehicleClass
 from penalties.assessment import (
     AssessmentError,
     Circumstances,
@@ -15,7 +16,7 @@ from penalties.assessment import (
     licence_balance,
     points_for,
 )
-from penalties.law import VERSIONS, law_for, violation_day
+from penalties.law import VERSIONS, LawVersion, law_for, violation_day
 
 
 @pytest.mark.parametrize(
@@ -37,15 +38,16 @@ def test_red_light_by_car_on_both_sides_of_2025(at: datetime, law: str, amount: 
 @pytest.mark.parametrize(
     ("code", "vehicle_class", "minimum", "maximum", "points"),
     [
-        ("RED_LIGHT", "motorcycle", 4_000_000, 6_000_000, 4),
+        ("RED_LIGHT", "motorbike", 4_000_000, 6_000_000, 4),
+        ("RED_LIGHT", "motorcycle", 4_000_000, 6_000_000, 4),  # the word stored before migration 0007
         ("SPEED_05_10", "car", 800_000, 1_000_000, 0),
         ("SPEED_10_20", "truck", 4_000_000, 6_000_000, 2),
         ("SPEED_20_35", "bus", 6_000_000, 8_000_000, 4),
         ("SPEED_GT35", "car", 12_000_000, 14_000_000, 6),
-        ("SPEED_GT20", "motorcycle", 6_000_000, 8_000_000, 4),
+        ("SPEED_GT20", "motorbike", 6_000_000, 8_000_000, 4),
         ("WRONG_WAY", "car", 18_000_000, 20_000_000, 4),
         ("WRONG_LANE", "car", 4_000_000, 6_000_000, 2),
-        ("ROAD_MARKING_SOLID_LINE", "motorcycle", 200_000, 400_000, 0),
+        ("ROAD_MARKING_SOLID_LINE", "motorbike", 200_000, 400_000, 0),
         ("STOP_ILLEGAL", "car", 600_000, 800_000, 0),
     ],
 )
@@ -89,6 +91,8 @@ def test_unknown_code_class_or_date() -> None:
         assess("SPEED_GT20", "car", at)
     with pytest.raises(AssessmentError, match="unknown vehicle class"):
         assess("RED_LIGHT", "tractor", at)
+    with pytest.raises(AssessmentError, match="no category for a vehicle of class other"):
+        assess("RED_LIGHT", "other", at)
     with pytest.raises(AssessmentError, match="no fine table covers 2021-12-31"):
         assess("RED_LIGHT", "car", datetime(2021, 12, 31, 5, tzinfo=UTC))
 
@@ -140,3 +144,11 @@ def test_licence_balance(deductions: list[tuple[date, int]], on: date, balance: 
 )
 def test_late_charge(amount: int, due: date, paid: date, charge: int) -> None:
     assert late_charge(amount, due, paid) == charge
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: v.name)
+def test_the_tables_words_are_the_fine_categories(version: LawVersion) -> None:
+    """Each table fines drivers of exactly the categories the vehicle classes map to (its passenger
+    rows fine the passenger, whom a camera does not identify)."""
+    words = {word for _, word in version.provisions if not word.endswith("_passenger")}
+    assert words == set(FineCategory) == {c.fine_category for c in VehicleClass if c.fine_category}

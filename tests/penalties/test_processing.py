@@ -226,25 +226,109 @@ def test_unreachable_stream_gives_a_clear_error(db: Session, generated_footage) 
     assert "unreachable after 2 attempts" in result.output
 
 
-def test_camera_run_processes_a_stream_until_stopped(
+def test_camera_run_on_a_video_file_stops_at_its_end(
     db: Session, generated_footage, evidence_dir: Path
 ) -> None:
-    """A live run: frames stamped on arrival, candidates stored as they come; stops after --max-frames."""
+    """A live run on a file: frames stamped from now on, candidates stored as they come, and the run
+    completes at the file's last frame (it used to reopen the file like a dropped stream, forever)."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(generated_footage.video))
+    length = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    capture.release()
     result = tvp(
         "camera",
         "run",
         generated_footage.camera,
         "--source",
-        generated_footage.video,  # OpenCV opens a file like a stream
+        generated_footage.video,
         "--stride",
         "3",
         "--no-motion-gate",
         "--max-frames",
-        "262",
+        2 * length,  # only a safety net: a file replayed from the start would run into it
     )
     assert result.exit_code == 0, result.output
-    assert "stopped after 262 frames" in result.output
+    assert f"end of file after {length} frames" in result.output
     found = candidates(db)
     assert sorted((c.violation_code, c.plate) for c in found) == sorted(EXPECTED)
     run = db.scalars(select(ProcessingRun).where(ProcessingRun.kind == RunKind.live)).one()
     assert run.status is RunStatus.completed and run.candidates_created == 2
+    assert run.frames_done == length
+
+    stopped = tvp(
+        "camera", "run", generated_footage.camera, "--source", generated_footage.video, "--max-frames", 12
+    )
+    assert stopped.exit_code == 0, stopped.output
+    assert "stopped after 12 frames" in stopped.output
+    db.rollback()
+    runs = list(db.scalars(select(ProcessingRun).where(ProcessingRun.kind == RunKind.live)))
+    assert sorted(r.frames_done for r in runs) == [12, length]
+    assert {r.status for r in runs} == {RunStatus.completed}
+
+
+def test_camera_run_source_that_is_neither_url_nor_file(
+    db: Session, generated_footage, tmp_path: Path
+) -> None:
+    result = tvp("camera", "run", generated_footage.camera, "--source", tmp_path / "missing.mp4")
+    assert result.exit_code == 2
+    assert "is neither a stream URL (rtsp://, http(s)://) nor a video file" in result.output
+    db.rollback()
+    assert list(db.scalars(select(ProcessingRun))) == []
+
+
+EXAMPLE_CAMERA = Path(__file__).parents[2] / "examples" / "camera-hcm-q1-001.yaml"
+
+
+@pytest.fixture
+def own_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The commands pointed at a database of their own, fresh and empty."""
+    from core.db import reset_engine
+    from tests.support.db import fresh_database
+
+    with fresh_database("schema") as url:
+        monkeypatch.setenv("TVP_DATABASE_URL", url)
+        reset_settings()
+        reset_engine()
+        yield url
+        reset_engine()
+        monkeypatch.undo()
+        reset_settings()
+        reset_engine()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["process", "footage.mp4", "--camera", EXAMPLE_CAMERA],
+        ["replay", "footage.mp4", "--camera", EXAMPLE_CAMERA],
+        ["camera", "run", EXAMPLE_CAMERA, "--source", "rtsp://127.0.0.1:1/live", "--max-attempts", "1"],
+    ],
+    ids=["process", "replay", "camera run"],
+)
+def test_commands_refuse_an_unmigrated_database_and_never_migrate_it(
+    own_database: str, command: list[object]
+) -> None:
+    """Workers starting together must not race each other's migrations: `tvp db upgrade` migrates."""
+    from sqlalchemy import inspect
+
+    from core.db import make_engine
+    from core.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(own_database)
+    try:
+        result = tvp(*command)
+        assert result.exit_code == 2, result.output
+        assert (
+            f"database schema is at no revision (empty database), this tvp needs {head_revision()}: "
+            "run `tvp db upgrade`" in " ".join(result.output.split())
+        )
+        assert current_revision(engine) is None and inspect(engine).get_table_names() == []
+
+        upgrade("0003", engine=engine)
+        behind = tvp(*command)
+        assert behind.exit_code == 2, behind.output
+        assert f"database schema is at 0003, this tvp needs {head_revision()}" in behind.output
+        assert current_revision(engine) == "0003"
+    finally:
+        engine.dispose()

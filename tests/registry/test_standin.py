@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import reset_settings
 from core.jobs.runner import JobFailed, execute
 from core.models import Job, Role
+from detection.vehicles import VehicleClass
 from identity.cccd import Sex, make_cccd
 from penalties.models import CandidateStatus, Notice, ViolationCandidate
 from registry.http_provider import CircuitBreaker, HttpRegistryProvider, _shared
-from registry.models import Citizen, OwnerKind, RegistrationStatus, Vehicle, VehicleType
+from registry.models import Citizen, OwnerKind, RegistrationStatus, Vehicle
 from registry.provider import RegistryUnavailable
 from registry.standin import create_standin_app
 from tests.support.factories import make_candidate, staff_headers
@@ -64,7 +65,7 @@ def standin(tmp_path: Path) -> Iterator[Running]:
             Vehicle(
                 plate="51G12345",
                 plate_display="51G-123.45",
-                vehicle_type=VehicleType.car,
+                vehicle_type=VehicleClass.car,
                 colour="trắng",
                 brand="Toyota Vios",
                 owner_cccd=OWNER,
@@ -75,7 +76,7 @@ def standin(tmp_path: Path) -> Iterator[Running]:
             Vehicle(
                 plate="59X137438",
                 plate_display="59-X1 374.38",
-                vehicle_type=VehicleType.motorbike,
+                vehicle_type=VehicleClass.motorbike,
                 colour="đen",
                 brand="Honda Wave",
                 owner_cccd=OWNER,
@@ -86,7 +87,7 @@ def standin(tmp_path: Path) -> Iterator[Running]:
             Vehicle(
                 plate="51D45678",
                 plate_display="51D-456.78",
-                vehicle_type=VehicleType.truck,
+                vehicle_type=VehicleClass.truck,
                 colour="Trắng",
                 brand="Hino",
                 owner_cccd=OWNER,

@@ -16,9 +16,10 @@ from core.auth.service import create_user
 from core.auth.tokens import issue_staff_token
 from core.db import session_scope
 from core.models import Role, User
+from detection.vehicles import VehicleClass
 from identity.cccd import Sex, make_cccd
 from penalties.models import Camera, ViolationCandidate
-from registry.models import Citizen, Vehicle, VehicleType
+from registry.models import Citizen, Vehicle
 
 PASSWORD = "correct-horse-battery"
 REDIRECT = "tvp-citizen://callback"
@@ -62,7 +63,7 @@ def make_vehicle(
     owner: Citizen,
     plate: str = "51G12345",
     display: str = "51G-123.45",
-    vehicle_type: VehicleType = VehicleType.car,
+    vehicle_type: VehicleClass = VehicleClass.car,
 ) -> Vehicle:
     vehicle = Vehicle(
         plate=plate,
@@ -114,7 +115,7 @@ def make_candidate(
     plate: str | None = "51G12345",
     code: str = "RED_LIGHT",
     detected_at: datetime | None = None,
-    vehicle_class: str = "car",
+    vehicle_class: str | None = "car",
     camera_code: str = "HCM-Q1-001",
 ) -> ViolationCandidate:
     """A violation candidate as the camera pipeline would store it (without evidence files)."""
