@@ -1,34 +1,40 @@
 """Embedded OIDC-style identity provider: the dev/demo stand-in for VNeID.
 
-Authorization-code flow (PKCE S256 or client secret). The ID token is RS256-signed and carries the
-citizen's CCCD as ``sub`` and ``cccd``. Refused in production by the settings check.
+Authorization-code flow with PKCE S256 (required). The ID token is RS256-signed and carries the
+citizen's CCCD as ``sub`` and ``cccd``. Failed sign-ins are audited and throttled per CCCD and per client
+address. Refused in production by the settings check.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import secrets
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jwt
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citizen_app_api.idp_codes import (
+    InvalidClient,
+    InvalidGrant,
+    UnsupportedGrantType,
+    authorization_problem,
+    check_client,
+    issue_code,
+    redeem_code,
+)
 from core import audit
 from core.auth.deps import public
 from core.auth.keys import key_id, public_jwks, signing_key
+from core.auth.ratelimit import SignInLimiter, TooManyAttempts, client_address, sign_in_limiter
 from core.config import get_settings
 from core.db import get_session
-from core.errors import AppError, InvalidInput
 from core.time import utc_now
 from registry.models import Citizen
 
@@ -36,33 +42,52 @@ router = APIRouter(prefix="/idp", tags=["identity provider (dev)"])
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 Public = Annotated[object, Depends(public())]
 DB = Annotated[Session, Depends(get_session, scope="function")]
-CODE_AUDIENCE = "tvp-idp-code"
-_used_codes: set[str] = set()
-_used_lock = threading.Lock()
-
-
-class InvalidGrant(AppError):
-    """The authorization code is invalid, expired or already used."""
-
-    status_code = 400
-
-
-class InvalidClient(AppError):
-    """Unknown client or wrong client credentials."""
-
-    status_code = 401
+Limiter = Annotated[SignInLimiter, Depends(sign_in_limiter)]
+ID_TOKEN_LIFETIME_S = 3600
+REALM = "idp"
+WRONG = "Sai số CCCD hoặc mật mã / Wrong CCCD number or passcode"
 
 
 def _issuer() -> str:
     return get_settings().idp_issuer.rstrip("/")
 
 
-def _check_client(client_id: str, redirect_uri: str) -> None:
-    settings = get_settings()
-    if client_id != settings.idp_audience:
-        raise InvalidClient(f"unknown client_id {client_id!r}")
-    if redirect_uri not in settings.idp_redirect_uris:
-        raise InvalidInput(f"redirect_uri {redirect_uri!r} is not registered for this client")
+def _back_to_client(redirect_uri: str, **params: str) -> RedirectResponse:
+    """Return to the (registered) client: a code, or an RFC 6749 §4.1.2.1 error."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return RedirectResponse(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}", status_code=303)
+
+
+def _hidden(client_id: str, redirect_uri: str, state: str, nonce: str, code_challenge: str) -> dict[str, str]:
+    """The authorization request, carried through the sign-in form."""
+    return {
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
+
+
+def _page(request: Request, params: dict[str, str], error: str | None = None, status: int = 200) -> Any:
+    return templates.TemplateResponse(
+        request, "idp_login.html", {"params": params, "error": error}, status_code=status
+    )
+
+
+def _audit_attempt(
+    db: Session, action: str, attempt: dict[str, str], citizen: Citizen | None = None, **detail: object
+) -> None:
+    address = attempt["address"]
+    audit.record(
+        db,
+        actor=f"anonymous:{address}",
+        action=action,
+        object_type="citizen",
+        object_id=citizen.id if citizen else None,
+        detail={**attempt, **detail},
+    )
 
 
 @router.get("/.well-known/openid-configuration", summary="OIDC discovery document")
@@ -74,9 +99,11 @@ def discovery(_: Public) -> dict[str, Any]:
         "token_endpoint": f"{iss}/token",
         "jwks_uri": f"{iss}/jwks",
         "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_post"],
         "claims_supported": ["sub", "cccd", "name", "iss", "aud", "exp", "iat", "nonce"],
     }
 
@@ -95,30 +122,30 @@ def authorize_form(
     state: str = "",
     nonce: str = "",
     code_challenge: str = "",
-    code_challenge_method: Annotated[str, Query(pattern="^(S256)?$")] = "",
-    response_type: Annotated[str, Query(pattern="^code$")] = "code",
-) -> HTMLResponse:
-    _check_client(client_id, redirect_uri)
-    return templates.TemplateResponse(
-        request,
-        "idp_login.html",
-        {
-            "params": {
-                "client_id": client_id,
-                "redirect_uri": redirect_uri,
-                "state": state,
-                "nonce": nonce,
-                "code_challenge": code_challenge,
-            },
-            "error": None,
-        },
+    code_challenge_method: str = "",  # absent means "plain" (RFC 7636), which is refused
+    response_type: str = "",
+) -> Any:
+    check_client(client_id, redirect_uri)
+    if response_type != "code":
+        return _back_to_client(
+            redirect_uri,
+            error="unsupported_response_type",
+            error_description="use response_type=code",
+            state=state,
+        )
+    problem = authorization_problem(
+        code_challenge=code_challenge, method=code_challenge_method, nonce=nonce, state=state
     )
+    if problem:
+        return _back_to_client(redirect_uri, error="invalid_request", error_description=problem, state=state)
+    return _page(request, _hidden(client_id, redirect_uri, state, nonce, code_challenge))
 
 
 @router.post("/authorize", summary="Sign in and return to the app with a code")
 def authorize(
     request: Request,
     db: DB,
+    limiter: Limiter,
     _: Public,
     cccd: Annotated[str, Form()],
     passcode: Annotated[str, Form()],
@@ -127,49 +154,57 @@ def authorize(
     state: Annotated[str, Form()] = "",
     nonce: Annotated[str, Form()] = "",
     code_challenge: Annotated[str, Form()] = "",
+    code_challenge_method: Annotated[str, Form()] = "S256",  # our sign-in page always sends S256
 ) -> Any:
-    _check_client(client_id, redirect_uri)
-    citizen = db.scalar(select(Citizen).where(Citizen.cccd == cccd.strip()))
-    ok = hmac.compare_digest(passcode.encode(), get_settings().idp_demo_passcode.encode())
-    if citizen is None or not ok:
-        params = {
-            "client_id": client_id,
-            "redirect_uri": redirect_uri,
-            "state": state,
-            "nonce": nonce,
-            "code_challenge": code_challenge,
-        }
-        return templates.TemplateResponse(
-            request,
-            "idp_login.html",
-            {"params": params, "error": "Sai số CCCD hoặc mật mã / Wrong CCCD number or passcode"},
-            status_code=401,
+    check_client(client_id, redirect_uri)
+    problem = authorization_problem(
+        code_challenge=code_challenge, method=code_challenge_method, nonce=nonce, state=state
+    )
+    if problem:
+        return _back_to_client(redirect_uri, error="invalid_request", error_description=problem, state=state)
+    params = _hidden(client_id, redirect_uri, state, nonce, code_challenge)
+    entered, address = cccd.strip()[:20], client_address(request)
+    attempt = {"cccd": entered, "address": address}
+    try:
+        limiter.check(REALM, account=entered, address=address)
+    except TooManyAttempts as exc:
+        _audit_attempt(db, "idp.sign_in_refused", attempt, scope=exc.scope, retry_after_s=exc.retry_after_s)
+        minutes = -(-exc.retry_after_s // 60)
+        message = (
+            f"Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau {minutes} phút. / "
+            f"Too many failed sign-ins. Try again in {minutes} min."
         )
-    code = jwt.encode(
-        {
-            "aud": CODE_AUDIENCE,
-            "sub": citizen.cccd,
-            "name": citizen.full_name,
-            "client_id": client_id,
-            "redirect_uri": redirect_uri,
-            "nonce": nonce,
-            "cc": code_challenge,
-            "jti": secrets.token_hex(8),
-            "exp": utc_now() + timedelta(seconds=120),
-        },
-        get_settings().secret_key,
-        algorithm="HS256",
+        response = _page(request, params, message, status=429)  # a response: the audit entry commits
+        response.headers.update(exc.headers)
+        return response
+    citizen = db.scalar(select(Citizen).where(Citizen.cccd == entered))
+    right = hmac.compare_digest(passcode.encode(), get_settings().idp_demo_passcode.encode())
+    if citizen is None or not right:
+        limiter.failed(REALM, account=entered, address=address)
+        reason = "unknown CCCD" if citizen is None else "wrong passcode"
+        _audit_attempt(db, "idp.sign_in_failed", attempt, citizen=citizen, reason=reason)
+        return _page(request, params, WRONG, status=401)
+    limiter.succeeded(REALM, account=entered)
+    code = issue_code(
+        db,
+        cccd=citizen.cccd,
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        nonce=nonce,
+        code_challenge=code_challenge,
     )
     audit.record(
         db, actor=f"citizen:{citizen.cccd}", action="idp.sign_in", object_type="citizen", object_id=citizen.id
     )
-    return RedirectResponse(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}", status_code=303)
+    return _back_to_client(redirect_uri, code=code, state=state)
 
 
 @router.post("/token", summary="Exchange an authorization code for an ID token")
 def token(
+    response: Response,
+    db: DB,
     _: Public,
-    grant_type: Annotated[str, Form(pattern="^authorization_code$")],
+    grant_type: Annotated[str, Form()],
     code: Annotated[str, Form()],
     redirect_uri: Annotated[str, Form()],
     client_id: Annotated[str, Form()],
@@ -177,44 +212,37 @@ def token(
     code_verifier: Annotated[str, Form()] = "",
 ) -> dict[str, Any]:
     settings = get_settings()
-    try:
-        claims = jwt.decode(code, settings.secret_key, algorithms=["HS256"], audience=CODE_AUDIENCE)
-    except jwt.InvalidTokenError as exc:
-        raise InvalidGrant(f"invalid code: {exc}") from exc
-    if claims["client_id"] != client_id or claims["redirect_uri"] != redirect_uri:
-        raise InvalidGrant("code was issued to another client or redirect URI")
-    if claims["cc"]:
-        digest = (
-            base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest()).rstrip(b"=").decode()
-        )
-        if not hmac.compare_digest(digest, claims["cc"]):
-            raise InvalidGrant("code_verifier does not match the code challenge")
-    elif not hmac.compare_digest(client_secret.encode(), settings.idp_client_secret.encode()):
+    if grant_type != "authorization_code":
+        raise UnsupportedGrantType(f"grant_type {grant_type!r} is not supported; use authorization_code")
+    if client_id != settings.idp_audience:
+        raise InvalidClient(f"unknown client_id {client_id!r}")
+    if client_secret and not hmac.compare_digest(client_secret.encode(), settings.idp_client_secret.encode()):
         raise InvalidClient("wrong client secret")
-    with _used_lock:
-        if claims["jti"] in _used_codes:
-            raise InvalidGrant("code already used")
-        _used_codes.add(claims["jti"])
+    grant = redeem_code(db, code, client_id=client_id, redirect_uri=redirect_uri, code_verifier=code_verifier)
+    citizen = db.scalar(select(Citizen).where(Citizen.cccd == grant.cccd))
+    if citizen is None:
+        raise InvalidGrant("the citizen is no longer registered")
     now = utc_now()
-    lifetime = timedelta(hours=1)
     id_token = jwt.encode(
         {
             "iss": _issuer(),
             "aud": settings.idp_audience,
-            "sub": claims["sub"],
-            "cccd": claims["sub"],
-            "name": claims["name"],
-            "nonce": claims["nonce"],
+            "sub": citizen.cccd,
+            "cccd": citizen.cccd,
+            "name": citizen.full_name,
+            "nonce": grant.nonce,
             "iat": now,
-            "exp": now + lifetime,
+            "exp": now + timedelta(seconds=ID_TOKEN_LIFETIME_S),
         },
         signing_key(),
         algorithm="RS256",
         headers={"kid": key_id()},
     )
+    response.headers["Cache-Control"] = "no-store"  # RFC 6749 §5.1
+    response.headers["Pragma"] = "no-cache"
     return {
         "id_token": id_token,
         "access_token": id_token,
         "token_type": "Bearer",
-        "expires_in": int(lifetime.total_seconds()),
+        "expires_in": ID_TOKEN_LIFETIME_S,
     }

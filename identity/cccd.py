@@ -102,12 +102,12 @@ class CCCDInfo:
         return self.century_start + self.year_suffix
 
 
-_SHAPE = re.compile(r"^\d{12}$")
+_SHAPE = re.compile(r"[0-9]{12}")  # fullmatch, ASCII digits: `$` passes a trailing newline
 
 
 def parse_cccd(number: str) -> CCCDInfo:
     """Parse and check a CCCD number; raises InvalidCCCD with a message saying what is wrong."""
-    if not isinstance(number, str) or not _SHAPE.match(number):
+    if not isinstance(number, str) or not _SHAPE.fullmatch(number):
         raise InvalidCCCD("a CCCD number is exactly 12 digits")
     province_code = number[:3]
     if province_code not in PROVINCE_CODES:

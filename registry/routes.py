@@ -17,7 +17,7 @@ DB = Annotated[Session, Depends(get_session, scope="function")]
 Lookup = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor, Role.exam_officer, Role.admin))]
 VehicleLookup = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor, Role.admin))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]
-CCCDPath = Annotated[str, Path(pattern=r"^\d{12}$", description="12-digit CCCD number")]
+CCCDPath = Annotated[str, Path(pattern=r"^[0-9]{12}$", description="12-digit CCCD number")]
 
 
 @router.post("/citizens", response_model=CitizenRead, status_code=201, summary="Add a citizen")

@@ -1,15 +1,19 @@
 """Citizen identity providers (VNeID and its embedded dev/demo stand-in).
 
 A provider turns a bearer token into a verified ``CitizenIdentity``. The OIDC provider fetches the
-issuer's JWKS over HTTP (cached) and checks signature, issuer, audience and expiry.
+issuer's JWKS over HTTP and caches it; both check signature, issuer, audience (and ``azp`` when the token
+names several audiences), expiry and the presence of exp, iat, iss, aud and sub.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -19,7 +23,9 @@ import jwt
 from core.backends import Backend
 from core.config import Settings
 
-CCCD_SHAPE = re.compile(r"^\d{12}$")
+logger = logging.getLogger(__name__)
+CCCD_SHAPE = re.compile(r"[0-9]{12}")  # fullmatch: `$` would let a trailing newline through
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
 
 class TokenRejected(Exception):
@@ -46,38 +52,113 @@ class IdentityProvider(Backend, ABC):
     @abstractmethod
     def verify(self, token: str) -> CitizenIdentity: ...
 
+    def _decode(self, token: str, key: Any) -> CitizenIdentity:
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise TokenRejected(str(exc)) from exc
+        # OIDC Core 3.1.3.7: with several audiences the token must say it was issued to us (azp).
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if (len(audiences) > 1 or "azp" in claims) and claims.get("azp") != self.audience:
+            raise TokenRejected("token was issued to another client (azp)")
+        return identity_from_claims(claims)
+
 
 def identity_from_claims(claims: dict[str, Any]) -> CitizenIdentity:
-    cccd = str(claims.get("cccd") or claims.get("sub") or "")
-    if not CCCD_SHAPE.match(cccd):
+    cccd = claims.get("cccd") or claims.get("sub")
+    if not isinstance(cccd, str) or not CCCD_SHAPE.fullmatch(cccd):
         raise TokenRejected("token carries no 12-digit CCCD")
     return CitizenIdentity(cccd=cccd, name=str(claims.get("name", "")))
 
 
 class OIDCProvider(IdentityProvider):
+    """Verifies tokens against the issuer's JWKS.
+
+    The keys are refetched when older than ``cache_seconds`` or when a token names a key id we do not
+    have (the issuer may have rotated its key), but never more than once per ``min_refetch_seconds``:
+    made-up key ids cannot turn into a flood of requests to the IdP. Only one thread fetches at a time
+    and no lock is held across the network call, so tokens signed with a cached key never wait for it.
+    If the IdP cannot be reached, the cached keys stay in use.
+    """
+
     name = "oidc"
 
-    def __init__(self, settings: Settings, http: Any = None, cache_seconds: int = 300):
+    def __init__(
+        self,
+        settings: Settings,
+        http: Any = None,
+        cache_seconds: float = 300,
+        min_refetch_seconds: float = 30,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         # ``http``: an httpx.Client (or anything with the same get()), e.g. a test client.
         super().__init__(settings)
         self.jwks_url = settings.resolved_jwks_url
         self.http = http or httpx.Client(timeout=5.0)
         self.cache_seconds = cache_seconds
+        self.min_refetch_seconds = min_refetch_seconds
+        self._clock = clock
         self._keys: dict[str, Any] = {}
-        self._fetched = 0.0
-        self._lock = threading.Lock()
+        self._fetched_at = -math.inf  # last successful fetch
+        self._tried_at = -math.inf  # last attempt, successful or not
+        self._fetching = False
+        self._state = threading.Condition()  # guards the fields above; never held across a fetch
 
-    def _load_keys(self, force: bool = False) -> dict[str, Any]:
-        with self._lock:
-            if force or not self._keys or time.monotonic() - self._fetched > self.cache_seconds:
-                try:
-                    resp = self.http.get(self.jwks_url)
-                    resp.raise_for_status()
-                    jwks = resp.json()
-                except (httpx.HTTPError, ValueError) as exc:
-                    raise ProviderUnavailable(f"cannot fetch JWKS from {self.jwks_url}: {exc}") from exc
-                self._keys = {k["kid"]: jwt.PyJWK(k).key for k in jwks.get("keys", []) if "kid" in k}
-                self._fetched = time.monotonic()
+    def _fetch(self) -> dict[str, Any]:
+        try:
+            resp = self.http.get(self.jwks_url)
+            resp.raise_for_status()
+            entries = resp.json().get("keys", [])
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise ProviderUnavailable(f"cannot fetch JWKS from {self.jwks_url}: {exc}") from exc
+        keys: dict[str, Any] = {}
+        for entry in entries if isinstance(entries, list) else []:
+            try:
+                keys[entry["kid"]] = jwt.PyJWK(entry).key
+            except (jwt.PyJWKError, jwt.InvalidKeyError, KeyError, TypeError, ValueError) as exc:
+                logger.warning("skipping unusable JWKS entry from %s: %s", self.jwks_url, exc)
+        return keys
+
+    def _refresh(self) -> None:
+        """Fetch the keys unless another thread is fetching or the last try was too recent."""
+        with self._state:
+            now = self._clock()
+            if self._fetching or now - self._tried_at < self.min_refetch_seconds:
+                return
+            self._fetching, self._tried_at = True, now
+        keys: dict[str, Any] | None = None
+        try:
+            keys = self._fetch()
+        finally:
+            with self._state:
+                if keys is not None:
+                    self._keys, self._fetched_at = keys, now
+                self._fetching = False
+                self._state.notify_all()
+
+    def _keys_for(self, kid: str) -> dict[str, Any]:
+        with self._state:
+            keys, age = self._keys, self._clock() - self._fetched_at
+        if kid in keys and age <= self.cache_seconds:
+            return keys
+        try:
+            self._refresh()
+        except ProviderUnavailable:
+            if not keys:
+                raise
+            logger.warning("JWKS refresh failed; keeping the %d cached keys", len(keys))
+        with self._state:
+            if not self._keys:  # nothing cached yet: wait for the first fetch someone else started
+                self._state.wait_for(lambda: not self._fetching, timeout=10)
+                if not self._keys:
+                    raise ProviderUnavailable(f"cannot fetch JWKS from {self.jwks_url}")
             return self._keys
 
     def verify(self, token: str) -> CitizenIdentity:
@@ -85,18 +166,12 @@ class OIDCProvider(IdentityProvider):
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.InvalidTokenError as exc:
             raise TokenRejected(str(exc)) from exc
-        keys = self._load_keys()
-        if kid not in keys:  # the issuer may have rotated its key
-            keys = self._load_keys(force=True)
-        if kid not in keys:
+        if not isinstance(kid, str):
+            raise TokenRejected("token names no key id (kid)")
+        key = self._keys_for(kid).get(kid)
+        if key is None:
             raise TokenRejected("token signed with an unknown key")
-        try:
-            claims = jwt.decode(
-                token, keys[kid], algorithms=["RS256"], audience=self.audience, issuer=self.issuer
-            )
-        except jwt.InvalidTokenError as exc:
-            raise TokenRejected(str(exc)) from exc
-        return identity_from_claims(claims)
+        return self._decode(token, key)
 
 
 class EmbeddedProvider(IdentityProvider):
@@ -107,17 +182,7 @@ class EmbeddedProvider(IdentityProvider):
     def verify(self, token: str) -> CitizenIdentity:
         from core.auth.keys import signing_key
 
-        try:
-            claims = jwt.decode(
-                token,
-                signing_key().public_key(),
-                algorithms=["RS256"],
-                audience=self.audience,
-                issuer=self.issuer,
-            )
-        except jwt.InvalidTokenError as exc:
-            raise TokenRejected(str(exc)) from exc
-        return identity_from_claims(claims)
+        return self._decode(token, signing_key().public_key())
 
 
 _provider: IdentityProvider | None = None

@@ -26,6 +26,8 @@ def test_parse_valid(number: str, province: str, sex: Sex, year: int) -> None:
         ("0790901234567", "12 digits"),
         ("07909012345a", "12 digits"),
         ("", "12 digits"),
+        ("079090123456\n", "12 digits"),  # `$` also matches before a trailing newline
+        ("٠٧٩٠٩٠١٢٣٤٥٦", "12 digits"),  # Arabic-Indic digits are Unicode \d
         ("003090123456", "province code '003'"),
         ("097090123456", "province code '097'"),
     ],

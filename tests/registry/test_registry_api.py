@@ -144,6 +144,8 @@ def test_malformed_json_is_a_clear_4xx(
     assert "Traceback" not in resp.text
 
 
-def test_bad_path_parameter(client: TestClient, admin: dict[str, str]) -> None:
-    resp = client.get("/api/registry/citizens/12345", headers=admin)
+@pytest.mark.parametrize("cccd", ["12345", "٠٧٩٠٩٠١٢٣٤٥٦", "079090123456%0A"])
+def test_bad_path_parameter(client: TestClient, admin: dict[str, str], cccd: str) -> None:
+    # Arabic-Indic digits match a Unicode \d; a CCCD is 12 ASCII digits.
+    resp = client.get(f"/api/registry/citizens/{cccd}", headers=admin)
     assert resp.status_code == 422 and resp.json()["detail"][0]["loc"] == ["path", "cccd"]
