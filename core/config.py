@@ -146,7 +146,8 @@ class Settings(BaseSettings):
     )
 
     scheduler_enabled: bool = Field(
-        True, description="Workers (and tvp serve's in-process worker) enqueue periodic jobs (clocks, anchors)"
+        True,
+        description="Workers (and tvp serve's in-process worker) enqueue periodic jobs (clocks, anchors)",
     )
 
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
