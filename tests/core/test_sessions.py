@@ -168,3 +168,44 @@ def test_cli_password_and_role_changes_end_sessions(client: TestClient, db: Sess
     assert done.exit_code == 0
     assert client.get("/api/auth/me", headers=auth).status_code == 401
     assert runner.invoke(cli, ["users", "set-roles", "ghost", "--role", "ops"]).exit_code == 2
+
+
+def _forged_cookie(secret: str, content: dict[str, object]) -> dict[str, str]:
+    import json
+    from base64 import b64encode
+
+    from itsdangerous import TimestampSigner
+
+    signed = TimestampSigner(secret).sign(b64encode(json.dumps(content).encode())).decode()
+    return {"cookie": f"tvp_session={signed}"}
+
+
+def test_a_cookie_forged_with_a_published_secret_gets_nowhere(client: TestClient, db: Session) -> None:
+    from core.config import get_settings
+
+    admin = make_staff(db, Role.admin, username="victim")
+    db.commit()
+    old_default = "dev-insecure-secret-key-change-me"  # published in this repository until now
+    assert get_settings().secret_key != old_default  # generated per data dir instead
+    for forged in (
+        _forged_cookie(old_default, {"uid": str(admin.id), "sv": 1}),
+        _forged_cookie(old_default, {"sid": "guessed"}),
+        # even with the real key, a cookie is only as good as its server-side session
+        _forged_cookie(get_settings().secret_key, {"uid": str(admin.id), "sv": 1}),
+        _forged_cookie(get_settings().secret_key, {"sid": "guessed"}),
+    ):
+        assert client.get("/api/auth/me", headers=forged).status_code == 401
+        assert client.get("/api/admin/users", headers=forged).status_code == 401
+
+
+def test_the_cookie_is_secure_when_configured(clean_db: str, db: Session) -> None:
+    from core.app import create_app
+    from core.config import get_settings
+
+    make_staff(db, Role.reviewer, username="https")
+    db.commit()
+    settings = get_settings().model_copy(update={"session_cookie_secure": True})
+    with TestClient(create_app(settings), base_url="https://testserver") as client:
+        resp = _sign_in(client, "https")
+    cookie = resp.headers["set-cookie"].lower()
+    assert "tvp_session=" in cookie and "secure" in cookie and "httponly" in cookie
