@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.config import InsecureSettings, get_settings
+from core.time import follow_test_clock
 
 app = typer.Typer(help="tvp — traffic-violation processing and e-payment platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -297,6 +298,7 @@ _add_package_commands()
 
 
 def main() -> None:
+    follow_test_clock()  # only under the test suite's frozen-clock runs (scripts/test-clock.sh)
     try:
         app()
     except InsecureSettings as exc:

@@ -22,6 +22,13 @@ os.environ.update(
 )
 os.environ.pop("TVP_DATABASE_URL", None)
 
+from core.time import follow_test_clock  # noqa: E402
+
+# TVP_TEST_CLOCK=2026-11-28T16:30:00Z runs the whole session (and the `tvp` processes it starts) on a clock
+# that starts at that instant and ticks on: scripts/test-clock.sh uses it to run the suite at the hours
+# where the Vietnamese, UTC and machine-local dates disagree.
+follow_test_clock()
+
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import delete, insert  # noqa: E402
@@ -98,9 +105,20 @@ def unique() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def pytest_report_header() -> str:
+def pytest_report_header() -> list[str]:
     url = os.environ.get("TVP_TEST_DATABASE_URL") or "sqlite (temporary file)"
-    return f"tvp test database: {url.split('@')[-1]}"
+    header = [f"tvp test database: {url.split('@')[-1]}"]
+    if os.environ.get("TVP_TEST_CLOCK"):
+        from datetime import datetime
+
+        from core.time import VN_TZ
+
+        now = datetime.now().astimezone()
+        header.append(
+            f"tvp test clock: {now:%Y-%m-%d %H:%M:%S %Z} machine-local (TZ={os.environ.get('TZ', '')}), "
+            f"{now.astimezone(VN_TZ):%Y-%m-%d %H:%M} in Vietnam"
+        )
+    return header
 
 
 @pytest.fixture
