@@ -105,6 +105,16 @@ def unique() -> str:
     return uuid.uuid4().hex[:10]
 
 
+# Computer vision on fixed footage and fixtures: no date there depends on the clock or the machine's zone.
+CLOCKLESS_DIRS = tuple(Path(__file__).parent / name for name in ("detection", "ocr"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(folder in item.path.parents for folder in CLOCKLESS_DIRS):
+            item.add_marker(pytest.mark.clockless)
+
+
 def pytest_report_header() -> list[str]:
     url = os.environ.get("TVP_TEST_DATABASE_URL") or "sqlite (temporary file)"
     header = [f"tvp test database: {url.split('@')[-1]}"]
