@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.config import Environment, InsecureSettings, Settings, get_settings
+from core.time import follow_test_clock
 
 if TYPE_CHECKING:
     from core.anchors import AnchorLog
@@ -399,6 +400,7 @@ _add_package_commands()
 
 
 def main() -> None:
+    follow_test_clock()  # only under the test suite's frozen-clock runs (scripts/test-clock.sh)
     try:
         app()
     except InsecureSettings as exc:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from core.time import vn_today
 from detection.vehicles import VehicleClass
 from identity.cccd import InvalidCCCD, Sex, parse_cccd, validate_cccd
 from ocr.plate_format import InvalidPlate, PlateFamily, parse_plate
@@ -35,7 +36,7 @@ class CitizenCreate(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _past(cls, value: date) -> date:
-        if value > date.today():
+        if value > vn_today():  # the Vietnamese date, not the machine's
             raise ValueError("birth date is in the future")
         return value
 

@@ -4,6 +4,7 @@ TVP_TEST_DATABASE_URL points at one (each run gets its own schema, dropped at th
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -22,12 +23,19 @@ os.environ.update(
 )
 os.environ.pop("TVP_DATABASE_URL", None)
 
+from core.time import follow_test_clock  # noqa: E402
+
+# TVP_TEST_CLOCK=2026-11-28T16:30:00Z runs the whole session (and the `tvp` processes it starts) on a clock
+# that starts at that instant and ticks on: scripts/test-clock.sh uses it to run the suite at the hours
+# where the Vietnamese, UTC and machine-local dates disagree.
+follow_test_clock()
+
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import delete, insert  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from core.config import reset_settings  # noqa: E402
+from core.config import get_settings, reset_settings  # noqa: E402
 from core.db import Base, get_engine, get_sessionmaker, reset_engine  # noqa: E402
 from core.models import AuditHead  # noqa: E402
 from core.plugins import load_models  # noqa: E402
@@ -55,6 +63,8 @@ def _wipe() -> None:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(delete(table))
         conn.execute(insert(AuditHead).values(id=1, seq=0, last_hash="0" * 64))
+    # Anchors of the wiped chains would make the next test's `verify` report a cut chain.
+    shutil.rmtree(get_settings().resolved_anchor_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -98,9 +108,30 @@ def unique() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def pytest_report_header() -> str:
+# Computer vision on fixed footage and fixtures: no date there depends on the clock or the machine's zone.
+CLOCKLESS_DIRS = tuple(Path(__file__).parent / name for name in ("detection", "ocr"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(folder in item.path.parents for folder in CLOCKLESS_DIRS):
+            item.add_marker(pytest.mark.clockless)
+
+
+def pytest_report_header() -> list[str]:
     url = os.environ.get("TVP_TEST_DATABASE_URL") or "sqlite (temporary file)"
-    return f"tvp test database: {url.split('@')[-1]}"
+    header = [f"tvp test database: {url.split('@')[-1]}"]
+    if os.environ.get("TVP_TEST_CLOCK"):
+        from datetime import datetime
+
+        from core.time import VN_TZ
+
+        now = datetime.now().astimezone()
+        header.append(
+            f"tvp test clock: {now:%Y-%m-%d %H:%M:%S %Z} machine-local (TZ={os.environ.get('TZ', '')}), "
+            f"{now.astimezone(VN_TZ):%Y-%m-%d %H:%M} in Vietnam"
+        )
+    return header
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.jobs.schedule import SCHEDULES, Schedule, enqueue_due
 from core.models import Job
+from core.time import to_local, utc_now
 from penalties.clocks import limitation, notice_deadlines, overdue, unanswered_notices
 from penalties.models import CandidateStatus, Notice, NoticeStatus, VehicleWarning, ViolationCandidate
 from tests.support.factories import make_candidate
@@ -34,7 +35,7 @@ def notice_for(
         points=4,
         status=status,
         issued_at=issued,
-        due_date=(issued + timedelta(days=10)).date(),
+        due_date=to_local(issued).date() + timedelta(days=10),  # as penalties.review.confirm counts
     )
     db.add(notice)
     db.flush()
@@ -104,6 +105,15 @@ def test_payment_due_date_makes_notices_overdue(db: Session) -> None:
     )
 
 
+def test_a_notice_is_overdue_from_midnight_in_vietnam(db: Session) -> None:
+    notice = notice_for(
+        db, make_candidate(db), issued=NOW - timedelta(days=10), status=NoticeStatus.delivered
+    )
+    assert notice.due_date == date(2026, 11, 22)
+    assert overdue(db, datetime(2026, 11, 22, 16, 59, tzinfo=UTC)) == {"overdue": 0}  # 23:59 on the 22nd
+    assert overdue(db, datetime(2026, 11, 22, 17, 0, tzinfo=UTC)) == {"overdue": 1}  # 00:00 on the 23rd
+
+
 def test_schedule_slots() -> None:
     hourly = Schedule("x", timedelta(hours=1))
     assert hourly.slot(datetime(2026, 11, 22, 3, 59, tzinfo=UTC)) == datetime(2026, 11, 22, 3, tzinfo=UTC)
@@ -130,7 +140,7 @@ def test_the_clock_job_runs(db: Session) -> None:
     from core.plugins import load_tasks
 
     load_tasks()
-    make_candidate(db, detected_at=datetime.now(UTC) - timedelta(days=400))
+    make_candidate(db, detected_at=utc_now() - timedelta(days=400))
     db.commit()
     enqueue_due()
     job = db.scalars(select(Job).where(Job.name == "penalties.legal_clocks")).one()

@@ -51,6 +51,7 @@ def candidates(db: Session) -> list[ViolationCandidate]:
     return list(db.scalars(select(ViolationCandidate).order_by(ViolationCandidate.detected_at)))
 
 
+@pytest.mark.clockless  # footage at a fixed time; the live run below is stamped by the clock
 def test_process_verify_tamper_rerun_and_replay(db: Session, generated_footage, evidence_dir: Path) -> None:
     footage, camera = generated_footage.video, generated_footage.camera
     first = tvp("process", footage, "--camera", camera, "--stride", "3")
@@ -144,6 +145,7 @@ def test_replay_reports_what_changed(db: Session, generated_footage, evidence_di
     assert not diff.identical
 
 
+@pytest.mark.clockless
 def test_killed_run_resumes_without_losing_or_duplicating(
     db: Session, database_url: str, generated_footage, tmp_path: Path
 ) -> None:

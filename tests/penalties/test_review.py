@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.jobs.runner import execute
 from core.models import AuditEntry, Job, Role
+from core.time import to_local, utc_now
 from penalties.models import CandidateStatus, Notice, NoticeStatus, ViolationCandidate
 from penalties.review import claim
 from tests.support.factories import citizen_token, make_candidate, make_citizen, make_vehicle, staff_headers
@@ -54,7 +55,7 @@ def test_confirm_issues_the_notice_and_its_delivery_job_together(
     assert stored is not None and stored.status is NoticeStatus.issued
     assert stored.owner_snapshot["owner"]["cccd"] == stored.owner_cccd
     assert stored.owner_snapshot["plate"] == "51G12345"
-    assert (stored.due_date - stored.issued_at.date()).days in (10, 11)  # 10 days, counted in ICT
+    assert stored.due_date == to_local(stored.issued_at).date() + timedelta(days=10)  # counted in ICT
     job = db.scalars(select(Job).where(Job.key == f"deliver:{stored.id}")).one()
     assert db.get(ViolationCandidate, candidate_id).status is CandidateStatus.confirmed  # type: ignore[union-attr]
     # A second confirm is refused: one notice per candidate.
@@ -116,7 +117,7 @@ def test_claim_expires(
     db.rollback()
     candidate = db.get(ViolationCandidate, candidate_id)
     assert candidate is not None
-    candidate.claim_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    candidate.claim_expires_at = utc_now() - timedelta(seconds=1)
     db.commit()
     assert post(client, f"/api/candidates/{candidate_id}/claim", other)["http"] == 200
     assert post(client, f"/api/candidates/{candidate_id}/confirm", reviewer)["error"] == "NotClaimed"
@@ -162,7 +163,7 @@ def test_reject_with_a_reason_and_escalate(client: TestClient, db: Session, revi
 def test_amounts_and_limitation(client: TestClient, db: Session, reviewer: dict[str, str]) -> None:
     owner = make_citizen(db, serial=7171)
     make_vehicle(db, owner, plate="51G55555", display="51G-555.55")
-    old = make_candidate(db, plate="51G55555", detected_at=datetime.now(UTC) - timedelta(days=366))
+    old = make_candidate(db, plate="51G55555", detected_at=utc_now() - timedelta(days=366))
     fresh = make_candidate(db, plate="51G55555", code="SPEED_20_35")
     db.commit()
     post(client, f"/api/candidates/{old.id}/claim", reviewer)

@@ -1,6 +1,10 @@
 """Registry API: validation at the boundary with clear 4xx errors, audited reads."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,6 +78,28 @@ def test_bad_citizen_gets_field_errors(
     body = resp.json()
     assert body["error"] == "ValidationError"
     assert any(e["loc"] == loc and message in e["msg"] for e in body["detail"]), body
+
+
+@pytest.mark.parametrize(
+    ("machine_clock", "born_today", "born_tomorrow"),
+    [
+        # 00:30 on 29/11 in Vietnam; the machine (UTC-10) still reads 28/11.
+        (datetime(2026, 11, 28, 7, 30, tzinfo=ZoneInfo("America/Adak")), "2026-11-29", "2026-11-30"),
+        # 23:30 on 28/11 in Vietnam; the machine (UTC+14) already reads 29/11.
+        (datetime(2026, 11, 29, 6, 30, tzinfo=ZoneInfo("Pacific/Kiritimati")), "2026-11-28", "2026-11-29"),
+    ],
+)
+def test_a_birth_date_is_in_the_future_by_the_vietnamese_date(
+    client: TestClient, machine_clock: datetime, born_today: str, born_tomorrow: str
+) -> None:
+    """Not by the machine's own zone (date.today()): a baby born today in Vietnam can be registered."""
+    with time_machine.travel(machine_clock, tick=False):  # an aware datetime: travel sets TZ to its zone
+        admin = staff_headers(Role.admin)
+        today = {**CITIZEN, "birth_date": born_today, "cccd": "079226000001"}
+        assert client.post("/api/registry/citizens", json=today, headers=admin).status_code == 201
+        tomorrow = {**CITIZEN, "birth_date": born_tomorrow, "cccd": "079226000002"}
+        resp = client.post("/api/registry/citizens", json=tomorrow, headers=admin)
+    assert resp.status_code == 422 and "future" in resp.text
 
 
 @pytest.mark.parametrize(

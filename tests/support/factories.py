@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 from fastapi.testclient import TestClient
@@ -16,6 +16,7 @@ from core.auth.service import create_user
 from core.auth.tokens import issue_staff_token
 from core.db import session_scope
 from core.models import Role, User
+from core.time import utc_now
 from detection.vehicles import VehicleClass
 from identity.cccd import Sex, make_cccd
 from penalties.models import Camera, ViolationCandidate
@@ -132,7 +133,7 @@ def make_candidate(
         )
         session.add(camera)
         session.flush()
-    at = detected_at or datetime.now(UTC) - timedelta(days=1)
+    at = detected_at or utc_now() - timedelta(days=1)
     candidate = ViolationCandidate(
         camera_id=camera.id,
         detected_at=at,

@@ -132,15 +132,16 @@ def _evidence(db: Session, candidate_id: object) -> None:
 
 def test_review_candidates_to_a_notice_with_the_keyboard_only(page, db: Session, tmp_path: Path) -> None:
     import json
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
+    from core.time import utc_now
     from penalties.models import CandidateStatus, Notice, ViolationCandidate
     from tests.support.factories import make_candidate, make_citizen, make_vehicle
 
     make_staff(db, Role.reviewer, username="lan")
     owner = make_citizen(db, serial=9090)
     make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
-    now = datetime.now(UTC)
+    now = utc_now()
     first = make_candidate(db, plate="51G12345", detected_at=now - timedelta(days=2))
     second = make_candidate(db, plate="51G99999", code="SPEED_10_20", detected_at=now - timedelta(days=1))
     _evidence(db, first.id)

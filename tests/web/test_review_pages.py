@@ -3,13 +3,14 @@ evidence files served with their hash."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from core.evidence import get_blob_store
 from core.models import Role
+from core.time import utc_now, vn_today
 from penalties.models import EvidenceItem, EvidenceKind
 from tests.support.factories import make_candidate, make_citizen, make_staff, make_vehicle
 from tests.web.test_pages import HTML, _csrf, _sign_in
@@ -21,7 +22,7 @@ def rows(html: str) -> int:
 
 def test_queue_filters(client: TestClient, db: Session) -> None:
     make_staff(db, Role.reviewer, username="queue1")
-    now = datetime.now(UTC)
+    now = utc_now()
     make_candidate(db, plate="51G12345", detected_at=now - timedelta(days=3), camera_code="HCM-Q1-001")
     low = make_candidate(db, plate="51G12346", code="SPEED_10_20", detected_at=now - timedelta(days=1))
     low.plate_confidence = 0.5
@@ -36,8 +37,11 @@ def test_queue_filters(client: TestClient, db: Session) -> None:
     assert rows(client.get("/review?code=SPEED_10_20", headers=HTML).text) == 1
     assert rows(client.get("/review?min_conf=0.9", headers=HTML).text) == 2
     assert rows(client.get("/review?flagged=true", headers=HTML).text) == 1
-    since = (now - timedelta(days=2)).astimezone(UTC).date().isoformat()
+    # The page reads from=/to= as Vietnamese dates: three, one and zero-or-one days ago there.
+    since = (vn_today() - timedelta(days=2)).isoformat()
     assert rows(client.get(f"/review?from={since}", headers=HTML).text) == 2
+    until = (vn_today() - timedelta(days=2)).isoformat()
+    assert rows(client.get(f"/review?to={until}", headers=HTML).text) == 1
     page = client.get("/review", headers=HTML).text
     assert page.index("51G-123.45") < page.index("51G-123.46") < page.index("29A-111.11")  # oldest first
     assert client.get("/review?lang=en", headers=HTML).text.count("Review queue") >= 1
