@@ -8,6 +8,8 @@ import signal
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,6 +21,8 @@ from core.config import Environment, InsecureSettings, Settings, get_settings
 from core.time import follow_test_clock
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from core.anchors import AnchorLog
 
 app = typer.Typer(help="tvp — traffic-violation processing and e-payment platform.", no_args_is_help=True)
@@ -310,6 +314,27 @@ def jobs_canary(hold: Annotated[float, typer.Option(help="Seconds the job holds"
     out.print(f"canary job {job.id} enqueued (label {label})")
 
 
+NewPassword = Annotated[
+    str,
+    typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="TVP_NEW_USER_PASSWORD"),
+]
+
+
+@contextmanager
+def _user_change() -> Iterator[Session]:
+    """A unit of work on staff users; a refused change (unknown user, weak password…) exits 2."""
+    from core.db import session_scope
+    from core.errors import AppError
+
+    _settings_or_exit()
+    try:
+        with session_scope() as session:
+            yield session
+    except (AppError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+
+
 @users_app.command("create")
 def users_create(
     username: str,
@@ -317,48 +342,25 @@ def users_create(
         list[str], typer.Option("--role", "-r", help="reviewer, supervisor, exam_officer, ops, admin")
     ],
     name: Annotated[str, typer.Option(help="Full name")],
-    password: Annotated[
-        str,
-        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="TVP_NEW_USER_PASSWORD"),
-    ],
+    password: NewPassword,
 ) -> None:
     """Create a staff user."""
     from core.auth.service import create_user
-    from core.db import session_scope
-    from core.errors import AppError
 
-    _settings_or_exit()
-    try:
-        with session_scope() as session:
-            user = create_user(
-                session, username=username, full_name=name, password=password, roles=role, actor="cli"
-            )
-            out.print(f"created {user.username} ({', '.join(user.roles)})")
-    except (AppError, ValueError) as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+    with _user_change() as session:
+        user = create_user(
+            session, username=username, full_name=name, password=password, roles=role, actor="cli"
+        )
+        out.print(f"created {user.username} ({', '.join(user.roles)})")
 
 
 @users_app.command("set-password")
-def users_set_password(
-    username: str,
-    password: Annotated[
-        str,
-        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="TVP_NEW_USER_PASSWORD"),
-    ],
-) -> None:
+def users_set_password(username: str, password: NewPassword) -> None:
     """Set a staff user's password; all their sessions end."""
     from core.auth.service import get_user, set_password
-    from core.db import session_scope
-    from core.errors import AppError
 
-    _settings_or_exit()
-    try:
-        with session_scope() as session:
-            set_password(session, get_user(session, username=username), password, actor="cli")
-    except AppError as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+    with _user_change() as session:
+        set_password(session, get_user(session, username=username), password, actor="cli")
     out.print(f"password of {username} changed; their sessions have ended")
 
 
@@ -369,17 +371,10 @@ def users_set_roles(
 ) -> None:
     """Replace a staff user's roles; all their sessions end."""
     from core.auth.service import get_user, update_user
-    from core.db import session_scope
-    from core.errors import AppError
 
-    _settings_or_exit()
-    try:
-        with session_scope() as session:
-            user = update_user(session, get_user(session, username=username), roles=role, actor="cli")
-            out.print(f"{username}: {', '.join(user.roles)}; their sessions have ended")
-    except (AppError, ValueError) as exc:
-        err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+    with _user_change() as session:
+        user = update_user(session, get_user(session, username=username), roles=role, actor="cli")
+        out.print(f"{username}: {', '.join(user.roles)}; their sessions have ended")
 
 
 def _add_package_commands() -> None:
