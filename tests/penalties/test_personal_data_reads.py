@@ -73,3 +73,40 @@ def test_a_citizen_reading_their_notices_is_audited(client: TestClient, db: Sess
     (entry,) = reads(db, "citizen.read")
     assert entry.actor == f"citizen:{owner.cccd}" and entry.detail["purpose"] == "citizen app: my notices"
     assert db.get(Notice, notice.id) is not None
+
+
+def test_an_audited_read_survives_a_write_committed_while_it_runs(
+    client: TestClient, db: Session, monkeypatch
+) -> None:
+    """On SQLite a transaction that has read cannot start writing once another connection has committed
+    since (SQLITE_BUSY at once, no waiting). The job relay commits every second on the embedded default;
+    audited reads therefore start as writers and take their turn."""
+    import threading
+
+    from core import audit
+    from core.db import session_scope
+    from core.jobs import enqueue
+    from tests.support.factories import staff_headers
+
+    owner = make_citizen(db, serial=8383)
+    make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
+    db.commit()
+    headers = staff_headers(Role.reviewer)
+    record = audit.record
+
+    def another_writer_commits_first(session: Session, **kwargs: object) -> AuditEntry:
+        done = threading.Event()
+
+        def write() -> None:
+            with session_scope() as other:
+                enqueue(other, "core.canary", {"label": "meanwhile"})
+            done.set()
+
+        threading.Thread(target=write, daemon=True).start()
+        done.wait(1.0)  # while this request holds the write lock, the other writer waits its turn
+        return record(session, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit, "record", another_writer_commits_first)
+    citizen = client.get(f"/api/registry/citizens/{owner.cccd}", headers=headers)
+    vehicle = client.get("/api/registry/vehicles/51G12345", headers=headers)
+    assert (citizen.status_code, vehicle.status_code) == (200, 200), citizen.text

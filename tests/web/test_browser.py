@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from core.db import session_scope
 from core.models import Role
 from tests.support.factories import PASSWORD, make_staff
 
@@ -78,8 +79,8 @@ def page(server: str):
 
 
 def test_sign_in_see_dashboard_switch_language_and_sign_out(page, db: Session, tmp_path: Path) -> None:
-    make_staff(db, Role.ops, username="khanh")
-    db.commit()
+    with session_scope() as seeding:  # see the note in the next test
+        make_staff(seeding, Role.ops, username="khanh")
     page.goto("/ops/jobs")
     assert page.url.endswith("/login?next=/ops/jobs")  # sent to sign in first
     page.fill("#username", "khanh")
@@ -138,14 +139,18 @@ def test_review_candidates_to_a_notice_with_the_keyboard_only(page, db: Session,
     from penalties.models import CandidateStatus, Notice, ViolationCandidate
     from tests.support.factories import make_candidate, make_citizen, make_vehicle
 
-    make_staff(db, Role.reviewer, username="lan")
-    owner = make_citizen(db, serial=9090)
-    make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
-    now = utc_now()
-    first = make_candidate(db, plate="51G12345", detected_at=now - timedelta(days=2))
-    second = make_candidate(db, plate="51G99999", code="SPEED_10_20", detected_at=now - timedelta(days=1))
-    _evidence(db, first.id)
-    db.commit()
+    # Seed in a BEGIN IMMEDIATE transaction: the server's job relay takes SQLite's write lock every
+    # second, and a read transaction that then writes cannot wait for it (SQLITE_BUSY at once).
+    with session_scope() as seeding:
+        make_staff(seeding, Role.reviewer, username="lan")
+        owner = make_citizen(seeding, serial=9090)
+        make_vehicle(seeding, owner, plate="51G12345", display="51G-123.45")
+        now = utc_now()
+        first = make_candidate(seeding, plate="51G12345", detected_at=now - timedelta(days=2))
+        second = make_candidate(
+            seeding, plate="51G99999", code="SPEED_10_20", detected_at=now - timedelta(days=1)
+        )
+        _evidence(seeding, first.id)
 
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if r.resource_type == "document" else None)
