@@ -133,25 +133,68 @@ class CameraConfig(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> CameraConfig:
-        width, height = self.camera.resolution
         names: set[str] = set()
         for group in (self.lines, self.zones, self.lanes):
             for item in group:
                 if item.name in names:
                     raise ValueError(f"name {item.name!r} is used twice")
                 names.add(item.name)
-                points = item.points if isinstance(item, LineConfig) else item.polygon
-                for x, y in points:
-                    if not (0 <= x <= width and 0 <= y <= height):
-                        raise ValueError(
-                            f"{item.name}: point [{x}, {y}] is outside the {width}×{height} image"
-                        )
+        outside = self.geometry_outside()
+        if outside:
+            raise GeometryError(outside)
         if self.traffic_light and not any(line.kind is LineKind.stop_line for line in self.lines):
             raise ValueError("a traffic light needs a stop_line")
         return self
 
+    def geometry_outside(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """(field path, message) for every point or region outside the camera image."""
+        width, height = self.camera.resolution
+        size = f"{width}×{height}"
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        groups: list[tuple[str, list[Any], str]] = [
+            ("lines", self.lines, "points"),
+            ("zones", self.zones, "polygon"),
+            ("lanes", self.lanes, "polygon"),
+        ]
+        for group, items, attr in groups:
+            for i, item in enumerate(items):
+                for j, (x, y) in enumerate(getattr(item, attr)):
+                    if not (0 <= x <= width and 0 <= y <= height):
+                        problems.append(
+                            ((group, i, attr, j), f"point [{_n(x)}, {_n(y)}] is outside the {size} image")
+                        )
+        if self.calibration is not None:
+            for j, (x, y) in enumerate(self.calibration.image_points):
+                if not (0 <= x <= width and 0 <= y <= height):
+                    problems.append(
+                        (
+                            ("calibration", "image_points", j),
+                            f"point [{_n(x)}, {_n(y)}] is outside the {size} image",
+                        )
+                    )
+        region = self.traffic_light.region if self.traffic_light else None
+        if region is not None and not (
+            region[0] >= 0 and region[1] >= 0 and region[2] <= width and region[3] <= height
+        ):
+            problems.append(
+                (("traffic_light", "region"), f"region {list(region)} is outside the {size} image")
+            )
+        return problems
+
     def speed_limit(self, vehicle_class: VehicleClass) -> int:
         return self.speed_limits_kmh.get(vehicle_class, self.camera.location.speed_limit_kmh)
+
+
+def _n(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+class GeometryError(ValueError):
+    """Geometry outside the image; carries each problem's field path so the loader can name its line."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
 
 
 class CameraConfigError(ValueError):
@@ -189,8 +232,15 @@ def load_camera_config(path: Path) -> CameraConfig:
             loc = tuple(
                 p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tuple[")))
             )
-            field = ".".join(str(p) for p in loc) or "(top level)"
-            line = _line_of(root, loc)
-            where = f"line {line}: " if line else ""
-            problems.append(f"{where}{field}: {err['msg']}")
+            cause = (err.get("ctx") or {}).get("error")
+            located = (
+                [(loc + sub, msg) for sub, msg in cause.problems]
+                if isinstance(cause, GeometryError)
+                else [(loc, err["msg"])]
+            )
+            for where_loc, msg in located:
+                field = ".".join(str(p) for p in where_loc) or "(top level)"
+                line = _line_of(root, where_loc)
+                where = f"line {line}: " if line else ""
+                problems.append(f"{where}{field}: {msg}")
         raise CameraConfigError(f"{path}: " + "; ".join(problems)) from exc

@@ -57,7 +57,22 @@ def test_example_loads() -> None:
         (
             "    points: [[300, 760], [1700, 760]]\n",
             "    points: [[300, 760], [2700, 760]]\n",
-            "outside the 1920×1080 image",
+            "line 17: lines.0.points.1: point [2700, 760] is outside the 1920×1080 image",
+        ),
+        (
+            "    polygon: [[1450, 820], [1900, 820], [1900, 1060], [1450, 1060]]\n",
+            "    polygon: [[1450, 820], [1900, 820], [1900, 1100.5], [1450, 1060]]\n",
+            "line 24: zones.0.polygon.2: point [1900, 1100.5] is outside the 1920×1080 image",
+        ),
+        (
+            "  region: [1760, 120, 1820, 300]\n",
+            "  region: [1760, 120, 1980, 300]\n",
+            "line 36: traffic_light.region: region [1760, 120, 1980, 300] is outside the 1920×1080 image",
+        ),
+        (
+            "  image_points: [[620, 560], [1340, 560], [1700, 1080], [300, 1080]]\n",
+            "  image_points: [[620, 560], [1340, 560], [1700, 1080], [-3, 1080]]\n",
+            "line 38: calibration.image_points.3: point [-3, 1080] is outside the 1920×1080 image",
         ),
         (
             "  image_points: [[620, 560], [1340, 560], [1700, 1080], [300, 1080]]\n",
