@@ -21,6 +21,7 @@ import numpy as np
 
 from detection.camera_config import CameraConfig
 from detection.colour import body_colour
+from detection.frame_size import check_frame_size
 from detection.light import LightReader
 from detection.motion import MotionGate
 from detection.pipeline import PlatePipeline
@@ -186,6 +187,7 @@ class CameraProcessor:
             self.light.restore(changes)
 
     def feed(self, frame: Frame) -> list[ViolationEvent]:
+        check_frame_size(self.config, frame.image)
         self.frames_seen += 1
         if frame.index % self.options.stride == 0 and (self.gate is None or self.gate.changed(frame.image)):
             self._process(frame)
@@ -193,6 +195,7 @@ class CameraProcessor:
 
     def warm(self, frame: Frame) -> None:
         """Resuming: keep the frame for clips without detecting anything (the run before already did)."""
+        check_frame_size(self.config, frame.image)
         if frame.index % self.options.stride == 0:
             self._remember(EvidenceFrame(frame.index, frame.captured_at, frame.image, None))
             if self.light:

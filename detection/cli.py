@@ -233,12 +233,15 @@ def cameras_check(
     import cv2
 
     from detection.camera_config import CameraConfigError, load_camera_config
+    from detection.frame_size import FrameSizeError, check_frame_size
     from detection.overlay import draw_camera_overlay
 
     try:
         config = load_camera_config(file)
         image = load_image(frame) if frame else None
-    except (CameraConfigError, ImageError) as exc:
+        if image is not None:
+            check_frame_size(config, image)
+    except (CameraConfigError, ImageError, FrameSizeError) as exc:
         err.print(f"[red]✗ {exc}[/]")
         raise typer.Exit(1) from exc
     target = png or file.with_suffix(".overlay.png")

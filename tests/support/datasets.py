@@ -34,3 +34,13 @@ def labelled(name: str) -> list[Labelled]:
             )
             for r in csv.DictReader(fh)
         ]
+
+
+def real_clip(name: str) -> Path:
+    """A clip of ../shared/datasets/vn_real_footage, read in place."""
+    path = SHARED / "datasets" / "vn_real_footage" / name
+    if not path.exists():
+        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
+            pytest.fail(f"clip {path} not found: ../shared must sit beside the repository")
+        pytest.skip(f"clip {path} not available")
+    return path
