@@ -58,6 +58,13 @@ class ViolationEvent:
     signal: dict[str, Any] | None
     provenance: dict[str, Any]
     vehicle_colour: str | None = None  # colour family (detection.colour), when clear enough
+    track_id: int | None = None
+    footage_s: float | None = None  # the violation's position in the footage, in seconds
+
+    @property
+    def key_frame(self) -> EvidenceFrame | None:
+        """The frame at the violation (the last of ``frames``)."""
+        return self.frames[-1] if self.frames else None
 
     @property
     def code(self) -> str:
@@ -79,6 +86,10 @@ class ViolationEvent:
             "vehicle_class": self.vehicle_class,
             "vehicle_colour": self.vehicle_colour,
             "measured": self.finding.measured,
+            "track_id": self.track_id,
+            "frame": self.key_frame.index if self.key_frame else None,
+            "time_s": None if self.footage_s is None else round(self.footage_s, 3),
+            "box": list(self.key_frame.box) if self.key_frame and self.key_frame.box else None,
         }
 
 
@@ -166,6 +177,9 @@ class CameraProcessor:
         self._buffer: deque[EvidenceFrame] = deque()
         self.last_quiet: Frame | None = None
         self._dirty = False
+        # When position 0 of the footage was captured (events give their time from it); if not set,
+        # taken from the first frame seen and the configured frame rate.
+        self.origin: datetime | None = None
 
     def _reset_tracking(self) -> None:
         fps = self.config.camera.fps / self.options.stride
@@ -188,6 +202,7 @@ class CameraProcessor:
 
     def feed(self, frame: Frame) -> list[ViolationEvent]:
         check_frame_size(self.config, frame.image)
+        self._set_origin(frame)
         self.frames_seen += 1
         if frame.index % self.options.stride == 0 and (self.gate is None or self.gate.changed(frame.image)):
             self._process(frame)
@@ -196,10 +211,15 @@ class CameraProcessor:
     def warm(self, frame: Frame) -> None:
         """Resuming: keep the frame for clips without detecting anything (the run before already did)."""
         check_frame_size(self.config, frame.image)
+        self._set_origin(frame)
         if frame.index % self.options.stride == 0:
             self._remember(EvidenceFrame(frame.index, frame.captured_at, frame.image, None))
             if self.light:
                 self.light.update(frame.captured_at, frame.image)
+
+    def _set_origin(self, frame: Frame) -> None:
+        if self.origin is None:
+            self.origin = frame.captured_at - timedelta(seconds=frame.index / self.config.camera.fps)
 
     def flush(self) -> list[ViolationEvent]:
         for live in self._live.values():
@@ -351,6 +371,8 @@ class CameraProcessor:
             signal,
             self.pipeline.provenance,
             live.colour(),
+            live.track.track_id,
+            None if self.origin is None else (pending.finding.at - self.origin).total_seconds(),
         )
 
 

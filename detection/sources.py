@@ -22,6 +22,7 @@ import numpy as np
 
 from core.backends import Backend
 from detection.images import IMAGE_SUFFIXES, ImageError, load_image
+from detection.span import Span
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +67,14 @@ class VideoFileSource(FrameSource):
         started_at: datetime | None = None,
         fallback_fps: float = 25.0,
         stride: int = 1,
+        span: Span | None = None,
     ):
-        """``stride``: yield every n-th frame only; the others are demuxed but not converted to images."""
+        """``stride``: yield every n-th frame only; the others are demuxed but not converted to images.
+        ``span``: only the frames from its start (included) to its end (excluded), by the file's rate."""
         super().__init__(camera_id)
         self.path = Path(path)
         self.stride = max(1, stride)
+        self.span = span or Span()
         if started_at is not None and started_at.tzinfo is None:
             raise ValueError("started_at must be timezone-aware")
         self.started_at = started_at
@@ -82,12 +86,13 @@ class VideoFileSource(FrameSource):
         cap = cv2.VideoCapture(str(self.path))
         if not cap.isOpened():
             raise SourceError(f"{self.path} is not a readable video (corrupt or unsupported container)")
-        start = self.started_at or file_start_time(self.path)
+        start = self.start_time()
         fps = cap.get(cv2.CAP_PROP_FPS) or self.fallback_fps
+        first, stop = self.span.frames(fps)
         index = 0
         try:
-            while True:
-                if index % self.stride:
+            while stop is None or index < stop:
+                if index < first or index % self.stride:
                     if not cap.grab():
                         break
                     index += 1
@@ -103,6 +108,12 @@ class VideoFileSource(FrameSource):
             cap.release()
         if index == 0:
             raise SourceError(f"{self.path} has no decodable frames")
+        if index <= first:
+            raise SourceError(f"{self.path} ends at frame {index}, before --from {self.span.describe()[0]}")
+
+    def start_time(self) -> datetime:
+        """When position 0 of the file was captured."""
+        return self.started_at or file_start_time(self.path)
 
 
 # 20261122T101500.123Z.jpg, 2026-11-22_10-15-00-123.jpg, 20261122_101500_123.png (UTC unless zoned)
@@ -136,10 +147,12 @@ class ImageFolderSource(FrameSource):
 
     name = "folder"
 
-    def __init__(self, camera_id: str, folder: Path, *, fps: float = 25.0):
+    def __init__(self, camera_id: str, folder: Path, *, fps: float = 25.0, span: Span | None = None):
+        """``span``: frames by position in time order (f120), or times from the first image (12.5)."""
         super().__init__(camera_id)
         self.folder = Path(folder)
         self.fps = fps
+        self.span = span or Span()
 
     def frames(self) -> Iterator[Frame]:
         if not self.folder.is_dir():
@@ -153,13 +166,21 @@ class ImageFolderSource(FrameSource):
         else:
             base = min(file_start_time(p) for p in files)
             ordered = [(base + timedelta(seconds=i / self.fps), p) for i, p in enumerate(sorted(files))]
+        first_at = ordered[0][0]
+        assert first_at is not None
+        start, end = self.span.start, self.span.end
         for index, (captured_at, path) in enumerate(ordered):
+            assert captured_at is not None
+            offset = (captured_at - first_at).total_seconds()
+            if start is not None and not start.reached(index, offset):
+                continue
+            if end is not None and end.reached(index, offset):
+                break
             try:
                 image = load_image(path)
             except ImageError as exc:
                 logger.warning("camera %s: skipping %s", self.camera_id, exc)
                 continue
-            assert captured_at is not None
             yield Frame(self.camera_id, index, captured_at, image)
 
 

@@ -42,6 +42,14 @@ StartOpt = Annotated[
     ),
 ]
 
+FromOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from", help="Start here: a time in the footage (12.5, 01:10, 00:01:10) or a frame (f120)"
+    ),
+]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Stop before this time or frame (as --from)")]
+
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[red]{message}[/]")
@@ -62,22 +70,35 @@ def _prepare(camera: Path) -> Any:
     return loaded
 
 
+def _span(start: str | None, end: str | None) -> Any:
+    from detection.span import Span, SpanError
+
+    try:
+        return Span.parse(start, end)
+    except SpanError as exc:
+        raise _fail(str(exc)) from exc
+
+
 def _source(
-    footage: Path, camera_id: str, start: datetime | None, fps: float, stride: int
+    footage: Path, camera_id: str, start: datetime | None, fps: float, stride: int, span: Any
 ) -> tuple[Any, int | None]:
     import cv2
 
     from detection.sources import ImageFolderSource, VideoFileSource
 
     if footage.is_dir():
-        return ImageFolderSource(camera_id, footage, fps=fps), None
+        return ImageFolderSource(camera_id, footage, fps=fps, span=span), None
     if not footage.exists():
         raise _fail(f"{footage} does not exist")
     cap = cv2.VideoCapture(str(footage))
     total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+    file_fps = cap.get(cv2.CAP_PROP_FPS) if cap.isOpened() else 0.0
     cap.release()
+    stop = span.frames(file_fps or fps)[1]
+    if total and stop is not None:
+        total = min(total, stop)
     return VideoFileSource(
-        camera_id, footage, started_at=start, fallback_fps=fps, stride=stride
+        camera_id, footage, started_at=start, fallback_fps=fps, stride=stride, span=span
     ), total or None
 
 
@@ -103,16 +124,17 @@ def _run(
     motion_gate: bool,
     start: datetime | None,
     resume: bool,
+    span: Any,
 ) -> Any:
     from detection.camera import ProcessorOptions
     from detection.pipeline import PlatePipeline
     from detection.signal_feed import SignalFeedError
-    from detection.sources import SourceError, prefetch
+    from detection.sources import SourceError, VideoFileSource, prefetch
     from penalties.models import RunKind
     from penalties.processing import Runner, footage_sha256
 
     loaded = _prepare(camera)
-    source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride)
+    source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride, span)
     sha = footage_sha256(footage) if footage.is_file() else None
     try:
         runner = Runner(
@@ -123,9 +145,12 @@ def _run(
             source=str(footage),
             footage_sha256=sha,
             resume=resume,
+            span=span.describe(),
         )
     except SignalFeedError as exc:
         raise _fail(str(exc)) from exc
+    if isinstance(source, VideoFileSource):
+        runner.processor.origin = source.start_time()
     if runner.resume_from is not None:
         err.print(f"resuming run {runner.run_id} from frame {runner.resume_from}")
     began = time.monotonic()
@@ -158,6 +183,22 @@ def _events_table(events: list[dict[str, Any]], title: str) -> Table:
     return table
 
 
+def _run_json(runner: Any, result: Any, **extra: Any) -> str:
+    """The JSON of a run, the same for process and replay: events with code, time (UTC and seconds
+    into the footage), frame, track id, box, plate and measurements."""
+    return json.dumps(
+        {
+            "run_id": str(runner.run_id),
+            "kind": str(runner.kind),
+            "span": runner.span,
+            "frames": result.frames,
+            "events": result.events,
+            **extra,
+        },
+        ensure_ascii=False,
+    )
+
+
 def process(
     footage: Annotated[Path, typer.Argument(help="Video file (mp4/avi/mkv) or folder of timestamped images")],
     camera: CameraOpt,
@@ -166,16 +207,24 @@ def process(
     start: StartOpt = None,
     resume: Annotated[bool, typer.Option("--resume/--restart", help="Continue an unfinished run")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON")] = False,
+    span_from: FromOpt = None,
+    span_to: ToOpt = None,
 ) -> None:
     """Run recorded footage through the pipeline and store violation candidates with their evidence."""
+    span = _span(span_from, span_to)
     runner, result, elapsed = _run(
-        footage, camera, kind="process", stride=stride, motion_gate=motion_gate, start=start, resume=resume
+        footage,
+        camera,
+        kind="process",
+        stride=stride,
+        motion_gate=motion_gate,
+        start=start,
+        resume=resume,
+        span=span,
     )
     fps = result.frames / max(elapsed, 1e-6)
     if as_json:
-        out.print_json(
-            json.dumps({"run_id": str(runner.run_id), "frames": result.frames, "events": result.events})
-        )
+        out.print_json(_run_json(runner, result))
         return
     out.print(_events_table(result.events, f"run {runner.run_id}"))
     out.print(
@@ -192,6 +241,11 @@ def replay(
     motion_gate: GateOpt = False,
     start: StartOpt = None,
     diff_out: Annotated[Path | None, typer.Option("--out", help="Write the diff as JSON here")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the run as JSON (as process --json), with the diff")
+    ] = False,
+    span_from: FromOpt = None,
+    span_to: ToOpt = None,
 ) -> None:
     """Run footage again (after a model or config change) and compare with an earlier run. Stores the
     replay's results (its run id is printed) but creates no candidates."""
@@ -199,6 +253,7 @@ def replay(
     from penalties.models import ProcessingRun
     from penalties.processing import diff_events
 
+    span = _span(span_from, span_to)
     previous: list[dict[str, Any]] | None = None
     if against is not None:
         _prepare(camera)
@@ -208,18 +263,28 @@ def replay(
                 raise _fail(f"no run {against}")
             previous = list(earlier.events)
     runner, result, elapsed = _run(
-        footage, camera, kind="replay", stride=stride, motion_gate=motion_gate, start=start, resume=False
+        footage,
+        camera,
+        kind="replay",
+        stride=stride,
+        motion_gate=motion_gate,
+        start=start,
+        resume=False,
+        span=span,
     )
+    diff = None if previous is None else diff_events(previous, result.events)
+    report = None if diff is None else {"run": str(runner.run_id), "against": str(against), **diff.as_dict()}
+    if diff_out and report is not None:
+        diff_out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    if as_json:
+        out.print_json(_run_json(runner, result, **({"diff": report} if report is not None else {})))
+        return
     out.print(_events_table(result.events, f"replay {runner.run_id}"))
     out.print(
         f"{result.frames} frames in {elapsed:.1f} s ({result.frames / max(elapsed, 1e-6):.1f} frames/s)"
     )
-    if previous is None:
+    if diff is None:
         return
-    diff = diff_events(previous, result.events)
-    report = {"run": str(runner.run_id), "against": str(against), **diff.as_dict()}
-    if diff_out:
-        diff_out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     if diff.identical:
         out.print(f"[green]identical[/] to run {against}: {diff.unchanged} events")
         return

@@ -163,9 +163,15 @@ def _checkpoint(processor: CameraProcessor) -> dict[str, Any] | None:
 
 
 def find_resumable(
-    session: Session, kind: RunKind, loaded: LoadedCamera, footage_sha: str
+    session: Session,
+    kind: RunKind,
+    loaded: LoadedCamera,
+    footage_sha: str,
+    span: list[str | None] | None = None,
 ) -> ProcessingRun | None:
-    return session.scalars(
+    """The latest unfinished run of the same footage, camera file and part of the footage (--from/--to)."""
+    wanted = span or [None, None]
+    runs = session.scalars(
         select(ProcessingRun)
         .where(
             ProcessingRun.kind == kind,
@@ -175,8 +181,8 @@ def find_resumable(
             ProcessingRun.status.in_([RunStatus.running, RunStatus.interrupted, RunStatus.failed]),
         )
         .order_by(ProcessingRun.created_at.desc())
-        .limit(1)
-    ).first()
+    )
+    return next((r for r in runs if (r.options or {}).get("span", [None, None]) == wanted), None)
 
 
 class Runner:
@@ -193,8 +199,11 @@ class Runner:
         footage_sha256: str | None = None,
         store: BlobStore | None = None,
         resume: bool = True,
+        span: list[str | None] | None = None,
     ):
+        """``span``: [--from, --to] as given (None: the whole footage); recorded with the run."""
         self.loaded = loaded
+        self.span = span or [None, None]
         self.options = options
         self.kind = kind
         self.store = store or get_blob_store()
@@ -204,7 +213,7 @@ class Runner:
         with session_scope() as session:
             run = None
             if resume and footage_sha256 is not None and kind is not RunKind.live:
-                run = find_resumable(session, kind, loaded, footage_sha256)
+                run = find_resumable(session, kind, loaded, footage_sha256, self.span)
             if run is None:
                 run = ProcessingRun(
                     kind=kind,
@@ -217,6 +226,7 @@ class Runner:
                         "stride": options.stride,
                         "motion_gate": options.motion_gate,
                         "lost_after_s": options.lost_after_s,
+                        "span": self.span,
                     },
                     models=pipeline.provenance,
                     events=[],
