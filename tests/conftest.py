@@ -141,6 +141,7 @@ def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     from detection.models import resolve
 
     monkeypatch.setenv("TVP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TVP_MODELS_DIR", str(tmp_path / "models"))
     reset_settings()
     resolve.cache_clear()
     yield tmp_path
