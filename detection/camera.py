@@ -180,6 +180,11 @@ class CameraProcessor:
         # When position 0 of the footage was captured (events give their time from it); if not set,
         # taken from the first frame seen and the configured frame rate.
         self.origin: datetime | None = None
+        # Resuming mid-flight: evidence frames of pending events, by index, to re-read while warming.
+        self._awaiting: list[tuple[_Pending, list[_Ref] | None, list[_Ref] | None]] = []
+        self._kept: dict[int, np.ndarray] = {}
+        self._wanted: set[int] = set()
+        self._resumed = False
 
     def _reset_tracking(self) -> None:
         fps = self.config.camera.fps / self.options.stride
@@ -203,6 +208,8 @@ class CameraProcessor:
     def feed(self, frame: Frame) -> list[ViolationEvent]:
         check_frame_size(self.config, frame.image)
         self._set_origin(frame)
+        if self._awaiting:
+            self._refill()
         self.frames_seen += 1
         if frame.index % self.options.stride == 0 and (self.gate is None or self.gate.changed(frame.image)):
             self._process(frame)
@@ -212,10 +219,64 @@ class CameraProcessor:
         """Resuming: keep the frame for clips without detecting anything (the run before already did)."""
         check_frame_size(self.config, frame.image)
         self._set_origin(frame)
+        if frame.index in self._wanted:
+            self._kept[frame.index] = frame.image
         if frame.index % self.options.stride == 0:
             self._remember(EvidenceFrame(frame.index, frame.captured_at, frame.image, None))
-            if self.light:
+            if self.light and not self._resumed:  # a restored reader has already seen these frames
                 self.light.update(frame.captured_at, frame.image)
+
+    # -- resuming mid-flight (penalties.processing checkpoints this every few seconds)
+
+    @property
+    def live_tracks(self) -> int:
+        return len(self._live)
+
+    @property
+    def pending_events(self) -> int:
+        return len(self._pending)
+
+    def in_flight(self) -> dict[str, Any]:
+        """What a run resumed after the last processed frame needs, without images: pending events
+        keep the indices of their evidence frames, re-read from the footage while warming."""
+        return {
+            "tracker": self.tracker,
+            "live": self._live,
+            "pending": [(_Pending(p.live, p.finding), _refs(p.frames), _refs(p.clip)) for p in self._pending],
+            "light": self.light,
+            "gate": self.gate,
+            "lost_frames": self._lost_frames,
+            "dirty": self._dirty,
+            "origin": self.origin,
+        }
+
+    def needs_from(self) -> int | None:
+        """The first frame a resumed run must re-read: the clip buffer's oldest, or an older frame of a
+        pending event's evidence."""
+        indices = [self._buffer[0].index] if self._buffer else []
+        for p in self._pending:
+            indices += [f.index for f in (p.frames or []) + (p.clip or [])]
+        return min(indices) if indices else None
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from ``in_flight()``; then ``warm`` the frames from ``needs_from()`` on."""
+        self.tracker, self._live, self.gate = state["tracker"], state["live"], state["gate"]
+        self._lost_frames, self._dirty, self.origin = state["lost_frames"], state["dirty"], state["origin"]
+        self._awaiting = list(state["pending"])
+        self._pending = [p for p, _, _ in self._awaiting]
+        self._wanted = {r[0] for _, a, b in self._awaiting for r in (a or []) + (b or [])}
+        if self.light is not None and state["light"] is not None:
+            self.light = state["light"]
+            self.context = RuleContext(self.config, self.light.timeline)
+        self._resumed = True
+
+    def _refill(self) -> None:
+        for pending, frames, clip in self._awaiting:
+            if frames is None or clip is None or any(r[0] not in self._kept for r in frames + clip):
+                continue  # not snapshotted yet (or a frame is missing): snapshot from the buffer
+            pending.frames = [EvidenceFrame(i, t, self._kept[i], box) for i, t, box in frames]
+            pending.clip = [EvidenceFrame(i, t, self._kept[i], box) for i, t, box in clip]
+        self._awaiting, self._kept, self._wanted = [], {}, set()
 
     def _set_origin(self, frame: Frame) -> None:
         if self.origin is None:
@@ -374,6 +435,13 @@ class CameraProcessor:
             live.track.track_id,
             None if self.origin is None else (pending.finding.at - self.origin).total_seconds(),
         )
+
+
+_Ref = tuple[int, datetime, Box | None]
+
+
+def _refs(frames: list[EvidenceFrame] | None) -> list[_Ref] | None:
+    return None if frames is None else [(f.index, f.captured_at, f.box) for f in frames]
 
 
 def _tid(vehicles: Any, i: int) -> int:

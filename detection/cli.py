@@ -194,6 +194,17 @@ def quantize_models(
     ] = None,
     frames: Annotated[int, typer.Option(help="Calibration frames")] = 32,
     seed: int = 0,
+    ship: Annotated[
+        bool,
+        typer.Option(
+            "--ship",
+            help="Make the int8 files shipped in detection/weights (maintainers): calibrated on real "
+            "vn_real_dev photos and vn_real_footage frames",
+        ),
+    ] = False,
+    datasets: Annotated[Path, typer.Option(help="With --ship: the shared datasets folder")] = Path(
+        "../shared/datasets"
+    ),
 ) -> None:
     """Make int8 versions of the vehicle and plate detectors (used automatically once present)."""
     import random
@@ -203,6 +214,26 @@ def quantize_models(
     from detection.synth import composite
     from detection.train import held_out, read_labels
 
+    plate = plate_detector_name()
+    if ship:
+        from detection.ship_int8 import real_calibration_frames
+        from detection.ship_int8 import ship as ship_int8
+
+        try:
+            real = real_calibration_frames(
+                datasets, photos=frames * 3 // 4, clip_frames=frames // 4, seed=seed
+            )
+        except FileNotFoundError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
+        note = (
+            f"{len(real)} real frames (seed {seed}): vn_real_dev photos outside the held-out fifth "
+            "and frames spread over the vn_real_footage clips"
+        )
+        for name in ("coco-yolov8n", plate):
+            entry = ship_int8(name, real, note)
+            out.print(f"[green]{name}[/]: detection/weights/{entry['file']} sha256 {entry['sha256'][:12]}")
+        return
     folders = photos or sorted(p.parent for p in Path("../shared/datasets").glob("*/labels.csv"))
     try:
         items = [i for f in folders for i in read_labels(f) if not held_out(i.image)]
@@ -217,7 +248,6 @@ def quantize_models(
     for _ in range(frames):
         src = rng.choice(items)
         calibration.append(composite(load_image(src.image), src.box, rng).image)
-    plate = plate_detector_name()
     for name in ("coco-yolov8n", plate):
         target = quantize(resolve_fp32(name), calibration)
         out.print(f"[green]{name}[/]: {target}")

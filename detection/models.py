@@ -9,12 +9,14 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib.metadata as md
+import json
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from core.config import get_settings
 from detection.vehicles import VehicleClass
@@ -85,7 +87,9 @@ def build_lock(target: Path) -> Iterator[None]:
     """Only one process at a time builds ``target`` (the models folder is shared by every data dir
     and every process on the machine); the others wait for it."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{target.name}.lock", "a") as handle:
+    locks = models_dir() / ".locks"  # never beside a shipped file in detection/weights
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{target.name}.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -127,25 +131,59 @@ def plate_detector_name() -> str:
 
 @lru_cache(maxsize=16)
 def resolve(name: str) -> ResolvedModel:
-    """The model as ONNX with dynamic batch, height and width (exported once into the models folder),
-    so that one file serves whole frames letterboxed to their own aspect and batches of square crops.
-    The int8 version is preferred once `tvp models quantize` has made it (TVP_MODEL_PRECISION)."""
-    fp32 = resolve_fp32(name)
+    """The model as ONNX with dynamic batch, height and width, so that one file serves whole frames
+    letterboxed to their own aspect and batches of square crops. int8 is the default
+    (TVP_MODEL_PRECISION=auto): one made here by `tvp models quantize`, else the one shipped in
+    detection/weights for these very weights — so a fresh clone exports nothing. Otherwise fp32,
+    exported once into the models folder."""
     precision = get_settings().model_precision
-    if precision == "fp32" or (precision == "auto" and not fp32.int8_path.exists()):
-        return fp32
-    if not fp32.int8_path.exists():
-        raise ModelNotFound(f"no int8 version of {name} ({fp32.int8_path}); run `tvp models quantize`")
-    path = fp32.int8_path
-    return ResolvedModel(name, path, sha256_file(path), fp32.source, fp32.classes, fp32.imgsz, "int8")
+    if precision != "fp32":
+        spec, source = find_source(name)
+        source_sha = sha256_file(source)
+        local = _fp32_path(name, source, source_sha)
+        local_int8 = models_dir() / f"{local.stem.removesuffix('-int8')}-int8.onnx"
+        path = local_int8 if local_int8.exists() else shipped_int8(name, source_sha)
+        if path is not None:
+            return ResolvedModel(name, path, sha256_file(path), source, spec.classes, 640, "int8")
+        if precision == "int8":
+            raise ModelNotFound(f"no int8 version of {name} ({local_int8}); run `tvp models quantize`")
+    return resolve_fp32(name)
+
+
+SHIPPED_INT8 = SHIPPED / "int8.json"  # provenance of the int8 files shipped in detection/weights
+
+
+def shipped_manifest() -> dict[str, dict[str, Any]]:
+    return json.loads(SHIPPED_INT8.read_text(encoding="utf-8")) if SHIPPED_INT8.exists() else {}
+
+
+def shipped_int8(name: str, source_sha: str) -> Path | None:
+    """The shipped int8 file made from exactly these weights (a newer plate-vn.pt trained here has
+    none), checked against its recorded SHA-256."""
+    entry = shipped_manifest().get(name)
+    if entry is None or entry.get("source_sha256") != source_sha:
+        return None
+    path = SHIPPED / entry["file"]
+    if not path.exists():
+        return None
+    if sha256_file(path) != entry["sha256"]:
+        raise ModelNotFound(f"{path} does not match the SHA-256 in {SHIPPED_INT8}: a damaged checkout?")
+    return path
+
+
+def _fp32_path(name: str, source: Path, source_sha: str) -> Path:
+    """Where the free-shape fp32 model is (the source itself when it already is one)."""
+    if source.suffix == ".onnx" and _has_dynamic_shape(source):
+        return source
+    return models_dir() / f"{name}-{source_sha[:12]}-dynamic.onnx"
 
 
 def resolve_fp32(name: str) -> ResolvedModel:
     spec, source = find_source(name)
-    if source.suffix == ".onnx" and _has_dynamic_shape(source):
-        return ResolvedModel(name, source, sha256_file(source), source, spec.classes, 640)
     source_sha = sha256_file(source)
-    target = models_dir() / f"{name}-{source_sha[:12]}-dynamic.onnx"
+    target = _fp32_path(name, source, source_sha)
+    if target == source:
+        return ResolvedModel(name, source, source_sha, source, spec.classes, 640)
     if not target.exists():
         with build_lock(target):  # another process may be building it: wait, then use its file
             if not target.exists():

@@ -30,7 +30,8 @@ def head_postprocess_nodes(path: Path) -> list[str]:
     return [n for n in names if n.startswith(head + "/") and "/cv2." not in n and "/cv3." not in n]
 
 
-def quantize(model: ResolvedModel, frames: Sequence[np.ndarray]) -> Path:
+def quantize(model: ResolvedModel, frames: Sequence[np.ndarray], target: Path | None = None) -> Path:
+    """Write the int8 model to ``target`` (default: beside the fp32 one in the models folder)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -54,7 +55,7 @@ def quantize(model: ResolvedModel, frames: Sequence[np.ndarray]) -> Path:
             blob = next(self._it, None)
             return None if blob is None else {input_name: blob}
 
-    source, target = model.path.resolve(), model.int8_path.resolve()  # we chdir below
+    source, target = model.path.resolve(), (target or model.int8_path).resolve()  # we chdir below
     # onnxruntime's shape inference drops scratch files into the working directory: keep them in tmp
     with build_lock(target), tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
         prepared = Path(tmp) / "prepared.onnx"

