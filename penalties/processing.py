@@ -350,7 +350,8 @@ class Runner:
                 self.progress.events = list(run.events)
             if frame is not None:
                 run.frames_done = max(run.frames_done, frame.index + 1)
-                checkpoint = _checkpoint(self.processor, frame)
+                # A live run never resumes (it starts again from the stream's present).
+                checkpoint = _checkpoint(self.processor, frame) if self.kind is not RunKind.live else None
                 if checkpoint is not None:
                     run.checkpoint = checkpoint
                 self._last_checkpoint_at = frame.captured_at
