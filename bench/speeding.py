@@ -217,6 +217,9 @@ def real(retrack: bool) -> dict[str, Any]:
     config = load_camera_config(REAL_CAMERA)
     tracks = cached_tracks("real-arterial", lambda: track_video(REAL_CLIP, 30.0, *REAL_FRAMES), retrack)
     ctx = RuleContext(config)
+    h = ctx.homography()
+    if h is None:
+        raise SystemExit(f"{REAL_CAMERA}: no calibration")
     rows = [measure(raw, ctx) for raw in tracks]
 
     def speeds(measured: list[dict[str, Any]]) -> dict[str, Any]:
@@ -225,7 +228,7 @@ def real(retrack: bool) -> dict[str, Any]:
     return {
         "frames": list(REAL_FRAMES),
         "per_class": per_class(rows, speeds),
-        "k1": k1(tracks, rows, ctx.homography()),
+        "k1": k1(tracks, rows, h),
         "tracks": rows,
     }
 
