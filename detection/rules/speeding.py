@@ -10,7 +10,8 @@ and height (along the road); the fit is weighted the same way, so far points, wh
 centimetres, count for less. A real vehicle's speed drifts over seconds (and a calibration's small error
 looks like one), which a constant-velocity fit would count as jitter. Boxes cut by the frame's edge are
 left out (their bottom is not the vehicle's) and a few outlying points are dropped; a track that needs
-more dropped, or whose points still stray, is erratic and not measured.
+more dropped, or whose points still stray, is erratic and not measured, and neither is one whose speed
+is still uncertain (its standard error, from the residuals: short, sparse or far tracks).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ MIN_SECONDS = 0.5
 MAX_JITTER = 0.1  # RMS residual, as a fraction of the box (height along the road, width across)
 OUTLIER_JITTER = 0.25  # a point this far off (same unit), and 3× the median, is an outlier
 MAX_DROPPED = 0.2  # more outliers than this share of the points: an erratic track
+MAX_SPEED_SE_KMH = 2.0  # a fit this uncertain (short track, few points) does not judge a fine
 EDGE_PX = 2  # a box this close to the frame's left, right or bottom edge is cut by it
 MAX_RESIDUAL_M = 0.6  # tracks without boxes (hand-made ones): RMS metres from the fit
 TOLERANCE_KMH = 0.0
@@ -44,6 +46,7 @@ class SpeedFit:
     accepted: bool
     method: str
     speed_change_kmh: float = 0.0  # from the track's start to its end, by the fit
+    speed_se_kmh: float = 0.0  # the speed's standard error, from the fit's residuals
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class SpeedFit:
             "dropped": self.dropped,
             "method": self.method,
             "speed_change_kmh": round(self.speed_change_kmh, 2),
+            "speed_se_kmh": round(self.speed_se_kmh, 2),
         }
 
 
@@ -64,6 +68,7 @@ def describe() -> dict[str, Any]:
         "max_jitter_box": MAX_JITTER,
         "outlier_jitter_box": OUTLIER_JITTER,
         "max_dropped_share": MAX_DROPPED,
+        "max_speed_se_kmh": MAX_SPEED_SE_KMH,
         "without_boxes_max_residual_m": MAX_RESIDUAL_M,
     }
 
@@ -85,22 +90,28 @@ def measure(track: Track, ctx: RuleContext) -> SpeedFit | None:
     road = cv2.perspectiveTransform(xy.reshape(-1, 1, 2), h).reshape(-1, 2)
     whiten = _whitening(h, xy, points)
     keep = np.ones(len(points), bool)
-    for _ in range(3):
-        coef = _weighted_fit(t[keep], road[keep], whiten[keep])
+    for attempt in range(4):
+        coef, covariance = _weighted_fit(t[keep], road[keep], whiten[keep])
         errors = np.linalg.norm(np.einsum("nij,nj->ni", whiten, road - _path(coef, t)), axis=1)
-        outliers = errors > max(OUTLIER_JITTER, 3 * float(np.median(errors[keep])))
-        if np.array_equal(~outliers, keep):
+        inliers = errors <= max(OUTLIER_JITTER, 3 * float(np.median(errors[keep])))
+        if attempt == 3 or np.array_equal(inliers, keep):
             break
-        keep = ~outliers
+        keep = inliers
         if keep.sum() < MIN_POINTS or np.ptp(t[keep]) < MIN_SECONDS:
             return None
     jitter = float(np.sqrt(np.mean(errors[keep] ** 2)))
     residual = float(np.sqrt(np.mean(np.sum((_path(coef, t[keep]) - road[keep]) ** 2, axis=1))))
     velocity, acceleration = coef[0], coef[1]
+    heading = velocity / max(float(np.hypot(*velocity)), 1e-9)
+    speed_se = float(np.sqrt(max(heading @ covariance @ heading, 0.0)))
     start, end = velocity + acceleration * t[keep].min(), velocity + acceleration * t[keep].max()
     change = np.hypot(*end) - np.hypot(*start)
     dropped = len(track.points) - int(keep.sum())
-    accepted = jitter <= MAX_JITTER and (len(points) - keep.sum()) <= MAX_DROPPED * len(points)
+    accepted = (
+        jitter <= MAX_JITTER
+        and (len(points) - keep.sum()) <= MAX_DROPPED * len(points)
+        and speed_se * 3.6 <= MAX_SPEED_SE_KMH
+    )
     return SpeedFit(
         float(np.hypot(*velocity) * 3.6),
         residual,
@@ -110,6 +121,7 @@ def measure(track: Track, ctx: RuleContext) -> SpeedFit | None:
         bool(accepted),
         "box-relative",
         float(change * 3.6),
+        speed_se * 3.6,
     )
 
 
@@ -156,9 +168,10 @@ def _whitening(h: np.ndarray, xy: np.ndarray, points: list[TrackPoint]) -> np.nd
     return out
 
 
-def _weighted_fit(t: np.ndarray, road: np.ndarray, whiten: np.ndarray) -> np.ndarray:
+def _weighted_fit(t: np.ndarray, road: np.ndarray, whiten: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least squares of road = offset + velocity·t + acceleration·t²/2, each point's residual taken through
-    ``whiten``: rows velocity, acceleration, offset (each an x, y pair)."""
+    ``whiten``: rows velocity, acceleration, offset (each an x, y pair), and the velocity's 2×2 covariance
+    (m²/s²) estimated from the residuals."""
     design = np.zeros((len(t), 2, 6))
     for axis in (0, 1):
         design[:, axis, axis] = t
@@ -167,7 +180,9 @@ def _weighted_fit(t: np.ndarray, road: np.ndarray, whiten: np.ndarray) -> np.nda
     a = np.einsum("nij,njk->nik", whiten, design).reshape(-1, 6)
     b = np.einsum("nij,nj->ni", whiten, road).reshape(-1)
     coef, *_ = np.linalg.lstsq(a, b, rcond=None)
-    return coef.reshape(3, 2)
+    spread = float(np.sum((a @ coef - b) ** 2)) / max(len(b) - 6, 1)
+    covariance = spread * np.linalg.pinv(a.T @ a)[:2, :2]
+    return coef.reshape(3, 2), covariance
 
 
 def _path(coef: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -206,6 +221,7 @@ def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
             "fit_jitter_box": round(fit.jitter, 4),
             "max_jitter_box": MAX_JITTER,
             "speed_change_kmh": round(fit.speed_change_kmh, 1),
+            "speed_se_kmh": round(fit.speed_se_kmh, 2),
         }
     else:
         measured["max_residual_m"] = MAX_RESIDUAL_M

@@ -145,6 +145,7 @@ def test_the_finding_records_the_method_and_tolerance(ctx) -> None:
     assert found[0].measured["fit_method"] == "box-relative"
     assert found[0].measured["max_jitter_box"] == speeding.MAX_JITTER
     assert found[0].measured["fit_jitter_box"] <= speeding.MAX_JITTER
+    assert found[0].measured["speed_se_kmh"] <= speeding.MAX_SPEED_SE_KMH
 
 
 def test_tracks_without_boxes_keep_the_tolerance_in_metres(ctx) -> None:
@@ -153,3 +154,14 @@ def test_tracks_without_boxes_keep_the_tolerance_in_metres(ctx) -> None:
     fit = speeding.measure(bare, ctx)
     assert fit is not None and fit.method == "metres" and fit.accepted
     assert fit.speed_kmh == pytest.approx(54.0, rel=0.01)
+
+
+def test_a_short_far_track_whose_speed_is_uncertain_is_not_judged() -> None:
+    """Each box is within the jitter tolerance, but 0.6 s of a far car at 12.5 fps on a 480p camera
+    leaves the speed uncertain by several km/h: not enough to fine anyone."""
+    ctx = _context(LOW_RES)
+    for seed in range(5):
+        track = _drive("car", 54.0, 14.0, seconds=0.6, jitter=0.06, seed=seed, scale=LOW_RES, fps=12.5)
+        fit = speeding.measure(track, ctx)
+        assert fit is not None and fit.jitter is not None and fit.jitter <= speeding.MAX_JITTER
+        assert fit.speed_se_kmh > speeding.MAX_SPEED_SE_KMH and not fit.accepted
