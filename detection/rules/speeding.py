@@ -89,6 +89,8 @@ def measure(track: Track, ctx: RuleContext) -> SpeedFit | None:
     xy = np.array([[p.x, p.y] for p in points], np.float64)
     road = cv2.perspectiveTransform(xy.reshape(-1, 1, 2), h).reshape(-1, 2)
     whiten = _whitening(h, xy, points)
+    if whiten is None:
+        return None
     keep = np.ones(len(points), bool)
     for attempt in range(4):
         coef, covariance = _weighted_fit(t[keep], road[keep], whiten[keep])
@@ -156,14 +158,19 @@ def _seconds(points: list[TrackPoint]) -> np.ndarray:
     return np.array([(p.t - points[0].t).total_seconds() for p in points])
 
 
-def _whitening(h: np.ndarray, xy: np.ndarray, points: list[TrackPoint]) -> np.ndarray:
-    """Per point, the 2×2 map from a road offset (m) to image pixels over the box's width and height."""
+def _whitening(h: np.ndarray, xy: np.ndarray, points: list[TrackPoint]) -> np.ndarray | None:
+    """Per point, the 2×2 map from a road offset (m) to image pixels over the box's width and height;
+    None when a point lies on the calibration's horizon (no road there)."""
     out = np.empty((len(points), 2, 2))
     for i, ((x, y), p) in enumerate(zip(xy, points, strict=True)):
         assert p.box is not None
         q = h @ np.array([x, y, 1.0])
+        if abs(q[2]) < 1e-9:
+            return None
         jacobian = (h[:2, :2] - np.outer(q[:2] / q[2], h[2, :2])) / q[2]  # d(road)/d(pixel)
         size = np.array([max(p.box[2] - p.box[0], 1.0), max(p.box[3] - p.box[1], 1.0)])
+        if abs(np.linalg.det(jacobian)) < 1e-12:
+            return None
         out[i] = np.linalg.inv(jacobian) / size[:, None]
     return out
 

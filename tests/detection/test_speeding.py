@@ -165,3 +165,13 @@ def test_a_short_far_track_whose_speed_is_uncertain_is_not_judged() -> None:
         fit = speeding.measure(track, ctx)
         assert fit is not None and fit.jitter is not None and fit.jitter <= speeding.MAX_JITTER
         assert fit.speed_se_kmh > speeding.MAX_SPEED_SE_KMH and not fit.accepted
+
+
+def test_a_track_reaching_the_calibration_horizon_is_not_measured(ctx) -> None:
+    h = ctx.homography()
+    track = _drive("car", 54.0, 2.0, seconds=1.0)
+    p = track.points[-1]
+    horizon_y = -(h[2, 0] * p.x + h[2, 2]) / h[2, 1]  # where the road plane meets the sky
+    assert p.box is not None
+    track.points[-1] = TrackPoint(p.t, p.x, horizon_y, (p.box[0], horizon_y - 10, p.box[2], horizon_y))
+    assert speeding.measure(track, ctx) is None
