@@ -308,7 +308,9 @@ class CameraProcessor:
                     Track(tid, vehicle_class), frame.index, stride=self.options.stride
                 )
             live.see(vehicle_class)
-            live.track.points.append(TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2)))
+            live.track.points.append(
+                TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2), (x1, y1, x2, y2))
+            )
             live.boxes[frame.index] = (x1, y1, x2, y2)
             live.last_index = frame.index
             tracked.append(i)

@@ -22,6 +22,7 @@ class TrackPoint:
     t: datetime  # capture time, timezone-aware
     x: float  # anchor: bottom centre of the vehicle box, image pixels
     y: float
+    box: tuple[float, float, float, float] | None = None  # the vehicle box (x1, y1, x2, y2), when known
 
 
 @dataclass
