@@ -21,7 +21,7 @@ import numpy as np
 
 from detection.camera_config import CameraConfig
 from detection.colour import body_colour
-from detection.light import LightReader
+from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
 from detection.pipeline import PlatePipeline
 from detection.rules import RULES
@@ -150,15 +150,21 @@ class CameraProcessor:
         self.options = options or ProcessorOptions()
         self.camera_id = config.camera.id
         light = config.traffic_light
-        self.light = LightReader(light.region) if light is not None and light.region is not None else None
+        # A controller feed is preferred: the heads are then not read at all.
         self.feed_source = SignalFeed(light.feed_url) if light is not None and light.feed_url else None
+        self.heads: dict[str, LightReader] = {}
+        if light is not None and self.feed_source is None:
+            for head in light.signal_heads():
+                lamps = [Lamp.of(lamp) for lamp in head.lamps]
+                self.heads[head.name] = LightReader(head.box, lamps=lamps)
+        self.light = next(iter(self.heads.values()), None)  # the first head
         timeline = (
             self.light.timeline if self.light else self.feed_source.timeline if self.feed_source else None
         )
-        self.context = RuleContext(config, timeline)
-        self.signal_source = (
-            "light region colour" if self.light else "signal controller" if timeline else None
+        self.context = RuleContext(
+            config, timeline, {name: reader.timeline for name, reader in self.heads.items()}
         )
+        self.signal_source = "signal head lamps" if self.light else "signal controller" if timeline else None
         self.frames_seen = self.frames_processed = 0
         self._reset_tracking()
         self._pending: list[_Pending] = []
@@ -181,6 +187,13 @@ class CameraProcessor:
     def signal_changes(self) -> list[tuple[datetime, Any]]:
         return list(self.light.timeline.changes) if self.light else []
 
+    def signal_timelines(self) -> dict[str, list[list[str]]]:
+        """Every signal's state changes so far, per head (or the feed): [[ISO time, state], …]."""
+        timelines = {name: reader.timeline for name, reader in self.heads.items()}
+        if self.feed_source is not None:
+            timelines = {"feed": self.feed_source.timeline}
+        return {name: [[t.isoformat(), str(s)] for t, s in tl.changes] for name, tl in timelines.items()}
+
     def restore_signal(self, changes: list[tuple[datetime, Any]]) -> None:
         if self.light:
             self.light.restore(changes)
@@ -195,8 +208,8 @@ class CameraProcessor:
         """Resuming: keep the frame for clips without detecting anything (the run before already did)."""
         if frame.index % self.options.stride == 0:
             self._remember(EvidenceFrame(frame.index, frame.captured_at, frame.image, None))
-            if self.light:
-                self.light.update(frame.captured_at, frame.image)
+            for reader in self.heads.values():
+                reader.update(frame.captured_at, frame.image)
 
     def flush(self) -> list[ViolationEvent]:
         for live in self._live.values():
@@ -208,8 +221,8 @@ class CameraProcessor:
 
     def _process(self, frame: Frame) -> None:
         self.frames_processed += 1
-        if self.light:
-            self.light.update(frame.captured_at, frame.image)
+        for reader in self.heads.values():
+            reader.update(frame.captured_at, frame.image)
         if self.feed_source:
             self.feed_source.update(frame.captured_at)
         vehicles = self.tracker.update(self.pipeline.vehicles.detect(frame.image))
@@ -326,8 +339,10 @@ class CameraProcessor:
     def _event(self, pending: _Pending) -> ViolationEvent:
         live = pending.live
         state, since = (None, None)
-        if self.context.signal is not None:
-            state, since = self.context.signal.state_at(pending.finding.at)
+        judged_by = self.context.heads.get(str(pending.finding.measured.get("signal_head")))
+        timeline = judged_by or self.context.signal
+        if timeline is not None:
+            state, since = timeline.state_at(pending.finding.at)
         signal = (
             None
             if state is None

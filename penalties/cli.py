@@ -174,7 +174,14 @@ def process(
     fps = result.frames / max(elapsed, 1e-6)
     if as_json:
         out.print_json(
-            json.dumps({"run_id": str(runner.run_id), "frames": result.frames, "events": result.events})
+            json.dumps(
+                {
+                    "run_id": str(runner.run_id),
+                    "frames": result.frames,
+                    "events": result.events,
+                    "signal": runner.processor.signal_timelines(),
+                }
+            )
         )
         return
     out.print(_events_table(result.events, f"run {runner.run_id}"))
@@ -217,7 +224,12 @@ def replay(
     if previous is None:
         return
     diff = diff_events(previous, result.events)
-    report = {"run": str(runner.run_id), "against": str(against), **diff.as_dict()}
+    report = {
+        "run": str(runner.run_id),
+        "against": str(against),
+        **diff.as_dict(),
+        "signal": runner.processor.signal_timelines(),
+    }
     if diff_out:
         diff_out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     if diff.identical:
