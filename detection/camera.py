@@ -25,7 +25,7 @@ from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
 from detection.pipeline import PlatePipeline
 from detection.rules import RULES
-from detection.rules.base import Finding, RuleContext, Track, TrackPoint
+from detection.rules.base import Finding, Light, RuleContext, Track, TrackPoint
 from detection.signal_feed import SignalFeed
 from detection.sources import Frame
 from detection.tracking import Tracker
@@ -197,6 +197,18 @@ class CameraProcessor:
     def restore_signal(self, changes: list[tuple[datetime, Any]]) -> None:
         if self.light:
             self.light.restore(changes)
+
+    def signal_checkpoint(self, at: datetime) -> dict[str, list[list[str]]]:
+        """Per head, the changes from the state in force at ``at`` on: what a resumed run restores."""
+        return {
+            name: [[t.isoformat(), str(s)] for t, s in reader.timeline.since(at)]
+            for name, reader in self.heads.items()
+        }
+
+    def restore_signals(self, saved: dict[str, list[list[str]]]) -> None:
+        for name, changes in saved.items():
+            if name in self.heads:
+                self.heads[name].restore([(datetime.fromisoformat(t), Light(s)) for t, s in changes])
 
     def feed(self, frame: Frame) -> list[ViolationEvent]:
         self.frames_seen += 1

@@ -159,6 +159,7 @@ def _checkpoint(processor: CameraProcessor) -> dict[str, Any] | None:
         "frame": quiet.index,
         "captured_at": quiet.captured_at.isoformat(),
         "signal": [[t.isoformat(), str(state)] for t, state in changes],
+        "signals": processor.signal_checkpoint(quiet.captured_at),  # every head (the above: the first)
     }
 
 
@@ -229,9 +230,12 @@ class Runner:
                 self.resumed_events = list(run.events)
                 if run.checkpoint:
                     self.resume_from = int(run.checkpoint["frame"])
-                    self.processor.restore_signal(
-                        [(datetime.fromisoformat(t), Light(s)) for t, s in run.checkpoint.get("signal", [])]
-                    )
+                    if "signals" in run.checkpoint:
+                        self.processor.restore_signals(run.checkpoint["signals"])
+                    else:  # a checkpoint from before several heads
+                        saved = run.checkpoint.get("signal", [])
+                        changes = [(datetime.fromisoformat(t), Light(s)) for t, s in saved]
+                        self.processor.restore_signal(changes)
             if kind is not RunKind.replay:
                 ensure_camera(session, loaded.config)
             session.flush()
