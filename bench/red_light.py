@@ -34,6 +34,7 @@ SETTINGS = {"full": (1, False), "fast": (3, True)}  # name: (stride, motion gate
 T0 = datetime(2022, 9, 25, 9, 0, tzinfo=UTC)  # any fixed start: times below are offsets from it
 MATCH_S = 1.0
 MATCH_PX = 40
+LINE_PX = 40  # a track point this close (in y) to the stop line is 'near the line'
 
 
 def gt_state(name: str) -> str:
@@ -79,6 +80,14 @@ def run_clip(clip: dict[str, Any], stride: int, gate: bool) -> dict[str, Any]:
     processor = CameraProcessor(config, PlatePipeline(), ProcessorOptions(stride=stride, motion_gate=gate))
     warm = next(VideoFileSource(config.camera.id, video).frames())
     processor.pipeline.process(warm.image)  # load and warm the sessions outside the timing
+    tracks: list[Any] = []
+    end = processor._end
+
+    def keep(live: Any) -> None:
+        tracks.append(live.track)
+        end(live)
+
+    processor._end = keep  # type: ignore[method-assign]
     events = []
     times: list[float] = []
     began = time.perf_counter()
@@ -94,7 +103,7 @@ def run_clip(clip: dict[str, Any], stride: int, gate: bool) -> dict[str, Any]:
         "frames": len(times),
         "processed": processor.frames_processed,
         "signal": score_signal(clip, processor, times),
-        **score_events(clip, events),
+        **score_events(clip, events, tracks, config),
     }
 
 
@@ -123,7 +132,27 @@ def score_signal(clip: dict[str, Any], processor: Any, times: list[float]) -> di
     return {"read": read, "changes": changes, "frames_right_pct": round(100 * right / len(times), 1)}
 
 
-def score_events(clip: dict[str, Any], events: list[Any]) -> dict[str, Any]:
+def near_line(event: dict[str, Any], tracks: list[Any], config: Any) -> dict[str, Any]:
+    """Why a runner was missed: was any track near the stop line in its x range and time window?"""
+    (x1, y1), (x2, y2) = next(ln.points for ln in config.lines if ln.kind == "stop_line")[:2]
+    span = x_range(event) or (0.0, 1e9)
+    near = crossed = 0
+    for track in tracks:
+        pts = [
+            (offset(p.t), p.x, p.y)
+            for p in track.points
+            if span[0] <= p.x <= span[1] and any(a <= offset(p.t) <= b for a, b in event_windows(event))
+        ]
+        line_y = [y1 + (y2 - y1) * (x - x1) / (x2 - x1) for _, x, _ in pts]
+        if any(abs(y - ly) <= LINE_PX for (_, _, y), ly in zip(pts, line_y, strict=True)):
+            near += 1
+            crossed += any(y > ly for (_, _, y), ly in zip(pts, line_y, strict=True)) and any(
+                y < ly for (_, _, y), ly in zip(pts, line_y, strict=True)
+            )
+    return {"tracks_near_line": near, "tracks_crossing_in_window": crossed}
+
+
+def score_events(clip: dict[str, Any], events: list[Any], tracks: list[Any], config: Any) -> dict[str, Any]:
     truth = clip["stop_line_events"]
     yes = [e for e in truth if e["violation"] == "yes"]
     found: dict[str, dict[str, Any]] = {}
@@ -144,6 +173,8 @@ def score_events(clip: dict[str, Any], events: list[Any]) -> dict[str, Any]:
         "yes": len(yes),
         "found": found,
         "missed": [e["id"] for e in yes if e["id"] not in found],
+        "missed_why": {e["id"]: near_line(e, tracks, config) for e in yes if e["id"] not in found},
+        "tracks": len(tracks),
         "false_alarms": alarms,
     }
 

@@ -38,11 +38,14 @@ class Location(Strict):
 class LineKind(StrEnum):
     stop_line = "stop_line"
     solid = "solid"  # a continuous lane line that must not be crossed
+    # Where the junction begins (the far edge of the pedestrian crossing): with one, a red-light
+    # violation is entering the junction on red, not only overrunning the stop line.
+    junction_entry = "junction_entry"
 
 
 class LineConfig(Strict):
     name: str = Field(min_length=1, description="Unique name within this camera")
-    kind: LineKind = Field(description="stop_line or solid")
+    kind: LineKind = Field(description="stop_line, solid or junction_entry")
     points: list[Point] = Field(min_length=2, description="Polyline, at least two points")
 
 

@@ -1,5 +1,8 @@
-"""Red light: the vehicle's anchor crosses the stop line while the light that controls its movement
-is red.
+"""Red light: the vehicle crosses the stop line while the light that controls its movement is red.
+
+With a ``junction_entry`` line (the far edge of the pedestrian crossing) the vehicle must also enter
+the junction: one that overruns the stop line and stops on the crossing is not caught, and one that
+was already over the line (stopped on the crossing) is caught when it enters the junction on red.
 
 With one signal (a controller feed, or one head controlling every movement) the movement does not
 matter. When heads differ (a green right arrow beside a red straight head), the movement is judged
@@ -15,42 +18,80 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from detection.camera_config import LaneConfig, LineKind, Movement
+from detection.camera_config import LaneConfig, LineConfig, LineKind, Movement
 from detection.rules.base import Finding, Light, RuleContext, SignalTimeline, Track, crossing, inside
 
 GRACE_S = 0.0  # a vehicle already over the line when the light turns red is not in violation
 TURN_MIN_PX = 40.0  # path past the line needed to tell straight from a turn
 TURN_ANGLE_DEG = 35.0  # heading change from the lane's direction that makes a turn
 APPROACH_POINTS = 5  # without a lane: the approach direction from this many points before the line
+# Stop line to junction in one go (judged at the stop line); a longer stop on the crossing between
+# them makes the junction entry the moment judged.
+ONE_GO_S = 3.0
 
 
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
     if (ctx.signal is None and not ctx.heads) or len(track.points) < 2:
         return []
     path = track.xy()
+    entries = [ln for ln in ctx.config.lines if ln.kind is LineKind.junction_entry]
     for line in (ln for ln in ctx.config.lines if ln.kind is LineKind.stop_line):
-        hit = crossing(path, line.points)
-        if hit is None:
-            continue
-        i, frac = hit
-        a, b = track.points[i].t, track.points[i + 1].t
-        at = a + timedelta(seconds=(b - a).total_seconds() * frac)
-        lane = next((ln for ln in ctx.config.lanes if inside(ln.polygon, *path[i])), None)
-        signals = controlling(ctx, lane)
-        red = {
-            m: (head, into) for m, (head, timeline) in signals.items() if (into := _into_red(timeline, at))
-        }
-        if not red:
-            return []
-        movement = turn(path, i, frac, lane)
-        if len(red) < len(signals) and (movement is None or movement not in red):
-            return []  # some movement is allowed: it depends on where the vehicle goes
-        head, into_red = red[movement] if movement in red else next(iter(red.values()))
-        measured: dict[str, object] = {"time_into_red_s": round(into_red, 2), "stop_line": line.name}
-        if len(ctx.heads) > 1:
-            measured |= {"signal_head": head, "movement": None if movement is None else str(movement)}
-        return [Finding("RED_LIGHT", track.track_id, at, measured)]
+        stop = _crossed(track, path, line)
+        if not entries:
+            if stop is None:
+                continue
+            return _judge(track, ctx, path, line, stop)
+        entry = next((hit for e in entries if (hit := _entered(track, path, e, line)) is not None), None)
+        if entry is None:
+            continue  # not (yet) in the junction
+        if stop is not None and (entry[2] - stop[2]).total_seconds() <= ONE_GO_S:
+            return _judge(track, ctx, path, line, stop)  # over the line on amber and on: legal
+        return _judge(track, ctx, path, line, entry)
     return []
+
+
+Hit = tuple[int, float, datetime]
+
+
+def _crossed(track: Track, path: np.ndarray, line: LineConfig) -> Hit | None:
+    hit = crossing(path, line.points)
+    if hit is None:
+        return None
+    i, frac = hit
+    a, b = track.points[i].t, track.points[i + 1].t
+    return i, frac, a + timedelta(seconds=(b - a).total_seconds() * frac)
+
+
+def _entered(track: Track, path: np.ndarray, entry: LineConfig, stop: LineConfig) -> Hit | None:
+    """Crossing the junction-entry line away from the stop line (not oncoming traffic leaving)."""
+    hit = _crossed(track, path, entry)
+    if hit is None:
+        return None
+    (ax, ay), (bx, by) = entry.points[0], entry.points[-1]
+    sx, sy = np.mean(np.array(stop.points, float), axis=0)
+
+    def side(x: float, y: float) -> float:
+        return (bx - ax) * (y - ay) - (by - ay) * (x - ax)
+
+    before = path[hit[0]]
+    return hit if side(*before) * side(sx, sy) > 0 else None
+
+
+def _judge(track: Track, ctx: RuleContext, path: np.ndarray, line: LineConfig, hit: Hit) -> list[Finding]:
+    i, frac, at = hit
+    lane = next((ln for ln in ctx.config.lanes if inside(ln.polygon, *path[i])), None)
+    signals = controlling(ctx, lane)
+    red = {m: (head, into) for m, (head, timeline) in signals.items() if (into := _into_red(timeline, at))}
+    if not red:
+        return []
+    movement = turn(path, i, frac, lane)
+    if len(red) < len(signals) and (movement is None or movement not in red):
+        return []  # some movement is allowed: it depends on where the vehicle goes
+    head, into_red = red[movement] if movement in red else next(iter(red.values()))
+    measured: dict[str, object] = {"time_into_red_s": round(into_red, 2), "stop_line": line.name}
+    if len(ctx.heads) > 1:
+        measured |= {"signal_head": head, "movement": None if movement is None else str(movement)}
+    return [Finding("RED_LIGHT", track.track_id, at, measured)]
 
 
 def _into_red(timeline: SignalTimeline, at: datetime) -> float | None:

@@ -34,7 +34,7 @@ def test_example_loads() -> None:
         (
             "    kind: solid\n",
             "    kind: dotted\n",
-            "line 19: lines.1.kind: Input should be 'stop_line' or 'solid'",
+            "line 19: lines.1.kind: Input should be 'stop_line', 'solid' or 'junction_entry'",
         ),
         ("  id: HCM-Q1-001\n", "  id: hcm q1\n", "line 3: camera.id: String should match pattern"),
         (

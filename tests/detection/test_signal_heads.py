@@ -132,3 +132,39 @@ def test_bad_heads_are_rejected_with_the_field(tmp_path: Path, light: dict, mess
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CameraConfigError, match=message):
         load_camera_config(path)
+
+
+def with_junction_entry() -> CameraConfig:
+    """The example camera with the crossing's far edge 60 px past the stop line (y=760)."""
+    data = load_camera_config(EXAMPLE).model_dump(mode="json")
+    data["lines"].append({"name": "far-edge", "kind": "junction_entry", "points": [[300, 700], [1700, 700]]})
+    return CameraConfig.model_validate(data)
+
+
+def timed(points: list[tuple[float, float]], x: float = LANE_2_X) -> Track:
+    """(seconds, y) points of a vehicle driving up lane 2."""
+    return Track(1, VehicleClass.motorbike, [TrackPoint(T0 + timedelta(seconds=t), x, y) for t, y in points])
+
+
+RED_FROM = 5.0
+SIGNAL = SignalTimeline([(T0, Light.green), (T0 + timedelta(seconds=RED_FROM), Light.red)])
+
+
+@pytest.mark.parametrize(
+    ("points", "expected_at"),
+    [
+        ([(6, 800), (7, 740), (8, 680)], 6.67),  # over the line on red and on into the junction
+        ([(6, 800), (7, 740), (8, 730)], None),  # overran the line on red, stopped on the crossing
+        ([(3, 800), (4, 740), (6, 740), (12, 740), (13, 680)], 12.67),  # waited on the crossing, went on red
+        ([(10, 740), (11, 680)], 10.67),  # first seen already over the line, then into the junction on red
+        ([(4, 800), (5.5, 680)], None),  # over the line on green, into the junction just after red: one go
+        ([(6, 680), (7, 740), (8, 800)], None),  # coming the other way
+    ],
+)
+def test_junction_entry_line(points, expected_at) -> None:
+    found = red_light.evaluate(timed(points), RuleContext(with_junction_entry(), SIGNAL))
+    if expected_at is None:
+        assert found == []
+    else:
+        assert [f.code for f in found] == ["RED_LIGHT"]
+        assert (found[0].at - T0).total_seconds() == pytest.approx(expected_at, abs=0.02)
