@@ -7,8 +7,9 @@ Runs the camera pipeline that `tvp process` uses (detection.camera.CameraProcess
 operator-written camera files in bench/cameras/. Per clip and setting it reports: each ground-truth
 signal change and the error of the change read (s), the % of frames whose state is right ("dark" in
 the truth = unknown), the RED_LIGHT events matched to ground-truth "yes" events (time ±1 s of the
-stop-line crossing, or of entering the junction for vehicles already over the line; x inside the
-event's annotated x range ±40 px), false alarms (events matching no yes/uncertain event) and the
+stop-line crossing or of entering the junction; one to one, nearest first — the annotated x
+ranges are too rough to match on), false alarms (events matching no yes/uncertain event), "no"
+events flagged, for each missed runner whether any track came near the stop line, and the
 real-time factor (video seconds / wall seconds, decoding included).
 """
 
@@ -49,6 +50,7 @@ def truth_state_at(timeline: list[dict[str, Any]], index: int) -> str | None:
 
 
 def event_windows(event: dict[str, Any]) -> list[tuple[float, float]]:
+    """The stop-line crossing and junction entry, widened by MATCH_S."""
     windows = []
     for key in ("crossed_stop_line", "entered_junction"):
         span = event.get(key)
@@ -62,11 +64,14 @@ def x_range(event: dict[str, Any]) -> tuple[float, float] | None:
     return (float(found[1]) - MATCH_PX, float(found[2]) + MATCH_PX) if found else None
 
 
-def matches(event: dict[str, Any], at_s: float, x: float | None) -> bool:
-    span = x_range(event)
-    if span is not None and x is not None and not span[0] <= x <= span[1]:
-        return False
-    return any(a <= at_s <= b for a, b in event_windows(event))
+def distance(event: dict[str, Any], at_s: float) -> float:
+    """Seconds from ``at_s`` to the event's stop-line crossing or junction entry (0 inside them)."""
+    spans = [
+        (span["times_s"][0], span["times_s"][1])
+        for key in ("crossed_stop_line", "entered_junction")
+        if isinstance(span := event.get(key), dict)
+    ]
+    return min((max(a - at_s, at_s - b, 0.0) for a, b in spans), default=float("inf"))
 
 
 def run_clip(clip: dict[str, Any], stride: int, gate: bool) -> dict[str, Any]:
@@ -153,19 +158,34 @@ def near_line(event: dict[str, Any], tracks: list[Any], config: Any) -> dict[str
 
 
 def score_events(clip: dict[str, Any], events: list[Any], tracks: list[Any], config: Any) -> dict[str, Any]:
+    """RED_LIGHT events matched one to one to "yes" events by time (nearest first); an event matching
+    no yes event but an "uncertain" one is not a false alarm. Positions are reported, not matched:
+    the annotated x ranges are rough."""
     truth = clip["stop_line_events"]
     yes = [e for e in truth if e["violation"] == "yes"]
-    found: dict[str, dict[str, Any]] = {}
-    alarms = []
-    for event in (e for e in events if e.code == "RED_LIGHT"):
-        at_s = offset(event.at)
+    reds = [e for e in events if e.code == "RED_LIGHT"]
+    summaries = []
+    for event in reds:
         box = event.frames[-1].box if event.frames else None
         x = None if box is None else (box[0] + box[2]) / 2
-        summary = {"at_s": at_s, "x": x, "measured": event.finding.measured}
-        hit = next((e for e in yes if e["id"] not in found and matches(e, at_s, x)), None)
-        if hit is not None:
-            found[hit["id"]] = summary
-        elif any(matches(e, at_s, x) for e in truth if e["violation"] == "uncertain"):
+        summaries.append({"at_s": offset(event.at), "x": x, "measured": event.finding.measured})
+    pairs = sorted(
+        (distance(e, s["at_s"]), k, e["id"])
+        for k, s in enumerate(summaries)
+        for e in yes
+        if distance(e, s["at_s"]) <= MATCH_S
+    )
+    found: dict[str, dict[str, Any]] = {}
+    used: set[int] = set()
+    for _, k, gt_id in pairs:
+        if k not in used and gt_id not in found:
+            found[gt_id] = summaries[k]
+            used.add(k)
+    alarms = []
+    for k, summary in enumerate(summaries):
+        if k in used:
+            continue
+        if any(distance(e, summary["at_s"]) <= MATCH_S for e in truth if e["violation"] == "uncertain"):
             summary["uncertain"] = True
         else:
             alarms.append(summary)
@@ -176,6 +196,11 @@ def score_events(clip: dict[str, Any], events: list[Any], tracks: list[Any], con
         "missed_why": {e["id"]: near_line(e, tracks, config) for e in yes if e["id"] not in found},
         "tracks": len(tracks),
         "false_alarms": alarms,
+        "no_events_flagged": [
+            e["id"]
+            for e in truth
+            if e["violation"] == "no" and any(distance(e, s["at_s"]) <= MATCH_S for s in summaries)
+        ],
     }
 
 

@@ -26,7 +26,8 @@ TURN_MIN_PX = 40.0  # path past the line needed to tell straight from a turn
 TURN_ANGLE_DEG = 35.0  # heading change from the lane's direction that makes a turn
 APPROACH_POINTS = 5  # without a lane: the approach direction from this many points before the line
 # Stop line to junction in one go (judged at the stop line); a longer stop on the crossing between
-# them makes the junction entry the moment judged.
+# them makes the junction entry the moment judged. A track first seen over the line must have been
+# there this long (a vehicle waiting on the crossing, not a tracker's fragment of a moving one).
 ONE_GO_S = 3.0
 
 
@@ -46,6 +47,8 @@ def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
             continue  # not (yet) in the junction
         if stop is not None and (entry[2] - stop[2]).total_seconds() <= ONE_GO_S:
             return _judge(track, ctx, path, line, stop)  # over the line on amber and on: legal
+        if stop is None and (entry[2] - track.points[0].t).total_seconds() <= ONE_GO_S:
+            return []  # a track that began just before the junction: a fragment of a moving one
         return _judge(track, ctx, path, line, entry)
     return []
 

@@ -156,7 +156,8 @@ SIGNAL = SignalTimeline([(T0, Light.green), (T0 + timedelta(seconds=RED_FROM), L
         ([(6, 800), (7, 740), (8, 680)], 6.67),  # over the line on red and on into the junction
         ([(6, 800), (7, 740), (8, 730)], None),  # overran the line on red, stopped on the crossing
         ([(3, 800), (4, 740), (6, 740), (12, 740), (13, 680)], 12.67),  # waited on the crossing, went on red
-        ([(10, 740), (11, 680)], 10.67),  # first seen already over the line, then into the junction on red
+        ([(6, 740), (10, 740), (11, 680)], 10.67),  # waited over the line, entered on red
+        ([(10, 740), (11, 680)], None),  # first seen just before the junction: a fragment
         ([(4, 800), (5.5, 680)], None),  # over the line on green, into the junction just after red: one go
         ([(6, 680), (7, 740), (8, 800)], None),  # coming the other way
     ],
