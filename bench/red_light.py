@@ -74,14 +74,14 @@ def distance(event: dict[str, Any], at_s: float) -> float:
     return min((max(a - at_s, at_s - b, 0.0) for a, b in spans), default=float("inf"))
 
 
-def run_clip(clip: dict[str, Any], stride: int, gate: bool) -> dict[str, Any]:
+def run_clip(clip: dict[str, Any], stride: int, gate: bool, cameras: Path) -> dict[str, Any]:
     from detection.camera import CameraProcessor, ProcessorOptions
     from detection.camera_config import load_camera_config
     from detection.pipeline import PlatePipeline
     from detection.sources import VideoFileSource, prefetch
 
     video = FOOTAGE / clip["clip"]
-    config = load_camera_config(Path(__file__).parent / "cameras" / CAMERAS[clip["clip"]])
+    config = load_camera_config(cameras / CAMERAS[clip["clip"]])
     processor = CameraProcessor(config, PlatePipeline(), ProcessorOptions(stride=stride, motion_gate=gate))
     warm = next(VideoFileSource(config.camera.id, video).frames())
     processor.pipeline.process(warm.image)  # load and warm the sessions outside the timing
@@ -210,13 +210,14 @@ def main() -> None:
     )
     parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=list(SETTINGS))
     parser.add_argument("--out", type=Path, default=Path("bench/results/red_light.json"))
+    parser.add_argument("--cameras", type=Path, default=Path(__file__).parent / "cameras")
     args = parser.parse_args()
     truth = json.loads((FOOTAGE / "ground_truth.json").read_text())
     report: dict[str, Any] = {}
     for clip in (c for c in truth["clips"] if c["clip"] in CAMERAS):
         for name in args.settings:
             stride, gate = SETTINGS[name]
-            r = run_clip(clip, stride, gate)
+            r = run_clip(clip, stride, gate, args.cameras)
             report.setdefault(clip["clip"], {})[f"{name} (stride {stride}, gate {gate})"] = r
             errors = [c["error_s"] for c in r["signal"].get("changes", [])]
             print(
