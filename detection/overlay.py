@@ -69,7 +69,9 @@ def draw_camera_overlay(config: CameraConfig, frame: np.ndarray | None = None) -
         cv2.arrowedLine(img, (round(cx), round(cy)), tip, BLUE, 3, cv2.LINE_AA, tipLength=0.3)
         labels.append((f"{lane.name}: {', '.join(lane.allowed_classes)}", (round(cx), round(cy)), BLUE))
     for line in config.lines:
-        colour, thickness = (RED, 4) if line.kind is LineKind.stop_line else (YELLOW, 3)
+        colour, thickness = {LineKind.stop_line: (RED, 4), LineKind.junction_entry: (CYAN, 2)}.get(
+            line.kind, (YELLOW, 3)
+        )
         pts = _pts(line.points)
         cv2.polylines(img, [pts], False, colour, thickness, cv2.LINE_AA)
         labels.append((line.name, (int(pts[0][0]), int(pts[0][1])), colour))
