@@ -22,11 +22,11 @@ import numpy as np
 from detection.camera_config import CameraConfig
 from detection.colour import body_colour
 from detection.frame_size import check_frame_size
-from detection.light import LightReader
+from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
 from detection.pipeline import PlatePipeline
 from detection.rules import RULES
-from detection.rules.base import Finding, RuleContext, Track, TrackPoint
+from detection.rules.base import Finding, Light, RuleContext, Track, TrackPoint
 from detection.signal_feed import SignalFeed
 from detection.sources import Frame
 from detection.tracking import Tracker
@@ -162,15 +162,19 @@ class CameraProcessor:
         self.options = options or ProcessorOptions()
         self.camera_id = config.camera.id
         light = config.traffic_light
-        self.light = LightReader(light.region) if light is not None and light.region is not None else None
+        # A controller feed is preferred: the heads are then not read at all.
         self.feed_source = SignalFeed(light.feed_url) if light is not None and light.feed_url else None
+        self.heads: dict[str, LightReader] = {}
+        if light is not None and self.feed_source is None:
+            for head in light.signal_heads():
+                lamps = [Lamp.of(lamp) for lamp in head.lamps]
+                self.heads[head.name] = LightReader(head.box, lamps=lamps)
+        self.light = next(iter(self.heads.values()), None)  # the first head
         timeline = (
             self.light.timeline if self.light else self.feed_source.timeline if self.feed_source else None
         )
-        self.context = RuleContext(config, timeline)
-        self.signal_source = (
-            "light region colour" if self.light else "signal controller" if timeline else None
-        )
+        self.context = self._rule_context()
+        self.signal_source = "signal head lamps" if self.light else "signal controller" if timeline else None
         self.frames_seen = self.frames_processed = 0
         self._reset_tracking()
         self._pending: list[_Pending] = []
@@ -185,6 +189,12 @@ class CameraProcessor:
         self._kept: dict[int, np.ndarray] = {}
         self._wanted: set[int] = set()
         self._resumed = False
+
+    def _rule_context(self) -> RuleContext:
+        timeline = (
+            self.light.timeline if self.light else self.feed_source.timeline if self.feed_source else None
+        )
+        return RuleContext(self.config, timeline, {name: r.timeline for name, r in self.heads.items()})
 
     def _reset_tracking(self) -> None:
         fps = self.config.camera.fps / self.options.stride
@@ -201,9 +211,28 @@ class CameraProcessor:
     def signal_changes(self) -> list[tuple[datetime, Any]]:
         return list(self.light.timeline.changes) if self.light else []
 
+    def signal_timelines(self) -> dict[str, list[list[str]]]:
+        """Every signal's state changes so far, per head (or the feed): [[ISO time, state], …]."""
+        timelines = {name: reader.timeline for name, reader in self.heads.items()}
+        if self.feed_source is not None:
+            timelines = {"feed": self.feed_source.timeline}
+        return {name: [[t.isoformat(), str(s)] for t, s in tl.changes] for name, tl in timelines.items()}
+
     def restore_signal(self, changes: list[tuple[datetime, Any]]) -> None:
         if self.light:
             self.light.restore(changes)
+
+    def signal_checkpoint(self, at: datetime) -> dict[str, list[list[str]]]:
+        """Per head, the changes from the state in force at ``at`` on: what a resumed run restores."""
+        return {
+            name: [[t.isoformat(), str(s)] for t, s in reader.timeline.since(at)]
+            for name, reader in self.heads.items()
+        }
+
+    def restore_signals(self, saved: dict[str, list[list[str]]]) -> None:
+        for name, changes in saved.items():
+            if name in self.heads:
+                self.heads[name].restore([(datetime.fromisoformat(t), Light(s)) for t, s in changes])
 
     def feed(self, frame: Frame) -> list[ViolationEvent]:
         check_frame_size(self.config, frame.image)
@@ -223,8 +252,9 @@ class CameraProcessor:
             self._kept[frame.index] = frame.image
         if frame.index % self.options.stride == 0:
             self._remember(EvidenceFrame(frame.index, frame.captured_at, frame.image, None))
-            if self.light and not self._resumed:  # a restored reader has already seen these frames
-                self.light.update(frame.captured_at, frame.image)
+            if not self._resumed:  # a restored reader has already seen these frames
+                for reader in self.heads.values():
+                    reader.update(frame.captured_at, frame.image)
 
     # -- resuming mid-flight (penalties.processing checkpoints this every few seconds)
 
@@ -243,7 +273,7 @@ class CameraProcessor:
             "tracker": self.tracker,
             "live": self._live,
             "pending": [(_Pending(p.live, p.finding), _refs(p.frames), _refs(p.clip)) for p in self._pending],
-            "light": self.light,
+            "heads": self.heads,
             "gate": self.gate,
             "lost_frames": self._lost_frames,
             "dirty": self._dirty,
@@ -265,9 +295,10 @@ class CameraProcessor:
         self._awaiting = list(state["pending"])
         self._pending = [p for p, _, _ in self._awaiting]
         self._wanted = {r[0] for _, a, b in self._awaiting for r in (a or []) + (b or [])}
-        if self.light is not None and state["light"] is not None:
-            self.light = state["light"]
-            self.context = RuleContext(self.config, self.light.timeline)
+        if self.heads and state.get("heads"):
+            self.heads = state["heads"]
+            self.light = next(iter(self.heads.values()), None)
+            self.context = self._rule_context()
         self._resumed = True
 
     def _refill(self) -> None:
@@ -292,8 +323,8 @@ class CameraProcessor:
 
     def _process(self, frame: Frame) -> None:
         self.frames_processed += 1
-        if self.light:
-            self.light.update(frame.captured_at, frame.image)
+        for reader in self.heads.values():
+            reader.update(frame.captured_at, frame.image)
         if self.feed_source:
             self.feed_source.update(frame.captured_at)
         vehicles = self.tracker.update(self.pipeline.vehicles.detect(frame.image))
@@ -412,8 +443,10 @@ class CameraProcessor:
     def _event(self, pending: _Pending) -> ViolationEvent:
         live = pending.live
         state, since = (None, None)
-        if self.context.signal is not None:
-            state, since = self.context.signal.state_at(pending.finding.at)
+        judged_by = self.context.heads.get(str(pending.finding.measured.get("signal_head")))
+        timeline = judged_by or self.context.signal
+        if timeline is not None:
+            state, since = timeline.state_at(pending.finding.at)
         signal = (
             None
             if state is None

@@ -38,11 +38,14 @@ class Location(Strict):
 class LineKind(StrEnum):
     stop_line = "stop_line"
     solid = "solid"  # a continuous lane line that must not be crossed
+    # Where the junction begins (the far edge of the pedestrian crossing): with one, a red-light
+    # violation is entering the junction on red, not only overrunning the stop line.
+    junction_entry = "junction_entry"
 
 
 class LineConfig(Strict):
     name: str = Field(min_length=1, description="Unique name within this camera")
-    kind: LineKind = Field(description="stop_line or solid")
+    kind: LineKind = Field(description="stop_line, solid or junction_entry")
     points: list[Point] = Field(min_length=2, description="Polyline, at least two points")
 
 
@@ -84,25 +87,90 @@ class LaneConfig(Strict):
         return value
 
 
+class Movement(StrEnum):
+    straight = "straight"
+    left = "left"
+    right = "right"
+
+
+class LampColour(StrEnum):
+    red = "red"
+    amber = "amber"
+    green = "green"
+
+
+Box = tuple[int, int, int, int]
+
+
+def _check_box(box: Box, what: str) -> Box:
+    if not (box[0] < box[2] and box[1] < box[3]):
+        raise ValueError(f"{what} must be [x1, y1, x2, y2] with x1 < x2 and y1 < y2")
+    return box
+
+
+class LampConfig(Strict):
+    colour: LampColour = Field(description="Which state this lamp shows when lit: red, amber or green")
+    centre: Point = Field(description="[x, y] of the lamp's centre in the image")
+    radius: float = Field(gt=0, le=100, description="Radius of the lamp's disc in pixels")
+    dark: float | None = Field(
+        None, ge=0, le=255, description="Brightness when unlit (from `tvp cameras calibrate-light`)"
+    )
+    lit: float | None = Field(None, ge=0, le=255, description="Brightness when lit (calibrated)")
+
+
+class SignalHeadConfig(Strict):
+    name: str = Field(min_length=1, description="Unique name of the head within this camera")
+    box: Box = Field(description="[x1, y1, x2, y2] of the signal head (its housing) in the image")
+    controls: list[Movement] = Field(
+        default_factory=lambda: list(Movement),
+        min_length=1,
+        description="Movements this head controls: straight, left, right (an arrow head: just one)",
+    )
+    lanes: list[str] = Field(
+        default_factory=list, description="Names of the lanes it controls (empty: every lane)"
+    )
+    lamps: list[LampConfig] = Field(
+        default_factory=list,
+        description="Its lamps; empty: red, amber, green evenly along the longer side (red top/left)",
+    )
+
+    @field_validator("box")
+    @classmethod
+    def _box(cls, value: Box) -> Box:
+        return _check_box(value, "box")
+
+
 class TrafficLight(Strict):
-    region: tuple[int, int, int, int] | None = Field(
-        None, description="[x1, y1, x2, y2] of the signal head in the image (state read by colour)"
+    region: Box | None = Field(
+        None, description="[x1, y1, x2, y2] of the one signal head controlling every movement (shorthand)"
+    )
+    heads: list[SignalHeadConfig] = Field(
+        default_factory=list, description="Signal heads read from the image, each with what it controls"
     )
     feed_url: str | None = Field(
         None,
-        description="Signal-controller log instead of reading the light: a JSON / JSON Lines file "
+        description="Signal-controller log, preferred over reading the heads: a JSON / JSON Lines file "
         "(path or file://) or an http(s):// URL serving [{at, state}, …]",
     )
 
     @model_validator(mode="after")
-    def _one_source(self) -> TrafficLight:
-        if (self.region is None) == (self.feed_url is None):
-            raise ValueError("give exactly one of region or feed_url")
-        if self.region is not None and not (
-            self.region[0] < self.region[2] and self.region[1] < self.region[3]
-        ):
-            raise ValueError("region must be [x1, y1, x2, y2] with x1 < x2 and y1 < y2")
+    def _sources(self) -> TrafficLight:
+        if self.region is None and not self.heads and self.feed_url is None:
+            raise ValueError("give heads, region or feed_url")
+        if self.region is not None and self.heads:
+            raise ValueError("give either region (one head) or heads, not both")
+        if self.region is not None:
+            _check_box(self.region, "region")
+        names = [h.name for h in self.heads]
+        if len(set(names)) != len(names):
+            raise ValueError("signal head names must be unique")
         return self
+
+    def signal_heads(self) -> list[SignalHeadConfig]:
+        """The heads to read: ``heads``, or the ``region`` shorthand as one head controlling everything."""
+        if self.region is not None:
+            return [SignalHeadConfig(name="signal", box=self.region)]
+        return list(self.heads)
 
 
 class Calibration(Strict):
@@ -144,6 +212,11 @@ class CameraConfig(Strict):
             raise GeometryError(outside)
         if self.traffic_light and not any(line.kind is LineKind.stop_line for line in self.lines):
             raise ValueError("a traffic light needs a stop_line")
+        lanes = {lane.name for lane in self.lanes}
+        for head in self.traffic_light.signal_heads() if self.traffic_light else []:
+            unknown = sorted(set(head.lanes) - lanes)
+            if unknown:
+                raise ValueError(f"signal head {head.name}: no lane named {', '.join(unknown)}")
         return self
 
     def geometry_outside(self) -> list[tuple[tuple[str | int, ...], str]]:
@@ -179,6 +252,11 @@ class CameraConfig(Strict):
             problems.append(
                 (("traffic_light", "region"), f"region {list(region)} is outside the {size} image")
             )
+        for i, head in enumerate(self.traffic_light.heads if self.traffic_light else []):
+            x1, y1, x2, y2 = head.box
+            if not (x1 >= 0 and y1 >= 0 and x2 <= width and y2 <= height):
+                where = ("traffic_light", "heads", i, "box")
+                problems.append((where, f"box {list(head.box)} is outside the {size} image"))
         return problems
 
     def speed_limit(self, vehicle_class: VehicleClass) -> int:

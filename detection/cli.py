@@ -258,6 +258,9 @@ def cameras_check(
     file: Annotated[Path, typer.Argument(help="Camera YAML file")],
     frame: Annotated[Path | None, typer.Option(help="A frame from this camera to draw on")] = None,
     png: Annotated[Path | None, typer.Option("--out", help="Overlay PNG (default FILE.overlay.png)")] = None,
+    footage: Annotated[
+        Path | None, typer.Option(help="Footage from this camera: print and draw each signal head's timeline")
+    ] = None,
 ) -> None:
     """Validate a camera file and draw its zones, lanes, lines and calibration as a PNG."""
     import cv2
@@ -283,6 +286,53 @@ def cameras_check(
         f"[green]✓[/] {cam.id} v{cam.version} ({cam.location.name}): {len(config.lines)} lines, "
         f"{len(config.zones)} zones, {len(config.lanes)} lanes; overlay: {target}"
     )
+    if footage is not None:
+        _print_signal_timelines(config, footage, target.with_suffix(".signal.png"))
+
+
+def _print_signal_timelines(config: Any, footage: Path, png: Path) -> None:
+    import cv2
+
+    from detection.signal_check import draw_timelines, read_timelines
+    from detection.sources import SourceError
+
+    try:
+        timelines, duration = read_timelines(config, footage)
+    except (ValueError, SourceError) as exc:
+        err.print(f"[red]✗ {exc}[/]")
+        raise typer.Exit(1) from exc
+    for tl in timelines:
+        changes = ", ".join(f"{t:.2f} s {state}" for t, state in tl.changes) or "never read"
+        out.print(f"signal head [bold]{tl.name}[/]: {changes}")
+    if not cv2.imwrite(str(png), draw_timelines(timelines, duration)):
+        err.print(f"[red]✗ cannot write {png}[/]")
+        raise typer.Exit(1)
+    out.print(f"signal timeline: {png}")
+
+
+@cameras_app.command("calibrate-light")
+def cameras_calibrate_light(
+    file: Annotated[Path, typer.Argument(help="Camera YAML file with its signal heads' boxes")],
+    footage: Annotated[Path, typer.Argument(help="Footage from this camera, with the lamps changing")],
+    max_frames: Annotated[int, typer.Option(help="Frames to learn from, from the start")] = 3000,
+) -> None:
+    """Find each signal head's lamps in the camera's own footage (where brightness changes over time)
+    and how bright each is unlit and lit; prints the traffic_light section to paste into the file."""
+    from detection.camera_config import CameraConfigError, load_camera_config
+    from detection.signal_check import calibrate_lamps, lamps_yaml
+    from detection.sources import SourceError
+
+    try:
+        config = load_camera_config(file)
+        lamps = calibrate_lamps(config, footage, max_frames)
+    except (CameraConfigError, ValueError, SourceError) as exc:
+        err.print(f"[red]✗ {exc}[/]")
+        raise typer.Exit(1) from exc
+    for name, found in lamps.items():
+        never = [str(lamp.colour) for lamp in found if lamp.lit is None]
+        if never:
+            err.print(f"[yellow]{name}: never seen lit: {', '.join(never)} (placed by the layout)[/]")
+    print(lamps_yaml(config, lamps), end="")
 
 
 @footage_app.command("generate")

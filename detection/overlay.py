@@ -69,14 +69,18 @@ def draw_camera_overlay(config: CameraConfig, frame: np.ndarray | None = None) -
         cv2.arrowedLine(img, (round(cx), round(cy)), tip, BLUE, 3, cv2.LINE_AA, tipLength=0.3)
         labels.append((f"{lane.name}: {', '.join(lane.allowed_classes)}", (round(cx), round(cy)), BLUE))
     for line in config.lines:
-        colour, thickness = (RED, 4) if line.kind is LineKind.stop_line else (YELLOW, 3)
+        colour, thickness = {LineKind.stop_line: (RED, 4), LineKind.junction_entry: (CYAN, 2)}.get(
+            line.kind, (YELLOW, 3)
+        )
         pts = _pts(line.points)
         cv2.polylines(img, [pts], False, colour, thickness, cv2.LINE_AA)
         labels.append((line.name, (int(pts[0][0]), int(pts[0][1])), colour))
-    if config.traffic_light and config.traffic_light.region:
-        x1, y1, x2, y2 = config.traffic_light.region
-        cv2.rectangle(img, (x1, y1), (x2, y2), CYAN, 2)
-        labels.append(("traffic light", (x1, y1), CYAN))
+    for head in config.traffic_light.signal_heads() if config.traffic_light else []:
+        x1, y1, x2, y2 = head.box
+        cv2.rectangle(img, (x1, y1), (x2, y2), CYAN, 1)
+        for lamp in head.lamps:
+            cv2.circle(img, (round(lamp.centre[0]), round(lamp.centre[1])), round(lamp.radius), WHITE, 1)
+        labels.append((f"{head.name}: {', '.join(head.controls)}", (x1, y1), CYAN))
     if config.calibration:
         for i, ((x, y), (mx, my)) in enumerate(
             zip(config.calibration.image_points, config.calibration.road_points_m, strict=True), start=1

@@ -196,6 +196,7 @@ def _run_json(runner: Any, result: Any, **extra: Any) -> str:
             "span": runner.span,
             "frames": result.frames,
             "events": result.events,
+            "signal": runner.processor.signal_timelines(),
             **extra,
         },
         ensure_ascii=False,

@@ -182,6 +182,7 @@ def _checkpoint(processor: CameraProcessor, frame: Frame) -> dict[str, Any] | No
         "frame": quiet.index,
         "captured_at": quiet.captured_at.isoformat(),
         "signal": [[t.isoformat(), str(state)] for t, state in changes],
+        "signals": processor.signal_checkpoint(quiet.captured_at),  # every head (the above: the first)
     }
 
 
@@ -284,9 +285,11 @@ class Runner:
             self.in_flight = int(checkpoint.get("in_flight", 0))
             return
         self.resume_from = int(checkpoint["frame"])  # a quiet frame (checkpoints before in-flight state)
-        self.processor.restore_signal(
-            [(datetime.fromisoformat(t), Light(s)) for t, s in checkpoint.get("signal", [])]
-        )
+        if "signals" in checkpoint:
+            self.processor.restore_signals(checkpoint["signals"])
+        else:  # a checkpoint from before several heads
+            saved = checkpoint.get("signal", [])
+            self.processor.restore_signal([(datetime.fromisoformat(t), Light(s)) for t, s in saved])
 
     @property
     def warm_from(self) -> int | None:

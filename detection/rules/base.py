@@ -83,7 +83,8 @@ class Finding:
 @dataclass
 class RuleContext:
     config: CameraConfig
-    signal: SignalTimeline | None = None
+    signal: SignalTimeline | None = None  # the controller feed's, or the first signal head's
+    heads: dict[str, SignalTimeline] = field(default_factory=dict)  # per signal head read from the image
 
     def homography(self) -> np.ndarray | None:
         cal = self.config.calibration

@@ -1,36 +1,146 @@
-"""Red light: the vehicle's anchor crosses the stop line while the light is red."""
+"""Red light: the vehicle crosses the stop line while the light that controls its movement is red.
+
+With a ``junction_entry`` line (the far edge of the pedestrian crossing) the vehicle must also enter
+the junction: one that overruns the stop line and stops on the crossing is not caught, and one that
+was already over the line (stopped on the crossing) is caught when it enters the junction on red.
+
+With one signal (a controller feed, or one head controlling every movement) the movement does not
+matter. When heads differ (a green right arrow beside a red straight head), the movement is judged
+from the track's path after the line, against the lane's direction of travel: until the vehicle has
+gone far enough past the line to tell, nothing is decided (the rule runs again on later frames), and
+a track that ends before that is given the benefit of the doubt.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 
-from detection.camera_config import LineKind
-from detection.rules.base import Finding, Light, RuleContext, Track, crossing
+import numpy as np
+
+from detection.camera_config import LaneConfig, LineConfig, LineKind, Movement
+from detection.rules.base import Finding, Light, RuleContext, SignalTimeline, Track, crossing, inside
 
 GRACE_S = 0.0  # a vehicle already over the line when the light turns red is not in violation
+TURN_MIN_PX = 40.0  # path past the line needed to tell straight from a turn
+TURN_ANGLE_DEG = 35.0  # heading change from the lane's direction that makes a turn
+APPROACH_POINTS = 5  # without a lane: the approach direction from this many points before the line
+# Stop line to junction in one go (judged at the stop line); a longer stop on the crossing between
+# them makes the junction entry the moment judged. A track first seen over the line must have been
+# there this long (a vehicle waiting on the crossing, not a tracker's fragment of a moving one).
+ONE_GO_S = 3.0
 
 
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
-    if ctx.signal is None or len(track.points) < 2:
+    if (ctx.signal is None and not ctx.heads) or len(track.points) < 2:
         return []
     path = track.xy()
+    entries = [ln for ln in ctx.config.lines if ln.kind is LineKind.junction_entry]
     for line in (ln for ln in ctx.config.lines if ln.kind is LineKind.stop_line):
-        hit = crossing(path, line.points)
-        if hit is None:
-            continue
-        i, frac = hit
-        a, b = track.points[i].t, track.points[i + 1].t
-        at = a + timedelta(seconds=(b - a).total_seconds() * frac)
-        state, since = ctx.signal.state_at(at)
-        if state is Light.red and since is not None:
-            into_red = (at - since).total_seconds()
-            if into_red > GRACE_S:
-                return [
-                    Finding(
-                        "RED_LIGHT",
-                        track.track_id,
-                        at,
-                        {"time_into_red_s": round(into_red, 2), "stop_line": line.name},
-                    )
-                ]
+        stop = _crossed(track, path, line)
+        if not entries:
+            if stop is None:
+                continue
+            return _judge(track, ctx, path, line, stop)
+        entry = next((hit for e in entries if (hit := _entered(track, path, e, line)) is not None), None)
+        if entry is None:
+            continue  # not (yet) in the junction
+        if stop is not None and (entry[2] - stop[2]).total_seconds() <= ONE_GO_S:
+            return _judge(track, ctx, path, line, stop)  # over the line on amber and on: legal
+        if stop is None and (entry[2] - track.points[0].t).total_seconds() <= ONE_GO_S:
+            return []  # a track that began just before the junction: a fragment of a moving one
+        return _judge(track, ctx, path, line, entry)
     return []
+
+
+Hit = tuple[int, float, datetime]
+
+
+def _crossed(track: Track, path: np.ndarray, line: LineConfig) -> Hit | None:
+    hit = crossing(path, line.points)
+    if hit is None:
+        return None
+    i, frac = hit
+    a, b = track.points[i].t, track.points[i + 1].t
+    return i, frac, a + timedelta(seconds=(b - a).total_seconds() * frac)
+
+
+def _entered(track: Track, path: np.ndarray, entry: LineConfig, stop: LineConfig) -> Hit | None:
+    """Crossing the junction-entry line away from the stop line (not oncoming traffic leaving)."""
+    hit = _crossed(track, path, entry)
+    if hit is None:
+        return None
+    (ax, ay), (bx, by) = entry.points[0], entry.points[-1]
+    sx, sy = np.mean(np.array(stop.points, float), axis=0)
+
+    def side(x: float, y: float) -> float:
+        return (bx - ax) * (y - ay) - (by - ay) * (x - ax)
+
+    before = path[hit[0]]
+    return hit if side(*before) * side(sx, sy) > 0 else None
+
+
+def _judge(track: Track, ctx: RuleContext, path: np.ndarray, line: LineConfig, hit: Hit) -> list[Finding]:
+    i, frac, at = hit
+    lane = next((ln for ln in ctx.config.lanes if inside(ln.polygon, *path[i])), None)
+    signals = controlling(ctx, lane)
+    red = {m: (head, into) for m, (head, timeline) in signals.items() if (into := _into_red(timeline, at))}
+    if not red:
+        return []
+    movement = turn(path, i, frac, lane)
+    if len(red) < len(signals) and (movement is None or movement not in red):
+        return []  # some movement is allowed: it depends on where the vehicle goes
+    head, into_red = red[movement] if movement in red else next(iter(red.values()))
+    measured: dict[str, object] = {"time_into_red_s": round(into_red, 2), "stop_line": line.name}
+    if len(ctx.heads) > 1:
+        measured |= {"signal_head": head, "movement": None if movement is None else str(movement)}
+    return [Finding("RED_LIGHT", track.track_id, at, measured)]
+
+
+def _into_red(timeline: SignalTimeline, at: datetime) -> float | None:
+    state, since = timeline.state_at(at)
+    if state is not Light.red or since is None:
+        return None
+    into = (at - since).total_seconds()
+    return into if into > GRACE_S else None
+
+
+def controlling(ctx: RuleContext, lane: LaneConfig | None) -> dict[Movement, tuple[str, SignalTimeline]]:
+    """For each movement, the signal (head name, timeline) that controls it in this lane: the head
+    that says it controls the movement, else the one controlling straight on; a feed controls all."""
+    if not ctx.heads:
+        return dict.fromkeys(Movement, ("feed", ctx.signal)) if ctx.signal is not None else {}
+    light = ctx.config.traffic_light
+    heads = [
+        h
+        for h in (light.signal_heads() if light else [])
+        if h.name in ctx.heads and (not h.lanes or lane is None or lane.name in h.lanes)
+    ]
+    out: dict[Movement, tuple[str, SignalTimeline]] = {}
+    for movement in Movement:
+        head = next((h for h in heads if movement in h.controls), None) or next(
+            (h for h in heads if Movement.straight in h.controls), None
+        )
+        if head is not None:
+            out[movement] = (head.name, ctx.heads[head.name])
+    return out
+
+
+def turn(path: np.ndarray, i: int, frac: float, lane: LaneConfig | None) -> Movement | None:
+    """Straight, left or right from the path after the stop line (image y points down), or None
+    while the vehicle has not gone TURN_MIN_PX past the line."""
+    at = path[i] + frac * (path[i + 1] - path[i])
+    travel = path[-1] - at
+    if float(np.hypot(*travel)) < TURN_MIN_PX:
+        return None
+    if lane is not None:
+        reference = np.array(lane.direction, float)
+    else:
+        reference = at - path[max(0, i + 1 - APPROACH_POINTS)]
+        if not np.hypot(*reference):
+            return Movement.straight
+    cross = reference[0] * travel[1] - reference[1] * travel[0]
+    angle = math.degrees(math.atan2(cross, float(reference @ travel)))
+    if abs(angle) < TURN_ANGLE_DEG:
+        return Movement.straight
+    return Movement.right if angle > 0 else Movement.left

@@ -13,6 +13,7 @@ from detection.camera import MAX_READS, CameraProcessor, ProcessorOptions, Viola
 from detection.camera_config import CameraConfig, load_camera_config
 from detection.footage import STOP_LINE_M, Drive, crossing_time
 from detection.pipeline import PlatePipeline
+from detection.rules.base import Light
 from detection.sources import Frame, VideoFileSource
 from detection.types import Detections
 
@@ -167,3 +168,56 @@ def test_motion_gate_skips_the_still_frames_in_the_camera_loop() -> None:
         assert processor.frames_processed == detector.calls
         counts[gate] = detector.calls
     assert counts == {False: 22, True: 16}
+
+
+def test_every_head_is_read_and_checkpointed() -> None:
+    """Two heads in one camera: each gets its own timeline, and a resumed run restores both."""
+    import cv2
+
+    config = CameraConfig.model_validate(
+        {
+            "camera": {
+                "id": "CAM-HEADS",
+                "version": 1,
+                "resolution": [160, 120],
+                "location": {
+                    "name": "Test",
+                    "latitude": 10.77,
+                    "longitude": 106.70,
+                    "road": "Test road",
+                    "province_code": "51",
+                    "speed_limit_kmh": 50,
+                },
+            },
+            "lines": [{"name": "stop", "kind": "stop_line", "points": [[0, 100], [160, 100]]}],
+            "traffic_light": {
+                "heads": [
+                    {"name": "main", "box": [10, 10, 30, 70], "controls": ["straight", "left"]},
+                    {"name": "arrow", "box": [40, 10, 60, 70], "controls": ["right"]},
+                ]
+            },
+        }
+    )
+    start = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+    def frame(i: int, main: int, arrow: int) -> Frame:
+        image = np.full((120, 160, 3), 20, np.uint8)
+        for x0, lit in ((10, main), (40, arrow)):
+            for k in range(3):
+                colour = (230, 230, 230) if k == lit else (30, 30, 30)
+                cv2.circle(image, (x0 + 10, 20 + 20 * k), 5, colour, -1)
+        return Frame("CAM-HEADS", i, start + timedelta(seconds=i), image)
+
+    processor = CameraProcessor(config, cast(PlatePipeline, _CountingDetector()), ProcessorOptions())
+    for i, (main, arrow) in enumerate([(2, 0)] * 3 + [(0, 2)] * 3):
+        processor.feed(frame(i, main, arrow))
+    timelines = processor.signal_timelines()
+    assert {name: [s for _, s in tl] for name, tl in timelines.items()} == {
+        "main": ["green", "red"],
+        "arrow": ["red", "green"],
+    }
+    saved = processor.signal_checkpoint(start + timedelta(seconds=4))
+    resumed = CameraProcessor(config, cast(PlatePipeline, _CountingDetector()), ProcessorOptions())
+    resumed.restore_signals(saved)
+    assert resumed.context.heads["arrow"].state_at(start + timedelta(seconds=5))[0] is Light.green
+    assert resumed.context.heads["main"].state_at(start + timedelta(seconds=5))[0] is Light.red

@@ -34,7 +34,7 @@ def test_example_loads() -> None:
         (
             "    kind: solid\n",
             "    kind: dotted\n",
-            "line 19: lines.1.kind: Input should be 'stop_line' or 'solid'",
+            "line 19: lines.1.kind: Input should be 'stop_line', 'solid' or 'junction_entry'",
         ),
         ("  id: HCM-Q1-001\n", "  id: hcm q1\n", "line 3: camera.id: String should match pattern"),
         (
@@ -68,6 +68,11 @@ def test_example_loads() -> None:
             "  region: [1760, 120, 1820, 300]\n",
             "  region: [1760, 120, 1980, 300]\n",
             "line 36: traffic_light.region: region [1760, 120, 1980, 300] is outside the 1920×1080 image",
+        ),
+        (
+            "  region: [1760, 120, 1820, 300]\n",
+            "  heads:\n    - name: main\n      box: [1760, 900, 1820, 1090]\n",
+            "line 38: traffic_light.heads.0.box: box [1760, 900, 1820, 1090] is outside the 1920×1080 image",
         ),
         (
             "  image_points: [[620, 560], [1340, 560], [1700, 1080], [300, 1080]]\n",

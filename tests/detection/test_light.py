@@ -1,12 +1,15 @@
-"""The signal state read from the colour of the light's region."""
+"""The signal state: which lamp of the head is lit, by position and brightness."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import cv2
 import numpy as np
 import pytest
 
 from detection.footage import LIGHT_REGION, draw_light
-from detection.light import LightReader, read_light
+from detection.light import LightReader, default_lamps, read_head, read_light
+from detection.light_calibration import calibrate_head
 from detection.rules.base import Light
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -56,3 +59,64 @@ def test_change_needs_confirmation_and_is_dated_when_first_seen() -> None:
     assert reader.timeline.state_at(t[4] + timedelta(milliseconds=1)) == (Light.red, t[4])
     assert reader.timeline.state_at(t[3]) == (Light.green, t[0])
     assert reader.timeline.since(t[5]) == [(t[4], Light.red)]
+
+
+BOX = (0, 0, 20, 60)  # a vertical head: lamps at y 10, 30, 50
+UNLIT = (30, 25, 25)
+
+
+def painted(lit: dict[int, tuple[int, int, int]], housing: int = 20) -> np.ndarray:
+    """A 20×60 head; ``lit`` maps lamp index (0 top) to its BGR colour, the others stay UNLIT."""
+    frame = np.full((60, 20, 3), housing, np.uint8)
+    for i in range(3):
+        cv2.circle(frame, (10, 10 + 20 * i), 5, lit.get(i, UNLIT), -1)
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("lit", "expected"),
+    [
+        ({0: (60, 90, 230)}, Light.red),  # red washed to orange still reads red: it is the top lamp
+        ({0: (120, 60, 125)}, Light.red),  # dim magenta red, V≈125
+        ({0: (245, 250, 255)}, Light.red),  # a core clipped to white
+        ({2: (150, 160, 6)}, Light.green),  # cyan green
+        ({1: (20, 110, 200)}, Light.amber),
+        ({}, Light.unknown),  # a dark head between green and red is no state, not amber
+        ({0: (60, 60, 60)}, Light.unknown),  # a little brighter is not lit
+    ],
+)
+def test_lit_lamp_by_position_and_brightness(lit: dict, expected: Light) -> None:
+    assert read_head(painted(lit), default_lamps(BOX)) is expected
+
+
+def test_countdown_beside_the_head_is_not_a_lamp() -> None:
+    frame = np.zeros((60, 50, 3), np.uint8)
+    frame[:, :20] = painted({2: (150, 160, 6)})
+    cv2.putText(frame, "9", (26, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (40, 40, 255), 2)  # red digits
+    assert read_head(frame, default_lamps(BOX)) is Light.green
+
+
+def test_calibrated_lamps_are_judged_against_their_own_dark_state() -> None:
+    # A visor catches the sky over the top lamp: unlit it is as bright as the dim green lit.
+    frame = painted({2: (110, 115, 5)})
+    cv2.circle(frame, (10, 10), 5, (100, 100, 100), -1)
+    lamps = default_lamps(BOX)
+    assert read_head(frame, lamps) is Light.unknown  # against each other: nothing stands out
+    calibrated = [
+        replace(lamps[0], dark=100, lit=170),
+        replace(lamps[1], dark=25),
+        replace(lamps[2], dark=30, lit=115),
+    ]
+    assert read_head(frame, calibrated) is Light.green
+
+
+def test_calibration_learns_lamps_from_footage() -> None:
+    frames = [painted({0: (40, 40, 230)})] * 30 + [painted({})] * 5 + [painted({2: (150, 160, 6)})] * 30
+    lamps = calibrate_head(frames, BOX)
+    assert [str(lamp.colour) for lamp in lamps] == ["red", "amber", "green"]
+    for lamp, y in zip(lamps, (10, 30, 50), strict=True):
+        assert abs(lamp.centre[0] - 10.5) <= 1 and abs(lamp.centre[1] - y) <= 1.5
+    assert lamps[0].lit == pytest.approx(230, abs=2) and lamps[0].dark == pytest.approx(30, abs=2)
+    assert lamps[1].lit is None  # never lit: placed between the others
+    with pytest.raises(ValueError, match="at least"):
+        calibrate_head(frames[:5], BOX)

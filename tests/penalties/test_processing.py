@@ -75,9 +75,11 @@ def test_process_verify_tamper_rerun_and_replay(db: Session, generated_footage, 
     assert "2 candidates" in ok.output
 
     # The same footage again: nothing new.
-    again = tvp("process", footage, "--camera", camera, "--stride", "3")
+    again = tvp("process", footage, "--camera", camera, "--stride", "3", "--json")
     assert again.exit_code == 0, again.output
     assert len(candidates(db)) == 2
+    timeline = json.loads(again.stdout)["signal"]["signal"]  # the region shorthand's one head
+    assert [state for _, state in timeline][-2:] == ["amber", "red"]
 
     # A replay of the same footage, models and config is identical to the first run.
     run_id = db.scalars(

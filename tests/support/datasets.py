@@ -44,3 +44,16 @@ def real_clip(name: str) -> Path:
             pytest.fail(f"clip {path} not found: ../shared must sit beside the repository")
         pytest.skip(f"clip {path} not available")
     return path
+
+
+def real_footage(clip: str) -> tuple[Path, dict]:
+    """A clip of ../shared/datasets/vn_real_footage and its hand-made ground truth."""
+    import json
+
+    root = SHARED / "datasets" / "vn_real_footage"
+    if not (root / "ground_truth.json").exists():
+        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
+            pytest.fail(f"dataset {root} not found: ../shared must sit beside the repository")
+        pytest.skip(f"dataset {root} not available")
+    truth = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
+    return root / clip, next(c for c in truth["clips"] if c["clip"] == clip)
