@@ -56,13 +56,17 @@ class Drive:
     start_m: float = 0.6
     end_m: float = 27.0
     stop_at_m: float | None = None  # brakes to a halt here (e.g. before the stop line)
+    accel_ms2: float = 0.0  # speeds up (negative: slows down) from speed_kmh, never below standstill
 
     def position(self, t: float) -> float | None:
         """Metres up the road at time t, None when not in the scene."""
         if t < self.start_s:
             return None
         v = self.speed_kmh / 3.6
-        y = self.start_m + v * (t - self.start_s)
+        dt = t - self.start_s
+        if self.accel_ms2 < 0:
+            dt = min(dt, v / -self.accel_ms2)  # then standing still
+        y = self.start_m + v * dt + self.accel_ms2 * dt * dt / 2
         if self.stop_at_m is not None:
             brake = 2.5  # m/s², from 2 m/s² before the stop point
             brake_from = self.stop_at_m - v * v / (2 * brake)

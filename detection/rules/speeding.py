@@ -78,10 +78,12 @@ def measure(track: Track, ctx: RuleContext) -> SpeedFit | None:
     h = ctx.homography()
     if h is None:
         return None
+    if any(p.box is None for p in track.points):
+        return _fit_metres(track, h)
     width, height = ctx.config.camera.resolution
     points = [p for p in track.points if not _cut_by_frame(p, width, height)]
-    if len(points) < MIN_POINTS or any(p.box is None for p in points):
-        return _fit_metres(track, h)
+    if len(points) < MIN_POINTS:
+        return None
     t = _seconds(points)
     if t[-1] - t[0] < MIN_SECONDS:
         return None
@@ -148,8 +150,7 @@ def _fit_metres(track: Track, homography: np.ndarray) -> SpeedFit | None:
 
 
 def _cut_by_frame(p: TrackPoint, width: int, height: int) -> bool:
-    if p.box is None:
-        return False
+    assert p.box is not None
     x1, _, x2, y2 = p.box
     return x1 <= EDGE_PX or x2 >= width - 1 - EDGE_PX or y2 >= height - 1 - EDGE_PX
 

@@ -175,3 +175,18 @@ def test_a_track_reaching_the_calibration_horizon_is_not_measured(ctx) -> None:
     assert p.box is not None
     track.points[-1] = TrackPoint(p.t, p.x, horizon_y, (p.box[0], horizon_y - 10, p.box[2], horizon_y))
     assert speeding.measure(track, ctx) is None
+
+
+def test_generated_drives_can_speed_up_and_slow_down() -> None:
+    faster = footage.Drive("51G10001", 1.75, start_s=1.0, speed_kmh=36.0, start_m=0.0, accel_ms2=2.0)
+    assert faster.position(0.5) is None
+    assert faster.position(2.0) == pytest.approx(10.0 + 1.0)
+    slower = footage.Drive("51G10002", 1.75, start_s=0.0, speed_kmh=36.0, start_m=0.0, accel_ms2=-5.0)
+    assert slower.position(1.0) == pytest.approx(10.0 - 2.5)
+    assert slower.position(2.0) == slower.position(5.0) == pytest.approx(10.0)  # stopped after 2 s
+
+
+def test_a_vehicle_seen_only_cut_by_the_frame_edge_is_not_measured(ctx) -> None:
+    track = _drive("bus", 20.0, -5.0, seconds=0.8, jitter=0.02)  # its bottom stays below the frame
+    assert all(p.box is not None and p.box[3] >= footage.HEIGHT - 1 for p in track.points)
+    assert speeding.measure(track, ctx) is None
