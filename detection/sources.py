@@ -89,6 +89,10 @@ class VideoFileSource(FrameSource):
         start = self.start_time()
         fps = cap.get(cv2.CAP_PROP_FPS) or self.fallback_fps
         first, stop = self.span.frames(fps)
+        if stop is not None and stop <= first:
+            cap.release()
+            start_text, end_text = self.span.describe()
+            raise SourceError(f"--to {end_text} is not after --from {start_text} at {fps:.3g} frames/s")
         index = 0
         try:
             while stop is None or index < stop:

@@ -81,33 +81,37 @@ def test_grammar_free_reading_of_a_foreign_plate(monkeypatch: pytest.MonkeyPatch
 
 
 def test_first_run_stdout_holds_only_json(tmp_path: Path) -> None:
-    """On a fresh machine the models are rebuilt and exported first; Ultralytics' log of that goes to
-    stderr, so that `--json` output stays one JSON object per line."""
+    """A fresh models folder needs no export with the shipped int8 models; in fp32 the models are rebuilt
+    and exported first, and Ultralytics' log of that goes to stderr, so that `--json` output stays one
+    JSON object per line."""
     import os
     import subprocess
     import sys
 
     from tests.support.datasets import labelled
 
-    env = {**os.environ, "TVP_ENV": "dev", "TVP_DATA_DIR": str(tmp_path / "data")}
     image = labelled("openalpr_eu")[0].image
-    run = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "tvp"),
-            "plates",
-            "read",
-            str(image),
-            "--grammar",
-            "any",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["plates"], run.stdout
+    models = tmp_path / "models"
+
+    def read(precision: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "TVP_ENV": "dev",
+            "TVP_DATA_DIR": str(tmp_path / "data"),
+            "TVP_MODELS_DIR": str(models),
+            "TVP_MODEL_PRECISION": precision,
+        }
+        command = [str(Path(sys.executable).parent / "tvp"), "plates", "read", str(image)]
+        run = subprocess.run(
+            [*command, "--grammar", "any", "--json"], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert run.returncode == 0, run.stderr
+        lines = run.stdout.splitlines()
+        assert len(lines) == 1 and json.loads(lines[0])["plates"], run.stdout
+        return run
+
+    read("auto")  # the shipped int8 models: nothing to export in a fresh models folder
+    assert not list(models.glob("*.onnx"))
+    run = read("fp32")
     assert "Ultralytics" in run.stderr  # the export did happen, and was logged there
-    assert list((tmp_path / "data" / "models").glob("coco-yolov8n-*-dynamic.onnx"))
+    assert list(models.glob("coco-yolov8n-*-dynamic.onnx"))

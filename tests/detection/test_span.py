@@ -66,6 +66,8 @@ def test_video_span_by_frame_and_by_time_on_a_real_clip() -> None:
     assert [f.index for f in timed] == list(range(60, 75))  # 10 s × 6.017 = frame 60 … 12.5 s = 75
     strided = list(VideoFileSource("C", clip, stride=3, span=Span.parse("f100", "f110")).frames())
     assert [f.index for f in strided] == [102, 105, 108]
+    with pytest.raises(SourceError, match=r"--to 5 is not after --from f40 at 6\.02 frames/s"):
+        list(VideoFileSource("C", clip, span=Span.parse("f40", "5")).frames())
     with pytest.raises(SourceError, match="ends at frame 384, before --from f500"):
         list(VideoFileSource("C", clip, span=Span.parse("f500", None)).frames())
 
