@@ -56,7 +56,21 @@ def load_camera(path: Path) -> LoadedCamera:
 
 
 def dedup_key(event: ViolationEvent) -> str:
-    return f"{event.camera_id}:{event.code}:{event.at.isoformat(timespec='milliseconds')}"
+    """Same camera, code, moment and place: two riders crossing the line in one frame are two events."""
+    key = f"{event.camera_id}:{event.code}:{event.at.isoformat(timespec='milliseconds')}"
+    box = _event_box(event)
+    return key if box is None else f"{key}@{round((box[0] + box[2]) / 2)},{round(box[3])}"
+
+
+def _event_box(event: ViolationEvent) -> list[int] | None:
+    return list(event.key_frame.box) if event.key_frame and event.key_frame.box else None
+
+
+def _same_place(a: list[int], b: list[int]) -> bool:
+    """Boxes of one vehicle a moment apart: bottom-centres closer than the vehicle is wide."""
+    dx = (a[0] + a[2]) / 2 - (b[0] + b[2]) / 2
+    dy = a[3] - b[3]
+    return bool(dx * dx + dy * dy <= max(a[2] - a[0], b[2] - b[0], 1) ** 2)
 
 
 def ensure_camera(session: Session, config: CameraConfig) -> Camera:
@@ -91,7 +105,14 @@ def merge_target(session: Session, camera: Camera, event: ViolationEvent) -> Vio
     )
     if event.plate:
         query = query.where(ViolationCandidate.plate == event.plate.best.compact)
-    return session.scalars(query.order_by(ViolationCandidate.detected_at).limit(1)).first()
+        return session.scalars(query.order_by(ViolationCandidate.detected_at).limit(1)).first()
+    # No plate: only the same vehicle (riders side by side crossing on red are each a violation).
+    box = _event_box(event)
+    for candidate in session.scalars(query.order_by(ViolationCandidate.detected_at)):
+        other = candidate.provenance.get("box")
+        if box is None or other is None or _same_place(box, other):
+            return candidate
+    return None
 
 
 def record_event(
@@ -130,6 +151,7 @@ def record_event(
             "alternatives": [a.compact for a in plate.alternatives] if plate else [],
             "signal": event.signal,
             "vehicle_colour": event.vehicle_colour,
+            "box": _event_box(event),
         },
         dedup_key=key,
     )

@@ -112,7 +112,7 @@ def test_feed_with_heads_is_allowed_and_controls_every_movement() -> None:
     [
         ({"region": [1760, 120, 1820, 300], "heads": HEADS}, "not both"),
         ({"heads": [{**HEADS[0], "lanes": ["lane-9"]}]}, "no lane named lane-9"),
-        ({"heads": [{**HEADS[0], "box": [1900, 120, 1990, 300]}]}, "outside the image"),
+        ({"heads": [{**HEADS[0], "box": [1900, 120, 1990, 300]}]}, "outside the 1920×1080 image"),
         ({"heads": [HEADS[0], HEADS[0]]}, "unique"),
         ({"heads": [{**HEADS[0], "box": [1820, 120, 1760, 300]}]}, "x1 < x2"),
         ({"heads": [{**HEADS[0], "controls": ["u-turn"]}]}, "controls"),
