@@ -19,7 +19,7 @@ VEHICLE_CONF = 0.3
 PLATE_CONF = 0.25
 CROP_IMGSZ = 320
 MIN_VEHICLE_WIDTH = 80  # px in the source frame
-FRAME_BORDER = 0.3  # of the photo's size on each side, when no plate was found in it
+FRAME_BORDER = 1.0  # of the photo's size on each side (the plate then fills a third of it)
 
 
 @dataclass(frozen=True)
