@@ -133,7 +133,7 @@ class PlatePipeline:
         found = _merge_duplicates(found)
         crops = []
         for box, _, _ in found:
-            x1, y1, x2, y2 = expand_box(box, frame.shape, 0.04, 0.08).astype(int)
+            x1, y1, x2, y2 = expand_box(box, frame.shape, 0.1, 0.1).astype(int)
             crops.append(frame[y1:y2, x1:x2])
         reads = self.reader.read_many(crops)
         if crops_out is not None:
