@@ -108,7 +108,8 @@ class PlatePipeline:
         """Every plate of the given vehicles, plus (``full_frame_fallback``) the whole-frame detector's
         plates that no vehicle box gave (parked vehicles the vehicle detector missed, a plate
         outside its vehicle's box); duplicates merged. Camera frames pass ``full_frame_fallback=False``:
-        their untracked plates would have no vehicle to belong to."""
+        their untracked plates would have no vehicle to belong to, and each tracked vehicle votes on
+        one plate, its most confident (a neighbour's plate inside its box would split the vote)."""
         found: list[tuple[np.ndarray, float, int | None]] = []
         # Vehicles too small to carry a readable plate are left for later frames (they come closer).
         near = [i for i, b in enumerate(vehicles.xyxy) if b[2] - b[0] >= MIN_VEHICLE_WIDTH]
@@ -131,6 +132,8 @@ class PlatePipeline:
             if not found:
                 found = self._framed_plates(frame)
         found = _merge_duplicates(found)
+        if not full_frame_fallback:
+            found = _best_per_vehicle(found)
         crops = []
         for box, _, _ in found:
             x1, y1, x2, y2 = expand_box(box, frame.shape, 0.1, 0.1).astype(int)
@@ -178,6 +181,16 @@ def _merge_duplicates(
         elif conf > kept[twin][1]:
             kept[twin] = (box, conf, kept[twin][2])
     return kept
+
+
+def _best_per_vehicle(
+    found: list[tuple[np.ndarray, float, int | None]],
+) -> list[tuple[np.ndarray, float, int | None]]:
+    best: dict[int | None, tuple[np.ndarray, float, int | None]] = {}
+    for item in found:
+        if item[2] not in best or item[1] > best[item[2]][1]:
+            best[item[2]] = item
+    return list(best.values())
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
