@@ -109,7 +109,9 @@ def parse_plate(text: str, *, family: PlateFamily | str | None = None) -> PlateN
     if "." in text and not _DOTTED_NUMBER.search(text):
         raise InvalidPlate(f"{text!r}: the dot separates three and two digits (e.g. 123.45)")
     if not 6 <= len(key) <= 10:
-        raise InvalidPlate(f"{text!r} has {len(key)} letters and digits; a VN plate has 6 to 10")
+        raise InvalidPlate(
+            f"{text!r} has {len(key)} letters and digits; a VN plate has 7 to 10 (an army plate 6)"
+        )
     if family is not None:
         order = [PlateFamily(family)]
     elif _MOTO_LAYOUT.match(text.upper()):

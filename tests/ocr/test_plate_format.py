@@ -40,8 +40,8 @@ def test_family_hint_settles_ambiguity() -> None:
     ("text", "message"),
     [
         ("", "empty"),
-        ("ABC", "6 to 10"),
-        ("TM-23-6", "6 to 10"),
+        ("ABC", "7 to 10"),
+        ("TM-23-6", "an army plate 6"),
         ("XM-23-66", "army plate"),  # X names no army branch
         ("10A-123.45", "10 is not a province code"),
         ("42A-123.45", "42 is not a province code"),
