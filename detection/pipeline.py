@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from core.config import get_settings
@@ -18,6 +19,7 @@ VEHICLE_CONF = 0.3
 PLATE_CONF = 0.25
 CROP_IMGSZ = 320
 MIN_VEHICLE_WIDTH = 80  # px in the source frame
+FRAME_BORDER = 1.0  # of the photo's size on each side (the plate then fills a third of it)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def expand_box(box: np.ndarray, shape: tuple[int, ...], fx: float, fy: float) ->
 
 
 class PlatePipeline:
-    """Vehicle detection, plate detection inside each vehicle (whole frame when none), plate reading."""
+    """Vehicle detection, plate detection inside each vehicle and in the whole frame, plate reading."""
 
     def __init__(
         self,
@@ -103,7 +105,11 @@ class PlatePipeline:
         full_frame_fallback: bool = True,
         crops_out: list[np.ndarray] | None = None,
     ) -> list[PlateFound]:
-        """Plates of the given vehicles (each vehicle's best plate); the whole frame when none is found."""
+        """Every plate of the given vehicles, plus (``full_frame_fallback``) the whole-frame detector's
+        plates that no vehicle box gave (parked vehicles the vehicle detector missed, a plate
+        outside its vehicle's box); duplicates merged. Camera frames pass ``full_frame_fallback=False``:
+        their untracked plates would have no vehicle to belong to, and each tracked vehicle votes on
+        one plate, its most confident (a neighbour's plate inside its box would split the vote)."""
         found: list[tuple[np.ndarray, float, int | None]] = []
         # Vehicles too small to carry a readable plate are left for later frames (they come closer).
         near = [i for i, b in enumerate(vehicles.xyxy) if b[2] - b[0] >= MIN_VEHICLE_WIDTH]
@@ -114,15 +120,23 @@ class PlatePipeline:
                 crops.append(frame[y1:y2, x1:x2])
                 origins.append((x1, y1))
             for v, dets, (ox, oy) in zip(near, self.plates_crop.detect_many(crops), origins, strict=True):
-                if len(dets):  # the best plate of each vehicle
-                    found.append((dets.xyxy[0] + np.array([ox, oy, ox, oy]), float(dets.confidence[0]), v))
-        if not found and full_frame_fallback:
+                offset = np.array([ox, oy, ox, oy])
+                found.extend(
+                    (box + offset, float(conf), v)
+                    for box, conf in zip(dets.xyxy, dets.confidence, strict=True)
+                )
+        if full_frame_fallback:
             full = self.plates_full.detect(frame)
             for box, conf in zip(full.xyxy, full.confidence, strict=True):
                 found.append((box, float(conf), _owner(box, vehicles)))
+            if not found:
+                found = self._framed_plates(frame)
+        found = _merge_duplicates(found)
+        if not full_frame_fallback:
+            found = _best_per_vehicle(found)
         crops = []
         for box, _, _ in found:
-            x1, y1, x2, y2 = expand_box(box, frame.shape, 0.04, 0.08).astype(int)
+            x1, y1, x2, y2 = expand_box(box, frame.shape, 0.1, 0.1).astype(int)
             crops.append(frame[y1:y2, x1:x2])
         reads = self.reader.read_many(crops)
         if crops_out is not None:
@@ -138,6 +152,55 @@ class PlatePipeline:
             )
             for (box, conf, v), read in zip(found, reads, strict=True)
         ]
+
+    def _framed_plates(self, frame: np.ndarray) -> list[tuple[np.ndarray, float, int | None]]:
+        """A close-up whose plate fills the photo has no surroundings for the detector to see a plate
+        in; the photo framed by a plain border gives it some."""
+        h, w = frame.shape[:2]
+        px, py = round(w * FRAME_BORDER), round(h * FRAME_BORDER)
+        framed = cv2.copyMakeBorder(frame, py, py, px, px, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+        dets = self.plates_full.detect(framed)
+        shift = np.array([px, py, px, py], np.float32)
+        limit = np.array([w, h, w, h], np.float32)
+        return [
+            (np.clip(box - shift, 0, limit), float(conf), None)
+            for box, conf in zip(dets.xyxy, dets.confidence, strict=True)
+        ]
+
+
+def _merge_duplicates(
+    found: list[tuple[np.ndarray, float, int | None]], overlap: float = 0.5
+) -> list[tuple[np.ndarray, float, int | None]]:
+    """One entry per plate: the same plate seen in two overlapping vehicle boxes, or in a vehicle box
+    and the whole frame, keeps its most confident detection (and a vehicle when either had one)."""
+    kept: list[tuple[np.ndarray, float, int | None]] = []
+    for box, conf, v in sorted(found, key=lambda f: (f[2] is None, -f[1])):
+        twin = next((k for k, (kb, _, _) in enumerate(kept) if _overlap(box, kb) >= overlap), None)
+        if twin is None:
+            kept.append((box, conf, v))
+        elif conf > kept[twin][1]:
+            kept[twin] = (box, conf, kept[twin][2])
+    return kept
+
+
+def _best_per_vehicle(
+    found: list[tuple[np.ndarray, float, int | None]],
+) -> list[tuple[np.ndarray, float, int | None]]:
+    best: dict[int | None, tuple[np.ndarray, float, int | None]] = {}
+    for item in found:
+        if item[2] not in best or item[1] > best[item[2]][1]:
+            best[item[2]] = item
+    return list(best.values())
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over the smaller box (a loose whole-frame box around a tight one is the same plate)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(w * h / max(smaller, 1e-9))
 
 
 def _owner(box: np.ndarray, vehicles: Detections) -> int | None:

@@ -23,17 +23,24 @@ SERIES = "ABCDEFGHKLMNPSTUVXYZ"  # no I J O Q R W
 SECOND_MOTO = SERIES + "R"
 NONZERO = "123456789"
 SPECIAL_PAIRS = ("RM", "HC", "KT", "CD", "LD", "DA", "MK", "TD", "CT", "LB")
+FOREIGN_PAIRS = ("NG", "NN", "CV", "QT")
+MILITARY_PAIRS = tuple(a + b for a in "ABCDHKPQTV" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 PROVINCES = tuple(f"{n:02d}" for n in range(10, 100) if n not in (10, 13, 42, 44, 45, 46, 87, 91, 96))
 DROP_PENALTY = math.log(0.05)
 
 # A shape is a tuple of position classes; "PP" is a province code, "S2" a special two-letter series,
-# "MD" the electric-motorbike series.
+# "MD" the electric-motorbike series, "FS" a diplomatic/foreign series (NG, NN, CV, QT), "ML" an army
+# series (TM, KA, BH, …).
 Shape = tuple[str, ...]
 ONE_LINE: tuple[Shape, ...] = (
     ("PP", "L", "D", "D", "D", "D", "D"),
     ("PP", "L", "D", "D", "D", "D"),
     ("PP", "S2", "D", "D", "D", "D", "D"),
     ("PP", "S2", "D", "D", "D", "D"),
+    ("PP", "D", "D", "D", "FS", "D", "D"),  # 80-441-NG-02
+    ("PP", "D", "D", "D", "FS", "D", "D", "D"),
+    ("PP", "FS", "D", "D", "D", "D", "D"),  # 80-NG-631-60
+    ("ML", "D", "D", "D", "D"),  # TM-23-66
 )
 TOP_ROW: tuple[Shape, ...] = (
     ("PP", "L"),  # car short plate: 51G
@@ -42,9 +49,19 @@ TOP_ROW: tuple[Shape, ...] = (
     ("PP", "L", "L2"),  # motorbike 29-AB
     ("PP", "MD", "N"),  # electric 29-MĐ1
     ("PP", "MD"),
+    ("PP", "D", "D", "D"),  # diplomatic 80-441 / NG-02
+    ("PP", "FS"),  # diplomatic 80-NG / 631.60
+    ("ML",),  # army TM / 23-66
 )
-MOTORBIKE_TOP_ROW = tuple(shape for shape in TOP_ROW if len(shape) == 3)
-BOTTOM_ROW: tuple[Shape, ...] = (("D", "D", "D", "D", "D"), ("D", "D", "D", "D"))
+BOTTOM_ROW: tuple[Shape, ...] = (
+    ("D", "D", "D", "D", "D"),
+    ("D", "D", "D", "D"),
+    ("FS", "D", "D"),
+    ("FS", "D", "D", "D"),
+)
+# Two-letter motorbike series are few next to letter+digit ones, and Z/2, B/8, S/5 look alike there.
+SHAPE_PRIOR: dict[Shape, float] = {("PP", "L", "L2"): math.log(0.25)}
+_PAIRS = {"PP": PROVINCES, "S2": SPECIAL_PAIRS, "MD": ("MD",), "FS": FOREIGN_PAIRS, "ML": MILITARY_PAIRS}
 CLASS_CHARS = {"D": DIGITS, "L": SERIES, "L2": SECOND_MOTO, "N": NONZERO}
 _INDEX = {c: i for i, c in enumerate(SYMBOLS)}
 
@@ -79,15 +96,14 @@ def _choose_pair(a: Slot, b: Slot, pairs: Sequence[str]) -> tuple[str, float, fl
 
 
 def _width(shape: Shape) -> int:
-    return sum(2 if cls in ("PP", "S2", "MD") else 1 for cls in shape)
+    return sum(2 if cls in _PAIRS else 1 for cls in shape)
 
 
 def fit_shape(slots: Sequence[Slot], shape: Shape) -> RowRead:
     text, conf, i = [], [], 0
     for cls in shape:
-        if cls in ("PP", "S2", "MD"):
-            pairs = PROVINCES if cls == "PP" else (SPECIAL_PAIRS if cls == "S2" else ("MD",))
-            pair, c1, c2 = _choose_pair(slots[i], slots[i + 1], pairs)
+        if cls in _PAIRS:
+            pair, c1, c2 = _choose_pair(slots[i], slots[i + 1], _PAIRS[cls])
             text.append(pair)
             conf += [c1, c2]
             i += 2
@@ -102,19 +118,43 @@ def fit_shape(slots: Sequence[Slot], shape: Shape) -> RowRead:
 
 def decode_row(slots: Sequence[Slot], shapes: Sequence[Shape], max_drop: int = 2) -> RowRead | None:
     """The most likely reading of one row among ``shapes``; None when nothing fits."""
+    options = row_options(slots, shapes, max_drop)
+    return options[0] if options else None
+
+
+def row_options(slots: Sequence[Slot], shapes: Sequence[Shape], max_drop: int = 2) -> list[RowRead]:
+    """The best reading of one row in each shape that fits, most likely first."""
     chars = [s for s in slots if s.best not in "-."]
-    best: RowRead | None = None
+    options: list[RowRead] = []
     for shape in shapes:
         n = _width(shape)
         surplus = len(chars) - n
-        if surplus < 0 or surplus > max_drop:
+        special = any(cls in ("FS", "ML") for cls in shape)
+        if surplus < 0 or surplus > (0 if special else max_drop):
             continue
+        best: RowRead | None = None
         for kept in _drop_candidates(len(chars), surplus):
+            if not _special_series_seen([chars[i] for i in kept], shape):
+                continue
             read = fit_shape([chars[i] for i in kept], shape)
-            score = read.log_likelihood + surplus * DROP_PENALTY
+            score = read.log_likelihood + surplus * DROP_PENALTY + SHAPE_PRIOR.get(shape, 0.0)
             if best is None or score > best.log_likelihood:
                 best = RowRead(read.text, read.char_conf, score, shape, read.raw)
-    return best
+        if best is not None:
+            options.append(best)
+    return sorted(options, key=lambda r: r.log_likelihood, reverse=True)
+
+
+def _special_series_seen(slots: Sequence[Slot], shape: Shape) -> bool:
+    """Diplomatic and army series are rare: their letters must be what the recogniser saw, not
+    digits forced into letters (a motorbike's "14-F6" misread as "AF"); nor are characters dropped
+    to fit them (a cut-off "51F-552.95" is no army "TF-55-29")."""
+    i = 0
+    for cls in shape:
+        if cls in ("FS", "ML") and not (slots[i].best.isalpha() and slots[i + 1].best.isalpha()):
+            return False
+        i += 2 if cls in _PAIRS else 1
+    return True
 
 
 def _drop_candidates(n: int, surplus: int) -> list[tuple[int, ...]]:

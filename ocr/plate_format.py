@@ -16,6 +16,8 @@ SERIES_LETTER = r"[A-HK-NPS-VXYZ]"  # no I, J, O, Q, R, W
 SECOND_MOTO_LETTER = r"[A-HK-NPR-VXYZ]"  # R appears in the circular's appendix list
 SPECIAL_CAR_SERIES = r"(?:RM|HC|KT|CD|LD|DA|MK|TD|CT|LB|R)"
 FOREIGN_SERIES = r"(?:NG|QT|CV|NN)"
+# Army plates: two letters (the first names the branch or command: TM, KA, BH, QP, AN, CV, …), 4 digits.
+MILITARY_SERIES = r"[ABCDHKPQTV][A-Z]"
 
 
 class PlateFamily(StrEnum):
@@ -23,6 +25,7 @@ class PlateFamily(StrEnum):
     motorbike = "motorbike"
     temporary = "temporary"
     foreign = "foreign"
+    military = "military"
     other = "other"  # read without the Vietnamese grammar (foreign benchmarks)
 
 
@@ -30,18 +33,30 @@ class InvalidPlate(ValueError):
     """The text is not a valid Vietnamese plate."""
 
 
-_PATTERNS: dict[PlateFamily, re.Pattern[str]] = {
-    PlateFamily.car: re.compile(
-        rf"^(?P<prov>{PROVINCE})(?P<series>{SPECIAL_CAR_SERIES}|{SERIES_LETTER})(?P<num>\d{{5}}|\d{{4}})$"
+_PATTERNS: dict[PlateFamily, tuple[re.Pattern[str], ...]] = {
+    PlateFamily.car: (
+        re.compile(
+            rf"^(?P<prov>{PROVINCE})(?P<series>{SPECIAL_CAR_SERIES}|{SERIES_LETTER})(?P<num>\d{{5}}|\d{{4}})$"
+        ),
     ),
-    PlateFamily.motorbike: re.compile(
-        rf"^(?P<prov>{PROVINCE})(?P<series>MD[1-9]?|{SERIES_LETTER}{SECOND_MOTO_LETTER}|{SERIES_LETTER}[1-9])"
-        rf"(?P<num>\d{{5}}|\d{{4}})$"
+    PlateFamily.motorbike: (
+        re.compile(
+            rf"^(?P<prov>{PROVINCE})(?!{FOREIGN_SERIES})"
+            rf"(?P<series>MD[1-9]?|{SERIES_LETTER}{SECOND_MOTO_LETTER}|{SERIES_LETTER}[1-9])"
+            rf"(?P<num>\d{{5}}|\d{{4}})$"
+        ),
     ),
-    PlateFamily.temporary: re.compile(rf"^T(?P<prov>{PROVINCE})(?P<series>)(?P<num>\d{{5}})$"),
-    PlateFamily.foreign: re.compile(
-        rf"^(?P<prov>{PROVINCE})(?P<country>\d{{3}})(?P<series>{FOREIGN_SERIES})(?P<num>\d{{2,3}})$"
+    PlateFamily.temporary: (re.compile(rf"^T(?P<prov>{PROVINCE})(?P<series>)(?P<num>\d{{5}})$"),),
+    # Diplomatic and foreign-organisation plates: 80-441-NG-02, and the older 80-NG-631-60.
+    PlateFamily.foreign: (
+        re.compile(
+            rf"^(?P<prov>{PROVINCE})(?P<country>\d{{3}})(?P<series>{FOREIGN_SERIES})(?P<num>\d{{2,3}})$"
+        ),
+        re.compile(
+            rf"^(?P<prov>{PROVINCE})(?P<series>{FOREIGN_SERIES})(?P<country>\d{{3}})(?P<num>\d{{2}})$"
+        ),
     ),
+    PlateFamily.military: (re.compile(rf"^(?P<prov>)(?P<series>{MILITARY_SERIES})(?P<num>\d{{4}})$"),),
 }
 # A dash straight after the two province digits is printed only on motorbike and foreign plates.
 _MOTO_LAYOUT = re.compile(r"^\s*\d{2}\s*-\s*[A-Z]")
@@ -66,8 +81,12 @@ class PlateNumber:
             return (f"T{self.province}-{num}",)
         if self.family is PlateFamily.other:
             return (self.compact,)
+        if self.family is PlateFamily.foreign and self.compact[2:4] == self.series:
+            return (f"{self.province}-{self.series}-{self.country}-{self.number}",)
         if self.family is PlateFamily.foreign:
             return (f"{self.province}-{self.country}-{self.series}-{self.number}",)
+        if self.family is PlateFamily.military:
+            return (f"{self.series}-{self.number[:2]}-{self.number[2:]}",)
         return (f"{self.province}{self.series}-{num}",)
 
     @property
@@ -89,16 +108,24 @@ def parse_plate(text: str, *, family: PlateFamily | str | None = None) -> PlateN
     key = compact(text)
     if "." in text and not _DOTTED_NUMBER.search(text):
         raise InvalidPlate(f"{text!r}: the dot separates three and two digits (e.g. 123.45)")
-    if not 7 <= len(key) <= 10:
-        raise InvalidPlate(f"{text!r} has {len(key)} letters and digits; a VN plate has 7 to 10")
+    if not 6 <= len(key) <= 10:
+        raise InvalidPlate(
+            f"{text!r} has {len(key)} letters and digits; a VN plate has 7 to 10 (an army plate 6)"
+        )
     if family is not None:
         order = [PlateFamily(family)]
     elif _MOTO_LAYOUT.match(text.upper()):
         order = [PlateFamily.motorbike, PlateFamily.foreign, PlateFamily.car]
     else:
-        order = [PlateFamily.car, PlateFamily.motorbike, PlateFamily.temporary, PlateFamily.foreign]
+        order = [
+            PlateFamily.car,
+            PlateFamily.motorbike,
+            PlateFamily.temporary,
+            PlateFamily.foreign,
+            PlateFamily.military,
+        ]
     for fam in order:
-        m = _PATTERNS[fam].match(key)
+        m = next((m for pattern in _PATTERNS.get(fam, ()) if (m := pattern.match(key))), None)
         if m:
             return PlateNumber(
                 compact=key,
@@ -112,6 +139,8 @@ def parse_plate(text: str, *, family: PlateFamily | str | None = None) -> PlateN
 
 
 def _explain(key: str, text: str) -> str:
+    if re.match(r"^[A-Z]{2}\d", key):
+        return f"{text!r}: an army plate is two letters and four digits (e.g. TM-23-66)"
     if not re.match(r"^T?\d{2}", key):
         return f"{text!r}: a plate starts with the two-digit province code"
     prov = key[1:3] if key.startswith("T") else key[:2]

@@ -15,16 +15,16 @@ import cv2
 import numpy as np
 
 from core.backends import Backend
-from ocr.plate_decode import BOTTOM_ROW, MOTORBIKE_TOP_ROW, ONE_LINE, TOP_ROW, RowRead, decode_row
+from ocr.plate_decode import BOTTOM_ROW, ONE_LINE, TOP_ROW, RowRead, row_options
 from ocr.plate_format import InvalidPlate, PlateFamily, PlateNumber, parse_plate
 from ocr.recognizer import LineRecognizer, Slot
 from ocr.text_detector import TextDetector, crop_quad, is_horizontal, union_quad
 
-# VN plates are 4.7:1 (one line) or 2.0:1 and 1.36:1 (two lines); crops between are tried both ways.
-TWO_LINE_BELOW = 1.9
-ONE_LINE_ABOVE = 3.2
-MOTORBIKE_BELOW = 1.45  # crops narrower than this are motorbike plates (1.36:1), never car two-line (2:1)
-LIKELY_ONE_LINE = 2.6  # between the two, the nearer layout is read first: 2.0:1 plates, or a tilted 4.7:1
+# Only the order of the two readings comes from the crop's shape (nearer 4.7:1 one-line plates or the
+# 2:1 and 1.36:1 two-line plates, geometric middle ~2.6); an unsure first reading is always tried the
+# other way and the more probable valid plate wins.
+LIKELY_ONE_LINE = 2.6
+SHARPEN_HEIGHT = 96  # px: the sharpened second look enlarges smaller crops to this height
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,17 @@ def _split_rows(crop: np.ndarray) -> list[np.ndarray]:
 
 
 def _variants(crop: np.ndarray) -> list[np.ndarray]:
-    """Second looks at a hard plate: local contrast, and a tighter crop (rims and screws out)."""
+    """Second looks at a hard plate: local contrast, a tighter crop (rims and screws out), and the
+    crop enlarged and sharpened (a small plate's strokes, blurred by the recogniser's own resize)."""
     lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)
     lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(lab[..., 0])
     contrast = cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
     h, w = crop.shape[:2]
     tight = crop[int(h * 0.06) : h - int(h * 0.06), int(w * 0.03) : w - int(w * 0.03)]
-    return [contrast, tight]
+    scale = max(1.0, SHARPEN_HEIGHT / max(1, h))
+    big = cv2.resize(crop, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+    sharp = cv2.addWeighted(big, 1.8, cv2.GaussianBlur(big, (0, 0), 2.0), -0.8, 0)
+    return [contrast, tight, sharp]
 
 
 class PPOCRPlateReader(PlateReader):
@@ -101,13 +105,17 @@ class PPOCRPlateReader(PlateReader):
         *,
         second_look_below: float = 0.85,
         sure_above: float = 0.9,
+        min_confidence: float = 0.6,
     ):
         """``second_look_below``: reads less confident get a second look at enhanced crops;
-        ``sure_above``: a read this confident is not tried in the other layout."""
+        ``sure_above``: a read this confident is not tried in the other layout;
+        ``min_confidence``: a read below this is no read (on real photos, below it nearly every valid
+        plate text was a misread: a cut-off box, a rim character taken for a digit)."""
         self.recognizer = recognizer or LineRecognizer()
         self.detector = TextDetector()
         self.second_look_below = second_look_below
         self.sure_above = sure_above
+        self.min_confidence = min_confidence
 
     def warmup(self) -> None:
         """Load the model and run it once, so the first real read is not slow."""
@@ -132,7 +140,7 @@ class PPOCRPlateReader(PlateReader):
                 options = [reads[i], *retries[k * per : (k + 1) * per], by_lines[k]]
                 found = [r for r in options if r is not None]
                 reads[i] = max(found, key=lambda r: r.confidence) if found else None
-        return reads
+        return [r if r is not None and r.confidence >= self.min_confidence else None for r in reads]
 
     def _read_detected_lines(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
         """Rows found by the text detector and rectified (a tilted or off-centre plate, where the
@@ -140,11 +148,10 @@ class PPOCRPlateReader(PlateReader):
         rows = [_detected_rows(self.detector, c) for c in crops]
         images = [row for r in rows for row in r]
         slots = iter(self.recognizer.recognize(images))
-        return [_decode_rows([next(slots) for _ in r], _aspect(c)) for r, c in zip(rows, crops, strict=True)]
+        return [_decode_rows([next(slots) for _ in r]) for r in rows]
 
     def _read_batch(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
-        """Each crop read in its likelier layout; crops whose aspect allows both layouts are read the
-        other way too unless the first read is sure."""
+        """Each crop read in its likelier layout, and the other way too unless the first read is sure."""
         layouts = [_layouts(c) for c in crops]
         reads = self._read_layouts([(i, kinds[0]) for i, kinds in enumerate(layouts) if kinds], crops)
         unsure = [
@@ -165,7 +172,7 @@ class PPOCRPlateReader(PlateReader):
         slots = iter(self.recognizer.recognize(images))
         reads: dict[int, PlateRead] = {}
         for i, kind in jobs:
-            read = _decode_rows([next(slots) for _ in range(1 if kind == "one" else 2)], _aspect(crops[i]))
+            read = _decode_rows([next(slots) for _ in range(1 if kind == "one" else 2)])
             if read is not None:
                 reads[i] = read
         return reads
@@ -181,45 +188,48 @@ def _aspect(crop: np.ndarray) -> float:
 
 
 def _layouts(crop: np.ndarray | None) -> list[str]:
-    """The layouts a crop's aspect allows, likelier first ("one": one line, "two": two rows)."""
+    """Both layouts ("one": one line, "two": two rows), the one nearer the crop's shape first."""
     if not is_readable(crop):
         return []
-    ratio = _aspect(crop)
-    kinds = [k for k, ok in (("one", ratio >= TWO_LINE_BELOW), ("two", ratio <= ONE_LINE_ABOVE)) if ok]
-    return kinds if ratio >= LIKELY_ONE_LINE else kinds[::-1]
+    return ["one", "two"] if _aspect(crop) >= LIKELY_ONE_LINE else ["two", "one"]
 
 
-def _decode_rows(rows: list[list[Slot]], aspect: float) -> PlateRead | None:
-    """A one-line plate from one row of recognised characters, a two-line plate from two. A crop
-    as narrow as a motorbike plate (1.36:1) cannot hold a car's 2:1 two-line plate, so its top row is
-    read as a motorbike's (a merged double letter, "18-KK" seen as "18K", then gives no read rather
-    than a car plate that does not exist)."""
+def _decode_rows(rows: list[list[Slot]]) -> PlateRead | None:
+    """The most probable valid plate from one row of recognised characters (one-line plates) or two.
+    Car or motorbike is decided by the read, not the crop's shape: a top row "75A" is a car's, "37-SA"
+    a motorbike's; each row's shapes are tried most likely first until the rows make a valid plate."""
+    options: list[tuple[RowRead, ...]]
     if len(rows) == 1:
-        row = decode_row(rows[0], ONE_LINE)
-        return _to_read([row], lines=1) if row else None
-    if len(rows) == 2:
-        shapes = MOTORBIKE_TOP_ROW if aspect < MOTORBIKE_BELOW else TOP_ROW
-        top, bottom = decode_row(rows[0], shapes), decode_row(rows[1], BOTTOM_ROW)
-        return _to_read([top, bottom], lines=2) if top and bottom else None
-    return None
+        options = [(r,) for r in row_options(rows[0], ONE_LINE)]
+    elif len(rows) == 2:
+        tops, bottoms = row_options(rows[0], TOP_ROW), row_options(rows[1], BOTTOM_ROW)
+        options = sorted(
+            ((t, b) for t in tops for b in bottoms),
+            key=lambda pair: -sum(r.log_likelihood for r in pair) / sum(len(r.text) for r in pair),
+        )
+    else:
+        return None
+    return next((read for option in options if (read := _to_read(list(option))) is not None), None)
 
 
-def _to_read(rows: list[RowRead], lines: int) -> PlateRead | None:
-    text = " ".join(r.text for r in rows)
-    family = None
-    if lines == 2 and len(rows[0].shape) == 3:
+def _to_read(rows: list[RowRead]) -> PlateRead | None:
+    if len(rows) == 2 and rows[0].shape in (("PP", "L"), ("PP", "S2")):
+        family: PlateFamily | None = PlateFamily.car
+    elif len(rows) == 2 and rows[0].shape[-1] in ("N", "L2", "MD"):
         family = PlateFamily.motorbike
-    elif lines == 2:
-        family = PlateFamily.car
+    else:
+        family = None  # one line, or a special plate: the grammar says which
     try:
-        plate = parse_plate(text if family is None else "".join(r.text for r in rows), family=family)
+        plate = parse_plate(
+            " ".join(r.text for r in rows) if family is None else "".join(r.text for r in rows), family=family
+        )
     except InvalidPlate:
         return None
     char_conf = tuple(c for r in rows for c in r.char_conf)
     # Geometric mean of the character probabilities (penalised for dropped junk characters).
     total = sum(r.log_likelihood for r in rows)
     confidence = math.exp(total / max(1, len(char_conf)))
-    return PlateRead(plate, confidence, char_conf, lines, tuple(r.raw for r in rows))
+    return PlateRead(plate, confidence, char_conf, len(rows), tuple(r.raw for r in rows))
 
 
 class FakePlateReader(PlateReader):

@@ -7,7 +7,7 @@ import pytest
 
 from detection.images import load_image
 from detection.models import plate_detector_name
-from detection.pipeline import PlatePipeline
+from detection.pipeline import PlatePipeline, _best_per_vehicle, _merge_duplicates
 from detection.synth import composite
 from detection.train import held_out
 from detection.types import iou
@@ -79,3 +79,20 @@ def test_vehicle_input_size_comes_from_settings(monkeypatch: pytest.MonkeyPatch)
         reset_settings()
     with pytest.raises(ValidationError, match="vehicle_imgsz"):
         Settings(vehicle_imgsz=500)  # the network's stride is 32
+
+
+def test_a_plate_seen_in_a_vehicle_and_the_whole_frame_is_one_plate_of_that_vehicle() -> None:
+    tight = (np.array([100, 100, 160, 130], np.float32), 0.6, 2)
+    loose = (np.array([96, 98, 166, 134], np.float32), 0.9, None)
+    other = (np.array([300, 100, 360, 130], np.float32), 0.5, None)
+    merged = _merge_duplicates([tight, loose, other])
+    assert [(m[1], m[2]) for m in merged] == [(0.9, 2), (0.5, None)]
+
+
+def test_camera_frames_keep_one_plate_per_vehicle() -> None:
+    plates: list[tuple[np.ndarray, float, int | None]] = [
+        (np.array([0, 0, 10, 5], np.float32), 0.4, 1),
+        (np.array([50, 0, 60, 5], np.float32), 0.8, 1),
+        (np.array([90, 0, 99, 5], np.float32), 0.3, 2),
+    ]
+    assert [(p[1], p[2]) for p in _best_per_vehicle(plates)] == [(0.8, 1), (0.3, 2)]

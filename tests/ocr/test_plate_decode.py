@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ocr.plate_decode import BOTTOM_ROW, ONE_LINE, TOP_ROW, decode_row
+from ocr.plate_format import PlateFamily
 from ocr.reader import _decode_rows
 from ocr.recognizer import SYMBOLS, Slot
 
@@ -65,16 +66,42 @@ def test_char_confidence_is_the_chosen_characters_probability() -> None:
 
 
 @pytest.mark.parametrize(
-    ("top", "aspect", "expected"),
+    ("top", "bottom", "expected", "family"),
     [
-        ("1 8 K", 2.0, "18K-118.37"),  # a 2:1 crop: a car's two-line plate
-        ("1 8 K", 1.3, None),  # a motorbike-shaped crop: "18K" is a merged "18-KK", not a car plate
-        ("1 8 K K", 1.3, "18-KK 118.37"),
-        ("5 9 X 1", 1.3, "59-X1 118.37"),
+        ("7 5 A", "1 1 8 . 3 7", "75A-118.37", PlateFamily.car),  # a car's two-line plate, whatever the crop
+        ("3 7 S A", "1 1 8 . 3 7", "37-SA 118.37", PlateFamily.motorbike),
+        ("5 9 X 1", "1 1 8 . 3 7", "59-X1 118.37", PlateFamily.motorbike),
+        (
+            "2 9 B Z/2",
+            "4 5 2 . 3 0",
+            "29-B2 452.30",
+            PlateFamily.motorbike,
+        ),  # Z or 2: the letter+digit series
+        ("4 3 - 3 4 6", "N G - 0 9", "43-346-NG-09", PlateFamily.foreign),
+        ("8 0 - N G", "3 7 6 - 2 7", "80-NG-376-27", PlateFamily.foreign),
+        ("T M", "2 3 - 6 6", "TM-23-66", PlateFamily.military),
     ],
 )
-def test_two_rows_of_a_narrow_crop_are_a_motorbike_plate(
-    top: str, aspect: float, expected: str | None
+def test_two_rows_family_decided_by_the_read(
+    top: str, bottom: str, expected: str, family: PlateFamily
 ) -> None:
-    read = _decode_rows([slots(top), slots("1 1 8 . 3 7")], aspect)
-    assert (read.text if read else None) == expected
+    read = _decode_rows([slots(top), slots(bottom)])
+    assert read is not None and (read.text, read.plate.family) == (expected, family)
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("8 0 N G 6 3 1 6 0", "80-NG-631-60"),
+        ("4 3 3 4 6 C V 0 3", "43-346-CV-03"),
+        ("K P 4 4 0 2", "KP-44-02"),
+        ("4/A F 6 9 8 3", None),  # digits are not forced into an army series…
+        ("T F 5 5 2 9 5", None),  # …nor is a character dropped to make one
+    ],
+)
+def test_special_plates_on_one_line(read: str, expected: str | None) -> None:
+    got = _decode_rows([slots(read)])
+    if expected is None:  # whatever else it may be read as, not a special plate
+        assert got is None or got.plate.family not in (PlateFamily.military, PlateFamily.foreign)
+    else:
+        assert got is not None and got.text == expected

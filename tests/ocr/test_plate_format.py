@@ -17,6 +17,13 @@ from ocr.plate_format import InvalidPlate, PlateFamily, compact, parse_plate
         ("29-B1 1234", PlateFamily.motorbike, "29-B1 1234", "29B11234"),
         ("T80-235.88", PlateFamily.temporary, "T80-235.88", "T8023588"),
         ("80-441-NG-02", PlateFamily.foreign, "80-441-NG-02", "80441NG02"),
+        ("43-346 NG-09", PlateFamily.foreign, "43-346-NG-09", "43346NG09"),  # two-line diplomatic
+        ("80-NG-631-60", PlateFamily.foreign, "80-NG-631-60", "80NG63160"),  # series before country
+        ("80 NN 168.06", PlateFamily.foreign, "80-NN-168-06", "80NN16806"),  # not a motorbike's "80-NN"
+        ("43-346-CV-03", PlateFamily.foreign, "43-346-CV-03", "43346CV03"),
+        ("TM 23-66", PlateFamily.military, "TM-23-66", "TM2366"),  # army
+        ("KP-44-02", PlateFamily.military, "KP-44-02", "KP4402"),
+        ("CV-10-89", PlateFamily.military, "CV-10-89", "CV1089"),
     ],
 )
 def test_parse_valid(text: str, family: PlateFamily, display: str, key: str) -> None:
@@ -34,6 +41,8 @@ def test_family_hint_settles_ambiguity() -> None:
     [
         ("", "empty"),
         ("ABC", "7 to 10"),
+        ("TM-23-6", "an army plate 6"),
+        ("XM-23-66", "army plate"),  # X names no army branch
         ("10A-123.45", "10 is not a province code"),
         ("42A-123.45", "42 is not a province code"),
         ("51I-123.45", "does not match"),  # I is never a series letter

@@ -71,14 +71,14 @@ def test_no_text_gives_no_read(reader: PPOCRPlateReader, crop: np.ndarray) -> No
 @pytest.mark.parametrize(
     ("shape", "layouts"),
     [
-        ((100, 136), ["two"]),  # motorbike 1.36:1
+        ((100, 136), ["two", "one"]),  # motorbike 1.36:1
         ((100, 200), ["two", "one"]),  # car two-line 2:1, or a steeply tilted one-line plate
         ((100, 280), ["one", "two"]),  # a tilted one-line plate, or a wide two-line crop
-        ((100, 470), ["one"]),  # one-line 4.7:1
+        ((100, 470), ["one", "two"]),  # one-line 4.7:1, or a loose box round a two-line plate
         ((3, 40), []),  # too small to read
     ],
 )
-def test_layouts_by_aspect_likelier_first(shape: tuple[int, int], layouts: list[str]) -> None:
+def test_both_layouts_the_nearer_first(shape: tuple[int, int], layouts: list[str]) -> None:
     assert _layouts(np.zeros((*shape, 3), np.uint8)) == layouts
 
 
