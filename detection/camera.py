@@ -177,7 +177,7 @@ class CameraProcessor:
         self._lost_frames = max(2, round(self.options.lost_after_s * self.config.camera.fps))
         self.tracker = Tracker(
             track_buffer=max(2, round(self.options.lost_after_s * fps)),
-            high=VEHICLE_CONF,
+            high=self.options.scene.confirm_conf,
             low=self.options.scene.low_conf,
             new_track=VEHICLE_CONF,
         )

@@ -24,7 +24,11 @@ Region = tuple[int, int, int, int]  # x0, y0, x1, y1
 @dataclass(frozen=True)
 class SceneOptions:
     low_conf: float = 0.05  # detections kept for the tracker's second (low-score) association
-    zoom: float = 2.0  # stop-line tiles are seen this many times larger (1 = no tiles)
+    confirm_conf: float = 0.15  # enough to continue or confirm a track (starting one needs VEHICLE_CONF)
+    # Stop-line tiles are seen this many times larger (1 = no tiles). Off by default: on the Hanoi clips
+    # (640×480, riders 40–60 px) 2× tiles cost 3× the detection time and found no rider the whole frame
+    # missed (bench/stopline_recall.py); worth it for far, small vehicles in large frames.
+    zoom: float = 1.0
     band_above: float = 0.3  # the band around the stop lines, as fractions of the frame height
     band_below: float = 0.12
     nms_iou: float = 0.5

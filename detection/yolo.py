@@ -92,9 +92,7 @@ class YoloDetector:
         """``conf``: this call's score threshold instead of the detector's."""
         rect = self.rect and self.fixed_size is None
         prepared = [letterbox(img, self.fixed_size or self.imgsz, rect=rect) for img in images]
-        same_shape = len({c[0].shape for c in prepared}) == 1
-        step = (1 if not same_shape else len(prepared)) if rect else self.batch_size or len(prepared)
-        step = step or 1
+        step = 1 if rect else self.batch_size or len(prepared) or 1
         outputs: list[np.ndarray] = []
         name = self.session.get_inputs()[0].name
         for start in range(0, len(prepared), step):
