@@ -85,8 +85,8 @@ def crossed(
     [
         # the two riders who stood on the line, then rode into the junction on red: lost before the line
         # at stride 2 and 3 (their scores fall to 0.1–0.3 once they stand among the queue)
-        (LTK, (170, 206), 2, ["u30-06", "u30-07"]),
-        (LTK, (170, 206), 3, ["u30-06", "u30-07"]),
+        (LTK, (140, 206), 2, ["u30-06", "u30-07"]),
+        (LTK, (140, 206), 3, ["u30-06", "u30-07"]),
         # a rider crossing 2 s into red, never confirmed at stride 3 before
         (GV, (20, 60), 3, ["u15-04"]),
     ],
