@@ -21,15 +21,18 @@ import numpy as np
 
 from detection.camera_config import CameraConfig
 from detection.colour import body_colour
+from detection.continuity import Newcomer, Trail, reassociate
 from detection.frame_size import check_frame_size
 from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
-from detection.pipeline import PlatePipeline
+from detection.pipeline import VEHICLE_CONF, PlatePipeline
 from detection.rules import RULES
 from detection.rules.base import Finding, Light, RuleContext, Track, TrackPoint
+from detection.scene import SceneDetector, SceneOptions
 from detection.signal_feed import SignalFeed
 from detection.sources import Frame
 from detection.tracking import Tracker
+from detection.types import Detections
 from detection.vehicles import VehicleClass
 from ocr.vote import TrackVotes, Verdict, sharpness, sharpness_weight
 
@@ -147,10 +150,12 @@ class _Pending:
 class ProcessorOptions:
     stride: int = 1  # process every n-th frame
     motion_gate: bool = False
+    gate_every_s: float = 1.0  # with the motion gate, a frame is processed at least this often
     lost_after_s: float = 1.2  # a track unseen this long has ended
     clip_before_s: float = 3.0
     clip_after_s: float = 2.0
     before_s: float = 1.0  # the "before" evidence frame, this long before the violation
+    scene: SceneOptions = field(default_factory=SceneOptions)
 
 
 class CameraProcessor:
@@ -175,6 +180,7 @@ class CameraProcessor:
         )
         self.context = self._rule_context()
         self.signal_source = "signal head lamps" if self.light else "signal controller" if timeline else None
+        self.scene = SceneDetector(config, pipeline.vehicles, self.options.scene)
         self.frames_seen = self.frames_processed = 0
         self._reset_tracking()
         self._pending: list[_Pending] = []
@@ -199,9 +205,21 @@ class CameraProcessor:
     def _reset_tracking(self) -> None:
         fps = self.config.camera.fps / self.options.stride
         self._lost_frames = max(2, round(self.options.lost_after_s * self.config.camera.fps))
-        self.tracker = Tracker(track_buffer=max(2, round(self.options.lost_after_s * fps)))
-        self.gate = MotionGate() if self.options.motion_gate else None
+        self.tracker = Tracker(
+            track_buffer=max(2, round(self.options.lost_after_s * fps)),
+            high=self.options.scene.confirm_conf,
+            low=self.options.scene.low_conf,
+            new_track=VEHICLE_CONF,
+        )
+        self.gate = self._motion_gate() if self.options.motion_gate else None
         self._live: dict[int, _Live] = {}
+        self._alias: dict[int, int] = {}  # tracker id → the earlier track it continues
+
+    def _motion_gate(self) -> MotionGate:
+        zones = self.scene.zones
+        w, h = self.config.camera.resolution
+        every = max(1, round(self.options.gate_every_s * self.config.camera.fps / self.options.stride))
+        return MotionGate(mask=zones.image((int(h), int(w))) if zones else None, max_skip=every - 1)
 
     @property
     def quiet(self) -> bool:
@@ -278,6 +296,7 @@ class CameraProcessor:
             "lost_frames": self._lost_frames,
             "dirty": self._dirty,
             "origin": self.origin,
+            "alias": self._alias,
         }
 
     def needs_from(self) -> int | None:
@@ -292,6 +311,7 @@ class CameraProcessor:
         """Continue from ``in_flight()``; then ``warm`` the frames from ``needs_from()`` on."""
         self.tracker, self._live, self.gate = state["tracker"], state["live"], state["gate"]
         self._lost_frames, self._dirty, self.origin = state["lost_frames"], state["dirty"], state["origin"]
+        self._alias = state.get("alias", {})
         self._awaiting = list(state["pending"])
         self._pending = [p for p, _, _ in self._awaiting]
         self._wanted = {r[0] for _, a, b in self._awaiting for r in (a or []) + (b or [])}
@@ -327,10 +347,12 @@ class CameraProcessor:
             reader.update(frame.captured_at, frame.image)
         if self.feed_source:
             self.feed_source.update(frame.captured_at)
-        vehicles = self.tracker.update(self.pipeline.vehicles.detect(frame.image))
+        vehicles = self._continue_tracks(self.tracker.update(self.scene.detect(frame.image)), frame)
         tracked: list[int] = []
         for i in range(len(vehicles)):
             tid = int(vehicles.tracker_id[i]) if vehicles.tracker_id is not None else -1
+            if tid in self._live and self._live[tid].last_index == frame.index:
+                continue  # an old id found again by the tracker while its successor is also tracked
             x1, y1, x2, y2 = (round(float(v)) for v in vehicles.xyxy[i])
             vehicle_class = VehicleClass(vehicles.name(i))
             live = self._live.get(tid)
@@ -380,6 +402,32 @@ class CameraProcessor:
                 self._reset_tracking()  # as a run resumed from here would: a fresh tracker
                 self._dirty = False
             self.last_quiet = frame
+
+    def _continue_tracks(self, vehicles: Detections, frame: Frame) -> Detections:
+        """Track ids rewritten so that a track the tracker restarted continues the one it lost."""
+        if vehicles.tracker_id is None or not len(vehicles):
+            return vehicles
+        now = frame.captured_at.timestamp()
+        ids = [int(t) for t in vehicles.tracker_id]
+        present = {self._alias.get(t, t) for t in ids}
+        fresh = [
+            Newcomer(tid, now, ((b[0] + b[2]) / 2, b[3]), b)
+            for tid, b in zip(ids, vehicles.xyxy.tolist(), strict=True)
+            if tid not in self._live and tid not in self._alias
+        ]
+        if fresh:
+            trails = [
+                Trail(
+                    tid,
+                    [(p.t.timestamp(), p.x, p.y) for p in live.track.points[-8:]],
+                    live.boxes[live.last_index],
+                )
+                for tid, live in self._live.items()
+                if live.last_index < frame.index and tid not in present and live.track.points
+            ]
+            self._alias.update(reassociate(fresh, trails))
+        vehicles.tracker_id = np.array([self._alias.get(t, t) for t in ids], np.int64)
+        return vehicles
 
     def _remember(self, item: EvidenceFrame) -> None:
         self._buffer.append(item)

@@ -88,7 +88,8 @@ class YoloDetector:
     def detect(self, image: np.ndarray) -> Detections:
         return self.detect_many([image])[0]
 
-    def detect_many(self, images: Sequence[np.ndarray]) -> list[Detections]:
+    def detect_many(self, images: Sequence[np.ndarray], *, conf: float | None = None) -> list[Detections]:
+        """``conf``: this call's score threshold instead of the detector's."""
         rect = self.rect and self.fixed_size is None
         prepared = [letterbox(img, self.fixed_size or self.imgsz, rect=rect) for img in images]
         step = 1 if rect else self.batch_size or len(prepared) or 1
@@ -99,18 +100,24 @@ class YoloDetector:
             blob = np.stack([_to_input(c[0]) for c in chunk])
             outputs.extend(self.session.run(None, {name: blob})[0])
         return [
-            self._decode(out, scale, pad, img.shape[:2])
+            self._decode(out, scale, pad, img.shape[:2], conf)
             for out, (_, scale, pad), img in zip(outputs, prepared, images, strict=True)
         ]
 
     def _decode(
-        self, out: np.ndarray, scale: float, pad: tuple[int, int], shape: tuple[int, ...]
+        self,
+        out: np.ndarray,
+        scale: float,
+        pad: tuple[int, int],
+        shape: tuple[int, ...],
+        threshold: float | None = None,
     ) -> Detections:
+        threshold = self.conf if threshold is None else threshold
         preds = out.T  # (anchors, 4 + classes)
         scores = preds[:, 4:][:, self.class_ids]
         best = scores.argmax(axis=1)
         conf = scores[np.arange(len(scores)), best]
-        keep = conf >= self.conf
+        keep = conf >= threshold
         if not keep.any():
             return Detections.empty(self.names)
         boxes, conf, best = preds[keep, :4], conf[keep], best[keep]
@@ -129,7 +136,7 @@ class YoloDetector:
             else best[:, None].astype(np.float32) * 10_000
         )
         xywh = np.concatenate([xyxy[:, :2] + offset, xyxy[:, 2:] - xyxy[:, :2]], axis=1)
-        kept = np.array(cv2.dnn.NMSBoxes(xywh.tolist(), conf.tolist(), self.conf, self.iou), np.int64)
+        kept = np.array(cv2.dnn.NMSBoxes(xywh.tolist(), conf.tolist(), threshold, self.iou), np.int64)
         kept = kept.reshape(-1)
         order = kept[np.argsort(-conf[kept])]
         return Detections(

@@ -122,9 +122,9 @@ class _CountingDetector:
         self.vehicles = self
         self.provenance: dict[str, Any] = {}
 
-    def detect(self, image: np.ndarray) -> Detections:
+    def detect_many(self, images: list[np.ndarray], *, conf: float | None = None) -> list[Detections]:
         self.calls += 1
-        return Detections.empty(("car",))
+        return [Detections.empty(("car",)) for _ in images]
 
 
 def _scene(frames: int, still_after: int) -> list[Frame]:
