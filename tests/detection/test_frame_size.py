@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import cast
 
 import cv2
@@ -39,8 +40,8 @@ def test_real_clip_matches_its_camera_file_and_not_another() -> None:
 
 def test_processor_refuses_a_stretched_frame_before_detecting() -> None:
     config = load_camera_config(EXAMPLE)
-    # No detector is needed: the size check comes first.
-    processor = CameraProcessor(config, cast(PlatePipeline, None))
+    # No detector runs: the size check comes first.
+    processor = CameraProcessor(config, cast(PlatePipeline, SimpleNamespace(vehicles=None)))
     odd = Frame(config.camera.id, 0, datetime.now(UTC), np.zeros((720, 1006, 3), np.uint8))
     with pytest.raises(FrameSizeError, match="frames are 1006×720") as info:
         processor.feed(odd)
