@@ -111,5 +111,16 @@ def crossing(path: np.ndarray, line: list[tuple[float, float]]) -> tuple[int, fl
     return None
 
 
+EDGE_PX = 2  # a box this close to the frame's left, right or bottom edge is cut by it
+
+
+def cut_by_frame(p: TrackPoint, width: int, height: int) -> bool:
+    """The vehicle is partly out of the image: its box's bottom centre is not where it touches the road."""
+    if p.box is None:
+        return False
+    x1, _, x2, y2 = p.box
+    return x1 <= EDGE_PX or x2 >= width - 1 - EDGE_PX or y2 >= height - 1 - EDGE_PX
+
+
 def inside(polygon: list[tuple[float, float]], x: float, y: float) -> bool:
     return cv2.pointPolygonTest(np.array(polygon, np.float32), (float(x), float(y)), False) >= 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from detection.rules.base import Finding, RuleContext, Track, inside
+from detection.rules.base import Finding, RuleContext, Track, cut_by_frame, inside
 
 MIN_TRAVEL_PX = 40.0
 MIN_POINTS_IN_LANE = 5
@@ -14,7 +14,12 @@ AGAINST_COSINE = -0.5  # more than 120° from the allowed direction
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
     for lane in ctx.config.lanes:
-        idx = [i for i, p in enumerate(track.points) if inside(lane.polygon, p.x, p.y)]
+        # A box cut by the frame's edge grows or shrinks there: its anchor moves without the vehicle.
+        idx = [
+            i
+            for i, p in enumerate(track.points)
+            if inside(lane.polygon, p.x, p.y) and not cut_by_frame(p, *ctx.config.camera.resolution)
+        ]
         if len(idx) < MIN_POINTS_IN_LANE:
             continue
         pts = track.xy()[idx]

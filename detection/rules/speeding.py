@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from detection.rules.base import Finding, RuleContext, Track, TrackPoint
+from detection.rules.base import Finding, RuleContext, Track, TrackPoint, cut_by_frame
 from detection.vehicles import FineCategory, VehicleClass
 
 MIN_POINTS = 5
@@ -31,7 +31,6 @@ MAX_JITTER = 0.1  # RMS residual, as a fraction of the box (height along the roa
 OUTLIER_JITTER = 0.25  # a point this far off (same unit), and 3× the median, is an outlier
 MAX_DROPPED = 0.2  # more outliers than this share of the points: an erratic track
 MAX_SPEED_SE_KMH = 2.0  # a fit this uncertain (short track, few points) does not judge a fine
-EDGE_PX = 2  # a box this close to the frame's left, right or bottom edge is cut by it
 MAX_RESIDUAL_M = 0.6  # tracks without boxes (hand-made ones): RMS metres from the fit
 TOLERANCE_KMH = 0.0
 
@@ -81,7 +80,7 @@ def measure(track: Track, ctx: RuleContext) -> SpeedFit | None:
     if any(p.box is None for p in track.points):
         return _fit_metres(track, h)
     width, height = ctx.config.camera.resolution
-    points = [p for p in track.points if not _cut_by_frame(p, width, height)]
+    points = [p for p in track.points if not cut_by_frame(p, width, height)]
     if len(points) < MIN_POINTS:
         return None
     t = _seconds(points)
@@ -147,12 +146,6 @@ def _fit_metres(track: Track, homography: np.ndarray) -> SpeedFit | None:
     residual = float(np.sqrt(np.mean(np.sum((design @ coef - road) ** 2, axis=1))))
     speed = float(np.hypot(*coef[0]) * 3.6)
     return SpeedFit(speed, residual, None, len(t), 0, residual <= MAX_RESIDUAL_M, "metres")
-
-
-def _cut_by_frame(p: TrackPoint, width: int, height: int) -> bool:
-    assert p.box is not None
-    x1, _, x2, y2 = p.box
-    return x1 <= EDGE_PX or x2 >= width - 1 - EDGE_PX or y2 >= height - 1 - EDGE_PX
 
 
 def _seconds(points: list[TrackPoint]) -> np.ndarray:

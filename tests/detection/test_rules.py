@@ -146,3 +146,20 @@ def test_all_rules_together(config) -> None:
     ctx = RuleContext(config, _signal((0, Light.red)))
     codes = {f.code for f in evaluate_all(_straight(700, 1000, 700, 600, seconds=1.0, cls="motorbike"), ctx)}
     assert codes >= {"RED_LIGHT", "WRONG_LANE"}
+
+
+def test_a_box_cut_by_the_frame_edge_is_not_wrong_way(config) -> None:
+    """A vehicle seen for a moment in the lane as it slips out under the frame's bottom edge: the cut
+    box's bottom is the edge, not where the vehicle is, so that jump is no travel against the lane."""
+    height = config.camera.resolution[1]
+
+    def at(i: int, y: float, box_bottom: float) -> TrackPoint:
+        return TrackPoint(T0 + timedelta(seconds=i / 25), 700.0, y, (650, y - 150, 750, box_bottom))
+
+    seen = [at(i, 1000.0 + 3 * i, 1000.0 + 3 * i) for i in range(4)]  # whole, 9 px down
+    cut = [at(4 + i, float(height - 1), float(height - 1)) for i in range(10)]  # cut by the edge
+    assert lanes.evaluate(Track(1, VehicleClass.car, seen + cut), RuleContext(config)) == []
+    # The same moves with whole boxes are travel against the lane.
+    whole = [TrackPoint(p.t, p.x, p.y - 300 + 9 * i, None) for i, p in enumerate(seen + cut)]
+    found = lanes.evaluate(Track(1, VehicleClass.car, whole), RuleContext(config))
+    assert [f.code for f in found] == ["WRONG_WAY"]
