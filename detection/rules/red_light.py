@@ -34,6 +34,7 @@ APPROACH_POINTS = 5  # without a lane: the approach direction from this many poi
 # them makes the junction entry the moment judged. A track first seen over the line must have been
 # there this long (a vehicle waiting on the crossing, not a tracker's fragment of a moving one).
 ONE_GO_S = 3.0
+APPROACH_ANGLE_DEG = 45.0  # such a track must have gone into the junction within this of the approach
 # A crossing on a step over a gap (the tracker lost the vehicle and a re-linked track continues it)
 # counts only if the vehicle could have got there: from its speed before the gap, or starting from
 # rest with a brisk acceleration. A rider waiting in a queue does not reappear 200 px into the
@@ -53,15 +54,20 @@ def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
             if stop is None:
                 continue
             return _judge(track, ctx, path, line, stop)
-        entry = next((hit for e in entries if (hit := _entered(track, path, e, line)) is not None), None)
-        if entry is None:
+        found_entry = next(
+            ((e, hit) for e in entries if (hit := _entered(track, path, e, line)) is not None), None
+        )
+        if found_entry is None:
             continue  # not (yet) in the junction
+        entry_line, entry = found_entry
         if stop is not None and (found := _judge(track, ctx, path, line, stop)):
             return found  # over the line on red, and into the junction (however long it waited)
         if stop is not None and (entry[2] - stop[2]).total_seconds() <= ONE_GO_S:
             return []  # over the line on amber and on in one go: legal
         if stop is None and (entry[2] - track.points[0].t).total_seconds() <= ONE_GO_S:
             return []  # a track that began just before the junction: a fragment of a moving one
+        if stop is None and not _from_the_approach(path, entry[0], line, entry_line):
+            return []  # came onto the crossing from the side (another approach), or a switched track
         return _judge(track, ctx, path, line, entry)
     return []
 
@@ -111,6 +117,16 @@ def _entered(track: Track, path: np.ndarray, entry: LineConfig, stop: LineConfig
 
     before = path[hit[0]]
     return hit if side(*before) * side(sx, sy) > 0 else None
+
+
+def _from_the_approach(path: np.ndarray, i: int, stop: LineConfig, entry: LineConfig) -> bool:
+    """Whether a track first seen over the stop line went from there into the junction along the
+    approach (stop line → junction entry line), as a vehicle waiting on the crossing does, rather than
+    across it."""
+    ahead = np.mean(np.array(entry.points, float), axis=0) - np.mean(np.array(stop.points, float), axis=0)
+    went = path[i + 1] - path[0]
+    norm = float(np.hypot(*ahead) * np.hypot(*went))
+    return norm > 0 and float(ahead @ went) / norm >= math.cos(math.radians(APPROACH_ANGLE_DEG))
 
 
 def _judge(track: Track, ctx: RuleContext, path: np.ndarray, line: LineConfig, hit: Hit) -> list[Finding]:

@@ -175,6 +175,23 @@ def test_junction_entry_line(points, expected_at) -> None:
         assert (found[0].at - T0).total_seconds() == pytest.approx(expected_at, abs=0.02)
 
 
+@pytest.mark.parametrize(
+    ("points", "caught"),
+    [
+        # first seen on the crossing, waited, then went on into the junction on red
+        ([(6, 1200, 740), (7, 1200, 740), (12, 1200, 740), (13, 1210, 680)], True),
+        # came onto the crossing from the side (another approach), waited, then on: not this approach's
+        ([(6, 700, 740), (7, 900, 735), (12, 1100, 735), (13, 1150, 690)], False),
+    ],
+)
+def test_already_over_the_line_must_go_on_along_the_approach(points, caught) -> None:
+    track = Track(
+        1, VehicleClass.motorbike, [TrackPoint(T0 + timedelta(seconds=t), x, y) for t, x, y in points]
+    )
+    found = red_light.evaluate(track, RuleContext(with_junction_entry(), SIGNAL))
+    assert [f.code for f in found] == (["RED_LIGHT"] if caught else [])
+
+
 def boxed(points: list[tuple[float, float]], height: float = 60.0) -> Track:
     """(seconds, y) points of a rider in lane 2 with its box (``height`` px tall)."""
     return Track(
