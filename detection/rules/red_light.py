@@ -132,6 +132,8 @@ def _from_the_approach(path: np.ndarray, i: int, stop: LineConfig, entry: LineCo
 def _judge(track: Track, ctx: RuleContext, path: np.ndarray, line: LineConfig, hit: Hit) -> list[Finding]:
     i, frac, at = hit
     lane = next((ln for ln in ctx.config.lanes if inside(ln.polygon, *path[i])), None)
+    if lane is not None and float((path[i + 1] - path[i]) @ np.array(lane.direction, float)) <= 0:
+        return []  # across the line against the lane's direction: leaving, or a switched track
     signals = controlling(ctx, lane)
     red = {m: (head, into) for m, (head, timeline) in signals.items() if (into := _into_red(timeline, at))}
     if not red:

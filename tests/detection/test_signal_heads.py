@@ -217,6 +217,8 @@ def boxed(points: list[tuple[float, float]], height: float = 60.0) -> Track:
         ([(6.0, 790), (6.5, 790), (7.0, 790), (8.0, 720)], True),
         # an ordinary step (no gap) is never questioned
         ([(6.0, 800), (6.2, 790), (6.4, 700)], True),
+        # across the line against the lane's direction (toward the camera)
+        ([(6.0, 700), (6.2, 740), (6.4, 800)], False),
     ],
 )
 def test_a_crossing_over_a_gap_must_be_reachable(points, caught) -> None:
