@@ -1,8 +1,13 @@
 """Red light: the vehicle crosses the stop line while the light that controls its movement is red.
 
 With a ``junction_entry`` line (the far edge of the pedestrian crossing) the vehicle must also enter
-the junction: one that overruns the stop line and stops on the crossing is not caught, and one that
-was already over the line (stopped on the crossing) is caught when it enters the junction on red.
+the junction: one that overruns the stop line and stops on the crossing is not caught; one that
+crossed the stop line on red is caught at that crossing once it enters the junction (however long it
+waited on the crossing); one that was already over the line (stopped on the crossing) is caught when
+it enters the junction on red.
+
+A crossing on a step over a gap in the track (lost, then re-linked) is judged only if the vehicle could
+have moved that far: a queued rider "reappearing" deep in the junction is an identity switch.
 
 With one signal (a controller feed, or one head controlling every movement) the movement does not
 matter. When heads differ (a green right arrow beside a red straight head), the movement is judged
@@ -29,6 +34,13 @@ APPROACH_POINTS = 5  # without a lane: the approach direction from this many poi
 # them makes the junction entry the moment judged. A track first seen over the line must have been
 # there this long (a vehicle waiting on the crossing, not a tracker's fragment of a moving one).
 ONE_GO_S = 3.0
+APPROACH_ANGLE_DEG = 45.0  # such a track must have gone into the junction within this of the approach
+# A crossing on a step over a gap (the tracker lost the vehicle and a re-linked track continues it)
+# counts only if the vehicle could have got there: from its speed before the gap, or starting from
+# rest with a brisk acceleration. A rider waiting in a queue does not reappear 200 px into the
+# junction 1 s later; such a jump is an identity switch onto cross traffic.
+GAP_S = 0.7
+START_ACCEL_BOX_S2 = 1.5  # box heights per s² (≈ 2.5 m/s² for a rider's ≈ 1.6 m box)
 
 
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
@@ -42,13 +54,20 @@ def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
             if stop is None:
                 continue
             return _judge(track, ctx, path, line, stop)
-        entry = next((hit for e in entries if (hit := _entered(track, path, e, line)) is not None), None)
-        if entry is None:
+        found_entry = next(
+            ((e, hit) for e in entries if (hit := _entered(track, path, e, line)) is not None), None
+        )
+        if found_entry is None:
             continue  # not (yet) in the junction
+        entry_line, entry = found_entry
+        if stop is not None and (found := _judge(track, ctx, path, line, stop)):
+            return found  # over the line on red, and into the junction (however long it waited)
         if stop is not None and (entry[2] - stop[2]).total_seconds() <= ONE_GO_S:
-            return _judge(track, ctx, path, line, stop)  # over the line on amber and on: legal
+            return []  # over the line on amber and on in one go: legal
         if stop is None and (entry[2] - track.points[0].t).total_seconds() <= ONE_GO_S:
             return []  # a track that began just before the junction: a fragment of a moving one
+        if stop is None and not _from_the_approach(path, entry[0], line, entry_line):
+            return []  # came onto the crossing from the side (another approach), or a switched track
         return _judge(track, ctx, path, line, entry)
     return []
 
@@ -62,7 +81,27 @@ def _crossed(track: Track, path: np.ndarray, line: LineConfig) -> Hit | None:
         return None
     i, frac = hit
     a, b = track.points[i].t, track.points[i + 1].t
+    if not _reachable(track, path, i):
+        return None
     return i, frac, a + timedelta(seconds=(b - a).total_seconds() * frac)
+
+
+def _reachable(track: Track, path: np.ndarray, i: int) -> bool:
+    """Whether the step i → i+1 is a move the vehicle could make (see GAP_S)."""
+    points = track.points
+    gap = (points[i + 1].t - points[i].t).total_seconds()
+    box = points[i].box
+    if gap <= GAP_S or box is None:
+        return True
+    size = float(box[3] - box[1])
+    recent = [k for k in range(i) if (points[i].t - points[k].t).total_seconds() <= 1.0]
+    steps = [  # the median step: one switch before the gap does not make the vehicle fast
+        float(np.hypot(*(path[k + 1] - path[k]))) / max((points[k + 1].t - points[k].t).total_seconds(), 1e-3)
+        for k in recent
+    ]
+    speed = float(np.median(steps)) if steps else 0.0
+    reach = size + speed * gap + 0.5 * START_ACCEL_BOX_S2 * size * gap**2
+    return float(np.hypot(*(path[i + 1] - path[i]))) <= reach
 
 
 def _entered(track: Track, path: np.ndarray, entry: LineConfig, stop: LineConfig) -> Hit | None:
@@ -80,9 +119,21 @@ def _entered(track: Track, path: np.ndarray, entry: LineConfig, stop: LineConfig
     return hit if side(*before) * side(sx, sy) > 0 else None
 
 
+def _from_the_approach(path: np.ndarray, i: int, stop: LineConfig, entry: LineConfig) -> bool:
+    """Whether a track first seen over the stop line went from there into the junction along the
+    approach (stop line → junction entry line), as a vehicle waiting on the crossing does, rather than
+    across it."""
+    ahead = np.mean(np.array(entry.points, float), axis=0) - np.mean(np.array(stop.points, float), axis=0)
+    went = path[i + 1] - path[0]
+    norm = float(np.hypot(*ahead) * np.hypot(*went))
+    return norm > 0 and float(ahead @ went) / norm >= math.cos(math.radians(APPROACH_ANGLE_DEG))
+
+
 def _judge(track: Track, ctx: RuleContext, path: np.ndarray, line: LineConfig, hit: Hit) -> list[Finding]:
     i, frac, at = hit
     lane = next((ln for ln in ctx.config.lanes if inside(ln.polygon, *path[i])), None)
+    if lane is not None and float((path[i + 1] - path[i]) @ np.array(lane.direction, float)) <= 0:
+        return []  # across the line against the lane's direction: leaving, or a switched track
     signals = controlling(ctx, lane)
     red = {m: (head, into) for m, (head, timeline) in signals.items() if (into := _into_red(timeline, at))}
     if not red:

@@ -31,11 +31,12 @@ def distance(truth: dict, at: float) -> float:
     return min(max(a - at, at - b, 0.0) for a, b in spans)
 
 
-@pytest.fixture(scope="module")
-def run() -> tuple[list[ViolationEvent], dict]:
+@pytest.fixture(scope="module", params=[False, True], ids=["full-rate", "motion-gate"])
+def run(request) -> tuple[list[ViolationEvent], dict]:
+    """Full rate, and the recommended fast setting (every frame, motion gate on)."""
     video, truth = real_footage(CLIP)
     config = load_camera_config(CAMERA)
-    processor = CameraProcessor(config, PlatePipeline(), ProcessorOptions())
+    processor = CameraProcessor(config, PlatePipeline(), ProcessorOptions(motion_gate=request.param))
     events: list[ViolationEvent] = []
     for frame in VideoFileSource(config.camera.id, video, started_at=T0).frames():
         if frame.index >= FRAMES:

@@ -156,6 +156,10 @@ SIGNAL = SignalTimeline([(T0, Light.green), (T0 + timedelta(seconds=RED_FROM), L
         ([(6, 800), (7, 740), (8, 680)], 6.67),  # over the line on red and on into the junction
         ([(6, 800), (7, 740), (8, 730)], None),  # overran the line on red, stopped on the crossing
         ([(3, 800), (4, 740), (6, 740), (12, 740), (13, 680)], 12.67),  # waited on the crossing, went on red
+        (
+            [(6, 800), (7, 740), (12, 740), (13, 680)],
+            6.67,
+        ),  # over the line on red: judged there, however long
         ([(6, 740), (10, 740), (11, 680)], 10.67),  # waited over the line, entered on red
         ([(10, 740), (11, 680)], None),  # first seen just before the junction: a fragment
         ([(4, 800), (5.5, 680)], None),  # over the line on green, into the junction just after red: one go
@@ -169,3 +173,54 @@ def test_junction_entry_line(points, expected_at) -> None:
     else:
         assert [f.code for f in found] == ["RED_LIGHT"]
         assert (found[0].at - T0).total_seconds() == pytest.approx(expected_at, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("points", "caught"),
+    [
+        # first seen on the crossing, waited, then went on into the junction on red
+        ([(6, 1200, 740), (7, 1200, 740), (12, 1200, 740), (13, 1210, 680)], True),
+        # came onto the crossing from the side (another approach), waited, then on: not this approach's
+        ([(6, 700, 740), (7, 900, 735), (12, 1100, 735), (13, 1150, 690)], False),
+    ],
+)
+def test_already_over_the_line_must_go_on_along_the_approach(points, caught) -> None:
+    track = Track(
+        1, VehicleClass.motorbike, [TrackPoint(T0 + timedelta(seconds=t), x, y) for t, x, y in points]
+    )
+    found = red_light.evaluate(track, RuleContext(with_junction_entry(), SIGNAL))
+    assert [f.code for f in found] == (["RED_LIGHT"] if caught else [])
+
+
+def boxed(points: list[tuple[float, float]], height: float = 60.0) -> Track:
+    """(seconds, y) points of a rider in lane 2 with its box (``height`` px tall)."""
+    return Track(
+        1,
+        VehicleClass.motorbike,
+        [
+            TrackPoint(T0 + timedelta(seconds=t), LANE_2_X, y, (LANE_2_X - 20, y - height, LANE_2_X + 20, y))
+            for t, y in points
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("points", "caught"),
+    [
+        # waiting in the queue at the line, then "seen" 250 px into the junction 1.1 s later: a switch
+        ([(6.0, 790), (6.5, 791), (7.0, 790), (8.1, 540)], False),
+        # the same jump from a rider creeping at 20 px/s
+        ([(6.0, 810), (6.5, 800), (7.0, 790), (8.1, 540)], False),
+        # lost for 1 s while riding at 100 px/s: the crossing in the gap counts
+        ([(6.0, 880), (6.5, 830), (7.0, 780), (8.0, 680)], True),
+        # lost for 1 s just as it set off from the line
+        ([(6.0, 790), (6.5, 790), (7.0, 790), (8.0, 720)], True),
+        # an ordinary step (no gap) is never questioned
+        ([(6.0, 800), (6.2, 790), (6.4, 700)], True),
+        # across the line against the lane's direction (toward the camera)
+        ([(6.0, 700), (6.2, 740), (6.4, 800)], False),
+    ],
+)
+def test_a_crossing_over_a_gap_must_be_reachable(points, caught) -> None:
+    found = red_light.evaluate(boxed(points), RuleContext(camera(), SIGNAL))
+    assert [f.code for f in found] == (["RED_LIGHT"] if caught else [])
