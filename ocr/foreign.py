@@ -22,14 +22,23 @@ class AnyTextPlateReader(PlateReader):
     contrast (small and dim plates, where the detector finds no line). Each is scored by the
     recogniser's confidence, how plate-like its length is (licence numbers have 5–8 characters, state
     names and slogans more, fragments fewer) and its line's height against the tallest line (state
-    names, slogans and dealer frames are in smaller print); the best wins."""
+    names, slogans and dealer frames are in smaller print); the best wins. It is returned only when it
+    has 4–8 characters and ``min_confidence``: on the OpenALPR photos nearly every read below it was a
+    misread or a sign, not a plate."""
 
     name = "any"
     max_lines = 3
 
-    def __init__(self, recognizer: LineRecognizer | None = None, detector: TextDetector | None = None):
+    def __init__(
+        self,
+        recognizer: LineRecognizer | None = None,
+        detector: TextDetector | None = None,
+        *,
+        min_confidence: float = 0.85,
+    ):
         self.recognizer = recognizer or LineRecognizer()
         self.detector = detector or TextDetector()
+        self.min_confidence = min_confidence
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
         return self.read_many([crop])[0]
@@ -58,8 +67,9 @@ class AnyTextPlateReader(PlateReader):
                 best[i] = (score, chars)
         results: list[PlateRead | None] = [None] * len(crops)
         for i, (_, chars) in best.items():
-            if len(chars) >= 2:
-                results[i] = _any_text_read(chars)
+            read = _any_text_read(chars)
+            if MIN_CHARS <= len(chars) <= MAX_CHARS and read.confidence >= self.min_confidence:
+                results[i] = read
         return results
 
 
@@ -67,6 +77,7 @@ LINE_HEIGHT_WEIGHT = 0.7  # a line half as tall as the tallest loses about as mu
 WHOLE_CROP_SCORE = -0.15  # the whole crop also holds the frame's print: a found line is preferred
 PAD_X, PAD_Y = 0.3, 0.1  # of the line's height: the detector's boxes often clip the end characters
 ENLARGE_HEIGHT = 96
+MIN_CHARS, MAX_CHARS = 4, 8  # a licence number's length, in nearly every country
 
 
 def _length_score(n: int) -> float:
