@@ -10,48 +10,101 @@ import numpy as np
 
 from ocr.plate_format import PlateFamily, PlateNumber
 from ocr.reader import PlateRead, PlateReader, is_readable
-from ocr.recognizer import LineRecognizer, Slot
-from ocr.text_detector import TextDetector, crop_quad, is_horizontal
+from ocr.recognizer import SEPARATORS, LineRecognizer, Slot
+from ocr.text_detector import TextDetector, _height, crop_quad, is_horizontal
 
 
 class AnyTextPlateReader(PlateReader):
     """Reads any plate's letters and digits without the Vietnamese grammar (foreign plates, benchmarks).
 
-    The text lines are found first and the tallest one holding at least three characters is the
-    number: state names, slogans and dealer frames are in smaller print. The whole crop is read when no
-    line is found."""
+    Several readings compete: each text line the detector finds (padded, as its boxes often clip the
+    first or last character), the whole crop, and the whole crop enlarged and sharpened or with more
+    contrast (small and dim plates, where the detector finds no line). Each is scored by the
+    recogniser's confidence, how plate-like its length is (licence numbers have 5–8 characters, state
+    names and slogans more, fragments fewer) and its line's height against the tallest line (state
+    names, slogans and dealer frames are in smaller print); the best wins. It is returned only when it
+    has 4–8 characters and ``min_confidence``: on the OpenALPR photos nearly every read below it was a
+    misread or a sign, not a plate."""
 
     name = "any"
     max_lines = 3
 
-    def __init__(self, recognizer: LineRecognizer | None = None, detector: TextDetector | None = None):
+    def __init__(
+        self,
+        recognizer: LineRecognizer | None = None,
+        detector: TextDetector | None = None,
+        *,
+        min_confidence: float = 0.85,
+    ):
         self.recognizer = recognizer or LineRecognizer()
         self.detector = detector or TextDetector()
+        self.min_confidence = min_confidence
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
         return self.read_many([crop])[0]
 
     def read_many(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
-        images: list[np.ndarray] = []
-        owners: list[int] = []
+        candidates: list[tuple[int, float, np.ndarray]] = []  # (crop index, size score, image)
         for i, crop in enumerate(crops):
             if not is_readable(crop):
                 continue
             crop = without_country_band(crop)
             quads = [q for q in self.detector.detect(crop) if is_horizontal(q)][: self.max_lines]
-            for line in [*(crop_quad(crop, q) for q in quads), crop]:  # tallest first, whole crop last
-                images.append(line)
-                owners.append(i)
-        options: dict[int, list[list[Slot]]] = {}
-        for i, slots in zip(owners, self.recognizer.recognize(images), strict=True):
-            options.setdefault(i, []).append([s for s in slots if s.best not in "-."])
+            tallest = max((_height(q) for q in quads), default=1.0)
+            for q in quads:
+                size = LINE_HEIGHT_WEIGHT * float(np.log(_height(q) / tallest))
+                candidates.append((i, size, crop_quad(crop, q)))
+                candidates.append((i, size, crop_quad(crop, _padded(q))))
+            candidates.extend((i, WHOLE_CROP_SCORE, image) for image in _whole_crop_looks(crop))
+        best: dict[int, tuple[float, list[Slot]]] = {}
+        slots_each = self.recognizer.recognize([image for _, _, image in candidates])
+        for (i, size, _), slots in zip(candidates, slots_each, strict=True):
+            chars = [s for s in slots if s.best not in SEPARATORS]
+            if not chars:
+                continue
+            score = size + _length_score(len(chars)) + float(np.mean([np.log(s.confidence) for s in chars]))
+            if i not in best or score > best[i][0]:
+                best[i] = (score, chars)
         results: list[PlateRead | None] = [None] * len(crops)
-        for i, reads in options.items():
-            *lines, whole = reads
-            chars = next((line for line in lines if len(line) >= 3), whole)
-            if len(chars) >= 2:
-                results[i] = _any_text_read(chars)
+        for i, (_, chars) in best.items():
+            read = _any_text_read(chars)
+            if MIN_CHARS <= len(chars) <= MAX_CHARS and read.confidence >= self.min_confidence:
+                results[i] = read
         return results
+
+
+LINE_HEIGHT_WEIGHT = 0.7  # a line half as tall as the tallest loses about as much as a 0.6 confidence
+WHOLE_CROP_SCORE = -0.15  # the whole crop also holds the frame's print: a found line is preferred
+PAD_X, PAD_Y = 0.3, 0.1  # of the line's height: the detector's boxes often clip the end characters
+ENLARGE_HEIGHT = 96
+MIN_CHARS, MAX_CHARS = 4, 8  # a licence number's length, in nearly every country
+
+
+def _length_score(n: int) -> float:
+    """How plate-like a read's length is: most licence numbers have 5–8 characters."""
+    if 5 <= n <= 8:
+        return 0.0
+    return -0.3 if n == 4 else -1.5
+
+
+def _padded(quad: np.ndarray) -> np.ndarray:
+    """The line's quadrilateral grown along its own axes by a share of its height."""
+    h = _height(quad)
+    right = (quad[1] - quad[0]) / max(1e-6, float(np.linalg.norm(quad[1] - quad[0])))
+    down = (quad[3] - quad[0]) / max(1e-6, float(np.linalg.norm(quad[3] - quad[0])))
+    dx, dy = right * h * PAD_X, down * h * PAD_Y
+    return np.array([quad[0] - dx - dy, quad[1] + dx - dy, quad[2] + dx + dy, quad[3] - dx + dy], np.float32)
+
+
+def _whole_crop_looks(crop: np.ndarray) -> list[np.ndarray]:
+    """The crop as it is, enlarged and sharpened (small plates), and with local contrast (dim plates)."""
+    h, w = crop.shape[:2]
+    scale = max(1.0, ENLARGE_HEIGHT / max(1, h))
+    big = cv2.resize(crop, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+    sharp = cv2.addWeighted(big, 1.8, cv2.GaussianBlur(big, (0, 0), 2.0), -0.8, 0)
+    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB)
+    lab[..., 0] = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4)).apply(lab[..., 0])
+    return [crop, sharp, cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)]
 
 
 def without_country_band(crop: np.ndarray) -> np.ndarray:
