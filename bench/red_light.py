@@ -222,6 +222,12 @@ def score_events(clip: dict[str, Any], events: list[Any], tracks: list[Any], con
         "unlabelled_missed": [
             e["id"] for e in SEEN_BY_EYE.get(clip["clip"], []) if e["id"] not in unlabelled
         ],
+        # The ground truth has only red-light events: any other violation here is an alarm to check.
+        "other_events": [
+            {"code": e.code, "at_s": offset(e.at), "measured": e.finding.measured}
+            for e in events
+            if e.code != "RED_LIGHT"
+        ],
         "no_events_flagged": [
             e["id"]
             for e in truth
@@ -252,7 +258,8 @@ def main() -> None:
                 f"{clip['clip'][:28]:<28} {name:<5} signal {r['signal'].get('frames_right_pct')}% right, "
                 f"change errors {errors} s; found {len(r['found'])}/{r['yes']} "
                 f"(missed {r['missed']}), false alarms {len(r['false_alarms'])}, runners seen by eye "
-                f"found {len(r['unlabelled_found'])}/{len(SEEN_BY_EYE.get(clip['clip'], []))}; "
+                f"found {len(r['unlabelled_found'])}/{len(SEEN_BY_EYE.get(clip['clip'], []))}, "
+                f"other violations {len(r['other_events'])}; "
                 f"{r['realtime_factor']}x real time",
                 flush=True,
             )

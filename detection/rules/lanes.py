@@ -9,6 +9,15 @@ from detection.rules.base import Finding, RuleContext, Track, cut_by_frame, insi
 MIN_TRAVEL_PX = 40.0
 MIN_POINTS_IN_LANE = 5
 AGAINST_COSINE = -0.5  # more than 120° from the allowed direction
+MAX_JUMP_SHARE = 0.5  # of the travel against the lane, in a single step
+
+
+def _one_jump(pts: np.ndarray, allowed: np.ndarray) -> bool:
+    """Most of the travel against the lane happened in one step: in a dense queue that is the tracker
+    swapping riders (a box jumping to the next rider), not a vehicle riding the wrong way."""
+    against = -(np.diff(pts, axis=0) @ (allowed / np.hypot(*allowed)))
+    total = float(against.sum())
+    return total <= 0 or float(against.max()) > MAX_JUMP_SHARE * total
 
 
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
@@ -28,7 +37,7 @@ def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
         if distance >= MIN_TRAVEL_PX:
             allowed = np.array(lane.direction, float)
             cosine = float(travel @ allowed / (distance * np.hypot(*allowed)))
-            if cosine <= AGAINST_COSINE:
+            if cosine <= AGAINST_COSINE and not _one_jump(pts, allowed):
                 findings.append(
                     Finding(
                         "WRONG_WAY",

@@ -163,3 +163,13 @@ def test_a_box_cut_by_the_frame_edge_is_not_wrong_way(config) -> None:
     whole = [TrackPoint(p.t, p.x, p.y - 300 + 9 * i, None) for i, p in enumerate(seen + cut)]
     found = lanes.evaluate(Track(1, VehicleClass.car, whole), RuleContext(config))
     assert [f.code for f in found] == ["WRONG_WAY"]
+
+
+def test_a_box_jumping_to_the_next_rider_is_not_wrong_way(config) -> None:
+    """In a queue the tracker can swap a waiting rider for the one behind: one jump back, then the new
+    rider's own (legal) creep forward. Only travel against the lane over several steps is wrong way."""
+    ys = [800.0] * 8 + [860.0, 858.0, 856.0, 854.0, 852.0]
+    swapped = _track([(i / 6, 1300.0, y) for i, y in enumerate(ys)], "motorbike")
+    assert lanes.evaluate(swapped, RuleContext(config)) == []
+    steady = _track([(i / 6, 1300.0, 800.0 + 12 * i) for i in range(6)], "motorbike")
+    assert [f.code for f in lanes.evaluate(steady, RuleContext(config))] == ["WRONG_WAY"]
