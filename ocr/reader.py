@@ -131,17 +131,18 @@ class PPOCRPlateReader(PlateReader):
         hard = [
             i
             for i, r in enumerate(reads)
-            if (r is None or r.confidence < self.second_look_below) and is_readable(crops[i], min_side=8)
+            if _confidence(r) < self.second_look_below and is_readable(crops[i], min_side=8)
         ]
         if hard:
             variants = [v for i in hard for v in _variants(crops[i])]
             retries = self._read_batch(variants)
             per = len(variants) // len(hard)
-            by_lines = self._read_detected_lines([crops[i] for i in hard])
             for k, i in enumerate(hard):
-                options = [reads[i], *retries[k * per : (k + 1) * per], by_lines[k]]
-                found = [r for r in options if r is not None]
-                reads[i] = max(found, key=lambda r: r.confidence) if found else None
+                reads[i] = _most_confident([reads[i], *retries[k * per : (k + 1) * per]])
+            # The text detector only where the enhanced crops did not settle it
+            still = [i for i in hard if _confidence(reads[i]) < self.second_look_below]
+            for i, read in zip(still, self._read_detected_lines([crops[i] for i in still]), strict=True):
+                reads[i] = _most_confident([reads[i], read])
         return [r if r is not None and r.confidence >= self.min_confidence else None for r in reads]
 
     def _read_detected_lines(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
@@ -178,6 +179,15 @@ class PPOCRPlateReader(PlateReader):
             if read is not None:
                 reads[i] = read
         return reads
+
+
+def _confidence(read: PlateRead | None) -> float:
+    return 0.0 if read is None else read.confidence
+
+
+def _most_confident(reads: Sequence[PlateRead | None]) -> PlateRead | None:
+    found = [r for r in reads if r is not None]
+    return max(found, key=lambda r: r.confidence) if found else None
 
 
 def is_readable(crop: np.ndarray | None, *, min_side: int = 4) -> TypeGuard[np.ndarray]:
