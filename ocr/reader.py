@@ -134,15 +134,17 @@ class PPOCRPlateReader(PlateReader):
             if _confidence(r) < self.second_look_below and is_readable(crops[i], min_side=8)
         ]
         if hard:
-            variants = [v for i in hard for v in _variants(crops[i])]
-            retries = self._read_batch(variants)
-            per = len(variants) // len(hard)
-            for k, i in enumerate(hard):
-                reads[i] = _most_confident([reads[i], *retries[k * per : (k + 1) * per]])
-            # The text detector only where the enhanced crops did not settle it
-            still = [i for i in hard if _confidence(reads[i]) < self.second_look_below]
-            for i, read in zip(still, self._read_detected_lines([crops[i] for i in still]), strict=True):
+            # Rows found by the text detector first: on real photos the best second look (the enhanced
+            # crops misread both tune plates that it read right, e.g. "88LD0078" for 88LD-001.78)
+            for i, read in zip(hard, self._read_detected_lines([crops[i] for i in hard]), strict=True):
                 reads[i] = _most_confident([reads[i], read])
+            still = [i for i in hard if _confidence(reads[i]) < self.second_look_below]
+            if still:
+                variants = [v for i in still for v in _variants(crops[i])]
+                retries = self._read_batch(variants)
+                per = len(variants) // len(still)
+                for k, i in enumerate(still):
+                    reads[i] = _most_confident([reads[i], *retries[k * per : (k + 1) * per]])
         return [r if r is not None and r.confidence >= self.min_confidence else None for r in reads]
 
     def _read_detected_lines(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:

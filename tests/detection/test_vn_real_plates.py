@@ -53,6 +53,9 @@ def _read_at(found: list[PlateFound], box: tuple[int, int, int, int]) -> PlateFo
         ("monkez__bien-so_thanhnien_rzxj.jpg", PlateFamily.car),
         # a close-up where the detector boxes only parts of the plate (they read nothing)
         ("tranvanhao__6.jpg", PlateFamily.car),
+        # hard crops: rows found by the text detector read them, the enhanced crops misread them
+        ("monkez__bien-so_thanhnien-2_ljdt.jpg", PlateFamily.car),  # not "88LD0078"
+        ("monkez__maxresdefault.jpg", PlateFamily.motorbike),  # not "61F1272"
         # special plates: diplomatic in both orders, army
         ("monkez__xe-ngoai-giao-1_bezk.jpg", PlateFamily.foreign),
         ("monkez__152602_xe-bien-ngoai-giao-4.jpg", PlateFamily.foreign),
