@@ -17,9 +17,14 @@ from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
 
 VEHICLE_CONF = 0.3
 PLATE_CONF = 0.25
+# Whole-frame boxes scored between these are kept only when they read as a sure plate (a small plate
+# in a dense motorbike frame scores 0.1-0.2; junk rarely reads as a valid plate this confidently)
+WEAK_PLATE_CONF = 0.1
+WEAK_READ_CONF = 0.9
 CROP_IMGSZ = 320
 MIN_VEHICLE_WIDTH = 80  # px in the source frame
 FRAME_BORDER = 1.0  # of the photo's size on each side (the plate then fills a third of it)
+CROP_MARGIN = 0.1  # of the plate box's size on each side
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,8 @@ class PlatePipeline:
         their untracked plates would have no vehicle to belong to, and each tracked vehicle votes on
         one plate, its most confident (a neighbour's plate inside its box would split the vote)."""
         found: list[tuple[np.ndarray, float, int | None]] = []
+        weak: list[tuple[np.ndarray, float, int | None]] = []
+        framed = False
         # Vehicles too small to carry a readable plate are left for later frames (they come closer).
         near = [i for i, b in enumerate(vehicles.xyxy) if b[2] - b[0] >= MIN_VEHICLE_WIDTH]
         if near:
@@ -126,19 +133,36 @@ class PlatePipeline:
                     for box, conf in zip(dets.xyxy, dets.confidence, strict=True)
                 )
         if full_frame_fallback:
-            full = self.plates_full.detect(frame)
+            full = self.plates_full.detect_many([frame], conf=WEAK_PLATE_CONF)[0]
             for box, conf in zip(full.xyxy, full.confidence, strict=True):
-                found.append((box, float(conf), _owner(box, vehicles)))
+                (found if conf >= PLATE_CONF else weak).append((box, float(conf), _owner(box, vehicles)))
+            framed = not found
             if not found:
                 found = self._framed_plates(frame)
         found = _merge_duplicates(found)
         if not full_frame_fallback:
             found = _best_per_vehicle(found)
-        crops = []
-        for box, _, _ in found:
-            x1, y1, x2, y2 = expand_box(box, frame.shape, 0.1, 0.1).astype(int)
-            crops.append(frame[y1:y2, x1:x2])
+        strong = len(found)
+        found += [
+            w for w in _merge_duplicates(weak) if all(_overlap(w[0], f[0]) < 0.5 for f in found[:strong])
+        ]
+        crops = [_crop(frame, box, CROP_MARGIN) for box, _, _ in found]
         reads = self.reader.read_many(crops)
+        sure = [
+            i
+            for i, read in enumerate(reads)
+            if i < strong or (read is not None and read.confidence >= WEAK_READ_CONF)
+        ]
+        found, crops, reads = [found[i] for i in sure], [crops[i] for i in sure], [reads[i] for i in sure]
+        if full_frame_fallback and not framed and not any(reads):
+            # Boxes round parts of a close-up (its rows, its rim) read nothing: a close-up, framed
+            extra = self._framed_plates(frame)
+            extra_crops = [_crop(frame, box, CROP_MARGIN) for box, _, _ in extra]
+            extra_reads = self.reader.read_many(extra_crops)
+            keep = [k for k, read in enumerate(extra_reads) if read is not None]
+            found += [extra[k] for k in keep]
+            crops += [extra_crops[k] for k in keep]
+            reads += [extra_reads[k] for k in keep]
         if crops_out is not None:
             crops_out.extend(crops)
         return [
@@ -166,6 +190,11 @@ class PlatePipeline:
             (np.clip(box - shift, 0, limit), float(conf), None)
             for box, conf in zip(dets.xyxy, dets.confidence, strict=True)
         ]
+
+
+def _crop(frame: np.ndarray, box: np.ndarray, margin: float) -> np.ndarray:
+    x1, y1, x2, y2 = expand_box(box, frame.shape, margin, margin).astype(int)
+    return frame[y1:y2, x1:x2]
 
 
 def _merge_duplicates(

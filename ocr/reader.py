@@ -104,17 +104,19 @@ class PPOCRPlateReader(PlateReader):
         recognizer: LineRecognizer | None = None,
         *,
         second_look_below: float = 0.85,
-        sure_above: float = 0.9,
+        sure_above: float | None = None,
         min_confidence: float = 0.6,
     ):
         """``second_look_below``: reads less confident get a second look at enhanced crops;
-        ``sure_above``: a read this confident is not tried in the other layout;
+        ``sure_above``: a read this confident is not tried in the other layout (default: the floor;
+        on the tune photos the other layout never beat a valid first read above 0.4, only invalid
+        reads and reads below 0.1);
         ``min_confidence``: a read below this is no read (on real photos, below it nearly every valid
         plate text was a misread: a cut-off box, a rim character taken for a digit)."""
         self.recognizer = recognizer or LineRecognizer()
         self.detector = TextDetector()
         self.second_look_below = second_look_below
-        self.sure_above = sure_above
+        self.sure_above = min_confidence if sure_above is None else sure_above
         self.min_confidence = min_confidence
 
     def warmup(self) -> None:
@@ -129,17 +131,20 @@ class PPOCRPlateReader(PlateReader):
         hard = [
             i
             for i, r in enumerate(reads)
-            if (r is None or r.confidence < self.second_look_below) and is_readable(crops[i], min_side=8)
+            if _confidence(r) < self.second_look_below and is_readable(crops[i], min_side=8)
         ]
         if hard:
-            variants = [v for i in hard for v in _variants(crops[i])]
-            retries = self._read_batch(variants)
-            per = len(variants) // len(hard)
-            by_lines = self._read_detected_lines([crops[i] for i in hard])
-            for k, i in enumerate(hard):
-                options = [reads[i], *retries[k * per : (k + 1) * per], by_lines[k]]
-                found = [r for r in options if r is not None]
-                reads[i] = max(found, key=lambda r: r.confidence) if found else None
+            # Rows found by the text detector first: on real photos the best second look (the enhanced
+            # crops misread both tune plates that it read right, e.g. "88LD0078" for 88LD-001.78)
+            for i, read in zip(hard, self._read_detected_lines([crops[i] for i in hard]), strict=True):
+                reads[i] = _most_confident([reads[i], read])
+            still = [i for i in hard if _confidence(reads[i]) < self.second_look_below]
+            if still:
+                variants = [v for i in still for v in _variants(crops[i])]
+                retries = self._read_batch(variants)
+                per = len(variants) // len(still)
+                for k, i in enumerate(still):
+                    reads[i] = _most_confident([reads[i], *retries[k * per : (k + 1) * per]])
         return [r if r is not None and r.confidence >= self.min_confidence else None for r in reads]
 
     def _read_detected_lines(self, crops: Sequence[np.ndarray]) -> list[PlateRead | None]:
@@ -176,6 +181,15 @@ class PPOCRPlateReader(PlateReader):
             if read is not None:
                 reads[i] = read
         return reads
+
+
+def _confidence(read: PlateRead | None) -> float:
+    return 0.0 if read is None else read.confidence
+
+
+def _most_confident(reads: Sequence[PlateRead | None]) -> PlateRead | None:
+    found = [r for r in reads if r is not None]
+    return max(found, key=lambda r: r.confidence) if found else None
 
 
 def is_readable(crop: np.ndarray | None, *, min_side: int = 4) -> TypeGuard[np.ndarray]:

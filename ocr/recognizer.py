@@ -17,6 +17,8 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SEPARATORS = "-."
 SYMBOLS = ALPHABET + SEPARATORS  # index 0 of the restricted distribution is the CTC blank
 REC_HEIGHT = 48
+MIN_WIDTH = REC_HEIGHT * 2
+MAX_PADDING = 1.3  # a batch's widest image is at most this many times its narrowest (after MIN_WIDTH)
 
 
 class ModelMissing(FileNotFoundError):
@@ -65,11 +67,22 @@ class LineRecognizer:
         return np.array([0] + [index[c] for c in SYMBOLS])
 
     def recognize(self, images: list[np.ndarray]) -> list[list[Slot]]:
-        """Each BGR text-line image → its characters, with probabilities restricted to plate symbols."""
-        if not images:
-            return []
+        """Each BGR text-line image → its characters, with probabilities restricted to plate symbols.
+        Images of similar width share a batch (a batch is padded to its widest image, and the model's
+        time grows with the padded width: a one-line plate's long rows would slow every short row)."""
         widths = [max(1, math.ceil(REC_HEIGHT * img.shape[1] / max(1, img.shape[0]))) for img in images]
-        batch_w = max(max(widths), REC_HEIGHT * 2)
+        slots: list[list[Slot]] = [[] for _ in images]
+        for group in width_groups(widths):
+            for i, read in zip(
+                group,
+                self._recognize_batch([images[i] for i in group], [widths[i] for i in group]),
+                strict=True,
+            ):
+                slots[i] = read
+        return slots
+
+    def _recognize_batch(self, images: list[np.ndarray], widths: list[int]) -> list[list[Slot]]:
+        batch_w = max(max(widths), MIN_WIDTH)
         batch = np.zeros((len(images), 3, REC_HEIGHT, batch_w), np.float32)
         for i, (img, w) in enumerate(zip(images, widths, strict=True)):
             if img.ndim == 2:
@@ -100,3 +113,17 @@ class LineRecognizer:
         if prev != 0 and run_best is not None:
             slots.append(Slot(run_best[1:] / max(1e-9, run_best[1:].sum())))
         return slots
+
+
+def width_groups(widths: list[int]) -> list[list[int]]:
+    """Indices of ``widths`` in batches of similar padded width, narrowest first."""
+    groups: list[list[int]] = []
+    narrowest = 0
+    for i in sorted(range(len(widths)), key=lambda i: widths[i]):
+        w = max(widths[i], MIN_WIDTH)
+        if groups and w <= narrowest * MAX_PADDING:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+            narrowest = w
+    return groups

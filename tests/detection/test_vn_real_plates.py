@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from detection.images import load_image
-from detection.pipeline import PlateFound, PlatePipeline
+from detection.pipeline import PLATE_CONF, WEAK_READ_CONF, PlateFound, PlatePipeline
 from detection.types import iou
 from ocr.plate_format import PlateFamily, compact
 from ocr.reader import PPOCRPlateReader
@@ -51,6 +51,11 @@ def _read_at(found: list[PlateFound], box: tuple[int, int, int, int]) -> PlateFo
         ("khang210105__anh6.jpg", PlateFamily.motorbike),
         # a close-up whose plate fills the photo (no surroundings for the detector)
         ("monkez__bien-so_thanhnien_rzxj.jpg", PlateFamily.car),
+        # a close-up where the detector boxes only parts of the plate (they read nothing)
+        ("tranvanhao__6.jpg", PlateFamily.car),
+        # hard crops: rows found by the text detector read them, the enhanced crops misread them
+        ("monkez__bien-so_thanhnien-2_ljdt.jpg", PlateFamily.car),  # not "88LD0078"
+        ("monkez__maxresdefault.jpg", PlateFamily.motorbike),  # not "61F1272"
         # special plates: diplomatic in both orders, army
         ("monkez__xe-ngoai-giao-1_bezk.jpg", PlateFamily.foreign),
         ("monkez__152602_xe-bien-ngoai-giao-4.jpg", PlateFamily.foreign),
@@ -66,3 +71,25 @@ def test_every_labelled_plate_of_the_photo_is_read(
         plate = _read_at(found, box)
         assert plate is not None and plate.read is not None, f"{text}: no read at {box} (found {found})"
         assert (plate.read.compact, plate.read.plate.family) == (text, family)
+
+
+DENSE = "monkez__ban-xe-may-cu-gia-2-trieu-den-duoi-3-trieu.jpg"
+
+
+def test_a_low_scored_plate_that_reads_surely_is_kept(pipeline: PlatePipeline) -> None:
+    """A dense motorbike frame: the leftmost plate scores 0.1-0.25 with the whole-frame detector and
+    no vehicle crop finds it; its sure read keeps it."""
+    path, plates = _photo(DENSE)
+    found = pipeline.process(load_image(path)).plates
+    box = next(box for text, box in plates if text == "70F12142")
+    plate = _read_at(found, box)
+    assert plate is not None and plate.read is not None and plate.read.compact == "70F12142"
+    assert plate.detector_conf < PLATE_CONF
+
+
+@pytest.mark.parametrize("image", [DENSE, "khang210105__anh6.jpg", "tranvanhao__6.jpg"])
+def test_low_scored_boxes_without_a_sure_read_are_dropped(pipeline: PlatePipeline, image: str) -> None:
+    path, _ = _photo(image)
+    for plate in pipeline.process(load_image(path)).plates:
+        if plate.detector_conf < PLATE_CONF:
+            assert plate.read is not None and plate.read.confidence >= WEAK_READ_CONF, plate
