@@ -23,7 +23,6 @@ from penalties.models import CandidateStatus, Notice, NoticeStatus, RejectReason
 from registry.provider import RegistryProvider, RegistryUnavailable, VehicleRecord, get_provider, plate_key
 
 CLAIM_MINUTES = 10
-NEXT_TRIES = 5
 OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated)
 LIMITATION = timedelta(days=365)  # ND 168/2024 Art. 4(1): one year from the moment of recording
 PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
@@ -129,27 +128,44 @@ def claim(
 def claim_next(
     session: Session, *, actor: str, supervisor: bool = False, now: datetime | None = None
 ) -> ViolationCandidate | None:
-    """Claim the oldest candidate nobody holds (supervisors: escalated ones first), or None. One small
-    query per try; a try lost to another reviewer's claim moves on to the next candidate."""
+    """Claim the oldest candidate nobody holds (supervisors: escalated ones first), or None, in one
+    statement: ``UPDATE … WHERE id = (SELECT … LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id``. On
+    PostgreSQL reviewers asking at once each get a different candidate (a row another transaction is
+    taking is skipped, not waited for); SQLite runs one writer at a time, so the statement alone is
+    enough there (it has no row locks: the FOR UPDATE clause is left out)."""
     now = now or utc_now()
     escalated_first = case((ViolationCandidate.status == CandidateStatus.escalated, 0), else_=1)
-    for _ in range(NEXT_TRIES):
-        candidate_id = session.scalar(
-            select(ViolationCandidate.id)
-            .where(
-                ViolationCandidate.status.in_(open_statuses(supervisor=supervisor)),
-                _claimable(actor, now),
-            )
-            .order_by(escalated_first, ViolationCandidate.detected_at)
-            .limit(1)
-        )
-        if candidate_id is None:
-            return None
-        try:
-            return claim(session, candidate_id, actor=actor, supervisor=supervisor, now=now)
-        except ClaimTaken:
-            continue
-    return None
+    takeable = (
+        ViolationCandidate.status.in_(open_statuses(supervisor=supervisor)),
+        _claimable(actor, now),
+    )
+    oldest = (
+        select(ViolationCandidate.id)
+        .where(*takeable)
+        .order_by(escalated_first, ViolationCandidate.detected_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    candidate_id = session.execute(
+        update(ViolationCandidate)
+        .where(ViolationCandidate.id == oldest, *takeable)
+        .values(claimed_by=actor, claim_expires_at=now + timedelta(minutes=CLAIM_MINUTES))
+        .returning(ViolationCandidate.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if candidate_id is None:
+        return None
+    candidate = _get(session, candidate_id)
+    session.refresh(candidate)
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.claim",
+        object_type="violation_candidate",
+        object_id=candidate_id,
+    )
+    return candidate
 
 
 def release(session: Session, candidate_id: uuid.UUID, *, actor: str) -> ViolationCandidate:
