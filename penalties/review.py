@@ -85,6 +85,17 @@ def _claimable(actor: str, now: datetime) -> Any:
     )
 
 
+def _claimed(session: Session, candidate: ViolationCandidate, actor: str) -> ViolationCandidate:
+    audit.record(
+        session,
+        actor=actor,
+        action="candidate.claim",
+        object_type="violation_candidate",
+        object_id=candidate.id,
+    )
+    return candidate
+
+
 def claim(
     session: Session,
     candidate_id: uuid.UUID,
@@ -115,14 +126,7 @@ def claim(
         if candidate.status not in OPEN:
             raise AlreadyReviewed(f"candidate {candidate_id} is {candidate.status}")
         raise ClaimTaken(f"candidate {candidate_id} is being reviewed by someone else")
-    audit.record(
-        session,
-        actor=actor,
-        action="candidate.claim",
-        object_type="violation_candidate",
-        object_id=candidate_id,
-    )
-    return candidate
+    return _claimed(session, candidate, actor)
 
 
 def claim_next(
@@ -158,14 +162,7 @@ def claim_next(
         return None
     candidate = _get(session, candidate_id)
     session.refresh(candidate)
-    audit.record(
-        session,
-        actor=actor,
-        action="candidate.claim",
-        object_type="violation_candidate",
-        object_id=candidate_id,
-    )
-    return candidate
+    return _claimed(session, candidate, actor)
 
 
 def release(session: Session, candidate_id: uuid.UUID, *, actor: str) -> ViolationCandidate:
