@@ -19,12 +19,18 @@ class Labelled:
     box: tuple[int, int, int, int]
 
 
+def _require(path: Path) -> Path:
+    """The file, or the test fails (in CI) or is skipped (elsewhere) when ../shared is not there."""
+    if not path.exists():
+        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
+            pytest.fail(f"{path} not found: ../shared must sit beside the repository")
+        pytest.skip(f"{path} not available")
+    return path
+
+
 def labelled(name: str) -> list[Labelled]:
     root = SHARED / "datasets" / name
-    if not (root / "labels.csv").exists():
-        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
-            pytest.fail(f"dataset {root} not found: ../shared must sit beside the repository")
-        pytest.skip(f"dataset {root} not available")
+    _require(root / "labels.csv")
     with open(root / "labels.csv", newline="") as fh:
         return [
             Labelled(
@@ -38,22 +44,12 @@ def labelled(name: str) -> list[Labelled]:
 
 def real_clip(name: str) -> Path:
     """A clip of ../shared/datasets/vn_real_footage, read in place."""
-    path = SHARED / "datasets" / "vn_real_footage" / name
-    if not path.exists():
-        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
-            pytest.fail(f"clip {path} not found: ../shared must sit beside the repository")
-        pytest.skip(f"clip {path} not available")
-    return path
+    return _require(SHARED / "datasets" / "vn_real_footage" / name)
 
 
 def real_footage(clip: str) -> tuple[Path, dict]:
     """A clip of ../shared/datasets/vn_real_footage and its hand-made ground truth."""
     import json
 
-    root = SHARED / "datasets" / "vn_real_footage"
-    if not (root / "ground_truth.json").exists():
-        if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
-            pytest.fail(f"dataset {root} not found: ../shared must sit beside the repository")
-        pytest.skip(f"dataset {root} not available")
-    truth = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))
-    return root / clip, next(c for c in truth["clips"] if c["clip"] == clip)
+    truth = json.loads(real_clip("ground_truth.json").read_text(encoding="utf-8"))
+    return real_clip(clip), next(c for c in truth["clips"] if c["clip"] == clip)
