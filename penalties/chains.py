@@ -93,16 +93,11 @@ def verify_head(session: Session, camera: Camera) -> list[str]:
 
 
 def chain_heads(session: Session) -> dict[str, Head]:
-    """The newest link of every camera's chain (one indexed query)."""
-    last = (
-        select(EvidenceLink.camera_id, func.max(EvidenceLink.seq).label("seq"))
-        .group_by(EvidenceLink.camera_id)
-        .subquery()
-    )
+    """Every camera chain's head row (an anchor taken after a cut still records what was cut)."""
     rows = session.execute(
-        select(Camera.code, EvidenceLink.seq, EvidenceLink.link_hash)
-        .join(last, (last.c.camera_id == EvidenceLink.camera_id) & (last.c.seq == EvidenceLink.seq))
-        .join(Camera, Camera.id == EvidenceLink.camera_id)
+        select(Camera.code, EvidenceHead.seq, EvidenceHead.link_hash).join(
+            Camera, Camera.id == EvidenceHead.camera_id
+        )
     )
     return {PREFIX + code: Head(seq, h) for code, seq, h in rows}
 

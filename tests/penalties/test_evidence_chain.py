@@ -231,3 +231,16 @@ def test_head_row_removed_is_reported(db: Session, anchors: Path) -> None:
     db.execute(delete(EvidenceHead).where(EvidenceHead.camera_id == camera.id))
     db.commit()
     assert verify_head(db, camera) == [f"camera {CAMERA}: chain head row is missing"]
+
+
+def test_anchor_taken_after_a_cut_records_the_head(db: Session, anchors: Path) -> None:
+    camera = _camera_with_evidence(db, 3)
+    cut = _links(db, camera)[-1]
+    cut_hash = cut.link_hash
+    _remove_candidate(db, cut)
+    db.commit()
+    assert tvp("audit", "anchor").exit_code == 0
+    assert load_anchors().anchors[0].heads["evidence/" + CAMERA] == Head(3, cut_hash)
+    result = tvp("evidence", "verify")
+    assert result.exit_code == 1
+    assert "recorded entry 3: entries after 2 were removed" in result.output
