@@ -255,7 +255,7 @@ def replay(
     replay's results (its run id is printed) but creates no candidates."""
     from core.db import session_scope
     from penalties.models import ProcessingRun
-    from penalties.processing import diff_events
+    from penalties.processing import diff_events, run_events
 
     span = _span(span_from, span_to)
     previous: list[dict[str, Any]] | None = None
@@ -265,7 +265,7 @@ def replay(
             earlier = session.get(ProcessingRun, against)
             if earlier is None:
                 raise _fail(f"no run {against}")
-            previous = list(earlier.events)
+            previous = run_events(session, earlier.id)
     runner, result, elapsed = _run(
         footage,
         camera,
@@ -431,6 +431,7 @@ def runs_list(
     from core.db import session_scope
     from core.time import format_local
     from penalties.models import ProcessingRun
+    from penalties.processing import event_counts
 
     _settings_or_exit()
     table = Table("run", "kind", "status", "camera", "started (ICT)", "frames", "events", "new candidates")
@@ -438,7 +439,9 @@ def runs_list(
         query = select(ProcessingRun).order_by(ProcessingRun.created_at.desc()).limit(limit)
         if camera:
             query = query.where(ProcessingRun.camera_code == camera)
-        for run in session.scalars(query):
+        runs = list(session.scalars(query))
+        counts = event_counts(session, [run.id for run in runs])
+        for run in runs:
             table.add_row(
                 str(run.id),
                 str(run.kind),
@@ -446,7 +449,7 @@ def runs_list(
                 run.camera_code,
                 format_local(run.created_at, "%d/%m/%Y %H:%M:%S"),
                 str(run.frames_done),
-                str(len(run.events)),
+                str(counts.get(run.id, 0)),
                 str(run.candidates_created),
             )
     out.print(table)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.time import to_local
+from penalties.candidate_states import OPEN, By, move
 from penalties.models import (
     CandidateStatus,
     Notice,
@@ -34,7 +35,6 @@ NOTICE_WITHIN = timedelta(days=10)
 WARN_BEFORE = timedelta(days=2)
 UNANSWERED_AFTER = timedelta(days=20)
 LIMITATION = timedelta(days=365)
-OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated, CandidateStatus.awaiting_registry)
 AWAITING_RESPONSE = (NoticeStatus.issued, NoticeStatus.delivered, NoticeStatus.overdue)
 RESOLVED = (
     NoticeStatus.paid,
@@ -56,7 +56,7 @@ def notice_deadlines(session: Session, now: datetime) -> dict[str, int]:
     counts = {"due_soon": 0, "missed": 0}
     rows = session.scalars(
         select(ViolationCandidate).where(
-            ViolationCandidate.status.in_(OPEN),
+            ViolationCandidate.status.in_(sorted(OPEN)),
             ViolationCandidate.detected_at <= now - (NOTICE_WITHIN - WARN_BEFORE),
         )
     )
@@ -129,10 +129,10 @@ def limitation(session: Session, now: datetime) -> dict[str, int]:
     closed = 0
     for candidate in session.scalars(
         select(ViolationCandidate).where(
-            ViolationCandidate.status.in_(OPEN), ViolationCandidate.detected_at < now - LIMITATION
+            ViolationCandidate.status.in_(sorted(OPEN)), ViolationCandidate.detected_at < now - LIMITATION
         )
     ):
-        candidate.status = CandidateStatus.rejected
+        move(candidate, CandidateStatus.rejected, By.system)
         candidate.reject_reason = RejectReason.limitation_expired
         candidate.reviewed_by, candidate.reviewed_at = audit.SYSTEM, now
         candidate.claimed_by = candidate.claim_expires_at = None

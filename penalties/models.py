@@ -204,11 +204,33 @@ class ProcessingRun(UUIDPk, Timestamps, Base):
     models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     frames_done: Mapped[int] = mapped_column(Integer, default=0)
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     candidates_created: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+    # Read-only: events are added one row each (penalties/processing.py record_run_events).
+    event_rows: Mapped[list[RunEvent]] = relationship(order_by="RunEvent.seq", viewonly=True)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The run's events in the order found (each as recorded: summary, key, candidate id)."""
+        return [row.data for row in self.event_rows]
+
+
+class RunEvent(UUIDPk, Timestamps, Base):
+    """One event of a run, stored once: a resumed run finding it again adds nothing."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (
+        UniqueConstraint("run_id", "key"),  # the resume lookup: is this key already recorded?
+        UniqueConstraint("run_id", "seq"),  # the order found
+    )
+
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("processing_runs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class VehicleWarning(UUIDPk, Timestamps, Base):

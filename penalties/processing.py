@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -36,7 +36,7 @@ from detection.pipeline import PlatePipeline
 from detection.rules.base import Light
 from detection.sources import Frame
 from penalties.evidence import package
-from penalties.models import Camera, ProcessingRun, RunKind, RunStatus, ViolationCandidate
+from penalties.models import Camera, ProcessingRun, RunEvent, RunKind, RunStatus, ViolationCandidate
 
 logger = logging.getLogger(__name__)
 ACTOR = "system:camera-pipeline"
@@ -170,6 +170,41 @@ def record_event(
     return candidate
 
 
+def run_events(session: Session, run_id: uuid.UUID) -> list[dict[str, Any]]:
+    """A run's events in the order found."""
+    rows = session.scalars(select(RunEvent.data).where(RunEvent.run_id == run_id).order_by(RunEvent.seq))
+    return list(rows)
+
+
+def event_counts(session: Session, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    query = (
+        select(RunEvent.run_id, func.count()).where(RunEvent.run_id.in_(run_ids)).group_by(RunEvent.run_id)
+    )
+    return dict(session.execute(query).all())  # rows of (run id, count)
+
+
+def record_run_events(
+    session: Session, run_id: uuid.UUID, events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Add the events (each with its "key") the run does not hold yet, one row each; the keys already
+    recorded are looked up through the (run, key) index. Returns the events added."""
+    keys = [e["key"] for e in events]
+    known = set(
+        session.scalars(select(RunEvent.key).where(RunEvent.run_id == run_id, RunEvent.key.in_(keys)))
+    )
+    last = session.scalar(select(func.max(RunEvent.seq)).where(RunEvent.run_id == run_id))
+    seq = -1 if last is None else last
+    added = []
+    for event in events:
+        if event["key"] in known:
+            continue
+        known.add(event["key"])
+        seq += 1
+        session.add(RunEvent(run_id=run_id, seq=seq, key=event["key"], data=event))
+        added.append(event)
+    return added
+
+
 @dataclass
 class RunProgress:
     frames: int = 0
@@ -277,14 +312,13 @@ class Runner:
                         "span": self.span,
                     },
                     models=pipeline.provenance,
-                    events=[],
                 )
                 session.add(run)
             else:
                 run.attempts += 1
                 run.status = RunStatus.running
                 run.error = None
-                self.resumed_events = list(run.events)
+                self.resumed_events = run_events(session, run.id)
                 if run.checkpoint:
                     self._resume(run.checkpoint)
             if kind is not RunKind.replay:
@@ -355,8 +389,7 @@ class Runner:
             return
         with session_scope() as session:
             run = session.get_one(ProcessingRun, self.run_id)
-            known = {e["key"] for e in run.events}
-            new_events = []
+            found = []
             for event in events:
                 key = dedup_key(event)
                 created = None
@@ -366,13 +399,11 @@ class Runner:
                     if created is not None:
                         run.candidates_created += 1
                         self.progress.candidates += 1
-                if key not in known:
-                    new_events.append(
-                        {**event.summary(), "key": key, "candidate_id": str(created.id) if created else None}
-                    )
-            if new_events:
-                run.events = [*run.events, *new_events]
-                self.progress.events = list(run.events)
+                found.append(
+                    {**event.summary(), "key": key, "candidate_id": str(created.id) if created else None}
+                )
+            if found:
+                self.progress.events += record_run_events(session, self.run_id, found)
             if frame is not None:
                 run.frames_done = max(run.frames_done, frame.index + 1)
                 # A live run never resumes (it starts again from the stream's present).

@@ -13,17 +13,25 @@ from sqlalchemy import CursorResult, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, NotFound
 from core.jobs import enqueue
 from core.time import to_local, utc_now
 from detection.vehicles import VehicleClass
 from penalties.assessment import AssessmentError, Circumstances, assess
+from penalties.candidate_states import (
+    IN_REVIEW,
+    AlreadyReviewed,
+    By,
+    check_move,
+    check_take,
+    move,
+    takeable,
+)
 from penalties.flags import check as check_flags
 from penalties.models import CandidateStatus, Notice, NoticeStatus, RejectReason, ViolationCandidate
 from registry.provider import RegistryProvider, RegistryUnavailable, VehicleRecord, get_provider, plate_key
 
 CLAIM_MINUTES = 10
-OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated)
 LIMITATION = timedelta(days=365)  # ND 168/2024 Art. 4(1): one year from the moment of recording
 PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
 
@@ -40,20 +48,8 @@ class NotClaimed(Conflict):
     """Claim the candidate before acting on it (or the claim has expired)."""
 
 
-class EscalatedToSupervisor(Forbidden):
-    """The candidate was escalated: only a supervisor may take and decide it."""
-
-
 class SecondCheckRequired(Conflict):
     """You corrected the plate to another vehicle owner: another reviewer or a supervisor confirms."""
-
-
-class AlreadyEscalated(Conflict):
-    """The candidate is already with a supervisor."""
-
-
-class AlreadyReviewed(Conflict):
-    """The candidate has been decided already."""
 
 
 class LimitationExpired(Conflict):
@@ -69,12 +65,6 @@ def _get(session: Session, candidate_id: uuid.UUID) -> ViolationCandidate:
     if candidate is None:
         raise CandidateNotFound(f"no candidate {candidate_id}")
     return candidate
-
-
-def open_statuses(*, supervisor: bool) -> tuple[CandidateStatus, ...]:
-    """What a reviewer may take: escalated items belong to supervisors only."""
-    pending = CandidateStatus.pending_review
-    return (CandidateStatus.escalated, pending) if supervisor else (pending,)
 
 
 def _claimable(actor: str, now: datetime) -> Any:
@@ -107,11 +97,12 @@ def claim(
     """Take the candidate for ``CLAIM_MINUTES``; one conditional UPDATE, so two reviewers racing for
     the same item cannot both win."""
     now = now or utc_now()
+    by = By.staff(supervisor=supervisor)
     result = session.execute(
         update(ViolationCandidate)
         .where(
             ViolationCandidate.id == candidate_id,
-            ViolationCandidate.status.in_(open_statuses(supervisor=supervisor)),
+            ViolationCandidate.status.in_(takeable(by)),
             _claimable(actor, now),
         )
         .values(claimed_by=actor, claim_expires_at=now + timedelta(minutes=CLAIM_MINUTES))
@@ -121,10 +112,7 @@ def claim(
     candidate = _get(session, candidate_id)
     session.refresh(candidate)
     if not won:
-        if candidate.status is CandidateStatus.escalated and not supervisor:
-            raise EscalatedToSupervisor(f"candidate {candidate_id} was escalated: a supervisor decides it")
-        if candidate.status not in OPEN:
-            raise AlreadyReviewed(f"candidate {candidate_id} is {candidate.status}")
+        check_take(candidate.status, by, f"candidate {candidate_id}")
         raise ClaimTaken(f"candidate {candidate_id} is being reviewed by someone else")
     return _claimed(session, candidate, actor)
 
@@ -139,13 +127,13 @@ def claim_next(
     enough there (it has no row locks: the FOR UPDATE clause is left out)."""
     now = now or utc_now()
     escalated_first = case((ViolationCandidate.status == CandidateStatus.escalated, 0), else_=1)
-    takeable = (
-        ViolationCandidate.status.in_(open_statuses(supervisor=supervisor)),
+    free = (
+        ViolationCandidate.status.in_(takeable(By.staff(supervisor=supervisor))),
         _claimable(actor, now),
     )
     oldest = (
         select(ViolationCandidate.id)
-        .where(*takeable)
+        .where(*free)
         .order_by(escalated_first, ViolationCandidate.detected_at)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -153,7 +141,7 @@ def claim_next(
     )
     candidate_id = session.execute(
         update(ViolationCandidate)
-        .where(ViolationCandidate.id == oldest, *takeable)
+        .where(ViolationCandidate.id == oldest, *free)
         .values(claimed_by=actor, claim_expires_at=now + timedelta(minutes=CLAIM_MINUTES))
         .returning(ViolationCandidate.id)
         .execution_options(synchronize_session=False)
@@ -180,7 +168,7 @@ def release(session: Session, candidate_id: uuid.UUID, *, actor: str) -> Violati
 
 def _held(session: Session, candidate_id: uuid.UUID, actor: str) -> ViolationCandidate:
     candidate = _get(session, candidate_id)
-    if candidate.status not in OPEN:
+    if candidate.status not in IN_REVIEW:
         raise AlreadyReviewed(f"candidate {candidate_id} is {candidate.status}")
     now = utc_now()
     expires = candidate.claim_expires_at
@@ -189,8 +177,10 @@ def _held(session: Session, candidate_id: uuid.UUID, actor: str) -> ViolationCan
     return candidate
 
 
-def _decide(candidate: ViolationCandidate, status: CandidateStatus, actor: str, note: str | None) -> None:
-    candidate.status = status
+def _decide(
+    candidate: ViolationCandidate, status: CandidateStatus, by: By, actor: str, note: str | None
+) -> None:
+    move(candidate, status, by)
     candidate.reviewed_by = actor
     candidate.reviewed_at = utc_now()
     candidate.review_note = note
@@ -239,12 +229,18 @@ def _owner(session: Session, plate: str | None, provider: RegistryProvider | Non
 
 
 def reject(
-    session: Session, candidate_id: uuid.UUID, reason: RejectReason, *, actor: str, note: str | None = None
+    session: Session,
+    candidate_id: uuid.UUID,
+    reason: RejectReason,
+    *,
+    actor: str,
+    note: str | None = None,
+    supervisor: bool = False,
 ) -> ViolationCandidate:
     candidate = _held(session, candidate_id, actor)
     if reason is RejectReason.other and not note:
         raise AssessmentError("say why in the note when the reason is 'other'")
-    _decide(candidate, CandidateStatus.rejected, actor, note)
+    _decide(candidate, CandidateStatus.rejected, By.staff(supervisor=supervisor), actor, note)
     candidate.reject_reason = reason
     audit.record(
         session,
@@ -257,11 +253,12 @@ def reject(
     return candidate
 
 
-def escalate(session: Session, candidate_id: uuid.UUID, *, actor: str, note: str) -> ViolationCandidate:
+def escalate(
+    session: Session, candidate_id: uuid.UUID, *, actor: str, note: str, supervisor: bool = False
+) -> ViolationCandidate:
     candidate = _held(session, candidate_id, actor)
-    if candidate.status is CandidateStatus.escalated:
-        raise AlreadyEscalated(f"candidate {candidate_id} is already with a supervisor")
-    candidate.status = CandidateStatus.escalated
+    by = By.staff(supervisor=supervisor)
+    move(candidate, CandidateStatus.escalated, by)
     candidate.escalated_by, candidate.escalated_at, candidate.escalation_note = actor, utc_now(), note
     candidate.claimed_by = candidate.claim_expires_at = None
     audit.record(
@@ -326,11 +323,14 @@ def confirm(
     actor: str,
     provider: RegistryProvider | None = None,
     now: datetime | None = None,
+    supervisor: bool = False,
 ) -> Outcome:
     """Confirm the violation: look up the owner, assess the fine by the law of the violation date, and
     create the notice with its delivery job in the caller's transaction. When the registry cannot be
     reached the decision is kept and a job completes it later; nothing is issued on a guess."""
     candidate = _held(session, candidate_id, actor)
+    by = By.staff(supervisor=supervisor)
+    check_move(candidate.status, CandidateStatus.confirmed, by, f"candidate {candidate_id}")
     if candidate.plate_corrected_by == actor:
         raise SecondCheckRequired(
             f"you corrected the plate from {candidate.original_plate} to {candidate.plate} (another "
@@ -345,7 +345,7 @@ def confirm(
     except RegistryUnavailable:
         # Check the amount now (by the class the camera saw), so a typo is not discovered in a job.
         _assess(candidate, candidate.vehicle_class or "car", decision)
-        candidate.status = CandidateStatus.awaiting_registry
+        move(candidate, CandidateStatus.awaiting_registry, by)
         candidate.pending_decision = {**decision.as_dict(), "actor": actor}
         candidate.claimed_by = candidate.claim_expires_at = None
         session.flush()
@@ -364,7 +364,7 @@ def confirm(
             detail={"reason": "registry unavailable"},
         )
         return Outcome(candidate, None)
-    return Outcome(candidate, issue(session, candidate, vehicle, decision, actor=actor, now=now))
+    return Outcome(candidate, issue(session, candidate, vehicle, decision, by=by, actor=actor, now=now))
 
 
 def _check_limitation(candidate: ViolationCandidate, now: datetime) -> None:
@@ -388,6 +388,7 @@ def issue(
     vehicle: VehicleRecord | None,
     decision: Decision,
     *,
+    by: By,
     actor: str,
     now: datetime,
 ) -> Notice:
@@ -421,7 +422,7 @@ def issue(
         due_date=to_local(now).date() + timedelta(days=PAYMENT_DAYS),
     )
     session.add(notice)
-    _decide(candidate, CandidateStatus.confirmed, actor, decision.note)
+    _decide(candidate, CandidateStatus.confirmed, by, actor, decision.note)
     candidate.pending_decision = None
     session.flush()
     enqueue(session, "penalties.deliver_notice", {"notice_id": str(notice.id)}, key=f"deliver:{notice.id}")
@@ -450,9 +451,9 @@ def complete_confirmation(
     vehicle = get_provider().lookup(session, candidate.plate or "")
     try:
         _check_limitation(candidate, now)
-        return issue(session, candidate, vehicle, decision, actor=actor, now=now)
+        return issue(session, candidate, vehicle, decision, by=By.system, actor=actor, now=now)
     except (OwnerUnknown, FlaggedVehicle, LimitationExpired, AssessmentError) as exc:
-        candidate.status = CandidateStatus.pending_review
+        move(candidate, CandidateStatus.pending_review, By.system)
         candidate.review_note = f"queued confirmation needs a reviewer: {exc}"
         candidate.pending_decision = None
         audit.record(

@@ -88,7 +88,16 @@ def correct_plate(
 
 @router.post("/candidates/{candidate_id}/reject", response_model=ReviewCandidateRead, summary="Reject")
 def reject(candidate_id: uuid.UUID, body: RejectRequest, db: DB, principal: Reviewers) -> ReviewCandidateRead:
-    return _read(review.reject(db, candidate_id, body.reason, actor=principal.actor, note=body.note))
+    return _read(
+        review.reject(
+            db,
+            candidate_id,
+            body.reason,
+            actor=principal.actor,
+            note=body.note,
+            supervisor=_supervisor(principal),
+        )
+    )
 
 
 @router.post(
@@ -99,7 +108,11 @@ def reject(candidate_id: uuid.UUID, body: RejectRequest, db: DB, principal: Revi
 def escalate(
     candidate_id: uuid.UUID, body: EscalateRequest, db: DB, principal: Reviewers
 ) -> ReviewCandidateRead:
-    return _read(review.escalate(db, candidate_id, actor=principal.actor, note=body.note))
+    return _read(
+        review.escalate(
+            db, candidate_id, actor=principal.actor, note=body.note, supervisor=_supervisor(principal)
+        )
+    )
 
 
 @router.post(
@@ -114,7 +127,9 @@ def confirm(
     decision = review.Decision(
         body.amount_vnd, tuple(body.aggravating), tuple(body.mitigating), body.note, body.acknowledge_flags
     )
-    outcome = review.confirm(db, candidate_id, decision, actor=principal.actor)
+    outcome = review.confirm(
+        db, candidate_id, decision, actor=principal.actor, supervisor=_supervisor(principal)
+    )
     if outcome.notice is None:
         response.status_code = 202
     return ConfirmOutcome(

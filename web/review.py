@@ -22,6 +22,7 @@ from core.models import Role
 from core.pagination import PageNumber
 from core.time import VN_TZ
 from penalties import review
+from penalties.candidate_states import IN_REVIEW, By, takeable
 from penalties.evidence import playable_clip
 from penalties.models import (
     Camera,
@@ -87,7 +88,7 @@ def queue_page(
     flagged: bool = False,
     page: PageNumber = 1,
 ) -> Response:
-    statuses = review.open_statuses(supervisor=_supervisor(principal))
+    statuses = takeable(By.staff(supervisor=_supervisor(principal)))
     query = _filtered(statuses, camera, code, day_from, day_to, min_conf, flagged)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(
@@ -175,6 +176,8 @@ def _page(
         registry_error=panel.error,
         notice=notice,
         mine=mine,
+        in_review=candidate.status in IN_REVIEW,
+        may_take=candidate.status in takeable(By.staff(supervisor=_supervisor(principal))),
         supervisor=_supervisor(principal),
         reasons=[r.value for r in RejectReason],
         error=error,
@@ -227,7 +230,9 @@ def confirm_page(
         decision = review.Decision(
             body.amount_vnd, tuple(body.aggravating), (), body.note, body.acknowledge_flags
         )
-        return review.confirm(db, candidate_id, decision, actor=principal.actor)
+        return review.confirm(
+            db, candidate_id, decision, actor=principal.actor, supervisor=_supervisor(principal)
+        )
 
     return _act(request, db, principal, candidate_id, csrf, act)
 
@@ -261,7 +266,14 @@ def reject_page(
 ) -> Response:
     def act() -> Any:
         body = form_model(RejectRequest, reason=reason, note=note.strip() or None)
-        return review.reject(db, candidate_id, body.reason, actor=principal.actor, note=body.note)
+        return review.reject(
+            db,
+            candidate_id,
+            body.reason,
+            actor=principal.actor,
+            note=body.note,
+            supervisor=_supervisor(principal),
+        )
 
     return _act(request, db, principal, candidate_id, csrf, act)
 
@@ -277,7 +289,9 @@ def escalate_page(
 ) -> Response:
     def act() -> Any:
         body = form_model(EscalateRequest, note=note.strip())
-        return review.escalate(db, candidate_id, actor=principal.actor, note=body.note)
+        return review.escalate(
+            db, candidate_id, actor=principal.actor, note=body.note, supervisor=_supervisor(principal)
+        )
 
     return _act(request, db, principal, candidate_id, csrf, act)
 

@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Engine, inspect, select, text, update
 from sqlalchemy.orm import Session
 
@@ -281,7 +282,7 @@ def test_0007_stores_the_detectors_motorcycle_as_motorbike() -> None:
     """Candidates and run events from before the one vocabulary are renamed (and back on downgrade)."""
     from sqlalchemy.orm import Session
 
-    from penalties.models import ProcessingRun, RunKind, ViolationCandidate
+    from penalties.models import ViolationCandidate
     from tests.support.factories import make_candidate
 
     lane = {"lane": "lane-1", "vehicle_class": "motorcycle", "allowed": ["car", "bus", "truck"]}
@@ -293,27 +294,21 @@ def test_0007_stores_the_detectors_motorcycle_as_motorbike() -> None:
                 bike = make_candidate(session, vehicle_class="motorcycle", code="WRONG_LANE")
                 bike.measured = lane
                 car = make_candidate(session, vehicle_class="car")
-                run = ProcessingRun(
-                    kind=RunKind.process,
-                    camera_code="HCM-Q1-001",
-                    camera_version=1,
-                    config_sha256="0" * 64,
-                    source="footage.mp4",
-                    events=[
+                session.commit()
+                run_id = _insert_run(
+                    engine,
+                    [
                         {"code": "WRONG_LANE", "vehicle_class": "motorcycle", "measured": lane},
                         {"code": "RED_LIGHT", "vehicle_class": "car", "measured": {"time_into_red_s": 1.2}},
                     ],
                 )
-                session.add(run)
-                session.commit()
-                ids = bike.id, car.id, run.id
+                ids = bike.id, car.id, run_id
 
             def stored() -> tuple[object, ...]:
                 with Session(engine) as session:
                     b = session.get_one(ViolationCandidate, ids[0])
                     c = session.get_one(ViolationCandidate, ids[1])
-                    r = session.get_one(ProcessingRun, ids[2])
-                    return b.vehicle_class, b.measured, c.vehicle_class, r.events
+                    return b.vehicle_class, b.measured, c.vehicle_class, _stored_events(engine, ids[2])
 
             upgrade("head", engine=engine)
             bike_class, measured, car_class, events = stored()
@@ -331,5 +326,113 @@ def test_0007_stores_the_detectors_motorcycle_as_motorbike() -> None:
                 {"code": "WRONG_LANE", "vehicle_class": "motorcycle", "measured": lane},
                 {"code": "RED_LIGHT", "vehicle_class": "car", "measured": {"time_into_red_s": 1.2}},
             ]
+        finally:
+            engine.dispose()
+
+
+# The run table as it was before 0009 (events a JSON list) and after (events in run_events): written and
+# read without the ORM model, which follows the newest schema.
+_RUNS_0007 = sa.table(
+    "processing_runs",
+    *(sa.column(name, sa.String()) for name in ("kind", "status", "camera_code", "config_sha256", "source")),
+    *(
+        sa.column(name, sa.Integer())
+        for name in ("camera_version", "frames_done", "candidates_created", "attempts")
+    ),
+    *(sa.column(name, sa.JSON()) for name in ("options", "models", "events")),
+    sa.column("id", sa.Uuid()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
+)
+_RUN_EVENTS = sa.table(
+    "run_events",
+    sa.column("run_id", sa.Uuid()),
+    sa.column("seq", sa.Integer()),
+    sa.column("key", sa.String()),
+    sa.column("data", sa.JSON()),
+)
+
+
+def _insert_run(engine: Engine, events: list[dict]) -> uuid.UUID:
+    run_id, now = uuid.uuid4(), datetime(2026, 11, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            _RUNS_0007.insert().values(
+                id=run_id,
+                kind="process",
+                status="completed",
+                camera_code="HCM-Q1-001",
+                camera_version=1,
+                config_sha256="0" * 64,
+                source="footage.mp4",
+                options={},
+                models={},
+                frames_done=0,
+                candidates_created=0,
+                attempts=1,
+                events=events,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return run_id
+
+
+def _stored_events(engine: Engine, run_id: uuid.UUID) -> list[dict]:
+    with engine.connect() as conn:
+        if "run_events" in inspect(conn).get_table_names():
+            query = (
+                select(_RUN_EVENTS.c.data).where(_RUN_EVENTS.c.run_id == run_id).order_by(_RUN_EVENTS.c.seq)
+            )
+            return list(conn.scalars(query))
+        events = conn.scalar(select(_RUNS_0007.c.events).where(_RUNS_0007.c.id == run_id))
+        assert events is not None
+        return list(events)
+
+
+def test_0009_moves_run_events_into_rows_and_back() -> None:
+    """Each event of a run's JSON list becomes one row (its key kept, or a position for an event from
+    before the keys); downgrade gives back the same lists."""
+    from penalties.models import ProcessingRun
+
+    red = {
+        "code": "RED_LIGHT",
+        "at": "2026-11-01T00:00:01+00:00",
+        "key": "C:RED_LIGHT:1@5,9",
+        "candidate_id": None,
+    }
+    lane = {"code": "WRONG_LANE", "at": "2026-11-01T00:00:02+00:00", "key": "C:WRONG_LANE:2@7,3"}
+    old = {"code": "SPEEDING", "at": "2026-11-01T00:00:03+00:00"}  # before dedup keys
+    with fresh_database("runev") as url:
+        engine = make_engine(url)
+        try:
+            upgrade("0007", engine=engine)
+            busy, idle = _insert_run(engine, [red, lane, old]), _insert_run(engine, [])
+
+            upgrade("head", engine=engine)
+            assert "events" not in {c["name"] for c in inspect(engine).get_columns("processing_runs")}
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    select(_RUN_EVENTS.c.run_id, _RUN_EVENTS.c.seq, _RUN_EVENTS.c.key).order_by(
+                        _RUN_EVENTS.c.seq
+                    )
+                ).all()
+            assert [tuple(r) for r in rows] == [
+                (busy, 0, red["key"]),
+                (busy, 1, lane["key"]),
+                (busy, 2, "legacy:2"),
+            ]
+            with Session(engine) as session:
+                assert session.get_one(ProcessingRun, busy).events == [red, lane, old]
+                assert session.get_one(ProcessingRun, idle).events == []
+
+            downgrade("0007", engine=engine)
+            assert "run_events" not in inspect(engine).get_table_names()
+            assert _stored_events(engine, busy) == [red, lane, old]
+            assert _stored_events(engine, idle) == []
+
+            upgrade("head", engine=engine)
+            assert _stored_events(engine, busy) == [red, lane, old]
+            assert drift(engine) == []
         finally:
             engine.dispose()
