@@ -22,18 +22,18 @@ from core.evidence import get_blob_store
 from core.models import Role
 from core.pagination import PageNumber
 from core.time import VN_TZ
-from penalties import review
-from penalties.models import (
-    Camera,
+from penalties.cameras.models import Camera
+from penalties.candidates.models import (
     CandidateStatus,
     EvidenceItem,
     EvidenceKind,
-    Notice,
     RejectReason,
     ViolationCandidate,
 )
-from penalties.reads import read_notice, registry_panel
-from penalties.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
+from penalties.notices.models import Notice
+from penalties.review import service as review
+from penalties.review.reads import read_notice, registry_panel
+from penalties.review.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
 from web.routes import DB, check_csrf, form_model, render
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -335,7 +335,7 @@ def _webm(sha256: str) -> bytes:
 
 @router.get("/notices/{notice_id}/pdf")
 def notice_pdf(notice_id: uuid.UUID, db: AuditedDB, principal: Reviewer) -> Response:
-    from penalties.notice_pdf import render_notice_pdf
+    from penalties.notices.pdf import render_notice_pdf
 
     notice = read_notice(db, notice_id, actor=principal.actor, purpose="notice PDF")
     store = get_blob_store()

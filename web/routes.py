@@ -29,7 +29,8 @@ from core.jobs.service import list_jobs, retry_job
 from core.models import JobStatus, Role
 from core.pagination import PageNumber
 from core.time import format_local
-from penalties.models import Camera, CandidateStatus, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.models import CandidateStatus, ViolationCandidate
 from registry.models import Citizen, Vehicle
 from web.i18n import lang_of, translator
 

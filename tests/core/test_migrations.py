@@ -101,7 +101,8 @@ def test_0005_keeps_the_note_of_items_escalated_before_it() -> None:
 def _old_style_chains(engine: Engine) -> dict[str, list[str]]:
     """Audit entries and one camera's evidence links written as tvp did before 0006 (plain SHA-256);
     their hashes."""
-    from penalties.models import Camera, EvidenceLink
+    from penalties.cameras.models import Camera
+    from penalties.candidates.models import EvidenceLink
 
     with Session(engine) as session:
         prev = audit.GENESIS
@@ -152,8 +153,8 @@ def _hashes(engine: Engine) -> dict[str, list[str]]:
 
 
 def _verify(engine: Engine) -> list[str]:
-    from penalties.chains import verify_chain
-    from penalties.models import Camera
+    from penalties.cameras.models import Camera
+    from penalties.candidates.chains import verify_chain
 
     with Session(engine) as session:
         problems = audit.verify_chain(session).problems
@@ -259,7 +260,8 @@ def test_0007_stores_the_detectors_motorcycle_as_motorbike() -> None:
     """Candidates and run events from before the one vocabulary are renamed (and back on downgrade)."""
     from sqlalchemy.orm import Session
 
-    from penalties.models import ProcessingRun, RunKind, ViolationCandidate
+    from penalties.candidates.models import ViolationCandidate
+    from penalties.runs.models import ProcessingRun, RunKind
     from tests.support.factories import make_candidate
 
     lane = {"lane": "lane-1", "vehicle_class": "motorcycle", "allowed": ["car", "bus", "truck"]}

@@ -17,8 +17,9 @@ from core.anchors import Head, load_anchors
 from core.cli import app
 from core.config import reset_settings
 from core.evidence import get_blob_store
-from penalties.chains import GENESIS, append_link, chain_heads, link_hash, verify_chain
-from penalties.models import Camera, EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.chains import GENESIS, append_link, chain_heads, link_hash, verify_chain
+from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
 from tests.support.anchors import private_anchor_dir
 from tests.support.factories import make_candidate
 

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from detection.vehicles import FineCategory, VehicleClass
-from penalties.assessment import (
+from penalties.law import VERSIONS, LawVersion, law_for, violation_day
+from penalties.law.assessment import (
     AssessmentError,
     Circumstances,
     assess,
@@ -16,7 +17,6 @@ from penalties.assessment import (
     licence_balance,
     points_for,
 )
-from penalties.law import VERSIONS, LawVersion, law_for, violation_day
 
 
 @pytest.mark.parametrize(

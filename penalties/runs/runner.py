@@ -35,8 +35,10 @@ from detection.models import sha256_file
 from detection.pipeline import PlatePipeline
 from detection.rules.base import Light
 from detection.sources import Frame
-from penalties.evidence import package
-from penalties.models import Camera, ProcessingRun, RunKind, RunStatus, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.evidence import package
+from penalties.candidates.models import ViolationCandidate
+from penalties.runs.models import ProcessingRun, RunKind, RunStatus
 
 logger = logging.getLogger(__name__)
 ACTOR = "system:camera-pipeline"

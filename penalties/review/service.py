@@ -17,9 +17,10 @@ from core.errors import Conflict, Forbidden, NotFound
 from core.jobs import enqueue
 from core.time import to_local, utc_now
 from detection.vehicles import VehicleClass
-from penalties.assessment import AssessmentError, Circumstances, assess
-from penalties.flags import check as check_flags
-from penalties.models import CandidateStatus, Notice, NoticeStatus, RejectReason, ViolationCandidate
+from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
+from penalties.law.assessment import AssessmentError, Circumstances, assess
+from penalties.notices.models import Notice, NoticeStatus
+from penalties.review.flags import check as check_flags
 from registry.provider import RegistryProvider, RegistryUnavailable, VehicleRecord, get_provider, plate_key
 
 CLAIM_MINUTES = 10

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from core.anchors import AnchorLog, Head
 from core.audit import seal
-from penalties.models import Camera, EvidenceLink
+from penalties.cameras.models import Camera
+from penalties.candidates.models import EvidenceLink
 
 GENESIS = "0" * 64
 PREFIX = "evidence/"  # a camera's chain in the anchors: evidence/<camera code>

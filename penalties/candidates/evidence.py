@@ -24,8 +24,9 @@ from core.time import to_local
 from detection.camera import EvidenceFrame, ViolationEvent
 from detection.camera_config import CameraConfig
 from detection.overlay import draw_event_overlay
-from penalties.chains import append_link
-from penalties.models import Camera, EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.chains import append_link
+from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
 
 MANIFEST_VERSION = 1
 CLIP_MAX_WIDTH = 960

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core import audit
-from penalties.flags import check as check_flags
-from penalties.models import Notice, ViolationCandidate
-from penalties.review import CandidateNotFound
+from penalties.candidates.models import ViolationCandidate
+from penalties.notices.models import Notice
+from penalties.review.flags import check as check_flags
+from penalties.review.service import CandidateNotFound
 from registry.provider import RegistryUnavailable, VehicleRecord, get_provider
 
 

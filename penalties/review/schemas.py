@@ -1,54 +1,13 @@
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from ocr.plate_format import PROVINCE
-from penalties.models import CandidateStatus, NoticeStatus, RejectReason
-
-
-class CameraCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9-]+$", examples=["HCM-Q1-001"])
-    name: str = Field(min_length=3, max_length=200)
-    road: str = Field(min_length=2, max_length=200)
-    province_code: str = Field(examples=["51"], description="Plate province code of the camera's area")
-    latitude: float = Field(ge=8.0, le=23.5, description="Within Vietnam")
-    longitude: float = Field(ge=102.0, le=110.0, description="Within Vietnam")
-    speed_limit_kmh: int = Field(gt=0, le=150)
-
-    @field_validator("province_code")
-    @classmethod
-    def _province(cls, value: str) -> str:
-        import re
-
-        if not re.fullmatch(PROVINCE, value):
-            raise ValueError(f"{value!r} is not a province code")
-        return value
-
-
-class CameraRead(CameraCreate):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    active: bool
-
-
-class CandidateRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    camera_id: uuid.UUID
-    detected_at: datetime
-    violation_code: str
-    plate: str | None
-    plate_confidence: float | None
-    measured: dict[str, Any]
-    status: CandidateStatus
+from penalties.candidates.models import RejectReason
+from penalties.candidates.schemas import CandidateRead
+from penalties.notices.schemas import NoticeRead
 
 
 class ReviewCandidateRead(CandidateRead):
@@ -102,22 +61,6 @@ class PlateCorrection(BaseModel):
             return parse_plate(value).display
         except InvalidPlate as exc:
             raise ValueError(str(exc)) from exc
-
-
-class NoticeRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    number: str
-    candidate_id: uuid.UUID
-    owner_cccd: str
-    violation_code: str
-    legal_basis: str
-    amount_vnd: int
-    points: int
-    status: NoticeStatus
-    issued_at: datetime
-    due_date: date
 
 
 class ConfirmOutcome(BaseModel):

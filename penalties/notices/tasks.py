@@ -1,4 +1,4 @@
-"""Jobs of the penalties package."""
+"""Jobs of notices: delivery and the hourly legal clocks."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from core import audit
 from core.jobs import task
 from core.jobs.schedule import periodic
 from core.time import utc_now
-from penalties.models import Notice, NoticeStatus
-from penalties.notice_states import check_transition
+from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.states import check_transition
 
 
 @task("penalties.deliver_notice", max_attempts=10)
@@ -33,19 +33,11 @@ def deliver_notice(session: Session, *, notice_id: str) -> None:
     )
 
 
-@task("penalties.complete_confirmation", max_attempts=20)
-def complete_confirmation(session: Session, *, candidate_id: str) -> None:
-    """Finish a confirmation that waited for the vehicle registry (retried with backoff while it is down)."""
-    from penalties.review import complete_confirmation as complete
-
-    complete(session, uuid.UUID(candidate_id))
-
-
 @periodic(timedelta(hours=1))
 @task("penalties.legal_clocks", max_attempts=5)
 def legal_clocks(session: Session, *, at: str | None = None) -> None:
     """Hourly: notice deadlines, unanswered notices, the limitation period, overdue payments."""
-    from penalties.clocks import run_all
+    from penalties.notices.clocks import run_all
 
     result = run_all(session, utc_now())
     audit.record(session, actor=audit.SYSTEM, action="clock.run", object_type="clocks", detail=result)

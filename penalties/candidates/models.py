@@ -1,9 +1,9 @@
-"""Cameras, violation candidates with their evidence, and penalty notices (first cut)."""
+"""Violation candidates with their evidence items and each camera's evidence chain."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    Date,
     Float,
     ForeignKey,
     Integer,
@@ -22,20 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamps, UUIDPk, enum_column
-
-
-class Camera(UUIDPk, Timestamps, Base):
-    __tablename__ = "cameras"
-    __table_args__ = (CheckConstraint("speed_limit_kmh > 0 AND speed_limit_kmh <= 150", name="speed_limit"),)
-
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    road: Mapped[str] = mapped_column(String(200))
-    province_code: Mapped[str] = mapped_column(String(2))
-    latitude: Mapped[float] = mapped_column(Float)
-    longitude: Mapped[float] = mapped_column(Float)
-    speed_limit_kmh: Mapped[int] = mapped_column(Integer)
-    active: Mapped[bool] = mapped_column(default=True)
+from penalties.cameras.models import Camera
 
 
 class CandidateStatus(StrEnum):
@@ -113,40 +99,6 @@ class EvidenceItem(UUIDPk, Timestamps, Base):
     candidate: Mapped[ViolationCandidate] = relationship(back_populates="evidence")
 
 
-class NoticeStatus(StrEnum):
-    issued = "issued"
-    delivered = "delivered"
-    acknowledged = "acknowledged"
-    paid = "paid"
-    nominated_driver = "nominated_driver"
-    disputed = "disputed"
-    cancelled = "cancelled"
-    overdue = "overdue"
-    escalated = "escalated"
-
-
-class Notice(UUIDPk, Timestamps, Base):
-    __tablename__ = "notices"
-    __table_args__ = (
-        CheckConstraint("amount_vnd > 0", name="amount_positive"),
-        CheckConstraint("points >= 0 AND points <= 12", name="points_range"),
-    )
-
-    number: Mapped[str] = mapped_column(String(40), unique=True)
-    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violation_candidates.id"), unique=True)
-    owner_cccd: Mapped[str] = mapped_column(String(12), index=True)
-    owner_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    violation_code: Mapped[str] = mapped_column(String(40))
-    legal_basis: Mapped[str] = mapped_column(String(200))
-    amount_vnd: Mapped[int] = mapped_column(BigInteger)
-    points: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[NoticeStatus] = enum_column(NoticeStatus, default=NoticeStatus.issued, index=True)
-    issued_at: Mapped[datetime]
-    due_date: Mapped[date] = mapped_column(Date)
-
-    candidate: Mapped[ViolationCandidate] = relationship()
-
-
 class EvidenceLink(UUIDPk, Timestamps, Base):
     """One camera's evidence chain: each candidate's manifest hash, chained to the one before."""
 
@@ -159,52 +111,3 @@ class EvidenceLink(UUIDPk, Timestamps, Base):
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     link_hash: Mapped[str] = mapped_column(String(64))
-
-
-class RunKind(StrEnum):
-    process = "process"  # footage in, candidates out
-    replay = "replay"  # footage in, results compared; no candidates
-    live = "live"  # a stream, as a worker
-
-
-class RunStatus(StrEnum):
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-    interrupted = "interrupted"
-
-
-class ProcessingRun(UUIDPk, Timestamps, Base):
-    """One pass of footage (or a stream) through the pipeline: what went in, what came out, and where
-    to resume from."""
-
-    __tablename__ = "processing_runs"
-
-    kind: Mapped[RunKind] = enum_column(RunKind)
-    status: Mapped[RunStatus] = enum_column(RunStatus, default=RunStatus.running, index=True)
-    camera_code: Mapped[str] = mapped_column(String(40), index=True)
-    camera_version: Mapped[int] = mapped_column(Integer)
-    config_sha256: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(1000))
-    footage_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    frames_done: Mapped[int] = mapped_column(Integer, default=0)
-    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    candidates_created: Mapped[int] = mapped_column(Integer, default=0)
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
-    finished_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(Text)
-
-
-class VehicleWarning(UUIDPk, Timestamps, Base):
-    """A warning sent to the registration and inspection authorities: a notice went unanswered for 20
-    days (TT 73/2024 Art. 24(5)). Lifted once the notice is resolved (Art. 24(4))."""
-
-    __tablename__ = "vehicle_warnings"
-
-    plate: Mapped[str] = mapped_column(String(12), index=True)
-    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), unique=True)
-    reason: Mapped[str] = mapped_column(String(200))
-    lifted_at: Mapped[datetime | None]

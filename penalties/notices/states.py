@@ -4,7 +4,7 @@ dispute, cancellation, overdue, escalation). Only the moves listed here are allo
 from __future__ import annotations
 
 from core.errors import Conflict
-from penalties.models import NoticeStatus as S
+from penalties.notices.models import NoticeStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     # Not overdue: the days to pay run from receiving the notice (Luật XLVPHC Art. 73).

@@ -7,7 +7,7 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from penalties.models import Camera
+from penalties.cameras.models import Camera
 
 CAMERAS = [
     ("HCM-Q1-001", "Ngã tư Lê Lợi – Nguyễn Huệ", "Lê Lợi, Quận 1", "51", 10.7739, 106.7019, 50),
@@ -44,6 +44,4 @@ def seed_demo(session: Session, rng: random.Random) -> dict[str, int]:
             )
             created += 1
     session.flush()
-    from penalties.demo_candidates import seed_candidates
-
-    return {"cameras": created, "candidates": seed_candidates(session, rng)}
+    return {"cameras": created}

@@ -20,15 +20,9 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.time import to_local
-from penalties.models import (
-    CandidateStatus,
-    Notice,
-    NoticeStatus,
-    RejectReason,
-    VehicleWarning,
-    ViolationCandidate,
-)
-from penalties.notice_states import check_transition
+from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
+from penalties.notices.models import Notice, NoticeStatus, VehicleWarning
+from penalties.notices.states import check_transition
 
 NOTICE_WITHIN = timedelta(days=10)
 WARN_BEFORE = timedelta(days=2)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from detection.colour import NAME, family_of
 from detection.vehicles import VehicleClass
-from penalties.models import Camera, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.models import ViolationCandidate
 from registry.provider import VehicleRecord
 
 MAX_PLAUSIBLE_KMH = 150.0

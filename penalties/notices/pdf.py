@@ -9,7 +9,8 @@ from pathlib import Path
 from fpdf import FPDF
 
 from core.time import format_local
-from penalties.models import Notice, ViolationCandidate
+from penalties.candidates.models import ViolationCandidate
+from penalties.notices.models import Notice
 
 FONTS = [
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),

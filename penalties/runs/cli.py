@@ -59,7 +59,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _prepare(camera: Path) -> Any:
     from core.cli import _schema_or_exit, _settings_or_exit
     from detection.camera_config import CameraConfigError
-    from penalties.processing import load_camera
+    from penalties.runs.runner import load_camera
 
     _settings_or_exit()
     try:
@@ -130,8 +130,8 @@ def _run(
     from detection.pipeline import PlatePipeline
     from detection.signal_feed import SignalFeedError
     from detection.sources import SourceError, VideoFileSource, prefetch
-    from penalties.models import RunKind
-    from penalties.processing import Runner, footage_sha256
+    from penalties.runs.models import RunKind
+    from penalties.runs.runner import Runner, footage_sha256
 
     loaded = _prepare(camera)
     source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride, span)
@@ -254,8 +254,8 @@ def replay(
     """Run footage again (after a model or config change) and compare with an earlier run. Stores the
     replay's results (its run id is printed) but creates no candidates."""
     from core.db import session_scope
-    from penalties.models import ProcessingRun
-    from penalties.processing import diff_events
+    from penalties.runs.models import ProcessingRun
+    from penalties.runs.runner import diff_events
 
     span = _span(span_from, span_to)
     previous: list[dict[str, Any]] | None = None
@@ -336,8 +336,8 @@ def camera_run(
     from detection.camera import ProcessorOptions
     from detection.pipeline import PlatePipeline
     from detection.sources import Frame, SourceError, StreamSource
-    from penalties.models import RunKind
-    from penalties.processing import Runner
+    from penalties.runs.models import RunKind
+    from penalties.runs.runner import Runner
 
     loaded = _prepare(camera)
     frame_source = _live_source(loaded.config.camera.id, source, max_attempts)
@@ -385,9 +385,10 @@ def evidence_verify(
     from core.cli import _settings_or_exit, print_anchor_note
     from core.db import session_scope
     from core.evidence import get_blob_store
-    from penalties.chains import PREFIX, verify_anchored, verify_chain
-    from penalties.evidence import verify_candidate
-    from penalties.models import Camera, ViolationCandidate
+    from penalties.cameras.models import Camera
+    from penalties.candidates.chains import PREFIX, verify_anchored, verify_chain
+    from penalties.candidates.evidence import verify_candidate
+    from penalties.candidates.models import ViolationCandidate
 
     _settings_or_exit()
     store = get_blob_store()
@@ -429,7 +430,7 @@ def runs_list(
     from core.cli import _settings_or_exit
     from core.db import session_scope
     from core.time import format_local
-    from penalties.models import ProcessingRun
+    from penalties.runs.models import ProcessingRun
 
     _settings_or_exit()
     table = Table("run", "kind", "status", "camera", "started (ICT)", "frames", "events", "new candidates")

@@ -8,20 +8,14 @@ from sqlalchemy.orm import Session
 
 from core.auth.deps import require
 from core.auth.principal import Principal
-from core.db import get_session, get_write_session
+from core.db import get_session
 from core.models import Role
-from core.pagination import Page, PageNumber, PageSize
-from penalties import review, service
-from penalties.models import CandidateStatus
-from penalties.reads import read_notice
-from penalties.schemas import (
-    CameraCreate,
-    CameraRead,
-    CandidateRead,
+from penalties.notices.schemas import NoticeRead
+from penalties.review import service as review
+from penalties.review.schemas import (
     ConfirmOutcome,
     ConfirmRequest,
     EscalateRequest,
-    NoticeRead,
     PlateCorrection,
     RejectRequest,
     ReviewCandidateRead,
@@ -29,32 +23,7 @@ from penalties.schemas import (
 
 router = APIRouter(prefix="/api", tags=["penalties"])
 DB = Annotated[Session, Depends(get_session, scope="function")]
-AuditedDB = Annotated[Session, Depends(get_write_session, scope="function")]
-CameraViewers = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor, Role.ops, Role.admin))]
-CameraAdmins = Annotated[Principal, Depends(require(Role.ops, Role.admin))]
 Reviewers = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor))]
-
-
-@router.get("/cameras", response_model=list[CameraRead], summary="Cameras")
-def cameras(db: DB, _: CameraViewers) -> list[CameraRead]:
-    return [CameraRead.model_validate(c) for c in service.list_cameras(db)]
-
-
-@router.post("/cameras", response_model=CameraRead, status_code=201, summary="Add a camera")
-def add_camera(body: CameraCreate, db: DB, principal: CameraAdmins) -> CameraRead:
-    return CameraRead.model_validate(service.create_camera(db, body, actor=principal.actor))
-
-
-@router.get("/candidates", response_model=Page[CandidateRead], summary="Violation candidates, oldest first")
-def candidates(
-    db: DB,
-    _: Reviewers,
-    status: CandidateStatus | None = CandidateStatus.pending_review,
-    page: PageNumber = 1,
-    size: PageSize = 50,
-) -> Page[CandidateRead]:
-    rows, total = service.list_candidates(db, status=status, page=page, size=size)
-    return Page(items=[CandidateRead.model_validate(c) for c in rows], total=total, page=page, size=size)
 
 
 def _supervisor(principal: Principal) -> bool:
@@ -122,9 +91,3 @@ def confirm(
         notice=None if outcome.notice is None else NoticeRead.model_validate(outcome.notice),
         queued=outcome.notice is None,
     )
-
-
-@router.get("/notices/{notice_id}", response_model=NoticeRead, summary="A notice (the read is audited)")
-def notice(notice_id: uuid.UUID, db: AuditedDB, principal: Reviewers) -> NoticeRead:
-    found = read_notice(db, notice_id, actor=principal.actor, purpose="staff API")
-    return NoticeRead.model_validate(found)
