@@ -24,9 +24,10 @@ from ocr.plate_format import PlateFamily, parse_plate
 from ocr.reader import PlateRead
 from ocr.render import Colour, Layout, PlateSpec, render_plate
 from ocr.vote import Verdict
+from penalties.cameras.config import LoadedCamera
 from penalties.cameras.models import Camera
 from penalties.candidates.models import ViolationCandidate
-from penalties.runs.runner import LoadedCamera, record_event
+from penalties.candidates.record import record_event
 from registry.models import Vehicle
 
 VIOLATIONS: list[tuple[str, dict[str, Any]]] = [

@@ -59,7 +59,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _prepare(camera: Path) -> Any:
     from core.cli import _schema_or_exit, _settings_or_exit
     from detection.camera_config import CameraConfigError
-    from penalties.runs.runner import load_camera
+    from penalties.cameras.config import load_camera
 
     _settings_or_exit()
     try:
@@ -255,7 +255,7 @@ def replay(
     replay's results (its run id is printed) but creates no candidates."""
     from core.db import session_scope
     from penalties.runs.models import ProcessingRun
-    from penalties.runs.runner import diff_events
+    from penalties.runs.replay import diff_events
 
     span = _span(span_from, span_to)
     previous: list[dict[str, Any]] | None = None

@@ -4,172 +4,43 @@ Each event is written in its own transaction together with the run's progress, s
 point has lost nothing that was written. Every few seconds the run checkpoints the processor's
 in-flight state (tracker, live tracks, pending events, light reader: detection/checkpoint.py), so it
 resumes right after that frame even when vehicles are always in view, re-reading the few seconds
-before it only to refill the clip buffer (older checkpoints resume from their last quiet frame). An
-event seen again is recognised by its dedup key (same camera, code and moment) or merged with the
-candidate of the same plate within the merge window, so nothing is duplicated.
+before it only to refill the clip buffer (older checkpoints resume from their last quiet frame).
+
+The runner only drives: the camera row comes from penalties.cameras, each event is recorded by
+penalties.candidates (an event seen again is recognised by its dedup key or merged with the candidate
+of the same plate within the merge window, so nothing is duplicated), replays are compared in
+penalties.runs.replay.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
-from core.config import get_settings
 from core.db import session_scope
 from core.evidence import BlobStore, get_blob_store
 from core.time import utc_now
 from detection.camera import CameraProcessor, ProcessorOptions, ViolationEvent
-from detection.camera_config import CameraConfig, load_camera_config
 from detection.checkpoint import CheckpointError, pack, unpack
 from detection.models import sha256_file
 from detection.pipeline import PlatePipeline
 from detection.rules.base import Light
 from detection.sources import Frame
-from penalties.cameras.models import Camera
-from penalties.candidates.evidence import package
-from penalties.candidates.models import ViolationCandidate
+from penalties.cameras.config import LoadedCamera
+from penalties.cameras.service import ensure_camera
+from penalties.candidates.dedup import dedup_key
+from penalties.candidates.record import ACTOR, record_event
 from penalties.runs.models import ProcessingRun, RunKind, RunStatus
 
 logger = logging.getLogger(__name__)
-ACTOR = "system:camera-pipeline"
 CHECKPOINT_EVERY_S = 2.0
-
-
-@dataclass(frozen=True)
-class LoadedCamera:
-    config: CameraConfig
-    sha256: str
-    path: Path | None  # None: built in code (demo data)
-
-
-def load_camera(path: Path) -> LoadedCamera:
-    config = load_camera_config(path)
-    return LoadedCamera(config, hashlib.sha256(Path(path).read_bytes()).hexdigest(), Path(path))
-
-
-def dedup_key(event: ViolationEvent) -> str:
-    """Same camera, code, moment and place: two riders crossing the line in one frame are two events."""
-    key = f"{event.camera_id}:{event.code}:{event.at.isoformat(timespec='milliseconds')}"
-    box = _event_box(event)
-    return key if box is None else f"{key}@{round((box[0] + box[2]) / 2)},{round(box[3])}"
-
-
-def _event_box(event: ViolationEvent) -> list[int] | None:
-    return list(event.key_frame.box) if event.key_frame and event.key_frame.box else None
-
-
-def _same_place(a: list[int], b: list[int]) -> bool:
-    """Boxes of one vehicle a moment apart: bottom-centres closer than the vehicle is wide."""
-    dx = (a[0] + a[2]) / 2 - (b[0] + b[2]) / 2
-    dy = a[3] - b[3]
-    return bool(dx * dx + dy * dy <= max(a[2] - a[0], b[2] - b[0], 1) ** 2)
-
-
-def ensure_camera(session: Session, config: CameraConfig) -> Camera:
-    info = config.camera
-    camera = session.scalars(select(Camera).where(Camera.code == info.id)).first()
-    if camera is None:
-        loc = info.location
-        camera = Camera(
-            code=info.id,
-            name=loc.name,
-            road=loc.road,
-            province_code=loc.province_code,
-            latitude=loc.latitude,
-            longitude=loc.longitude,
-            speed_limit_kmh=loc.speed_limit_kmh,
-        )
-        session.add(camera)
-        session.flush()
-        audit.record(session, actor=ACTOR, action="camera.create", object_type="camera", object_id=camera.id)
-    return camera
-
-
-def merge_target(session: Session, camera: Camera, event: ViolationEvent) -> ViolationCandidate | None:
-    """The candidate this event repeats: same camera and code, and the same plate within the merge
-    window (or, with no plate read, within a second)."""
-    window = timedelta(seconds=get_settings().candidate_merge_window_s if event.plate else 1)
-    query = select(ViolationCandidate).where(
-        ViolationCandidate.camera_id == camera.id,
-        ViolationCandidate.violation_code == event.code,
-        ViolationCandidate.detected_at >= event.at - window,
-        ViolationCandidate.detected_at <= event.at + window,
-    )
-    if event.plate:
-        query = query.where(ViolationCandidate.plate == event.plate.best.compact)
-        return session.scalars(query.order_by(ViolationCandidate.detected_at).limit(1)).first()
-    # No plate: only the same vehicle (riders side by side crossing on red are each a violation).
-    box = _event_box(event)
-    for candidate in session.scalars(query.order_by(ViolationCandidate.detected_at)):
-        other = candidate.provenance.get("box")
-        if box is None or other is None or _same_place(box, other):
-            return candidate
-    return None
-
-
-def record_event(
-    session: Session,
-    store: BlobStore,
-    camera: Camera,
-    event: ViolationEvent,
-    loaded: LoadedCamera,
-    run_id: uuid.UUID | None,
-) -> ViolationCandidate | None:
-    """The new candidate, or None when the event was already recorded or merged into another."""
-    key = dedup_key(event)
-    if session.scalar(select(ViolationCandidate.id).where(ViolationCandidate.dedup_key == key)):
-        return None
-    existing = merge_target(session, camera, event)
-    if existing is not None:
-        merged = list(existing.provenance.get("merged", []))
-        if key not in merged:
-            existing.provenance = {**existing.provenance, "merged": [*merged, key]}
-        return None
-    plate = event.plate
-    candidate = ViolationCandidate(
-        id=uuid.uuid4(),
-        camera_id=camera.id,
-        detected_at=event.at,
-        violation_code=event.code,
-        plate=plate.best.compact if plate else None,
-        plate_confidence=round(plate.best.confidence, 4) if plate else None,
-        vehicle_class=event.vehicle_class,
-        measured=event.finding.measured,
-        provenance={
-            "run_id": str(run_id) if run_id else None,
-            "models": event.provenance,
-            "camera_config": {"version": loaded.config.camera.version, "sha256": loaded.sha256},
-            "plate_text": plate.best.text if plate else None,
-            "alternatives": [a.compact for a in plate.alternatives] if plate else [],
-            "signal": event.signal,
-            "vehicle_colour": event.vehicle_colour,
-            "box": _event_box(event),
-        },
-        dedup_key=key,
-    )
-    session.add(candidate)
-    session.flush()
-    manifest = package(session, store, candidate, camera, event, loaded.config, loaded.sha256, run_id)
-    candidate.provenance = {**candidate.provenance, "manifest_sha256": manifest}
-    audit.record(
-        session,
-        actor=ACTOR,
-        action="candidate.detect",
-        object_type="violation_candidate",
-        object_id=candidate.id,
-        detail={"code": event.code, "plate": candidate.plate, "manifest_sha256": manifest},
-    )
-    return candidate
 
 
 @dataclass
@@ -290,7 +161,7 @@ class Runner:
                 if run.checkpoint:
                     self._resume(run.checkpoint)
             if kind is not RunKind.replay:
-                ensure_camera(session, loaded.config)
+                ensure_camera(session, loaded.config, actor=ACTOR)
             session.flush()
             self.run_id = run.id
         self.progress = RunProgress(events=list(self.resumed_events))
@@ -363,7 +234,7 @@ class Runner:
                 key = dedup_key(event)
                 created = None
                 if self.kind is not RunKind.replay:
-                    camera = ensure_camera(session, self.loaded.config)
+                    camera = ensure_camera(session, self.loaded.config, actor=ACTOR)
                     created = record_event(session, self.store, camera, event, self.loaded, self.run_id)
                     if created is not None:
                         run.candidates_created += 1
@@ -394,60 +265,3 @@ class Runner:
 
 def footage_sha256(path: Path) -> str:
     return sha256_file(path)
-
-
-# -- replay
-
-
-@dataclass(frozen=True)
-class RunDiff:
-    added: list[dict[str, Any]]
-    removed: list[dict[str, Any]]
-    changed: list[dict[str, Any]]
-    unchanged: int
-
-    @property
-    def identical(self) -> bool:
-        return not (self.added or self.removed or self.changed)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "identical": self.identical,
-            "added": self.added,
-            "removed": self.removed,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-        }
-
-
-MATCH_WITHIN_S = 1.5
-
-
-def diff_events(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> RunDiff:
-    """Pair events by code and nearest moment (within 1.5 s); report what appeared, vanished or changed
-    (plate read, vehicle class, measured values)."""
-    remaining = list(before)
-    added, changed, unchanged = [], [], 0
-    for event in sorted(after, key=lambda e: (e["at"], e["code"])):
-        at = datetime.fromisoformat(event["at"])
-        options = [
-            (abs((datetime.fromisoformat(b["at"]) - at).total_seconds()), i)
-            for i, b in enumerate(remaining)
-            if b["code"] == event["code"]
-        ]
-        options = [o for o in options if o[0] <= MATCH_WITHIN_S]
-        if not options:
-            added.append(event)
-            continue
-        _, i = min(options)
-        old = remaining.pop(i)
-        fields = {
-            k: {"before": old.get(k), "after": event.get(k)}
-            for k in ("at", "plate", "vehicle_class", "measured")
-            if old.get(k) != event.get(k)
-        }
-        if fields:
-            changed.append({"code": event["code"], "at": event["at"], "changes": fields})
-        else:
-            unchanged += 1
-    return RunDiff(added, remaining, changed, unchanged)

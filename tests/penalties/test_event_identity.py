@@ -13,7 +13,8 @@ from detection.camera import EvidenceFrame, ViolationEvent
 from detection.rules.base import Finding
 from detection.vehicles import VehicleClass
 from penalties.cameras.models import Camera
-from penalties.runs.runner import dedup_key, merge_target
+from penalties.candidates.dedup import dedup_key
+from penalties.candidates.merge import merge_target
 from tests.support.factories import make_candidate
 
 FRAME = np.zeros((4, 4, 3), np.uint8)

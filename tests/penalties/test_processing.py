@@ -105,7 +105,7 @@ def test_process_verify_tamper_rerun_and_replay(db: Session, generated_footage, 
 
 def test_replay_reports_what_changed(db: Session, generated_footage, evidence_dir: Path) -> None:
     """A run with different settings (here: full frame rate) is compared event by event."""
-    from penalties.runs.runner import diff_events
+    from penalties.runs.replay import diff_events
 
     before: list[dict[str, Any]] = [
         {
