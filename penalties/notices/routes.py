@@ -11,7 +11,7 @@ from core.auth.principal import Principal
 from core.db import get_write_session
 from core.models import Role
 from penalties.notices.schemas import NoticeRead
-from penalties.review.reads import read_notice
+from penalties.notices.service import read_notice
 
 router = APIRouter(prefix="/api", tags=["penalties"])
 AuditedDB = Annotated[Session, Depends(get_write_session, scope="function")]

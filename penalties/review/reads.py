@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,14 +9,8 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from penalties.candidates.models import ViolationCandidate
-from penalties.notices.models import Notice
 from penalties.review.flags import check as check_flags
-from penalties.review.service import CandidateNotFound
 from registry.provider import RegistryUnavailable, VehicleRecord, get_provider
-
-
-class NoticeNotFound(CandidateNotFound):
-    """No such notice."""
 
 
 @dataclass
@@ -48,18 +41,3 @@ def registry_panel(session: Session, candidate: ViolationCandidate, *, actor: st
             owner_cccd=panel.vehicle.owner.cccd,
         )
     return panel
-
-
-def read_notice(session: Session, notice_id: uuid.UUID, *, actor: str, purpose: str) -> Notice:
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        raise NoticeNotFound(f"no notice {notice_id}")
-    audit.record_read(
-        session,
-        actor=actor,
-        object_type="notice",
-        object_id=notice.id,
-        purpose=purpose,
-        owner_cccd=notice.owner_cccd,
-    )
-    return notice

@@ -13,56 +13,31 @@ from sqlalchemy import CursorResult, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import Conflict, Forbidden, NotFound
 from core.jobs import enqueue
-from core.time import to_local, utc_now
+from core.time import utc_now
 from detection.vehicles import VehicleClass
+from penalties.candidates.exceptions import CandidateNotFound
 from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
 from penalties.law.assessment import AssessmentError, Circumstances, assess
-from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.models import Notice
+from penalties.notices.service import issue_notice
+from penalties.review.exceptions import (
+    AlreadyEscalated,
+    AlreadyReviewed,
+    ClaimTaken,
+    EscalatedToSupervisor,
+    FlaggedVehicle,
+    LimitationExpired,
+    NotClaimed,
+    OwnerUnknown,
+    SecondCheckRequired,
+)
 from penalties.review.flags import check as check_flags
 from registry.provider import RegistryProvider, RegistryUnavailable, VehicleRecord, get_provider, plate_key
 
 CLAIM_MINUTES = 10
 OPEN = (CandidateStatus.pending_review, CandidateStatus.escalated)
 LIMITATION = timedelta(days=365)  # ND 168/2024 Art. 4(1): one year from the moment of recording
-PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
-
-
-class CandidateNotFound(NotFound):
-    """No such violation candidate."""
-
-
-class ClaimTaken(Conflict):
-    """Another reviewer is working on this candidate."""
-
-
-class NotClaimed(Conflict):
-    """Claim the candidate before acting on it (or the claim has expired)."""
-
-
-class EscalatedToSupervisor(Forbidden):
-    """The candidate was escalated: only a supervisor may take and decide it."""
-
-
-class SecondCheckRequired(Conflict):
-    """You corrected the plate to another vehicle owner: another reviewer or a supervisor confirms."""
-
-
-class AlreadyEscalated(Conflict):
-    """The candidate is already with a supervisor."""
-
-
-class AlreadyReviewed(Conflict):
-    """The candidate has been decided already."""
-
-
-class LimitationExpired(Conflict):
-    """More than a year since the violation: it can no longer be sanctioned."""
-
-
-class OwnerUnknown(Conflict):
-    """The plate is not in the vehicle registry: correct the plate or reject."""
 
 
 def _get(session: Session, candidate_id: uuid.UUID) -> ViolationCandidate:
@@ -276,11 +251,6 @@ def escalate(session: Session, candidate_id: uuid.UUID, *, actor: str, note: str
     return candidate
 
 
-class FlaggedVehicle(Conflict):
-    """The vehicle carries warnings (stolen, cloned plate, type mismatch…): confirm only after reading
-    them (acknowledge_flags)."""
-
-
 @dataclass(frozen=True)
 class Decision:
     amount_vnd: int | None = None
@@ -313,10 +283,6 @@ class Decision:
 class Outcome:
     candidate: ViolationCandidate
     notice: Notice | None  # None: the owner lookup is queued until the registry answers
-
-
-def notice_number(issued_at: datetime) -> str:
-    return f"TVP-{to_local(issued_at):%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
 
 
 def confirm(
@@ -392,6 +358,8 @@ def issue(
     actor: str,
     now: datetime,
 ) -> Notice:
+    """The decision made final: the vehicle's warnings checked, the fine assessed by the law of the
+    violation date, the notice issued (penalties.notices) and the candidate confirmed."""
     if vehicle is None:
         raise OwnerUnknown(f"plate {candidate.plate} is not in the vehicle registry")
     candidate.flags = check_flags(session, candidate, vehicle)
@@ -399,33 +367,12 @@ def issue(
         raise FlaggedVehicle("; ".join(f["detail"] for f in candidate.flags))
     vehicle_class = VehicleClass.fined(vehicle.vehicle_type) or candidate.vehicle_class or "car"
     assessment = _assess(candidate, vehicle_class, decision)
-    notice = Notice(
-        number=notice_number(now),
-        candidate_id=candidate.id,
-        owner_cccd=vehicle.owner.cccd,
-        owner_snapshot={
-            **vehicle.snapshot(),
-            "assessment": {
-                "law": assessment.law,
-                "fine_min_vnd": assessment.fine_min_vnd,
-                "fine_max_vnd": assessment.fine_max_vnd,
-                "aggravating": list(decision.aggravating),
-                "mitigating": list(decision.mitigating),
-            },
-        },
-        violation_code=candidate.violation_code,
-        legal_basis=assessment.legal_reference[:200],
-        amount_vnd=assessment.amount_vnd,
-        points=assessment.points,
-        status=NoticeStatus.issued,
-        issued_at=now,
-        due_date=to_local(now).date() + timedelta(days=PAYMENT_DAYS),
+    notice = issue_notice(
+        session, candidate, vehicle, assessment, decision.aggravating, decision.mitigating, now=now
     )
-    session.add(notice)
     _decide(candidate, CandidateStatus.confirmed, actor, decision.note)
     candidate.pending_decision = None
     session.flush()
-    enqueue(session, "penalties.deliver_notice", {"notice_id": str(notice.id)}, key=f"deliver:{notice.id}")
     audit.record(
         session,
         actor=actor,
