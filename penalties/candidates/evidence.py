@@ -1,6 +1,6 @@
 """Evidence packages: the files behind a violation candidate, a manifest with the SHA-256 of each, and
-a per-camera chain over the manifests (penalties/chains.py), so that altering, removing or re-ordering
-evidence is detected.
+a per-camera chain over the manifests (penalties/candidates/chains.py), so that altering, removing or
+re-ordering evidence is detected.
 
 Originals are stored as decoded (lossless PNG); overlays are separate, drawn copies.
 """

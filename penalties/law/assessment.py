@@ -1,17 +1,14 @@
-"""What a confirmed violation costs: the fine within the legal range, licence points, late charges,
-and the 12-point licence balance (Law 36/2024 Art. 58; Decree 168/2024 Arts 50–51)."""
+"""What a confirmed violation costs: the fine within the legal range, its licence points and late
+charges (Law 36/2024 Art. 58). The licence balance over time: penalties/law/points.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from core.errors import AppError
 from penalties.law import LawError, provision
 
-LICENCE_POINTS = 12
-RESTORE_AFTER_MONTHS = 12
 LATE_CHARGE_PER_DAY = (5, 10_000)  # 0.05 % of the unpaid amount per day (Luật XLVPHC Art. 78(1))
 
 
@@ -74,11 +71,6 @@ def assess(
     )
 
 
-def points_for(assessments: Sequence[Assessment]) -> int:
-    """Several violations sanctioned together: only the largest deduction applies (ND 168 Art. 50(1)(b))."""
-    return max((a.points for a in assessments), default=0)
-
-
 def late_charge(amount_vnd: int, due: date, paid_on: date) -> int:
     """0.05 % of the unpaid amount for each day after the due date, in whole VND (rounded down)."""
     days = (paid_on - due).days
@@ -86,32 +78,3 @@ def late_charge(amount_vnd: int, due: date, paid_on: date) -> int:
         return 0
     per, base = LATE_CHARGE_PER_DAY
     return amount_vnd * per * days // base
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
-def licence_balance(deductions: Sequence[tuple[date, int]], on: date) -> int:
-    """Points left on ``on``: deductions in date order; when fewer points remain than a deduction, the
-    rest go (Art. 50(1)(c)); 12 months without a new deduction restore the licence to 12 (Art. 51)."""
-    balance = LICENCE_POINTS
-    last: date | None = None
-    for day, points in sorted(deductions):
-        if day > on:
-            break
-        if last is not None and balance > 0 and day >= _add_months(last, RESTORE_AFTER_MONTHS):
-            balance = LICENCE_POINTS
-        balance = max(0, balance - points)
-        if points:
-            last = day
-    if last is not None and on >= _add_months(last, RESTORE_AFTER_MONTHS) and balance > 0:
-        balance = LICENCE_POINTS
-    return balance

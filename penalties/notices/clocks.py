@@ -1,4 +1,4 @@
-"""The legal clocks of camera enforcement, run as periodic jobs (see penalties/tasks.py):
+"""The legal clocks of camera enforcement, run as periodic jobs (see penalties/notices/tasks.py):
 
 - a notice within 10 days of detection (TT 73/2024 Art. 24(1)): supervisors are warned 2 days before
   the deadline, and again once it has passed;
