@@ -14,8 +14,8 @@ from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.config import Settings
 from core.db import get_write_session
-from penalties.models import Notice, NoticeStatus
-from penalties.schemas import NoticeRead
+from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.schemas import NoticeRead
 from registry.schemas import CitizenWithVehicles
 from registry.service import get_citizen
 

@@ -7,14 +7,20 @@ from types import ModuleType
 
 from core.config import get_settings
 
-# Bottom to top, in import-direction order.
+# Bottom to top, in import-direction order. penalties is a package of subpackages, each with the
+# plugin modules (models, tasks, routes, cli, seed, chains) it has.
 PACKAGES = (
     "core",
     "identity",
     "ocr",
     "detection",
     "registry",
-    "penalties",
+    "penalties.law",
+    "penalties.cameras",
+    "penalties.candidates",
+    "penalties.runs",
+    "penalties.notices",
+    "penalties.review",
     "payments",
     "citizen_app_api",
     "web",

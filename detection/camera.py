@@ -274,7 +274,7 @@ class CameraProcessor:
                 for reader in self.heads.values():
                     reader.update(frame.captured_at, frame.image)
 
-    # -- resuming mid-flight (penalties.processing checkpoints this every few seconds)
+    # -- resuming mid-flight (penalties.runs.runner checkpoints this every few seconds)
 
     @property
     def live_tracks(self) -> int:

@@ -5,36 +5,29 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.auth.deps import require
 from core.auth.principal import Principal
 from core.db import get_write_session
-from core.errors import AppError, NotFound
+from core.errors import AppError
 from core.evidence import get_blob_store
 from core.models import Role
 from core.pagination import PageNumber
 from core.time import VN_TZ
-from penalties import review
-from penalties.candidate_states import IN_REVIEW, By, takeable
-from penalties.evidence import playable_clip
-from penalties.models import (
-    Camera,
-    CandidateStatus,
-    EvidenceItem,
-    EvidenceKind,
-    Notice,
-    RejectReason,
-    ViolationCandidate,
-)
-from penalties.reads import read_notice, registry_panel
-from penalties.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
+from penalties.candidates.evidence import playable_clip
+from penalties.candidates.exceptions import EvidenceNotFound
+from penalties.candidates.models import EvidenceKind, RejectReason
+from penalties.candidates.service import evidence_item
+from penalties.candidates.states import IN_REVIEW, By, takeable
+from penalties.review import service as review
+from penalties.review.queue import QueueFilter, candidate_page, filter_choices, queue
+from penalties.review.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
 from web.routes import DB, check_csrf, form_model, render
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -47,32 +40,6 @@ Day = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
 
 def _supervisor(principal: Principal) -> bool:
     return Role.supervisor.value in principal.roles
-
-
-def _filtered(
-    statuses: tuple[CandidateStatus, ...],
-    camera: str | None,
-    code: str | None,
-    day_from: date | None,
-    day_to: date | None,
-    min_conf: float | None,
-    flagged: bool = False,
-) -> Any:
-    query = select(ViolationCandidate).join(Camera).where(ViolationCandidate.status.in_(statuses))
-    if flagged:  # json_array_length exists on SQLite and PostgreSQL alike
-        query = query.where(func.json_array_length(ViolationCandidate.flags) > 0)
-    if camera:
-        query = query.where(Camera.code == camera)
-    if code:
-        query = query.where(ViolationCandidate.violation_code == code)
-    if day_from:
-        query = query.where(ViolationCandidate.detected_at >= datetime.combine(day_from, time(), VN_TZ))
-    if day_to:
-        end = datetime.combine(day_to + timedelta(days=1), time(), VN_TZ)
-        query = query.where(ViolationCandidate.detected_at < end)
-    if min_conf is not None:
-        query = query.where(ViolationCandidate.plate_confidence >= min_conf)
-    return query
 
 
 @router.get("/review")
@@ -88,16 +55,9 @@ def queue_page(
     flagged: bool = False,
     page: PageNumber = 1,
 ) -> Response:
-    statuses = takeable(By.staff(supervisor=_supervisor(principal)))
-    query = _filtered(statuses, camera, code, day_from, day_to, min_conf, flagged)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.scalars(
-        query.order_by(ViolationCandidate.detected_at).offset((page - 1) * PAGE).limit(PAGE)
-    ).all()
-    cameras = db.scalars(select(Camera.code).order_by(Camera.code)).all()
-    codes = db.scalars(
-        select(ViolationCandidate.violation_code).distinct().order_by(ViolationCandidate.violation_code)
-    )
+    filters = QueueFilter(camera, code, day_from, day_to, min_conf, flagged)
+    rows, total = queue(db, filters, supervisor=_supervisor(principal), page=page, size=PAGE)
+    cameras, codes = filter_choices(db)
     return render(
         request,
         "review_queue.html",
@@ -107,7 +67,7 @@ def queue_page(
         page=page,
         pages=max(1, math.ceil(total / PAGE)),
         cameras=cameras,
-        codes=list(codes),
+        codes=codes,
         filters={
             "camera": camera or "",
             "code": code or "",
@@ -154,14 +114,8 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    candidate = db.get(ViolationCandidate, candidate_id)
-    if candidate is None:
-        raise NotFound(f"no candidate {candidate_id}")
-    evidence = {kind: [i for i in candidate.evidence if i.kind is kind] for kind in EvidenceKind}
-    store = get_blob_store()
-    playable = {i.id for i in evidence[EvidenceKind.clip] if playable_clip(db, store, i)}
-    panel = registry_panel(db, candidate, actor=principal.actor)
-    notice = db.scalars(select(Notice).where(Notice.candidate_id == candidate.id)).first()
+    view = candidate_page(db, candidate_id, actor=principal.actor)
+    candidate, panel = view.candidate, view.panel
     mine = candidate.claimed_by == principal.actor
     return render(
         request,
@@ -169,12 +123,12 @@ def _page(
         principal,
         status_code=status_code,
         c=candidate,
-        evidence=evidence,
-        playable=playable,
+        evidence=view.evidence,
+        playable=view.playable,
         vehicle=panel.vehicle,
         flags=panel.flags,
         registry_error=panel.error,
-        notice=notice,
+        notice=view.notice,
         mine=mine,
         in_review=candidate.status in IN_REVIEW,
         may_take=candidate.status in takeable(By.staff(supervisor=_supervisor(principal))),
@@ -299,9 +253,7 @@ def escalate_page(
 @router.get("/evidence/{item_id}")
 def evidence_file(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
     """An evidence file, verified against its hash on the way out."""
-    item = db.get(EvidenceItem, item_id)
-    if item is None:
-        raise NotFound(f"no evidence {item_id}")
+    item = evidence_item(db, item_id)
     data = get_blob_store().get(item.sha256)
     return Response(
         data,
@@ -313,38 +265,9 @@ def evidence_file(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
 @router.get("/evidence/{item_id}/preview.webm")
 def evidence_preview(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
     """The browser-playable (VP8/WebM) copy of an evidence clip, written with its package."""
-    item = db.get(EvidenceItem, item_id)
-    if item is None or item.kind is not EvidenceKind.clip:
-        raise NotFound(f"no clip {item_id}")
+    item = evidence_item(db, item_id, kind=EvidenceKind.clip)
     store = get_blob_store()
     sha = playable_clip(db, store, item)
     if sha is None:
-        raise NotFound(f"clip {item_id} has no browser-playable copy; download the original")
+        raise EvidenceNotFound(f"clip {item_id} has no browser-playable copy; download the original")
     return Response(store.get(sha), media_type="video/webm", headers={"X-Content-SHA256": sha})
-
-
-@router.get("/notices/{notice_id}/pdf")
-def notice_pdf(notice_id: uuid.UUID, db: AuditedDB, principal: Reviewer) -> Response:
-    from penalties.notice_pdf import render_notice_pdf
-
-    notice = read_notice(db, notice_id, actor=principal.actor, purpose="notice PDF")
-    store = get_blob_store()
-    images = [
-        store.get(i.sha256)
-        for i in notice.candidate.evidence
-        if i.kind in (EvidenceKind.overlay, EvidenceKind.plate_crop)
-    ]
-    return Response(
-        render_notice_pdf(notice, notice.candidate, images),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'},
-    )
-
-
-@router.get("/notices/{notice_id}")
-def notice_page(request: Request, notice_id: uuid.UUID, db: AuditedDB, principal: Reviewer) -> Response:
-    """The printable notice: evidence, legal basis, amount, due date and how to pay."""
-    notice = read_notice(db, notice_id, actor=principal.actor, purpose="printable notice")
-    candidate = notice.candidate
-    frames = [i for i in candidate.evidence if i.kind in (EvidenceKind.overlay, EvidenceKind.plate_crop)]
-    return render(request, "notice.html", principal, n=notice, c=candidate, frames=frames)

@@ -29,7 +29,8 @@ from core.jobs.service import list_jobs, retry_job
 from core.models import JobStatus, Role
 from core.pagination import PageNumber
 from core.time import format_local
-from penalties.models import Camera, CandidateStatus, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.models import CandidateStatus, ViolationCandidate
 from registry.models import Citizen, Vehicle
 from web.i18n import lang_of, translator
 
@@ -199,8 +200,10 @@ templates.env.filters["plate"] = _plate
 
 
 def install(app: FastAPI, settings: Settings) -> None:
+    from web.notices import router as notices_router
     from web.review import router as review_router
 
     app.include_router(review_router)
+    app.include_router(notices_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)

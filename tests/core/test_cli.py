@@ -4,7 +4,7 @@ from typer.testing import CliRunner
 
 from core.cli import app
 from core.models import Job, User
-from penalties.models import Camera
+from penalties.cameras.models import Camera
 from registry.models import Citizen, Vehicle
 from registry.schemas import CitizenCreate, VehicleCreate
 

@@ -120,7 +120,7 @@ def test_docs_are_off_when_disabled(client: TestClient, clean_db: str) -> None:
 
 def test_tampered_evidence_says_what_is_wrong_to_staff(client: TestClient, db: Session) -> None:
     from core.evidence import get_blob_store
-    from penalties.models import EvidenceItem, EvidenceKind
+    from penalties.candidates.models import EvidenceItem, EvidenceKind
     from tests.support.factories import make_candidate
 
     make_staff(db, Role.reviewer, username="tamper")

@@ -102,7 +102,8 @@ def test_0005_keeps_the_note_of_items_escalated_before_it() -> None:
 def _old_style_chains(engine: Engine) -> dict[str, list[str]]:
     """Audit entries and one camera's evidence links written as tvp did before 0006 (plain SHA-256);
     their hashes."""
-    from penalties.models import Camera, EvidenceLink
+    from penalties.cameras.models import Camera
+    from penalties.candidates.models import EvidenceLink
 
     with Session(engine) as session:
         prev = audit.GENESIS
@@ -153,8 +154,8 @@ def _hashes(engine: Engine) -> dict[str, list[str]]:
 
 
 def _verify(engine: Engine) -> list[str]:
-    from penalties.chains import verify_chain
-    from penalties.models import Camera
+    from penalties.cameras.models import Camera
+    from penalties.candidates.chains import verify_chain
 
     with Session(engine) as session:
         problems = audit.verify_chain(session).problems
@@ -209,8 +210,8 @@ def test_0006_refuses_a_chain_that_is_already_broken(tamper: str, message: str) 
 
 
 def test_0008_sets_each_camera_head_to_its_newest_link() -> None:
-    from penalties.chains import verify_head
-    from penalties.models import Camera
+    from penalties.cameras.models import Camera
+    from penalties.candidates.chains import verify_head
 
     with fresh_database("mig8") as url:
         engine = make_engine(url)
@@ -282,7 +283,7 @@ def test_0007_stores_the_detectors_motorcycle_as_motorbike() -> None:
     """Candidates and run events from before the one vocabulary are renamed (and back on downgrade)."""
     from sqlalchemy.orm import Session
 
-    from penalties.models import ViolationCandidate
+    from penalties.candidates.models import ViolationCandidate
     from tests.support.factories import make_candidate
 
     lane = {"lane": "lane-1", "vehicle_class": "motorcycle", "allowed": ["car", "bus", "truck"]}
@@ -393,7 +394,7 @@ def _stored_events(engine: Engine, run_id: uuid.UUID) -> list[dict]:
 def test_0009_moves_run_events_into_rows_and_back() -> None:
     """Each event of a run's JSON list becomes one row (its key kept, or a position for an event from
     before the keys); downgrade gives back the same lists."""
-    from penalties.models import ProcessingRun
+    from penalties.runs.models import ProcessingRun
 
     red = {
         "code": "RED_LIGHT",

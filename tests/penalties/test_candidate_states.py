@@ -12,22 +12,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.time import utc_now
-from penalties.candidate_states import (
-    IN_REVIEW,
-    OPEN,
-    TERMINAL,
+from penalties.candidates.exceptions import (
     AlreadyEscalated,
     AlreadyReviewed,
-    By,
     EscalatedToSupervisor,
     MoveForbidden,
-    check_move,
-    check_take,
-    takeable,
 )
-from penalties.models import CandidateStatus as S
-from penalties.models import RejectReason
-from penalties.review import Decision, confirm, escalate, reject
+from penalties.candidates.models import CandidateStatus as S
+from penalties.candidates.models import RejectReason
+from penalties.candidates.states import IN_REVIEW, OPEN, TERMINAL, By, check_move, check_take, takeable
+from penalties.review.service import Decision, confirm, escalate, reject
 from tests.support.factories import make_candidate
 
 R, SUP, SYS = By.reviewer, By.supervisor, By.system

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.db import get_engine, get_sessionmaker
 from core.time import utc_now
-from penalties.review import claim_next
+from penalties.review.service import claim_next
 from tests.support.factories import make_candidate
 
 

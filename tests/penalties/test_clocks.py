@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from core.jobs.schedule import SCHEDULES, Schedule, enqueue_due
 from core.models import Job
 from core.time import to_local, utc_now
-from penalties.clocks import limitation, notice_deadlines, overdue, unanswered_notices
-from penalties.models import CandidateStatus, Notice, NoticeStatus, VehicleWarning, ViolationCandidate
+from penalties.candidates.models import CandidateStatus, ViolationCandidate
+from penalties.notices.clocks import limitation, notice_deadlines, overdue, unanswered_notices
+from penalties.notices.models import Notice, NoticeStatus, VehicleWarning
 from tests.support.factories import make_candidate
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

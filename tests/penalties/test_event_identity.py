@@ -12,8 +12,9 @@ from core.time import utc_now
 from detection.camera import EvidenceFrame, ViolationEvent
 from detection.rules.base import Finding
 from detection.vehicles import VehicleClass
-from penalties.models import Camera
-from penalties.processing import dedup_key, merge_target
+from penalties.cameras.models import Camera
+from penalties.candidates.dedup import dedup_key
+from penalties.candidates.merge import merge_target
 from tests.support.factories import make_candidate
 
 FRAME = np.zeros((4, 4, 3), np.uint8)

@@ -17,9 +17,16 @@ from core.anchors import Head, load_anchors
 from core.cli import app
 from core.config import reset_settings
 from core.evidence import get_blob_store
-from penalties.chains import GENESIS, append_link, chain_heads, link_hash, verify_chain, verify_head
-from penalties.models import (
-    Camera,
+from penalties.cameras.models import Camera
+from penalties.candidates.chains import (
+    GENESIS,
+    append_link,
+    chain_heads,
+    link_hash,
+    verify_chain,
+    verify_head,
+)
+from penalties.candidates.models import (
     EvidenceHead,
     EvidenceItem,
     EvidenceKind,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from penalties.flags import check
+from penalties.review.flags import check
 from registry.provider import OwnerRecord, VehicleRecord
 from tests.support.factories import make_candidate
 

@@ -8,15 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from detection.vehicles import FineCategory, VehicleClass
-from penalties.assessment import (
-    AssessmentError,
-    Circumstances,
-    assess,
-    late_charge,
-    licence_balance,
-    points_for,
-)
 from penalties.law import VERSIONS, LawVersion, law_for, violation_day
+from penalties.law.assessment import AssessmentError, Circumstances, assess, late_charge
+from penalties.law.points import licence_balance, points_for
 
 
 @pytest.mark.parametrize(

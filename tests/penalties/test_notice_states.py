@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
-from penalties.models import NoticeStatus as S
-from penalties.notice_states import TERMINAL, TRANSITIONS, TransitionNotAllowed, check_transition
+from penalties.notices.models import NoticeStatus as S
+from penalties.notices.states import TERMINAL, TRANSITIONS, TransitionNotAllowed, check_transition
 
 ALLOWED = {
     # Sent to the citizen app; or withdrawn before it reached anyone. Not overdue: the 10 days to

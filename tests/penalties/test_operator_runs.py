@@ -13,7 +13,8 @@ from typer.testing import CliRunner, Result
 
 from core.cli import app
 from detection.footage import STOP_LINE_M, Drive, crossing_time
-from penalties.models import ProcessingRun, RunKind, RunStatus, ViolationCandidate
+from penalties.candidates.models import ViolationCandidate
+from penalties.runs.models import ProcessingRun, RunKind, RunStatus
 
 
 def tvp(*args: object) -> Result:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import AuditEntry, Role, User
-from penalties.models import Notice, NoticeStatus
+from penalties.notices.models import Notice, NoticeStatus
 from tests.support.factories import citizen_token, make_candidate, make_citizen, make_staff, make_vehicle
 from tests.web.test_pages import HTML, _sign_in
 
@@ -30,7 +30,7 @@ def test_staff_reads_of_notices_and_the_registry_panel_are_audited(client: TestC
     assert panel.actor == actor and panel.object_id == "51G12345"
     assert panel.detail == {"purpose": f"review of candidate {candidate.id}", "owner_cccd": owner.cccd}
 
-    from penalties.review import Decision, claim, confirm
+    from penalties.review.service import Decision, claim, confirm
 
     claim(db, candidate.id, actor=actor)
     notice = confirm(db, candidate.id, Decision(), actor=actor).notice
@@ -60,7 +60,7 @@ def test_a_citizen_reading_their_notices_is_audited(client: TestClient, db: Sess
     make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
     candidate = make_candidate(db, plate="51G12345")
     db.commit()
-    from penalties.review import Decision, claim, confirm
+    from penalties.review.service import Decision, claim, confirm
 
     claim(db, candidate.id, actor="staff:x")
     notice = confirm(db, candidate.id, Decision(), actor="staff:x").notice

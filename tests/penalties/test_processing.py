@@ -20,15 +20,8 @@ from typer.testing import CliRunner, Result
 
 from core.cli import app
 from core.config import reset_settings
-from penalties.models import (
-    EvidenceItem,
-    EvidenceKind,
-    EvidenceLink,
-    ProcessingRun,
-    RunKind,
-    RunStatus,
-    ViolationCandidate,
-)
+from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
+from penalties.runs.models import ProcessingRun, RunKind, RunStatus
 
 EXPECTED = [("SPEED_20_35", "51G12345"), ("RED_LIGHT", "30A99988")]
 
@@ -112,7 +105,7 @@ def test_process_verify_tamper_rerun_and_replay(db: Session, generated_footage, 
 
 def test_replay_reports_what_changed(db: Session, generated_footage, evidence_dir: Path) -> None:
     """A run with different settings (here: full frame rate) is compared event by event."""
-    from penalties.processing import diff_events
+    from penalties.runs.replay import diff_events
 
     before: list[dict[str, Any]] = [
         {

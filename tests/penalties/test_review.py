@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from core.jobs.runner import execute
 from core.models import AuditEntry, Job, Role
 from core.time import to_local, utc_now
-from penalties.models import CandidateStatus, Notice, NoticeStatus, ViolationCandidate
-from penalties.review import claim
+from penalties.candidates.models import CandidateStatus, ViolationCandidate
+from penalties.notices.models import Notice, NoticeStatus
+from penalties.review.service import claim
 from tests.support.factories import citizen_token, make_candidate, make_citizen, make_vehicle, staff_headers
 
 

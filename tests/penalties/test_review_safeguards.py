@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import AuditEntry, Role
-from penalties.models import CandidateStatus, ViolationCandidate
+from penalties.candidates.models import CandidateStatus, ViolationCandidate
 from tests.support.factories import make_candidate, make_citizen, make_staff, make_vehicle, staff_headers
 from tests.web.test_pages import HTML, _csrf, _sign_in
 
@@ -62,7 +62,7 @@ def test_next_gives_reviewers_no_escalated_items_and_supervisors_those_first(
     from datetime import timedelta
 
     from core.time import utc_now
-    from penalties.review import claim, claim_next, escalate
+    from penalties.review.service import claim, claim_next, escalate
 
     older = make_candidate(db, plate="51G11111", detected_at=utc_now() - timedelta(days=3))
     newer = make_candidate(db, plate="51G22222", detected_at=utc_now() - timedelta(days=1))
@@ -79,7 +79,7 @@ def test_next_gives_reviewers_no_escalated_items_and_supervisors_those_first(
 def test_the_review_page_keeps_escalated_items_for_supervisors(
     client: TestClient, db: Session, registered: uuid.UUID
 ) -> None:
-    from penalties.review import claim, escalate
+    from penalties.review.service import claim, escalate
 
     make_staff(db, Role.reviewer, username="rev-page")
     make_staff(db, Role.supervisor, username="sup-page")

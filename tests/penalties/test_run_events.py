@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from detection.camera import ProcessorOptions, ViolationEvent
 from detection.rules.base import Finding
 from detection.vehicles import VehicleClass
-from penalties.models import ProcessingRun, RunEvent, RunKind, RunStatus
-from penalties.processing import Runner, event_counts, load_camera, record_run_events
+from penalties.cameras.config import load_camera
+from penalties.runs.events import event_counts, record_run_events
+from penalties.runs.models import ProcessingRun, RunEvent, RunKind, RunStatus
+from penalties.runs.runner import Runner
 
 CAMERA = Path(__file__).parents[2] / "examples" / "camera-hcm-q1-001.yaml"
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)

@@ -24,7 +24,8 @@ from core.jobs.runner import JobFailed, execute
 from core.models import Job, Role
 from detection.vehicles import VehicleClass
 from identity.cccd import Sex, make_cccd
-from penalties.models import CandidateStatus, Notice, ViolationCandidate
+from penalties.candidates.models import CandidateStatus, ViolationCandidate
+from penalties.notices.models import Notice
 from registry.http_provider import CircuitBreaker, HttpRegistryProvider, _shared
 from registry.models import Citizen, OwnerKind, RegistrationStatus, Vehicle
 from registry.provider import RegistryUnavailable
@@ -254,7 +255,7 @@ def test_stolen_vehicle_is_flagged_not_issued(
 def test_cloned_plate_flag(db: Session) -> None:
     from datetime import timedelta
 
-    from penalties.flags import check
+    from penalties.review.flags import check
 
     here = make_candidate(db, plate="51G77777", camera_code="HCM-Q1-001")
     there = make_candidate(

@@ -19,7 +19,8 @@ from core.models import Role, User
 from core.time import utc_now
 from detection.vehicles import VehicleClass
 from identity.cccd import Sex, make_cccd
-from penalties.models import Camera, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.models import ViolationCandidate
 from registry.models import Citizen, Vehicle
 
 PASSWORD = "correct-horse-battery"

@@ -112,7 +112,7 @@ def _evidence(db: Session, candidate_id: object) -> None:
 
     from core.evidence import get_blob_store
     from ocr.render import random_spec, render_plate
-    from penalties.models import EvidenceItem, EvidenceKind
+    from penalties.candidates.models import EvidenceItem, EvidenceKind
 
     store = get_blob_store()
     plate = render_plate(random_spec(random.Random(5)))
@@ -136,7 +136,8 @@ def test_review_candidates_to_a_notice_with_the_keyboard_only(page, db: Session,
     from datetime import timedelta
 
     from core.time import utc_now
-    from penalties.models import CandidateStatus, Notice, ViolationCandidate
+    from penalties.candidates.models import CandidateStatus, ViolationCandidate
+    from penalties.notices.models import Notice
     from tests.support.factories import make_candidate, make_citizen, make_vehicle
 
     # Seed in a BEGIN IMMEDIATE transaction: the server's job relay takes SQLite's write lock every

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from core.config import reset_settings
 from core.evidence import LocalBlobStore, get_blob_store
 from core.models import Role
-from penalties.demo_candidates import seed_candidates
-from penalties.evidence import verify_candidate
-from penalties.models import Camera, EvidenceItem, EvidenceKind, ViolationCandidate
+from penalties.cameras.models import Camera
+from penalties.candidates.demo import seed_candidates
+from penalties.candidates.evidence import verify_candidate
+from penalties.candidates.models import EvidenceItem, EvidenceKind, ViolationCandidate
 from tests.support.factories import make_candidate, make_citizen, make_staff, make_vehicle
 from tests.web.test_pages import HTML, _sign_in
 

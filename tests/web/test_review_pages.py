@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.evidence import get_blob_store
 from core.models import Role
 from core.time import utc_now, vn_today
-from penalties.models import EvidenceItem, EvidenceKind
+from penalties.candidates.models import EvidenceItem, EvidenceKind
 from tests.support.factories import make_candidate, make_citizen, make_staff, make_vehicle
 from tests.web.test_pages import HTML, _csrf, _sign_in
 

@@ -1,0 +1,1 @@
+"""Cameras: the rows the candidates and the evidence chain hang on."""

@@ -1,0 +1,47 @@
+"""Demo cameras at real-looking intersections (generated, GPS approximate)."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from penalties.cameras.models import Camera
+
+CAMERAS = [
+    ("HCM-Q1-001", "Ngã tư Lê Lợi – Nguyễn Huệ", "Lê Lợi, Quận 1", "51", 10.7739, 106.7019, 50),
+    (
+        "HCM-Q3-002",
+        "Cách Mạng Tháng Tám – Điện Biên Phủ",
+        "Cách Mạng Tháng Tám, Quận 3",
+        "51",
+        10.7798,
+        106.6863,
+        50,
+    ),
+    ("HCM-TD-003", "Xa lộ Hà Nội – cầu Rạch Chiếc", "Xa lộ Hà Nội, TP Thủ Đức", "51", 10.8107, 106.7570, 80),
+    ("HN-HK-001", "Tràng Tiền – Hàng Bài", "Tràng Tiền, Hoàn Kiếm", "29", 21.0245, 105.8553, 40),
+    ("HN-BD-002", "Đại lộ Thăng Long km 8", "Đại lộ Thăng Long", "30", 21.0050, 105.7640, 90),
+    ("DN-HC-001", "Cầu Rồng – Trần Hưng Đạo", "Trần Hưng Đạo, Hải Châu", "43", 16.0613, 108.2270, 50),
+]
+
+
+def seed_demo(session: Session, rng: random.Random) -> dict[str, int]:
+    created = 0
+    for code, name, road, prov, lat, lon, limit in CAMERAS:
+        if session.scalar(select(Camera.id).where(Camera.code == code)) is None:
+            session.add(
+                Camera(
+                    code=code,
+                    name=name,
+                    road=road,
+                    province_code=prov,
+                    latitude=lat,
+                    longitude=lon,
+                    speed_limit_kmh=limit,
+                )
+            )
+            created += 1
+    session.flush()
+    return {"cameras": created}

@@ -1,0 +1,1 @@
+"""Violation candidates: recorded from events (deduplicated, merged), with their evidence and chain."""

@@ -1,0 +1,13 @@
+"""Demo candidates (after the cameras' and the registry's demo data: see core.plugins)."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy.orm import Session
+
+
+def seed_demo(session: Session, rng: random.Random) -> dict[str, int]:
+    from penalties.candidates.demo import seed_candidates
+
+    return {"candidates": seed_candidates(session, rng)}

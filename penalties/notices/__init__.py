@@ -1,0 +1,1 @@
+"""Penalty notices: issued on confirmation, delivered, cancelled; their states, PDF and legal clocks."""

@@ -1,0 +1,5 @@
+from penalties.candidates.exceptions import CandidateNotFound
+
+
+class NoticeNotFound(CandidateNotFound):
+    """No such notice."""

@@ -1,0 +1,32 @@
+"""The notice's life: issued → delivered → acknowledged → paid, with the side roads (nominated driver,
+dispute, cancellation, overdue, escalation). Only the moves listed here are allowed."""
+
+from __future__ import annotations
+
+from core.errors import Conflict
+from penalties.notices.models import NoticeStatus as S
+
+TRANSITIONS: dict[S, frozenset[S]] = {
+    # Not overdue: the days to pay run from receiving the notice (Luật XLVPHC Art. 73).
+    S.issued: frozenset({S.delivered, S.cancelled}),
+    S.delivered: frozenset({S.acknowledged, S.nominated_driver, S.disputed, S.paid, S.overdue, S.cancelled}),
+    S.acknowledged: frozenset({S.paid, S.overdue, S.cancelled}),
+    # The owner named someone else: a new notice goes to that driver and this one is closed.
+    S.nominated_driver: frozenset({S.cancelled, S.acknowledged}),
+    S.disputed: frozenset({S.acknowledged, S.cancelled, S.escalated}),
+    S.overdue: frozenset({S.paid, S.escalated, S.cancelled}),
+    S.escalated: frozenset({S.paid, S.cancelled}),
+    S.paid: frozenset(),
+    S.cancelled: frozenset(),
+}
+TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+
+
+class TransitionNotAllowed(Conflict):
+    """The notice cannot move from its current state to the one asked for."""
+
+
+def check_transition(current: S, target: S) -> None:
+    if target not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final state)"
+        raise TransitionNotAllowed(f"a {current} notice cannot become {target}; allowed: {allowed}")

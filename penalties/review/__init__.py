@@ -1,0 +1,1 @@
+"""Police review of candidates: claim, correct, reject, escalate, confirm."""

@@ -1,0 +1,94 @@
+"""What the review console shows: the queue (filtered, oldest first) and one candidate's page."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.evidence import get_blob_store
+from core.time import VN_TZ
+from penalties.cameras.models import Camera
+from penalties.candidates.evidence import playable_clip
+from penalties.candidates.exceptions import CandidateNotFound
+from penalties.candidates.models import CandidateStatus, EvidenceItem, EvidenceKind, ViolationCandidate
+from penalties.candidates.states import By, takeable
+from penalties.notices.models import Notice
+from penalties.review.reads import RegistryPanel, registry_panel
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    camera: str | None = None
+    code: str | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+    min_conf: float | None = None
+    flagged: bool = False
+
+
+def _filtered(statuses: tuple[CandidateStatus, ...], f: QueueFilter) -> Any:
+    query = select(ViolationCandidate).join(Camera).where(ViolationCandidate.status.in_(statuses))
+    if f.flagged:  # json_array_length exists on SQLite and PostgreSQL alike
+        query = query.where(func.json_array_length(ViolationCandidate.flags) > 0)
+    if f.camera:
+        query = query.where(Camera.code == f.camera)
+    if f.code:
+        query = query.where(ViolationCandidate.violation_code == f.code)
+    if f.day_from:
+        query = query.where(ViolationCandidate.detected_at >= datetime.combine(f.day_from, time(), VN_TZ))
+    if f.day_to:
+        end = datetime.combine(f.day_to + timedelta(days=1), time(), VN_TZ)
+        query = query.where(ViolationCandidate.detected_at < end)
+    if f.min_conf is not None:
+        query = query.where(ViolationCandidate.plate_confidence >= f.min_conf)
+    return query
+
+
+def queue(
+    session: Session, filters: QueueFilter, *, supervisor: bool, page: int, size: int
+) -> tuple[Sequence[ViolationCandidate], int]:
+    """One page of what this reviewer may take (supervisors: escalated items too), oldest first, and
+    the total."""
+    query = _filtered(takeable(By.staff(supervisor=supervisor)), filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(ViolationCandidate.detected_at).offset((page - 1) * size).limit(size)
+    ).all()
+    return rows, total
+
+
+def filter_choices(session: Session) -> tuple[list[str], list[str]]:
+    """The camera codes and violation codes the queue can be filtered by."""
+    cameras = session.scalars(select(Camera.code).order_by(Camera.code)).all()
+    codes = session.scalars(
+        select(ViolationCandidate.violation_code).distinct().order_by(ViolationCandidate.violation_code)
+    ).all()
+    return list(cameras), list(codes)
+
+
+@dataclass(frozen=True)
+class CandidatePage:
+    candidate: ViolationCandidate
+    evidence: dict[EvidenceKind, list[EvidenceItem]]
+    panel: RegistryPanel
+    notice: Notice | None
+    playable: set[uuid.UUID]  # clips with a browser-playable copy
+
+
+def candidate_page(session: Session, candidate_id: uuid.UUID, *, actor: str) -> CandidatePage:
+    """The candidate with its evidence by kind, the registry panel (an audited read) and its notice."""
+    candidate = session.get(ViolationCandidate, candidate_id)
+    if candidate is None:
+        raise CandidateNotFound(f"no candidate {candidate_id}")
+    evidence = {kind: [i for i in candidate.evidence if i.kind is kind] for kind in EvidenceKind}
+    panel = registry_panel(session, candidate, actor=actor)
+    notice = session.scalars(select(Notice).where(Notice.candidate_id == candidate.id)).first()
+    store = get_blob_store()
+    playable = {i.id for i in evidence[EvidenceKind.clip] if playable_clip(session, store, i)}
+    return CandidatePage(candidate, evidence, panel, notice, playable)

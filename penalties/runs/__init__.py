@@ -1,0 +1,1 @@
+"""Processing runs: footage or a stream through the camera pipeline, resumable; replays compared."""
