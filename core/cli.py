@@ -1,4 +1,18 @@
-"""The ``tvp`` command line."""
+"""The ``tvp`` command line.
+
+Its own groups (``db``, ``seed``, ``audit``, ``jobs``, ``users``) live here; every other package plugs in
+through one convention. A package (or a subpackage of ``penalties``) may have a ``cli`` module
+(``detection/cli.py``, ``penalties/runs/cli.py``…, found by ``core.plugins.cli_modules``) that declares
+
+* ``GROUPS: dict[str, typer.Typer]`` — command groups by name: ``tvp NAME COMMAND``, named after what
+  they hold (``runs``, ``cameras``, ``evidence``), and/or
+* ``COMMANDS: dict[str, Callable]`` — top-level commands: ``tvp NAME`` (``process``, ``replay``).
+
+Several packages may add commands to the same group (``tvp cameras check`` comes from ``detection``,
+``tvp cameras run`` from ``penalties.runs``): the bottom-most package's Typer gives the group its help.
+A ``cli`` module with neither, a value of the wrong type, or a name already taken stops ``tvp`` at
+start-up with ``PluginShapeError``. A Typer made with ``hidden=True`` is an alias kept out of ``--help``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +22,10 @@ import signal
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,10 +33,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.config import Environment, InsecureSettings, Settings, get_settings
+from core.plugins import cli_modules
 from core.time import follow_test_clock
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from typer.models import CommandInfo
 
     from core.anchors import AnchorLog
 
@@ -377,21 +394,71 @@ def users_set_roles(
         out.print(f"{username}: {', '.join(user.roles)}; their sessions have ended")
 
 
-def _add_package_commands() -> None:
-    """Each package may contribute a command group: a ``cli`` module with ``app`` and ``NAME`` (and
-    optionally more groups in ``EXTRA`` and top-level commands in ``COMMANDS``)."""
-    from core.plugins import modules_with
-
-    for module in modules_with("app", "cli"):
-        if module.__name__ != __name__:
-            app.add_typer(module.app, name=module.NAME)
-            for name, sub in getattr(module, "EXTRA", {}).items():
-                app.add_typer(sub, name=name)
-            for name, command in getattr(module, "COMMANDS", {}).items():
-                app.command(name)(command)
+class PluginShapeError(TypeError):
+    """A package's ``cli`` module does not follow the convention (see this module's docstring)."""
 
 
-_add_package_commands()
+def _command_name(command: CommandInfo) -> str:
+    name = command.name or getattr(command.callback, "__name__", None) or ""
+    return str(name).lower().replace("_", "-")
+
+
+def _plugin_parts(module: ModuleType) -> tuple[dict[str, typer.Typer], dict[str, Callable[..., Any]]]:
+    groups = getattr(module, "GROUPS", {})
+    commands = getattr(module, "COMMANDS", {})
+    where = module.__name__
+    if not hasattr(module, "GROUPS") and not hasattr(module, "COMMANDS"):
+        raise PluginShapeError(f"{where} declares neither GROUPS nor COMMANDS")
+    if not isinstance(groups, dict) or not all(
+        isinstance(k, str) and isinstance(v, typer.Typer) for k, v in groups.items()
+    ):
+        raise PluginShapeError(f"{where}.GROUPS must be a dict of name → typer.Typer, not {groups!r}")
+    if not isinstance(commands, dict) or not all(
+        isinstance(k, str) and callable(v) and not isinstance(v, typer.Typer) for k, v in commands.items()
+    ):
+        raise PluginShapeError(f"{where}.COMMANDS must be a dict of name → function, not {commands!r}")
+    return groups, commands
+
+
+def _merged(name: str, parts: list[typer.Typer]) -> typer.Typer:
+    """One group from every package's part of it; the first (bottom-most) part gives the help text."""
+    if len(parts) == 1:
+        return parts[0]
+    group = typer.Typer(help=parts[0].info.help, no_args_is_help=True, hidden=parts[0].info.hidden)
+    seen: set[str] = set()
+    for part in parts:
+        if part.registered_callback is not None or part.registered_groups:
+            raise PluginShapeError(f"group {name!r} is declared by several packages: none may nest groups")
+        for command in part.registered_commands:
+            if _command_name(command) in seen:
+                raise PluginShapeError(f"`tvp {name} {_command_name(command)}` is declared twice")
+            seen.add(_command_name(command))
+            group.registered_commands.append(command)
+    return group
+
+
+def add_package_commands(root: typer.Typer, modules: list[ModuleType]) -> None:
+    """Plug each package's ``GROUPS`` and ``COMMANDS`` into ``root``; a wrong shape or a name that is
+    already taken raises ``PluginShapeError`` (so ``tvp`` fails at start-up, not on first use)."""
+    taken = {_command_name(c) for c in root.registered_commands}
+    taken |= {g.name for g in root.registered_groups if isinstance(g.name, str)}
+    groups: dict[str, list[typer.Typer]] = {}
+    for module in modules:
+        module_groups, module_commands = _plugin_parts(module)
+        for name, group in module_groups.items():
+            groups.setdefault(name, []).append(group)
+        for name, command in module_commands.items():
+            if name in taken or name in groups:
+                raise PluginShapeError(f"{module.__name__}: `tvp {name}` is already taken")
+            taken.add(name)
+            root.command(name)(command)
+    for name, parts in groups.items():
+        if name in taken:
+            raise PluginShapeError(f"group `tvp {name}` clashes with a command or group of the same name")
+        root.add_typer(_merged(name, parts), name=name)
+
+
+add_package_commands(app, cli_modules())
 
 
 def main() -> None:
@@ -401,3 +468,9 @@ def main() -> None:
     except InsecureSettings as exc:
         err.print(f"[bold red]Refusing to start:[/] {exc}")
         sys.exit(2)
+
+
+if __name__ == "__main__":  # `python -m core.cli`: run the module as imported under its own name, once
+    from core.cli import main as _main_of_core_cli
+
+    _main_of_core_cli()

@@ -49,6 +49,16 @@ def load_tasks() -> None:
         importlib.import_module(module)
 
 
+def cli_modules() -> list[ModuleType]:
+    """Every package's ``cli`` module (``detection.cli``, ``penalties.runs.cli``…), bottom to top;
+    ``core.cli`` is the host they plug into, not one of them."""
+    found = []
+    for pkg in PACKAGES:
+        if pkg != "core" and (module := import_optional(f"{pkg}.cli")) is not None:
+            found.append(module)
+    return found
+
+
 def modules_with(attr: str, suffix: str) -> list[ModuleType]:
     found = []
     for pkg in PACKAGES:

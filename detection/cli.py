@@ -1,4 +1,4 @@
-"""`tvp plates …`: read plates from images."""
+"""`tvp plates read`, `tvp models …`, `tvp cameras check|calibrate-light`, `tvp footage generate`."""
 
 from __future__ import annotations
 
@@ -14,17 +14,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from detection.images import ImageError, expand_paths, load_image
 
-NAME = "plates"
-app = typer.Typer(help="Read licence plates from images.", no_args_is_help=True)
-models_app = typer.Typer(help="Detector models: list, train.", no_args_is_help=True)
-cameras_app = typer.Typer(help="Camera configuration files.", no_args_is_help=True)
+plates_app = typer.Typer(help="Read licence plates from images.", no_args_is_help=True)
+models_app = typer.Typer(help="Detector models: list, train, quantize.", no_args_is_help=True)
+cameras_app = typer.Typer(
+    help="Cameras: check and calibrate a configuration file, run a live stream.", no_args_is_help=True
+)
 footage_app = typer.Typer(help="Generated test footage.", no_args_is_help=True)
-EXTRA = {"models": models_app, "cameras": cameras_app, "footage": footage_app}
+GROUPS = {"plates": plates_app, "models": models_app, "cameras": cameras_app, "footage": footage_app}
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
 
-@app.command("read")
+@plates_app.command("read")
 def read(
     paths: Annotated[list[Path], typer.Argument(help="Images or folders of images")],
     crops: Annotated[

@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-NAME = "registry"
-app = typer.Typer(help="The vehicle registration service stand-in.", no_args_is_help=True)
+registry_app = typer.Typer(help="The vehicle registration service stand-in.", no_args_is_help=True)
+GROUPS = {"registry": registry_app}
 out = Console(soft_wrap=True)
 
 
-@app.command("serve")
+@registry_app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8100,

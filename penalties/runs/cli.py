@@ -1,4 +1,4 @@
-"""`tvp process`, `tvp replay`, `tvp camera run`, `tvp evidence verify`: footage in, candidates out."""
+"""`tvp process`, `tvp replay`, `tvp cameras run`, `tvp runs list`: footage in, candidates out."""
 
 from __future__ import annotations
 
@@ -23,11 +23,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-NAME = "evidence"
-app = typer.Typer(help="Evidence packages of violation candidates.", no_args_is_help=True)
-camera_app = typer.Typer(help="Live cameras.", no_args_is_help=True)
 runs_app = typer.Typer(help="Processing runs (footage, replays, live cameras).", no_args_is_help=True)
-EXTRA = {"camera": camera_app, "runs": runs_app}
+cameras_app = typer.Typer(help="Live cameras.", no_args_is_help=True)  # joins detection's `tvp cameras`
+camera_alias_app = typer.Typer(help="Old name of `tvp cameras run`.", no_args_is_help=True, hidden=True)
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -319,7 +317,7 @@ def _live_source(camera_id: str, source: str, max_attempts: int | None) -> Any:
     return VideoFileSource(camera_id, path, started_at=utc_now())
 
 
-@camera_app.command("run")
+@cameras_app.command("run")
 def camera_run(
     camera: Annotated[Path, typer.Argument(help="Camera configuration YAML")],
     source: Annotated[str, typer.Option(help="rtsp://…, http(s)://… or a video file (ends at its end)")],
@@ -374,53 +372,6 @@ def camera_run(
     out.print(f"{ended} after {result.frames} frames; {result.candidates} new candidates")
 
 
-@app.command("verify")
-def evidence_verify(
-    camera: Annotated[str | None, typer.Option(help="Only this camera code")] = None,
-) -> None:
-    """Check every candidate's files against its manifest, each camera's chain and the signed anchors of
-    the chains; exits 1 on a problem."""
-    from sqlalchemy import select
-
-    from core.anchors import load_anchors
-    from core.cli import _settings_or_exit, print_anchor_note
-    from core.db import session_scope
-    from core.evidence import get_blob_store
-    from penalties.cameras.models import Camera
-    from penalties.candidates.chains import PREFIX, verify_anchored, verify_chain, verify_head
-    from penalties.candidates.evidence import verify_candidate
-    from penalties.candidates.models import ViolationCandidate
-
-    _settings_or_exit()
-    store = get_blob_store()
-    anchors = load_anchors()
-    problems: list[str] = list(anchors.problems)
-    checked = 0
-    with session_scope(writes=False) as session:
-        query = select(Camera).order_by(Camera.code)
-        if camera:
-            query = query.where(Camera.code == camera)
-        cameras = session.scalars(query).all()
-        if camera and not cameras and PREFIX + camera not in anchors.chains(PREFIX):
-            raise _fail(f"no camera {camera}")
-        for cam in cameras:
-            problems += verify_chain(session, cam)
-            problems += verify_head(session, cam)
-            for candidate in session.scalars(
-                select(ViolationCandidate).where(ViolationCandidate.camera_id == cam.id)
-            ):
-                checked += 1
-                problems += verify_candidate(session, store, candidate)
-        problems += verify_anchored(session, anchors, camera)
-    for problem in problems:
-        err.print(f"[red]✗[/] {problem}")
-    if problems:
-        err.print(f"[bold red]evidence check FAILED[/]: {len(problems)} problems in {checked} candidates")
-        raise typer.Exit(1)
-    out.print(f"[green]evidence intact[/]: {checked} candidates, {len(cameras)} camera chains verified")
-    print_anchor_note(anchors)
-
-
 @runs_app.command("list")
 def runs_list(
     camera: Annotated[str | None, typer.Option(help="Only this camera code")] = None,
@@ -457,4 +408,6 @@ def runs_list(
     out.print(table)
 
 
+camera_alias_app.command("run", help="Same as `tvp cameras run`.")(camera_run)
+GROUPS = {"runs": runs_app, "cameras": cameras_app, "camera": camera_alias_app}
 COMMANDS = {"process": process, "replay": replay}
