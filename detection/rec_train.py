@@ -154,7 +154,7 @@ def train(
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         optimiser.step()
         schedule.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         progress(step, float(np.mean(losses[-20:])))
         if checkpoints is not None and (step % settings.checkpoint_every == 0 or step == settings.steps):
             checkpoints.mkdir(parents=True, exist_ok=True)
