@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ocr import recognizer as rec
+from ocr.foreign import AnyTextPlateReader
 from ocr.rec_convert import max_abs_diff, to_onnx, to_torch
 from ocr.recognizer import SYMBOLS, LineRecognizer, ModelMismatch, rapidocr_model
 from ocr.render import Layout, degrade, random_spec, render_plate
@@ -26,15 +27,15 @@ def _batch(images: list[np.ndarray]) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def converted():  # type: ignore[no-untyped-def]
+def converted():
     return to_torch(rapidocr_model())
 
 
-def test_torch_module_reproduces_the_stock_restricted_probabilities(converted) -> None:  # type: ignore[no-untyped-def]
+def test_torch_module_reproduces_the_stock_restricted_probabilities(converted) -> None:
     assert max_abs_diff(converted, rapidocr_model(), _batch(_plate_lines())) < 1e-4
 
 
-def test_untrained_export_reads_as_the_stock_model(converted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_untrained_export_reads_as_the_stock_model(converted, tmp_path: Path) -> None:
     path = tmp_path / "plate-rec.onnx"
     to_onnx(converted, rapidocr_model(), path, {"character": "\n".join(SYMBOLS)})
     ours, stock = LineRecognizer(path), LineRecognizer(rapidocr_model())
@@ -63,6 +64,9 @@ def test_default_model_is_the_shipped_fine_tune_unless_stock_is_asked_for(
     assert LineRecognizer().model_path == rapidocr_model()  # nothing shipped
     shipped.write_bytes(b"x")
     assert LineRecognizer().model_path == shipped
+    assert AnyTextPlateReader().recognizer.model_path == rapidocr_model()  # foreign plates: stock
+    monkeypatch.setenv(rec.RECOGNIZER_ENV, str(shipped))
+    assert AnyTextPlateReader().recognizer.model_path == shipped
     monkeypatch.setenv(rec.RECOGNIZER_ENV, "stock")
     assert LineRecognizer().model_path == rapidocr_model()
     monkeypatch.setenv(rec.RECOGNIZER_ENV, str(tmp_path / "other.onnx"))
