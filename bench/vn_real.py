@@ -37,7 +37,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "vn_real_dev"
-TUNE_DIGITS = "012345"
 LAYOUTS = ("car_1line", "car_2line", "moto_2line", "other")
 
 
@@ -53,7 +52,9 @@ def compact(text: str) -> str:
 
 
 def part_of(sha256: str) -> str:
-    return "tune" if sha256[0].lower() in TUNE_DIGITS else "held-out"
+    from detection.splits import vn_real_part
+
+    return vn_real_part(sha256)
 
 
 def load(folder: Path) -> tuple[dict[str, list[Plate]], dict[str, str]]:
@@ -85,6 +86,7 @@ def main() -> None:
 
     from detection.images import load_image
     from detection.pipeline import PlatePipeline, expand_box
+    from detection.splits import VN_REAL_TUNE_DIGITS
     from detection.types import iou
 
     labels, parts = load(args.folder)
@@ -141,7 +143,7 @@ def main() -> None:
                     recogniser.session = session
     figures = {
         "set": args.folder.name,
-        "split": f"sha256 first hex digit in {TUNE_DIGITS!r} → tune, else held-out",
+        "split": f"sha256 first hex digit in {VN_REAL_TUNE_DIGITS!r} → tune, else held-out",
         "parts": {
             part: summarise([r for r in per_image if part == "all" or r["part"] == part])
             for part in ("held-out", "tune", "all")

@@ -187,6 +187,61 @@ def train_plates(
             out.print(f"  {key}: {metrics[key]:.3f}")
 
 
+@models_app.command("train-rec")
+def train_rec(
+    datasets: Annotated[Path, typer.Option(help="Folder holding vn_real_dev/, openalpr_us/, openalpr_eu/")],
+    steps: Annotated[int, typer.Option(help="Training steps")] = 800,
+    batch: Annotated[int, typer.Option(help="Lines per step")] = 16,
+    lr: Annotated[float, typer.Option(help="Peak learning rate")] = 1e-4,
+    renders: Annotated[int, typer.Option(help="Rendered VN plates added to the real lines")] = 700,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="ONNX file to write (default: the shipped one)")
+    ] = None,
+    checkpoints: Annotated[Path | None, typer.Option(help="Checkpoint folder")] = None,
+    seed: int = 0,
+) -> None:
+    """Fine-tune the plate recogniser (PP-OCRv4 rec) on real tune-split lines and renders; writes
+    the ONNX model and its JSON (ocr/weights/ by default, which LineRecognizer then uses)."""
+    from datetime import UTC, datetime
+
+    from detection.models import models_dir
+    from detection.rec_train import TrainSettings, build_lines, ship, train
+    from ocr.rec_convert import to_torch
+    from ocr.recognizer import SHIPPED_RECOGNIZER, rapidocr_model
+
+    settings = TrainSettings(steps=steps, batch=batch, lr=lr, renders=renders, seed=seed)
+    with _progress() as progress:
+        task = progress.add_task("cutting training lines", total=None)
+        lines, counts = build_lines(
+            datasets, renders, seed, progress=lambda d, t: progress.update(task, completed=d, total=t)
+        )
+    if not counts["vn_real_dev_tune_plates"] + counts["openalpr_tune_plates"]:
+        err.print(f"[yellow]no labelled real photos under {datasets}: training on renders only[/]")
+    err.print(f"training lines: {counts}")
+    stock = rapidocr_model()
+    module = to_torch(stock)
+    with _progress() as progress:
+        task = progress.add_task("training (loss …)", total=steps)
+
+        def show(step: int, loss: float) -> None:
+            progress.update(task, completed=step, description=f"training (loss {loss:.3f})")
+
+        losses = train(module, lines, settings, checkpoints or models_dir() / "rec-checkpoints", show)
+    target = output or SHIPPED_RECOGNIZER
+    manifest = ship(
+        module,
+        stock,
+        target,
+        {
+            "made": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "training_data": counts,
+            "settings": settings.__dict__,
+            "final_loss": round(float(np.mean(losses[-50:])), 4),
+        },
+    )
+    out.print(f"[green]wrote {target}[/] sha256 {manifest['sha256'][:16]}")
+
+
 @models_app.command("quantize")
 def quantize_models(
     photos: Annotated[

@@ -67,6 +67,13 @@ def _box(xyxy: np.ndarray) -> tuple[int, int, int, int]:
     return x1, y1, x2, y2
 
 
+def _recognizer_provenance(reader: PlateReader) -> dict[str, str]:
+    recognizer = getattr(reader, "recognizer", None)
+    if recognizer is None:
+        return {"name": "PP-OCRv4 rec (rapidocr-onnxruntime)"}
+    return dict(recognizer.provenance)
+
+
 def expand_box(box: np.ndarray, shape: tuple[int, ...], fx: float, fy: float) -> np.ndarray:
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
@@ -95,7 +102,7 @@ class PlatePipeline:
         self.provenance = {
             "vehicle_detector": self.vehicles.model.provenance,
             "plate_detector": self.plates_full.model.provenance,
-            "ocr": {"name": "PP-OCRv4 rec (rapidocr-onnxruntime)", "reader": type(self.reader).__name__},
+            "ocr": {**_recognizer_provenance(self.reader), "reader": type(self.reader).__name__},
         }
 
     def process(self, frame: np.ndarray) -> FrameResult:

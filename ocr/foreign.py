@@ -10,7 +10,7 @@ import numpy as np
 
 from ocr.plate_format import PlateFamily, PlateNumber
 from ocr.reader import PlateRead, PlateReader, is_readable
-from ocr.recognizer import SEPARATORS, LineRecognizer, Slot
+from ocr.recognizer import SEPARATORS, LineRecognizer, Slot, foreign_default_model
 from ocr.text_detector import TextDetector, _height, crop_quad, is_horizontal
 
 
@@ -36,7 +36,7 @@ class AnyTextPlateReader(PlateReader):
         *,
         min_confidence: float = 0.85,
     ):
-        self.recognizer = recognizer or LineRecognizer()
+        self.recognizer = recognizer or LineRecognizer(foreign_default_model())
         self.detector = detector or TextDetector()
         self.min_confidence = min_confidence
 

@@ -18,6 +18,7 @@ from core.cli import app
         (["models", "quantize"], "pass --photos FOLDER"),
         (["models", "quantize", "--ship"], "--ship needs --datasets FOLDER"),
         (["footage", "generate", "OUT"], "Missing option '--photos'"),
+        (["models", "train-rec", "--out", "OUT/rec.onnx"], "Missing option '--datasets'"),
     ],
 )
 def test_no_photo_folder_is_assumed(
