@@ -46,8 +46,13 @@ def demo_config_text(
 
 def seed_demo(session: Session, rng: random.Random) -> dict[str, int]:
     created = 0
-    for code, *place in CAMERAS:
+    for code, name, road, province, lat, lon, limit in CAMERAS:
         if session.scalar(select(Camera.id).where(Camera.code == code)) is None:
             created += 1
-        register_config(session, demo_config_text(code, *place), actor=ACTOR, source=f"demo camera {code}")
+        register_config(
+            session,
+            demo_config_text(code, name, road, province, lat, lon, limit),
+            actor=ACTOR,
+            source=f"demo camera {code}",
+        )
     return {"cameras": created}
