@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from detection.footage import camera_config
+from penalties.cameras.config import LoadedCamera
 from penalties.cameras.models import Camera
-from penalties.cameras.service import register_config
+from penalties.cameras.service import newest_config, register_config, stored_camera
 
 ACTOR = "system:demo-seed"
 
@@ -56,3 +57,20 @@ def seed_demo(session: Session, rng: random.Random) -> dict[str, int]:
             source=f"demo camera {code}",
         )
     return {"cameras": created}
+
+
+def demo_config(session: Session, camera: Camera) -> LoadedCamera:
+    """A demo camera's stored configuration; one added through the API without a file gets the
+    generated one at its place, registered as its first version."""
+    if newest_config(session, camera) is None:
+        text = demo_config_text(
+            camera.code,
+            camera.name,
+            camera.road,
+            camera.province_code,
+            camera.latitude,
+            camera.longitude,
+            camera.speed_limit_kmh,
+        )
+        register_config(session, text, actor=ACTOR, source=f"demo camera {camera.code}")
+    return stored_camera(session, camera.code)

@@ -22,8 +22,8 @@ from ocr.plate_format import PlateFamily, parse_plate
 from ocr.reader import PlateRead
 from ocr.render import Colour, Layout, PlateSpec, render_plate
 from ocr.vote import Verdict
-from penalties.cameras.models import Camera, CameraConfigVersion
-from penalties.cameras.service import stored_camera
+from penalties.cameras.models import Camera
+from penalties.cameras.seed import demo_config
 from penalties.candidates.models import ViolationCandidate
 from penalties.candidates.record import record_event
 from registry.models import Vehicle
@@ -57,9 +57,7 @@ def seed_candidates(session: Session, rng: random.Random, count: int = 8) -> int
         .where(Vehicle.vehicle_type.in_([VehicleClass.car, VehicleClass.truck]))
         .order_by(Vehicle.plate)
     ).all()
-    cameras = session.scalars(
-        select(Camera).where(Camera.id.in_(select(CameraConfigVersion.camera_id))).order_by(Camera.code)
-    ).all()
+    cameras = session.scalars(select(Camera).order_by(Camera.code)).all()
     if not vehicles or not cameras:
         return 0
     store = get_blob_store()
@@ -92,7 +90,7 @@ def seed_candidates(session: Session, rng: random.Random, count: int = 8) -> int
             else None,
             {"demo": "generated scene, no detector run"},
         )
-        loaded = stored_camera(session, camera.code)
+        loaded = demo_config(session, camera)
         if record_event(session, store, camera, event, loaded, None) is not None:
             made += 1
     return made
