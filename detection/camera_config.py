@@ -25,10 +25,10 @@ class Strict(BaseModel):
 
 
 class Location(Strict):
-    name: str = Field(min_length=2, description="Human-readable place, e.g. the intersection")
+    name: str = Field(min_length=2, max_length=200, description="Human-readable place, e.g. the intersection")
     latitude: float = Field(ge=8.0, le=23.5, description="WGS84 latitude (within Vietnam)")
     longitude: float = Field(ge=102.0, le=110.0, description="WGS84 longitude (within Vietnam)")
-    road: str = Field(min_length=2, description="Road name")
+    road: str = Field(min_length=2, max_length=200, description="Road name")
     province_code: str = Field(
         pattern=PROVINCE_PATTERN, description="Plate province code of the area, e.g. 51 (Ho Chi Minh City)"
     )
@@ -180,8 +180,11 @@ class Calibration(Strict):
     )
 
 
+CAMERA_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,39}$"
+
+
 class CameraInfo(Strict):
-    id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$", description="Camera code, e.g. HCM-Q1-001")
+    id: str = Field(pattern=CAMERA_CODE_PATTERN, description="Camera code, e.g. HCM-Q1-001")
     version: int = Field(ge=1, description="Configuration version; recorded with every violation")
     resolution: tuple[int, int] = Field(description="[width, height] of the camera image")
     fps: float = Field(25.0, gt=0, le=120, description="Frames per second when the source does not say")
@@ -290,11 +293,23 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return None if node is None else node.start_mark.line + 1
 
 
-def load_camera_config(path: Path) -> CameraConfig:
+def read_camera_text(path: Path) -> str:
+    """The file's text exactly as stored (no newline translation), so its hash is the file's hash."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_bytes().decode("utf-8")
     except OSError as exc:
         raise CameraConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CameraConfigError(f"{path}: not UTF-8 text: {exc}") from exc
+
+
+def load_camera_config(path: Path) -> CameraConfig:
+    return parse_camera_config(read_camera_text(path), source=str(path))
+
+
+def parse_camera_config(text: str, *, source: str = "camera configuration") -> CameraConfig:
+    """Validate a configuration's YAML text; errors name ``source``, each field and its line."""
+    path = source
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)

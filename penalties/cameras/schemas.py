@@ -1,31 +1,20 @@
+"""The camera API's bodies. The rules on a camera's place come from the configuration file's model
+(detection.camera_config): one set of validators for a YAML file and a JSON body."""
+
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ocr.plate_format import PROVINCE
+from detection.camera_config import CAMERA_CODE_PATTERN, Location
 
 
-class CameraCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
+class CameraCreate(Location):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=False)
 
-    code: str = Field(min_length=3, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9-]+$", examples=["HCM-Q1-001"])
-    name: str = Field(min_length=3, max_length=200)
-    road: str = Field(min_length=2, max_length=200)
-    province_code: str = Field(examples=["51"], description="Plate province code of the camera's area")
-    latitude: float = Field(ge=8.0, le=23.5, description="Within Vietnam")
-    longitude: float = Field(ge=102.0, le=110.0, description="Within Vietnam")
-    speed_limit_kmh: int = Field(gt=0, le=150)
-
-    @field_validator("province_code")
-    @classmethod
-    def _province(cls, value: str) -> str:
-        import re
-
-        if not re.fullmatch(PROVINCE, value):
-            raise ValueError(f"{value!r} is not a province code")
-        return value
+    code: str = Field(pattern=CAMERA_CODE_PATTERN, examples=["HCM-Q1-001"], description="Camera code")
 
 
 class CameraRead(CameraCreate):
@@ -33,3 +22,15 @@ class CameraRead(CameraCreate):
 
     id: uuid.UUID
     active: bool
+
+
+class CameraConfigRead(BaseModel):
+    """One stored version of a camera's configuration (its text: GET …/configs/{version})."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    camera: str = Field(description="Camera code")
+    version: int
+    sha256: str
+    created_by: str
+    created_at: datetime

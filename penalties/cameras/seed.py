@@ -1,13 +1,20 @@
-"""Demo cameras at real-looking intersections (generated, GPS approximate)."""
+"""Demo cameras at real-looking intersections (generated, GPS approximate), each registered as a
+configuration version: the generated footage's geometry with the intersection's place."""
 
 from __future__ import annotations
 
 import random
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from detection.footage import camera_config
+from penalties.cameras.config import LoadedCamera
 from penalties.cameras.models import Camera
+from penalties.cameras.service import newest_config, register_config, stored_camera
+
+ACTOR = "system:demo-seed"
 
 CAMERAS = [
     ("HCM-Q1-001", "Ngã tư Lê Lợi – Nguyễn Huệ", "Lê Lợi, Quận 1", "51", 10.7739, 106.7019, 50),
@@ -27,21 +34,43 @@ CAMERAS = [
 ]
 
 
+def demo_config_text(
+    code: str, name: str, road: str, province: str, lat: float, lon: float, limit: int
+) -> str:
+    """A demo camera's configuration file: the generated scene's lines, lanes and light at this place."""
+    data = camera_config(code)
+    data["camera"]["location"].update(
+        name=name, road=road, province_code=province, latitude=lat, longitude=lon, speed_limit_kmh=limit
+    )
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def seed_demo(session: Session, rng: random.Random) -> dict[str, int]:
     created = 0
-    for code, name, road, prov, lat, lon, limit in CAMERAS:
+    for code, name, road, province, lat, lon, limit in CAMERAS:
         if session.scalar(select(Camera.id).where(Camera.code == code)) is None:
-            session.add(
-                Camera(
-                    code=code,
-                    name=name,
-                    road=road,
-                    province_code=prov,
-                    latitude=lat,
-                    longitude=lon,
-                    speed_limit_kmh=limit,
-                )
-            )
             created += 1
-    session.flush()
+        register_config(
+            session,
+            demo_config_text(code, name, road, province, lat, lon, limit),
+            actor=ACTOR,
+            source=f"demo camera {code}",
+        )
     return {"cameras": created}
+
+
+def demo_config(session: Session, camera: Camera) -> LoadedCamera:
+    """A demo camera's stored configuration; one added through the API without a file gets the
+    generated one at its place, registered as its first version."""
+    if newest_config(session, camera) is None:
+        text = demo_config_text(
+            camera.code,
+            camera.name,
+            camera.road,
+            camera.province_code,
+            camera.latitude,
+            camera.longitude,
+            camera.speed_limit_kmh,
+        )
+        register_config(session, text, actor=ACTOR, source=f"demo camera {camera.code}")
+    return stored_camera(session, camera.code)

@@ -3,7 +3,6 @@ as real evidence (files, manifest, camera chain) through the same code as the ca
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import timedelta
 from typing import Any
@@ -16,16 +15,15 @@ from sqlalchemy.orm import Session
 from core.evidence import get_blob_store
 from core.time import utc_now
 from detection.camera import EvidenceFrame, ViolationEvent
-from detection.camera_config import CameraConfig
-from detection.footage import background, camera_config, draw_light, homography
+from detection.footage import background, draw_light, homography
 from detection.rules.base import Finding
 from detection.vehicles import VehicleClass
 from ocr.plate_format import PlateFamily, parse_plate
 from ocr.reader import PlateRead
 from ocr.render import Colour, Layout, PlateSpec, render_plate
 from ocr.vote import Verdict
-from penalties.cameras.config import LoadedCamera
 from penalties.cameras.models import Camera
+from penalties.cameras.seed import demo_config
 from penalties.candidates.models import ViolationCandidate
 from penalties.candidates.record import record_event
 from registry.models import Vehicle
@@ -36,19 +34,6 @@ VIOLATIONS: list[tuple[str, dict[str, Any]]] = [
     ("SPEED_20_35", {"speed_kmh": 78.5, "limit_kmh": 50, "fit_residual_m": 0.09}),
     ("WRONG_LANE", {"lane": "lane-1"}),
 ]
-
-
-def _config(camera: Camera) -> CameraConfig:
-    data = camera_config(camera.code)
-    data["camera"]["location"].update(
-        name=camera.name,
-        road=camera.road,
-        province_code=camera.province_code,
-        latitude=camera.latitude,
-        longitude=camera.longitude,
-        speed_limit_kmh=camera.speed_limit_kmh,
-    )
-    return CameraConfig.model_validate(data)
 
 
 def _scene(plate_img: np.ndarray, light: str, x: int, y: int) -> np.ndarray:
@@ -105,8 +90,7 @@ def seed_candidates(session: Session, rng: random.Random, count: int = 8) -> int
             else None,
             {"demo": "generated scene, no detector run"},
         )
-        config = _config(camera)
-        loaded = LoadedCamera(config, hashlib.sha256(config.model_dump_json().encode()).hexdigest(), None)
+        loaded = demo_config(session, camera)
         if record_event(session, store, camera, event, loaded, None) is not None:
             made += 1
     return made

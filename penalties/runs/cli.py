@@ -29,7 +29,12 @@ camera_alias_app = typer.Typer(help="Old name of `tvp cameras run`.", no_args_is
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
-CameraOpt = Annotated[Path, typer.Option("--camera", help="Camera configuration YAML")]
+CameraOpt = Annotated[
+    str,
+    typer.Option(
+        "--camera", help="Camera code (its newest stored configuration) or a configuration YAML (registered)"
+    ),
+]
 StrideOpt = Annotated[int, typer.Option(min=1, help="Process every n-th frame")]
 GateOpt = Annotated[bool, typer.Option("--motion-gate/--no-motion-gate", help="Skip frames without motion")]
 StartOpt = Annotated[
@@ -54,18 +59,30 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _prepare(camera: Path) -> Any:
+def _prepare(camera: str, *, register: bool = True) -> Any:
+    """The configuration to run with: a YAML path (validated, and registered as a version of its camera
+    unless ``register`` is off) or a camera code (its newest stored version)."""
     from core.cli import _schema_or_exit, _settings_or_exit
+    from core.db import session_scope
+    from core.errors import AppError
     from detection.camera_config import CameraConfigError
     from penalties.cameras.config import load_camera
+    from penalties.cameras.service import is_config_path, register_loaded, stored_camera
 
     _settings_or_exit()
     try:
-        loaded = load_camera(camera)
-    except CameraConfigError as exc:
+        if not is_config_path(camera):
+            _schema_or_exit()
+            with session_scope(writes=False) as session:
+                return stored_camera(session, camera)
+        loaded = load_camera(Path(camera))
+        _schema_or_exit()
+        if register:
+            with session_scope() as session:
+                register_loaded(session, loaded, actor="cli")
+        return loaded
+    except (CameraConfigError, AppError) as exc:
         raise _fail(str(exc)) from exc
-    _schema_or_exit()
-    return loaded
 
 
 def _span(start: str | None, end: str | None) -> Any:
@@ -115,7 +132,7 @@ def _progress() -> Progress:
 
 def _run(
     footage: Path,
-    camera: Path,
+    camera: str,
     *,
     kind: str,
     stride: int,
@@ -131,7 +148,7 @@ def _run(
     from penalties.runs.models import RunKind
     from penalties.runs.runner import Runner, footage_sha256
 
-    loaded = _prepare(camera)
+    loaded = _prepare(camera, register=kind != "replay")
     source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride, span)
     sha = footage_sha256(footage) if footage.is_file() else None
     try:
@@ -259,7 +276,7 @@ def replay(
     span = _span(span_from, span_to)
     previous: list[dict[str, Any]] | None = None
     if against is not None:
-        _prepare(camera)
+        _prepare(camera, register=False)
         with session_scope(writes=False) as session:
             earlier = session.get(ProcessingRun, against)
             if earlier is None:
@@ -319,7 +336,9 @@ def _live_source(camera_id: str, source: str, max_attempts: int | None) -> Any:
 
 @cameras_app.command("run")
 def camera_run(
-    camera: Annotated[Path, typer.Argument(help="Camera configuration YAML")],
+    camera: Annotated[
+        str, typer.Argument(help="Camera code (newest stored configuration) or configuration YAML")
+    ],
     source: Annotated[str, typer.Option(help="rtsp://…, http(s)://… or a video file (ends at its end)")],
     stride: StrideOpt = 2,
     motion_gate: GateOpt = True,

@@ -161,7 +161,7 @@ class Runner:
                 if run.checkpoint:
                     self._resume(run.checkpoint)
             if kind is not RunKind.replay:
-                ensure_camera(session, loaded.config, actor=ACTOR)
+                ensure_camera(session, loaded, actor=ACTOR)
             session.flush()
             self.run_id = run.id
         self.progress = RunProgress(events=list(self.resumed_events))
@@ -233,7 +233,7 @@ class Runner:
                 key = dedup_key(event)
                 created = None
                 if self.kind is not RunKind.replay:
-                    camera = ensure_camera(session, self.loaded.config, actor=ACTOR)
+                    camera = ensure_camera(session, self.loaded, actor=ACTOR)
                     created = record_event(session, self.store, camera, event, self.loaded, self.run_id)
                     if created is not None:
                         run.candidates_created += 1

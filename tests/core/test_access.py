@@ -35,6 +35,9 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/registry/vehicles/{plate}": frozenset({"reviewer", "supervisor", "admin"}),
     "GET /api/cameras": frozenset({"reviewer", "supervisor", "ops", "admin"}),
     "POST /api/cameras": frozenset({"ops", "admin"}),
+    "POST /api/cameras/configs": frozenset({"ops", "admin"}),
+    "GET /api/cameras/{code}/configs": frozenset({"reviewer", "supervisor", "ops", "admin"}),
+    "GET /api/cameras/{code}/configs/{version}": frozenset({"reviewer", "supervisor", "ops", "admin"}),
     "GET /api/candidates": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/claim": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/release": frozenset({"reviewer", "supervisor"}),
@@ -83,6 +86,8 @@ PARAMS = {
     "item_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d14",
     "cccd": "079090123456",
     "plate": "51G12345",
+    "code": "HCM-Q1-001",
+    "version": "1",
 }
 
 
