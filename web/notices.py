@@ -27,7 +27,10 @@ def notice_pdf_file(notice_id: uuid.UUID, db: AuditedDB, principal: Reviewer) ->
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'},
+        headers={
+            "Content-Disposition": f'inline; filename="{notice.number}.pdf"',
+            "X-Content-SHA256": notice.document_sha256 or "",
+        },
     )
 
 

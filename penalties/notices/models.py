@@ -44,6 +44,9 @@ class Notice(UUIDPk, Timestamps, Base):
     status: Mapped[NoticeStatus] = enum_column(NoticeStatus, default=NoticeStatus.issued, index=True)
     issued_at: Mapped[datetime]
     due_date: Mapped[date] = mapped_column(Date)
+    # The notice document (PDF) as issued, in the evidence store: served as it was, never re-rendered.
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
     candidate: Mapped[ViolationCandidate] = relationship()
 

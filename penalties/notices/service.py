@@ -1,5 +1,6 @@
-"""Issuing a notice (the owner and the assessment frozen in it, its delivery queued) and reading one
-(every read is audited: it holds personal data)."""
+"""Issuing a notice (the owner and the assessment frozen in it, its document rendered once and stored
+by hash, its delivery queued), reading one (every read is audited: it holds personal data) and
+cancelling one."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from penalties.candidates.models import EvidenceItem, EvidenceKind, ViolationCan
 from penalties.law.assessment import Assessment
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.states import check_transition
 from registry.provider import VehicleRecord
 
 PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
@@ -61,6 +63,7 @@ def issue_notice(
     )
     session.add(notice)
     session.flush()
+    freeze_document(session, notice)
     enqueue(session, "penalties.deliver_notice", {"notice_id": str(notice.id)}, key=f"deliver:{notice.id}")
     return notice
 
@@ -85,11 +88,40 @@ def notice_frames(notice: Notice) -> list[EvidenceItem]:
     return [i for i in notice.candidate.evidence if i.kind in (EvidenceKind.overlay, EvidenceKind.plate_crop)]
 
 
-def notice_pdf(session: Session, notice_id: uuid.UUID, *, actor: str) -> tuple[Notice, bytes]:
-    """The notice as a PDF (the read is audited)."""
+def freeze_document(session: Session, notice: Notice) -> str:
+    """Render the notice's PDF once and keep it by hash: what the owner was sent stays what it was,
+    whatever later happens to the rows it was made from."""
     from penalties.notices.pdf import render_notice_pdf
 
-    notice = read_notice(session, notice_id, actor=actor, purpose="notice PDF")
     store = get_blob_store()
     images = [store.get(i.sha256) for i in notice_frames(notice)]
-    return notice, render_notice_pdf(notice, notice.candidate, images)
+    notice.document_sha256 = store.put(render_notice_pdf(notice, notice.candidate, images))
+    session.flush()
+    return notice.document_sha256
+
+
+def notice_pdf(session: Session, notice_id: uuid.UUID, *, actor: str) -> tuple[Notice, bytes]:
+    """The notice's PDF as issued, checked against its hash (the read is audited). A notice issued
+    before documents were stored gets its document frozen at this first read."""
+    notice = read_notice(session, notice_id, actor=actor, purpose="notice PDF")
+    sha = notice.document_sha256 or freeze_document(session, notice)
+    return notice, get_blob_store().get(sha)
+
+
+def cancel_notice(session: Session, notice_id: uuid.UUID, *, reason: str, actor: str) -> Notice:
+    """Cancel a notice (a dispute upheld, a wrong owner…): a final state, with the reason kept."""
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NoticeNotFound(f"no notice {notice_id}")
+    check_transition(notice.status, NoticeStatus.cancelled)
+    notice.status, notice.cancel_reason = NoticeStatus.cancelled, reason
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="notice.cancel",
+        object_type="notice",
+        object_id=notice.id,
+        detail={"reason": reason},
+    )
+    return notice

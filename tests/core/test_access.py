@@ -46,6 +46,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/candidates/{candidate_id}/escalate": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/confirm": frozenset({"reviewer", "supervisor"}),
     "GET /api/notices/{notice_id}": frozenset({"reviewer", "supervisor"}),
+    "POST /api/notices/{notice_id}/cancel": frozenset({"supervisor"}),
     "GET /api/citizen/v1/me": frozenset({"citizen"}),
     "GET /api/citizen/v1/notices": frozenset({"citizen"}),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
