@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core import audit
@@ -64,3 +64,11 @@ def get_vehicle(session: Session, plate_text: str, *, actor: str) -> Vehicle:
         raise VehicleNotFound(f"no vehicle registered under {plate_text!r}")
     audit.record(session, actor=actor, action="vehicle.read", object_type="vehicle", object_id=vehicle.id)
     return vehicle
+
+
+def registry_counts(session: Session) -> dict[str, int]:
+    """How many vehicles and citizens the registry holds (the staff dashboard)."""
+    return {
+        "vehicles": session.scalar(select(func.count()).select_from(Vehicle)) or 0,
+        "citizens": session.scalar(select(func.count()).select_from(Citizen)) or 0,
+    }

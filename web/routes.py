@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.auth import sessions
@@ -29,9 +28,9 @@ from core.jobs.service import list_jobs, retry_job
 from core.models import JobStatus, Role
 from core.pagination import PageNumber
 from core.time import format_local
-from penalties.cameras.models import Camera
-from penalties.candidates.models import CandidateStatus, ViolationCandidate
-from registry.models import Citizen, Vehicle
+from penalties.cameras.service import camera_count
+from penalties.review.queue import pending_count
+from registry.service import registry_counts
 from web.i18n import lang_of, translator
 
 HERE = Path(__file__).parent
@@ -131,17 +130,10 @@ def logout(request: Request, db: DB, principal: Staff, csrf: Annotated[str, Form
 
 @router.get("/")
 def dashboard(request: Request, db: DB, principal: Staff) -> Response:
-    def count(model: Any, *where: Any) -> int:
-        return db.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
     counts = [
-        (
-            "pending_review",
-            count(ViolationCandidate, ViolationCandidate.status == CandidateStatus.pending_review),
-        ),
-        ("cameras", count(Camera)),
-        ("vehicles", count(Vehicle)),
-        ("citizens", count(Citizen)),
+        ("pending_review", pending_count(db)),
+        ("cameras", camera_count(db)),
+        *registry_counts(db).items(),
     ]
     return render(request, "dashboard.html", principal, counts=counts)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -34,6 +34,10 @@ def create_camera(session: Session, data: CameraCreate, *, actor: str) -> Camera
 
 def list_cameras(session: Session) -> Sequence[Camera]:
     return session.scalars(select(Camera).order_by(Camera.code)).all()
+
+
+def camera_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Camera)) or 0
 
 
 def get_camera(session: Session, code: str) -> Camera:

@@ -63,6 +63,12 @@ def queue(
     return rows, total
 
 
+def pending_count(session: Session) -> int:
+    """Candidates waiting for their first look (the staff dashboard)."""
+    query = select(func.count()).where(ViolationCandidate.status == CandidateStatus.pending_review)
+    return session.scalar(query) or 0
+
+
 def filter_choices(session: Session) -> tuple[list[str], list[str]]:
     """The camera codes and violation codes the queue can be filtered by."""
     cameras = session.scalars(select(Camera.code).order_by(Camera.code)).all()
