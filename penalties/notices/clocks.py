@@ -22,13 +22,13 @@ from core import audit
 from core.time import to_local
 from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
 from penalties.candidates.states import OPEN, By, move
+from penalties.law.periods import LIMITATION
 from penalties.notices.models import Notice, NoticeStatus, VehicleWarning
 from penalties.notices.states import check_transition
 
 NOTICE_WITHIN = timedelta(days=10)
 WARN_BEFORE = timedelta(days=2)
 UNANSWERED_AFTER = timedelta(days=20)
-LIMITATION = timedelta(days=365)
 AWAITING_RESPONSE = (NoticeStatus.issued, NoticeStatus.delivered, NoticeStatus.overdue)
 RESOLVED = (
     NoticeStatus.paid,

@@ -20,6 +20,7 @@ from penalties.candidates.exceptions import AlreadyReviewed, CandidateNotFound
 from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
 from penalties.candidates.states import IN_REVIEW, By, check_move, check_take, move, takeable
 from penalties.law.assessment import AssessmentError, Circumstances, assess
+from penalties.law.periods import LIMITATION
 from penalties.notices.models import Notice
 from penalties.notices.service import issue_notice
 from penalties.review.exceptions import (
@@ -34,7 +35,6 @@ from penalties.review.flags import check as check_flags
 from registry.provider import RegistryProvider, RegistryUnavailable, VehicleRecord, get_provider, plate_key
 
 CLAIM_MINUTES = 10
-LIMITATION = timedelta(days=365)  # ND 168/2024 Art. 4(1): one year from the moment of recording
 
 
 def _get(session: Session, candidate_id: uuid.UUID) -> ViolationCandidate:
