@@ -133,6 +133,13 @@ def models_list() -> None:
     out.print(table)
 
 
+def _photo_folders(photos: list[Path] | None) -> list[Path]:
+    if not photos:
+        err.print("[red]No labelled photo folders: pass --photos FOLDER (images/ + labels.csv).[/]")
+        raise typer.Exit(2)
+    return photos
+
+
 @models_app.command("train-plates")
 def train_plates(
     images: Annotated[int, typer.Option(help="Generated training images")] = 400,
@@ -141,9 +148,7 @@ def train_plates(
     batch: Annotated[int, typer.Option(help="Batch size")] = 16,
     photos: Annotated[
         list[Path] | None,
-        typer.Option(
-            "--photos", help="Labelled photo folders to composite plates into (default: ../shared/datasets/*)"
-        ),
+        typer.Option("--photos", help="Labelled photo folders (images/ + labels.csv) to put plates into"),
     ] = None,
     extra: Annotated[
         list[Path] | None,
@@ -155,10 +160,7 @@ def train_plates(
     from detection.models import models_dir
     from detection.train import build_dataset, held_out, read_labels, train
 
-    folders = photos or sorted(p.parent for p in Path("../shared/datasets").glob("*/labels.csv"))
-    if not folders:
-        err.print("[red]No labelled photo folders: pass --photos FOLDER (images/ + labels.csv).[/]")
-        raise typer.Exit(2)
+    folders = _photo_folders(photos)
     try:
         base_photos = [item for folder in folders for item in read_labels(folder) if not held_out(item.image)]
         own = [item for folder in (extra or []) for item in read_labels(folder)]
@@ -188,9 +190,7 @@ def train_plates(
 def quantize_models(
     photos: Annotated[
         list[Path] | None,
-        typer.Option(
-            "--photos", help="Labelled photo folders for calibration (default: ../shared/datasets/*)"
-        ),
+        typer.Option("--photos", help="Labelled photo folders (images/ + labels.csv) for calibration"),
     ] = None,
     frames: Annotated[int, typer.Option(help="Calibration frames")] = 32,
     seed: int = 0,
@@ -202,9 +202,10 @@ def quantize_models(
             "vn_real_dev photos and vn_real_footage frames",
         ),
     ] = False,
-    datasets: Annotated[Path, typer.Option(help="With --ship: the shared datasets folder")] = Path(
-        "../shared/datasets"
-    ),
+    datasets: Annotated[
+        Path | None,
+        typer.Option(help="With --ship: the folder holding vn_real_dev and vn_real_footage"),
+    ] = None,
 ) -> None:
     """Make int8 versions of the vehicle and plate detectors (used automatically once present)."""
     import random
@@ -216,6 +217,9 @@ def quantize_models(
 
     plate = plate_detector_name()
     if ship:
+        if datasets is None:
+            err.print("[red]--ship needs --datasets FOLDER (holding vn_real_dev and vn_real_footage).[/]")
+            raise typer.Exit(2)
         from detection.ship_int8 import real_calibration_frames
         from detection.ship_int8 import ship as ship_int8
 
@@ -234,7 +238,7 @@ def quantize_models(
             entry = ship_int8(name, real, note)
             out.print(f"[green]{name}[/]: detection/weights/{entry['file']} sha256 {entry['sha256'][:12]}")
         return
-    folders = photos or sorted(p.parent for p in Path("../shared/datasets").glob("*/labels.csv"))
+    folders = _photo_folders(photos)
     try:
         items = [i for f in folders for i in read_labels(f) if not held_out(i.image)]
     except FileNotFoundError as exc:
@@ -340,7 +344,7 @@ def footage_generate(
     out_dir: Annotated[Path, typer.Argument(help="Folder for footage.mp4, camera.yaml and truth.json")],
     photos: Annotated[
         Path, typer.Option(help="Labelled photo folder (images/ + labels.csv) to take vehicles from")
-    ] = Path("../shared/datasets/openalpr_us"),
+    ],
 ) -> None:
     """Generate 1080p test footage: a car speeding on green, a car running the red, one stopping."""
     from detection.footage import Photo, generate, pick_vehicles, standard_scenario

@@ -1,8 +1,10 @@
 """Each camera's evidence chain: every candidate's manifest hash, chained to the one before.
 
 A link's hash is an HMAC-SHA256 under the audit key (``TVP_AUDIT_KEY``, never in the database), so
-links cannot be recomputed after removing or re-ordering evidence. The chain heads are also exported
-into the signed anchors (core/anchors.py looks up ``chain_heads`` here), which catches a cut tail.
+links cannot be recomputed after removing or re-ordering evidence. Each chain has a head row that appends
+continue from, so removing the newest links leaves the head pointing past the last one (``verify_head``).
+The chain heads are also exported into the signed anchors (core/anchors.py looks up ``chain_heads``
+here), which catches a cut tail even when the head row was rewritten to match.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.anchors import AnchorLog, Head
 from core.audit import seal
-from penalties.models import Camera, EvidenceLink
+from penalties.models import Camera, EvidenceHead, EvidenceLink
 
 GENESIS = "0" * 64
 PREFIX = "evidence/"  # a camera's chain in the anchors: evidence/<camera code>
@@ -38,13 +40,11 @@ def append_link(
     # Lock the camera row so two writers for one camera cannot fork its chain (a no-op on SQLite,
     # whose write transactions are already serial).
     session.execute(select(Camera.id).where(Camera.id == camera.id).with_for_update())
-    last = session.scalars(
-        select(EvidenceLink)
-        .where(EvidenceLink.camera_id == camera.id)
-        .order_by(EvidenceLink.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (1, GENESIS) if last is None else (last.seq + 1, last.link_hash)
+    head = session.get(EvidenceHead, camera.id)
+    if head is None:  # the camera's first link
+        head = EvidenceHead(camera_id=camera.id, seq=0, link_hash=GENESIS)
+        session.add(head)
+    seq, prev = head.seq + 1, head.link_hash
     link = EvidenceLink(
         camera_id=camera.id,
         seq=seq,
@@ -54,6 +54,7 @@ def append_link(
         link_hash=link_hash(camera.id, prev, seq, manifest_sha256, candidate_id),
     )
     session.add(link)
+    head.seq, head.link_hash = seq, link.link_hash
     return link
 
 
@@ -74,17 +75,29 @@ def verify_chain(session: Session, camera: Camera) -> list[str]:
     return problems
 
 
+def verify_head(session: Session, camera: Camera) -> list[str]:
+    """The head row against the chain's last link: links removed from the end leave the head ahead."""
+    last = session.scalars(
+        select(EvidenceLink)
+        .where(EvidenceLink.camera_id == camera.id)
+        .order_by(EvidenceLink.seq.desc())
+        .limit(1)
+    ).first()
+    last_seq, last_hash = (0, GENESIS) if last is None else (last.seq, last.link_hash)
+    head = session.get(EvidenceHead, camera.id)
+    if head is None:
+        return [f"camera {camera.code}: chain head row is missing"] if last is not None else []
+    if head.seq != last_seq or head.link_hash != last_hash:
+        return [f"camera {camera.code}: chain head says {head.seq} entries, found {last_seq}: tail truncated"]
+    return []
+
+
 def chain_heads(session: Session) -> dict[str, Head]:
-    """The newest link of every camera's chain (one indexed query)."""
-    last = (
-        select(EvidenceLink.camera_id, func.max(EvidenceLink.seq).label("seq"))
-        .group_by(EvidenceLink.camera_id)
-        .subquery()
-    )
+    """Every camera chain's head row (an anchor taken after a cut still records what was cut)."""
     rows = session.execute(
-        select(Camera.code, EvidenceLink.seq, EvidenceLink.link_hash)
-        .join(last, (last.c.camera_id == EvidenceLink.camera_id) & (last.c.seq == EvidenceLink.seq))
-        .join(Camera, Camera.id == EvidenceLink.camera_id)
+        select(Camera.code, EvidenceHead.seq, EvidenceHead.link_hash).join(
+            Camera, Camera.id == EvidenceHead.camera_id
+        )
     )
     return {PREFIX + code: Head(seq, h) for code, seq, h in rows}
 

@@ -385,7 +385,7 @@ def evidence_verify(
     from core.cli import _settings_or_exit, print_anchor_note
     from core.db import session_scope
     from core.evidence import get_blob_store
-    from penalties.chains import PREFIX, verify_anchored, verify_chain
+    from penalties.chains import PREFIX, verify_anchored, verify_chain, verify_head
     from penalties.evidence import verify_candidate
     from penalties.models import Camera, ViolationCandidate
 
@@ -403,6 +403,7 @@ def evidence_verify(
             raise _fail(f"no camera {camera}")
         for cam in cameras:
             problems += verify_chain(session, cam)
+            problems += verify_head(session, cam)
             for candidate in session.scalars(
                 select(ViolationCandidate).where(ViolationCandidate.camera_id == cam.id)
             ):

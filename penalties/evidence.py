@@ -29,6 +29,7 @@ from penalties.models import Camera, EvidenceItem, EvidenceKind, EvidenceLink, V
 
 MANIFEST_VERSION = 1
 CLIP_MAX_WIDTH = 960
+PLAYABLE_MAX_WIDTH = 640  # the review page shows clips 640 px wide
 
 
 @dataclass(frozen=True)
@@ -65,17 +66,17 @@ def _jpeg(image: np.ndarray) -> bytes:
     return data.tobytes()
 
 
-def _clip(frames: list[EvidenceFrame]) -> bytes | None:
+def _clip(frames: list[EvidenceFrame], fourcc: str, suffix: str, max_width: int) -> bytes | None:
     if len(frames) < 2:
         return None
     span = (frames[-1].captured_at - frames[0].captured_at).total_seconds()
     fps = max(1.0, (len(frames) - 1) / span) if span > 0 else 25.0
     h, w = frames[0].image.shape[:2]
-    scale = min(1.0, CLIP_MAX_WIDTH / w)
+    scale = min(1.0, max_width / w)
     size = (round(w * scale) // 2 * 2, round(h * scale) // 2 * 2)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "clip.mp4"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
+        path = Path(tmp) / f"clip{suffix}"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
         if not writer.isOpened():
             return None
         try:
@@ -111,10 +112,48 @@ def store_files(store: BlobStore, event: ViolationEvent, config: CameraConfig) -
         put(f"overlay-{label}.jpg", EvidenceKind.overlay, _jpeg(overlay), "image/jpeg", frame.captured_at)
     if event.plate_crop is not None and event.plate_crop.size:
         put("plate.png", EvidenceKind.plate_crop, _png(event.plate_crop), "image/png")
-    clip = _clip(event.clip)
+    clip = _clip(event.clip, "mp4v", ".mp4", CLIP_MAX_WIDTH)
     if clip is not None:
         put("clip.mp4", EvidenceKind.clip, clip, "video/mp4", event.clip[0].captured_at)
     return files
+
+
+def store_derived(store: BlobStore, event: ViolationEvent, files: list[Stored]) -> list[dict[str, Any]]:
+    """Copies made from the originals for viewing, written once with the package and listed in its
+    manifest under ``derived`` (the originals stay the evidence): a VP8/WebM clip that browsers play."""
+    if not any(f.name == "clip.mp4" for f in files):
+        return []
+    playable = _clip(event.clip, "VP80", ".webm", PLAYABLE_MAX_WIDTH)
+    if not playable:
+        return []
+    sha = store.put(playable)
+    return [
+        {
+            "name": "clip.webm",
+            "from": "clip.mp4",
+            "sha256": sha,
+            "content_type": "video/webm",
+            "size": len(playable),
+        }
+    ]
+
+
+def playable_clip(session: Session, store: BlobStore, clip: EvidenceItem) -> str | None:
+    """The SHA-256 of a clip's browser-playable copy, from its candidate's manifest (None if the
+    package has none: packages made before copies were written, or a machine without a VP8 encoder)."""
+    manifest_sha = session.scalar(
+        select(EvidenceItem.sha256).where(
+            EvidenceItem.candidate_id == clip.candidate_id, EvidenceItem.kind == EvidenceKind.manifest
+        )
+    )
+    if manifest_sha is None:
+        return None
+    manifest = json.loads(store.get(manifest_sha))
+    names = {f["sha256"]: f["name"] for f in manifest.get("files", [])}
+    for entry in manifest.get("derived", []):
+        if entry.get("from") == names.get(clip.sha256) and entry.get("content_type") == "video/webm":
+            return str(entry["sha256"])
+    return None
 
 
 def manifest_for(
@@ -125,6 +164,7 @@ def manifest_for(
     config_sha256: str,
     files: list[Stored],
     run_id: uuid.UUID | None,
+    derived: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     plate = event.plate
     return {
@@ -164,6 +204,7 @@ def manifest_for(
         "models": event.provenance,
         "run_id": str(run_id) if run_id else None,
         "files": [f.entry() for f in files],
+        "derived": derived or [],
     }
 
 
@@ -183,8 +224,9 @@ def package(
 ) -> str:
     """Store the files and manifest, record them on the candidate, chain the manifest; its SHA-256."""
     files = store_files(store, event, config)
+    derived = store_derived(store, event, files)
     manifest = canonical(
-        manifest_for(candidate.id, candidate.dedup_key, event, config, config_sha256, files, run_id)
+        manifest_for(candidate.id, candidate.dedup_key, event, config, config_sha256, files, run_id, derived)
     )
     manifest_sha = store.put(manifest)
     for f in files:
@@ -239,7 +281,7 @@ def verify_candidate(session: Session, store: BlobStore, candidate: ViolationCan
     recorded = {i.sha256 for i in items if i.kind is not EvidenceKind.manifest}
     if listed != recorded:
         problems.append(f"candidate {candidate.id}: evidence records differ from the manifest")
-    for entry in manifest.get("files", []):
+    for entry in manifest.get("files", []) + manifest.get("derived", []):
         try:
             store.get(entry["sha256"])
         except EvidenceError as exc:

@@ -161,6 +161,19 @@ class EvidenceLink(UUIDPk, Timestamps, Base):
     link_hash: Mapped[str] = mapped_column(String(64))
 
 
+class EvidenceHead(Base):
+    """A camera chain's tip: appends continue from it, so removing the newest links shows as a gap
+    between the head and the last link (as ``audit_head`` does for the audit chain)."""
+
+    __tablename__ = "evidence_heads"
+
+    camera_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    link_hash: Mapped[str] = mapped_column(String(64))
+
+
 class RunKind(StrEnum):
     process = "process"  # footage in, candidates out
     replay = "replay"  # footage in, results compared; no candidates

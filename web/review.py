@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -23,6 +22,7 @@ from core.models import Role
 from core.pagination import PageNumber
 from core.time import VN_TZ
 from penalties import review
+from penalties.evidence import playable_clip
 from penalties.models import (
     Camera,
     CandidateStatus,
@@ -157,6 +157,8 @@ def _page(
     if candidate is None:
         raise NotFound(f"no candidate {candidate_id}")
     evidence = {kind: [i for i in candidate.evidence if i.kind is kind] for kind in EvidenceKind}
+    store = get_blob_store()
+    playable = {i.id for i in evidence[EvidenceKind.clip] if playable_clip(db, store, i)}
     panel = registry_panel(db, candidate, actor=principal.actor)
     notice = db.scalars(select(Notice).where(Notice.candidate_id == candidate.id)).first()
     mine = candidate.claimed_by == principal.actor
@@ -167,6 +169,7 @@ def _page(
         status_code=status_code,
         c=candidate,
         evidence=evidence,
+        playable=playable,
         vehicle=panel.vehicle,
         flags=panel.flags,
         registry_error=panel.error,
@@ -295,42 +298,15 @@ def evidence_file(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
 
 @router.get("/evidence/{item_id}/preview.webm")
 def evidence_preview(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
-    """A browser-playable (VP8/WebM) copy of an evidence clip; the stored original is untouched."""
+    """The browser-playable (VP8/WebM) copy of an evidence clip, written with its package."""
     item = db.get(EvidenceItem, item_id)
     if item is None or item.kind is not EvidenceKind.clip:
         raise NotFound(f"no clip {item_id}")
-    return Response(_webm(item.sha256), media_type="video/webm")
-
-
-@lru_cache(maxsize=16)
-def _webm(sha256: str) -> bytes:
-    import tempfile
-    from pathlib import Path
-
-    import cv2
-
-    data = get_blob_store().get(sha256)
-    with tempfile.TemporaryDirectory() as tmp:
-        source, target = Path(tmp) / "clip.mp4", Path(tmp) / "clip.webm"
-        source.write_bytes(data)
-        cap = cv2.VideoCapture(str(source))
-        fps = cap.get(cv2.CAP_PROP_FPS) or 10.0
-        writer = None
-        try:
-            while True:
-                ok, frame = cap.read()
-                if not ok:
-                    break
-                h, w = frame.shape[:2]
-                size = (640, round(h * 640 / w) // 2 * 2)
-                if writer is None:
-                    writer = cv2.VideoWriter(str(target), cv2.VideoWriter.fourcc(*"VP80"), fps, size)
-                writer.write(cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
-        finally:
-            cap.release()
-            if writer is not None:
-                writer.release()
-        return target.read_bytes() if target.exists() else b""
+    store = get_blob_store()
+    sha = playable_clip(db, store, item)
+    if sha is None:
+        raise NotFound(f"clip {item_id} has no browser-playable copy; download the original")
+    return Response(store.get(sha), media_type="video/webm", headers={"X-Content-SHA256": sha})
 
 
 @router.get("/notices/{notice_id}/pdf")

@@ -207,6 +207,28 @@ def test_0006_refuses_a_chain_that_is_already_broken(tamper: str, message: str) 
             engine.dispose()
 
 
+def test_0008_sets_each_camera_head_to_its_newest_link() -> None:
+    from penalties.chains import verify_head
+    from penalties.models import Camera
+
+    with fresh_database("mig8") as url:
+        engine = make_engine(url)
+        try:
+            upgrade("0005", engine=engine)
+            _old_style_chains(engine)
+            upgrade("0007", engine=engine)
+            upgrade("0008", engine=engine)
+            with engine.connect() as conn:
+                heads = conn.execute(text("SELECT seq, link_hash FROM evidence_heads")).all()
+            assert [tuple(h) for h in heads] == [(3, _hashes(engine)["evidence"][-1])]
+            with Session(engine) as session:
+                assert verify_head(session, session.scalars(select(Camera)).one()) == []
+            downgrade("0007", engine=engine)
+            assert "evidence_heads" not in inspect(engine).get_table_names()
+        finally:
+            engine.dispose()
+
+
 def test_db_upgrade_explains_a_refused_migration(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 

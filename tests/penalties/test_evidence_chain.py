@@ -17,8 +17,15 @@ from core.anchors import Head, load_anchors
 from core.cli import app
 from core.config import reset_settings
 from core.evidence import get_blob_store
-from penalties.chains import GENESIS, append_link, chain_heads, link_hash, verify_chain
-from penalties.models import Camera, EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
+from penalties.chains import GENESIS, append_link, chain_heads, link_hash, verify_chain, verify_head
+from penalties.models import (
+    Camera,
+    EvidenceHead,
+    EvidenceItem,
+    EvidenceKind,
+    EvidenceLink,
+    ViolationCandidate,
+)
 from tests.support.anchors import private_anchor_dir
 from tests.support.factories import make_candidate
 
@@ -79,12 +86,16 @@ def _remove_candidate(db: Session, link: EvidenceLink) -> None:
 
 
 def _relink(db: Session, camera: Camera, hasher: Callable[[EvidenceLink], str]) -> None:
-    prev = GENESIS
+    """Rewrite the chain (and its head row, as anyone able to relink would) over the links left."""
+    prev, seq = GENESIS, 0
     for seq, link in enumerate(_links(db, camera), start=1):
         link.seq, link.prev_hash = seq, prev
         link.link_hash = hasher(link)
         prev = link.link_hash
         db.flush()
+    head = db.get(EvidenceHead, camera.id)
+    assert head is not None
+    head.seq, head.link_hash = seq, prev
     db.commit()
 
 
@@ -187,3 +198,49 @@ def test_edited_anchor_is_reported(db: Session, anchors: Path) -> None:
     result = tvp("evidence", "verify")
     assert result.exit_code == 1
     assert f"anchor {path.name}: signature does not match (forged or edited)" in result.output
+
+
+def test_cut_tail_is_caught_by_the_head_without_an_anchor(db: Session, anchors: Path) -> None:
+    camera = _camera_with_evidence(db, 3)
+    assert verify_head(db, camera) == []
+    _remove_candidate(db, _links(db, camera)[-1])
+    db.commit()
+    assert verify_head(db, camera) == [f"camera {CAMERA}: chain head says 3 entries, found 2: tail truncated"]
+    result = tvp("evidence", "verify")
+    assert result.exit_code == 1
+    assert "chain head says 3 entries, found 2: tail truncated" in result.output
+
+
+def test_next_link_after_a_cut_continues_from_the_head(db: Session, anchors: Path) -> None:
+    camera = _camera_with_evidence(db, 3)
+    cut = _links(db, camera)[-1]
+    cut_hash = cut.link_hash
+    _remove_candidate(db, cut)
+    _camera_with_evidence(db, 1)  # a new violation after the cut does not paper over it
+    newest = _links(db, camera)[-1]
+    assert (newest.seq, newest.prev_hash) == (4, cut_hash)
+    assert verify_head(db, camera) == []
+    assert verify_chain(db, camera) == [
+        f"camera {CAMERA}: chain entry 3 is missing",
+        f"camera {CAMERA}: chain entry 4 was altered",
+    ]
+
+
+def test_head_row_removed_is_reported(db: Session, anchors: Path) -> None:
+    camera = _camera_with_evidence(db, 2)
+    db.execute(delete(EvidenceHead).where(EvidenceHead.camera_id == camera.id))
+    db.commit()
+    assert verify_head(db, camera) == [f"camera {CAMERA}: chain head row is missing"]
+
+
+def test_anchor_taken_after_a_cut_records_the_head(db: Session, anchors: Path) -> None:
+    camera = _camera_with_evidence(db, 3)
+    cut = _links(db, camera)[-1]
+    cut_hash = cut.link_hash
+    _remove_candidate(db, cut)
+    db.commit()
+    assert tvp("audit", "anchor").exit_code == 0
+    assert load_anchors().anchors[0].heads["evidence/" + CAMERA] == Head(3, cut_hash)
+    result = tvp("evidence", "verify")
+    assert result.exit_code == 1
+    assert "recorded entry 3: entries after 2 were removed" in result.output
