@@ -118,14 +118,14 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
     loaded_mb = _rss_mb()  # models, tracker and libraries (ByteTrack brings in torch): before any frame
     per_minute = round(60 * config.camera.fps)
     minutes: list[dict[str, Any]] = []
-    events: list[Any] = []
+    events: list[dict[str, Any]] = []  # summaries: a camera writes an event's evidence and lets it go
     began = last = time.perf_counter()
     live = peak_buffer = 0
     frames = 0
     for frame in prefetch(VideoFileSource(config.camera.id, footage, stride=stride).frames()):
         if frame.index >= limit_min * per_minute:
             break
-        events += processor.feed(frame)
+        events += [e.summary() for e in processor.feed(frame)]
         frames = frame.index + 1
         live = max(live, processor.live_tracks)
         if frame.index % 25 < stride:
@@ -133,13 +133,20 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
         if frames >= per_minute * (len(minutes) + 1):
             now = time.perf_counter()
             done = frames - sum(m["frames"] for m in minutes)
-            minutes.append({"frames": done, "fps": round(done / (now - last), 2), "max_live_tracks": live})
+            minutes.append(
+                {
+                    "frames": done,
+                    "fps": round(done / (now - last), 2),
+                    "max_live_tracks": live,
+                    "rss_mb": _rss_mb(),
+                }
+            )
             last, live = now, 0
     if frames > sum(m["frames"] for m in minutes):  # a last part minute
         done = frames - sum(m["frames"] for m in minutes)
         fps = done / (time.perf_counter() - last)
-        minutes.append({"frames": done, "fps": round(fps, 2), "max_live_tracks": live})
-    events += processor.flush()
+        minutes.append({"frames": done, "fps": round(fps, 2), "max_live_tracks": live, "rss_mb": _rss_mb()})
+    events += [e.summary() for e in processor.flush()]
     elapsed = time.perf_counter() - began
     return {
         "stride": stride,
@@ -155,7 +162,7 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "rss_loaded_mb": loaded_mb,
         "rss_growth_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - loaded_mb, 1),
-        "events": [e.summary() for e in events],
+        "events": events,
     }
 
 
@@ -177,7 +184,10 @@ def bench_queue(args: argparse.Namespace) -> None:
     )
     result = json.loads(child.stdout.decode().splitlines()[-1])
     for i, m in enumerate(result["minutes"]):
-        print(f"minute {i + 1}: {m['fps']:.1f} frames/s, up to {m['max_live_tracks']} vehicles tracked")
+        print(
+            f"minute {i + 1}: {m['fps']:.1f} frames/s, up to {m['max_live_tracks']} vehicles tracked, "
+            f"RSS {m['rss_mb']} MB"
+        )
     print(
         f"clip buffer peak {result['clip_buffer_peak_mb']} MB, camera process peak RSS "
         f"{result['peak_rss_mb']} MB ({result['rss_loaded_mb']} MB with the models loaded, before the "
