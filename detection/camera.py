@@ -12,7 +12,7 @@ tail has been seen and the vehicle's track has ended (so the plate read is the v
 from __future__ import annotations
 
 import bisect
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from detection.camera_config import CameraConfig
+from detection.clip_buffer import ClipBuffer, Kept
 from detection.colour import body_colour
 from detection.continuity import Newcomer, Trail, reassociate
 from detection.frame_size import check_frame_size
@@ -45,8 +46,13 @@ Box = tuple[int, int, int, int]
 class EvidenceFrame:
     index: int
     captured_at: datetime
-    image: np.ndarray  # the original frame, never drawn on
+    stored: np.ndarray | Kept  # the original frame, or the clip buffer's copy of it (decoded when read)
     box: Box | None  # the vehicle in this frame, when tracked
+
+    @property
+    def image(self) -> np.ndarray:
+        """The frame, never drawn on."""
+        return self.stored if isinstance(self.stored, np.ndarray) else self.stored.image()
 
 
 @dataclass
@@ -155,6 +161,7 @@ class ProcessorOptions:
     clip_before_s: float = 3.0
     clip_after_s: float = 2.0
     before_s: float = 1.0  # the "before" evidence frame, this long before the violation
+    clip_quality: int | None = 95  # JPEG quality of the frames kept for clips (None: raw, ≈1 GiB at 1080p)
     scene: SceneOptions = field(default_factory=SceneOptions)
 
 
@@ -184,7 +191,10 @@ class CameraProcessor:
         self.frames_seen = self.frames_processed = 0
         self._reset_tracking()
         self._pending: list[_Pending] = []
-        self._buffer: deque[EvidenceFrame] = deque()
+        opts = self.options
+        self._buffer = ClipBuffer(
+            opts.clip_before_s + opts.lost_after_s + opts.clip_after_s + 1, opts.clip_quality
+        )
         self.last_quiet: Frame | None = None
         self._dirty = False
         # When position 0 of the footage was captured (events give their time from it); if not set,
@@ -192,7 +202,7 @@ class CameraProcessor:
         self.origin: datetime | None = None
         # Resuming mid-flight: evidence frames of pending events, by index, to re-read while warming.
         self._awaiting: list[tuple[_Pending, list[_Ref] | None, list[_Ref] | None]] = []
-        self._kept: dict[int, np.ndarray] = {}
+        self._kept: dict[int, Kept] = {}
         self._wanted: set[int] = set()
         self._resumed = False
 
@@ -267,9 +277,9 @@ class CameraProcessor:
         check_frame_size(self.config, frame.image)
         self._set_origin(frame)
         if frame.index in self._wanted:
-            self._kept[frame.index] = frame.image
+            self._kept[frame.index] = Kept(frame.index, frame.captured_at, self._buffer.encode(frame.image))
         if frame.index % self.options.stride == 0:
-            self._remember(EvidenceFrame(frame.index, frame.captured_at, frame.image, None))
+            self._buffer.add(frame.index, frame.captured_at, frame.image)
             if not self._resumed:  # a restored reader has already seen these frames
                 for reader in self.heads.values():
                     reader.update(frame.captured_at, frame.image)
@@ -302,7 +312,7 @@ class CameraProcessor:
     def needs_from(self) -> int | None:
         """The first frame a resumed run must re-read: the clip buffer's oldest, or an older frame of a
         pending event's evidence."""
-        indices = [self._buffer[0].index] if self._buffer else []
+        indices = [self._buffer.oldest.index] if self._buffer.oldest else []
         for p in self._pending:
             indices += [f.index for f in (p.frames or []) + (p.clip or [])]
         return min(indices) if indices else None
@@ -388,9 +398,7 @@ class CameraProcessor:
                 weight = plate.read.confidence * sharpness_weight(sharpness(crop))
                 if live.best_crop is None or weight > live.best_crop[0]:
                     live.best_crop = (weight, crop.copy())
-        self._remember(
-            EvidenceFrame(frame.index, frame.captured_at, frame.image, None),
-        )
+        self._buffer.add(frame.index, frame.captured_at, frame.image)
         for live in self._live.values():
             if live.last_index == frame.index:
                 self._judge(live, final=False)
@@ -429,14 +437,6 @@ class CameraProcessor:
         vehicles.tracker_id = np.array([self._alias.get(t, t) for t in ids], np.int64)
         return vehicles
 
-    def _remember(self, item: EvidenceFrame) -> None:
-        self._buffer.append(item)
-        keep = timedelta(
-            seconds=self.options.clip_before_s + self.options.lost_after_s + self.options.clip_after_s + 1
-        )
-        while self._buffer and item.captured_at - self._buffer[0].captured_at > keep:
-            self._buffer.popleft()
-
     def _judge(self, live: _Live, *, final: bool) -> None:
         if len(live.track.points) < 2:
             return
@@ -474,11 +474,10 @@ class CameraProcessor:
     def _snapshot(self, pending: _Pending) -> tuple[list[EvidenceFrame], list[EvidenceFrame]]:
         at, opts, boxes = pending.finding.at, self.options, pending.live.boxes
         frames = [
-            EvidenceFrame(f.index, f.captured_at, f.image, boxes.get(f.index))
-            for f in self._buffer
-            if at - timedelta(seconds=opts.clip_before_s)
-            <= f.captured_at
-            <= at + timedelta(seconds=opts.clip_after_s)
+            EvidenceFrame(f.index, f.captured_at, f, boxes.get(f.index))
+            for f in self._buffer.between(
+                at - timedelta(seconds=opts.clip_before_s), at + timedelta(seconds=opts.clip_after_s)
+            )
         ]
         with_vehicle = [f for f in frames if f.box is not None] or frames
         times = [f.captured_at for f in with_vehicle]

@@ -34,6 +34,7 @@ ROAD_METRES = [(0.0, ROAD_M[1]), (ROAD_M[0], ROAD_M[1]), (ROAD_M[0], 0.0), (0.0,
 STOP_LINE_M = 12.0
 LIGHT_REGION = (1700, 80, 1780, 300)
 VEHICLE_WIDTH_M = 1.8
+GO_ACCEL_MS2 = 2.0  # a queued vehicle moving off on green
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,21 @@ class Drive:
     end_m: float = 27.0
     stop_at_m: float | None = None  # brakes to a halt here (e.g. before the stop line)
     accel_ms2: float = 0.0  # speeds up (negative: slows down) from speed_kmh, never below standstill
+    go_s: float | None = None  # stopped at stop_at_m, moves off at this time (the light turned green)
+    width_m: float = VEHICLE_WIDTH_M
 
     def position(self, t: float) -> float | None:
         """Metres up the road at time t, None when not in the scene."""
         if t < self.start_s:
             return None
+        if self.go_s is not None and t > self.go_s:
+            gone = t - self.go_s
+            y = self._travelled(self.go_s) + GO_ACCEL_MS2 * gone * gone / 2
+        else:
+            y = self._travelled(t)
+        return y if y <= self.end_m else None
+
+    def _travelled(self, t: float) -> float:
         v = self.speed_kmh / 3.6
         dt = t - self.start_s
         if self.accel_ms2 < 0:
@@ -75,7 +86,7 @@ class Drive:
                 y = min(self.stop_at_m, brake_from + v * dt - brake * dt * dt / 2)
                 if dt > v / brake:
                     y = self.stop_at_m
-        return y if y <= self.end_m else None
+        return y
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,40 @@ def standard_scenario() -> Scenario:
         ),
         light=((0.0, "green"), (2.5, "amber"), (3.5, "red")),
     )
+
+
+def queue_scenario(duration_s: float = 300.0, columns: int = 5, rows: int = 4) -> Scenario:
+    """The loop's worst case (bench/pipeline.py --queue): ``columns × rows`` small vehicles queue at a
+    long red, leave on a short green and queue again; one vehicle runs each red before the queue forms."""
+    red, green, amber = 11.0, 131.0, 151.0  # then red again from amber + 3 s
+    light = (
+        (0.0, "green"),
+        (8.0, "amber"),
+        (red, "red"),
+        (green, "green"),
+        (amber, "amber"),
+        (amber + 3, "red"),
+    )
+    stops = [STOP_LINE_M - 0.6 - 3.3 * r for r in range(rows)]  # nearest the line first
+    lanes = [0.7 + 1.4 * c for c in range(columns)]
+    drives = [Drive("51G10000", lanes[columns // 2], start_s=red + 0.5, speed_kmh=40.0, width_m=1.1)]
+    drives.append(Drive("51G10001", lanes[0], start_s=amber + 4.0, speed_kmh=40.0, width_m=1.1))
+    for k, (queue_from, go) in enumerate(((red + 2.0, green), (amber + 5.0, None))):
+        for r, stop in enumerate(stops):
+            for c, lane in enumerate(lanes):
+                n = 2 + k * rows * columns + r * columns + c
+                drives.append(
+                    Drive(
+                        f"51G{10000 + n}",
+                        lane,
+                        start_s=queue_from + 4.0 * r + 0.7 * c,
+                        speed_kmh=30.0,
+                        stop_at_m=stop,
+                        go_s=None if go is None else go + 1.5 * r,
+                        width_m=1.1,
+                    )
+                )
+    return Scenario(duration_s, tuple(drives), light)
 
 
 def homography() -> np.ndarray:
@@ -197,8 +242,8 @@ def render_frame(
     # Far vehicles first, so nearer ones are drawn over them.
     for drive, image, y_m in sorted((x for x in drives if x[2] is not None), key=lambda x: -(x[2] or 0.0)):
         assert y_m is not None
-        left = to_image(h, drive.lane_x_m - VEHICLE_WIDTH_M / 2, y_m)
-        right = to_image(h, drive.lane_x_m + VEHICLE_WIDTH_M / 2, y_m)
+        left = to_image(h, drive.lane_x_m - drive.width_m / 2, y_m)
+        right = to_image(h, drive.lane_x_m + drive.width_m / 2, y_m)
         width = max(8, round(right[0] - left[0]))
         height = max(8, round(image.shape[0] * width / image.shape[1]))
         scaled = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)

@@ -1,9 +1,17 @@
 """What every violation rule works on: tracks (a vehicle's anchor point over time), the camera's
-configuration, and the signal timeline. Rules are pure functions: track + context → findings."""
+configuration, and the signal timeline. Rules are pure functions: track + context → findings.
+
+The camera loop judges a live track again on every frame that extends it, so what a rule derives from
+the points (the anchor array, which points lie in a polygon, where the path first crosses a line) is
+kept on the track and extended by the new points only: a call costs the new points, not the whole
+track (a queue waiting at a red light would otherwise make the loop quadratic). A track's points are
+only ever appended to; replacing the list, or removing points, starts the derived data afresh.
+"""
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -31,13 +39,91 @@ class Track:
     vehicle_class: VehicleClass
     points: list[TrackPoint] = field(default_factory=list)
     plate: str | None = None
+    _derived: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _derived_from: tuple[int, int, TrackPoint | None] = field(
+        default=(0, 0, None), init=False, repr=False, compare=False
+    )
 
     def seconds(self) -> np.ndarray:
         t0 = self.points[0].t
         return np.array([(p.t - t0).total_seconds() for p in self.points])
 
     def xy(self) -> np.ndarray:
-        return np.array([[p.x, p.y] for p in self.points], np.float64)
+        """The anchors, (n, 2), read-only."""
+        if not self.points:
+            return np.zeros((0, 2), np.float64)
+        rows: _Rows = self.derived("xy", _Rows)
+        if rows.n < len(self.points):
+            rows.append(np.array([[p.x, p.y] for p in self.points[rows.n :]], np.float64))
+        view = rows.rows
+        view.flags.writeable = False
+        return view
+
+    def where(self, key: Hashable, test: Callable[[TrackPoint], bool]) -> list[int]:
+        """Indices of the points that pass ``test``, remembered under ``key`` (the test must depend on
+        the point alone, e.g. "inside this polygon"). Do not modify the list."""
+        state = self.derived(("where", key), lambda: [0, []])  # points checked, those passing
+        found: list[int] = state[1]
+        found.extend(i for i in range(state[0], len(self.points)) if test(self.points[i]))
+        state[0] = len(self.points)
+        return found
+
+    def first_crossing(self, line: list[tuple[float, float]]) -> tuple[int, float] | None:
+        """``crossing(self.xy(), line)``, checking only the steps added since the last call."""
+        key = ("crossing", tuple(tuple(map(float, p)) for p in line))
+        state = self.derived(key, lambda: [0, None])  # steps checked, the hit
+        if state[1] is None and len(self.points) - 1 > state[0]:
+            path = self.xy()
+            hit = crossing(path[state[0] :], line)
+            state[1] = None if hit is None else (state[0] + hit[0], hit[1])
+            state[0] = len(self.points) - 1
+        hit_at: tuple[int, float] | None = state[1]
+        return hit_at
+
+    def derived(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """What a rule keeps to resume a scan of the points where it stopped (made by ``make`` the
+        first time, and again whenever the points changed other than by appending)."""
+        self._check_derived()
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
+
+    def _check_derived(self) -> None:
+        """Forget the derived data if the points changed other than by appending."""
+        list_id, n, last = self._derived_from
+        if list_id != id(self.points) or len(self.points) < n or (n and self.points[n - 1] is not last):
+            self._derived.clear()
+        n = len(self.points)
+        self._derived_from = (id(self.points), n, self.points[-1] if n else None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Checkpoints keep the points only; the derived data is rebuilt on the next call.
+        state = dict(self.__dict__)
+        state["_derived"], state["_derived_from"] = {}, (0, 0, None)
+        return state
+
+
+class _Rows:
+    """A growing array: appending n rows costs n (amortised), not the rows already there."""
+
+    def __init__(self) -> None:
+        self._data: np.ndarray | None = None
+        self.n = 0
+
+    @property
+    def rows(self) -> np.ndarray:
+        assert self._data is not None
+        return self._data[: self.n]
+
+    def append(self, new: np.ndarray) -> None:
+        if self._data is None:
+            self._data = np.empty((max(64, 2 * len(new)), *new.shape[1:]), new.dtype)
+        elif self.n + len(new) > len(self._data):
+            grown = np.empty((max(2 * len(self._data), self.n + len(new)), *new.shape[1:]), new.dtype)
+            grown[: self.n] = self._data[: self.n]
+            self._data = grown
+        self._data[self.n : self.n + len(new)] = new
+        self.n += len(new)
 
 
 class Light(StrEnum):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from detection.rules.base import Finding, RuleContext, Track, cut_by_frame, inside
+from detection.rules.base import Finding, RuleContext, Track, TrackPoint, cut_by_frame, inside
 
 MIN_TRAVEL_PX = 40.0
 MIN_POINTS_IN_LANE = 5
@@ -20,15 +22,17 @@ def _one_jump(pts: np.ndarray, allowed: np.ndarray) -> bool:
     return total <= 0 or float(against.max()) > MAX_JUMP_SHARE * total
 
 
+def _in_lane(polygon: list[tuple[float, float]], ctx: RuleContext) -> Callable[[TrackPoint], bool]:
+    width, height = ctx.config.camera.resolution
+    return lambda p: inside(polygon, p.x, p.y) and not cut_by_frame(p, width, height)
+
+
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
     for lane in ctx.config.lanes:
         # A box cut by the frame's edge grows or shrinks there: its anchor moves without the vehicle.
-        idx = [
-            i
-            for i, p in enumerate(track.points)
-            if inside(lane.polygon, p.x, p.y) and not cut_by_frame(p, *ctx.config.camera.resolution)
-        ]
+        key = ("lane", tuple(map(tuple, lane.polygon)), ctx.config.camera.resolution)
+        idx = track.where(key, _in_lane(lane.polygon, ctx))
         if len(idx) < MIN_POINTS_IN_LANE:
             continue
         pts = track.xy()[idx]

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from itertools import takewhile
 
 import numpy as np
 
 from detection.camera_config import LaneConfig, LineConfig, LineKind, Movement
-from detection.rules.base import Finding, Light, RuleContext, SignalTimeline, Track, crossing, inside
+from detection.rules.base import Finding, Light, RuleContext, SignalTimeline, Track, inside
 
 GRACE_S = 0.0  # a vehicle already over the line when the light turns red is not in violation
 TURN_MIN_PX = 40.0  # path past the line needed to tell straight from a turn
@@ -76,7 +77,7 @@ Hit = tuple[int, float, datetime]
 
 
 def _crossed(track: Track, path: np.ndarray, line: LineConfig) -> Hit | None:
-    hit = crossing(path, line.points)
+    hit = track.first_crossing(line.points)
     if hit is None:
         return None
     i, frac = hit
@@ -94,7 +95,9 @@ def _reachable(track: Track, path: np.ndarray, i: int) -> bool:
     if gap <= GAP_S or box is None:
         return True
     size = float(box[3] - box[1])
-    recent = [k for k in range(i) if (points[i].t - points[k].t).total_seconds() <= 1.0]
+    recent = list(
+        takewhile(lambda k: (points[i].t - points[k].t).total_seconds() <= 1.0, range(i - 1, -1, -1))
+    )
     steps = [  # the median step: one switch before the gap does not make the vehicle fast
         float(np.hypot(*(path[k + 1] - path[k]))) / max((points[k + 1].t - points[k].t).total_seconds(), 1e-3)
         for k in recent

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from detection.camera_config import LineKind
-from detection.rules.base import Finding, RuleContext, Track, crossing
+from detection.rules.base import Finding, RuleContext, Track
 
 
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
-    path = track.xy()
     for line in (ln for ln in ctx.config.lines if ln.kind is LineKind.solid):
-        hit = crossing(path, line.points)
+        hit = track.first_crossing(line.points)
         if hit is not None:
             return [
                 Finding(

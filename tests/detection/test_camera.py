@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import cv2
 import numpy as np
 import pytest
 
@@ -221,3 +222,17 @@ def test_every_head_is_read_and_checkpointed() -> None:
     resumed.restore_signals(saved)
     assert resumed.context.heads["arrow"].state_at(start + timedelta(seconds=5))[0] is Light.green
     assert resumed.context.heads["main"].state_at(start + timedelta(seconds=5))[0] is Light.red
+
+
+def test_clips_kept_encoded_hold_the_same_frames(strided, generated_footage) -> None:
+    """The clip buffer keeps JPEGs, not 6 MiB raw frames: the events' evidence holds the same frames
+    (indices, times, boxes), each close to the original."""
+    raw, _ = run(generated_footage, ProcessorOptions(stride=3, clip_quality=None))
+    assert [e.summary() for e in raw] == [e.summary() for e in strided[0]]
+    for encoded, exact in zip(strided[0], raw, strict=True):
+        for mine, theirs in ((encoded.frames, exact.frames), (encoded.clip, exact.clip)):
+            assert [(f.index, f.captured_at, f.box) for f in mine] == [
+                (f.index, f.captured_at, f.box) for f in theirs
+            ]
+        for a, b in zip(encoded.frames + encoded.clip[::10], exact.frames + exact.clip[::10], strict=True):
+            assert cv2.PSNR(a.image, b.image) > 35

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -54,10 +56,11 @@ def test_missing_log_file(tmp_path: Path) -> None:
 
 @pytest.fixture
 def controller() -> Iterator[tuple[str, dict[str, object]]]:
-    state: dict[str, object] = {"log": LOG[:1], "fail": False}
+    state: dict[str, object] = {"log": LOG[:1], "fail": False, "delay_s": 0.0}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            time.sleep(cast(float, state["delay_s"]))
             if state["fail"]:
                 self.send_error(503)
                 return
@@ -81,13 +84,35 @@ def test_http_feed_refreshes_and_survives_an_outage(controller: tuple[str, dict[
     url, state = controller
     feed = SignalFeed(url, refresh_s=1.0)
     feed.update(T0)
+    feed.wait()  # the fetch runs in the background: recorded footage waits for its answer
     assert feed.timeline.state_at(T0 + timedelta(seconds=20))[0] is Light.green
     state["log"] = LOG
     feed.update(T0 + timedelta(seconds=0.5))  # too soon: not fetched again
+    feed.wait()
     assert feed.timeline.state_at(T0 + timedelta(seconds=20))[0] is Light.green
     feed.update(T0 + timedelta(seconds=2))
+    feed.wait()
     assert feed.timeline.state_at(T0 + timedelta(seconds=20))[0] is Light.red
     state["fail"] = True
     feed.update(T0 + timedelta(seconds=4))  # controller down: the known states stay
+    feed.wait()
     assert feed.timeline.state_at(T0 + timedelta(seconds=20))[0] is Light.red
     assert len(feed.timeline.changes) == 3
+
+
+def test_a_slow_controller_does_not_hold_up_the_loop(controller: tuple[str, dict[str, object]]) -> None:
+    """The frame loop asks for a refresh and goes on; the answer is used from the frame it arrives on."""
+    url, state = controller
+    state["log"], state["delay_s"] = LOG, 1.0
+    feed = SignalFeed(url, refresh_s=1.0, timeout_s=5.0)
+    began = time.perf_counter()
+    feed.update(T0)
+    feed.update(T0 + timedelta(seconds=0.04))  # the next frame: the fetch is still in flight
+    assert time.perf_counter() - began < 0.5
+    assert feed.timeline.state_at(T0 + timedelta(seconds=20))[0] is Light.unknown  # not yet answered
+    deadline = time.perf_counter() + 10
+    while feed.timeline.state_at(T0 + timedelta(seconds=20))[0] is Light.unknown:
+        assert time.perf_counter() < deadline, "the answer never came"
+        time.sleep(0.05)
+        feed.update(T0 + timedelta(seconds=0.08))  # later frames fold the answer in
+    assert feed.timeline.state_at(T0 + timedelta(seconds=20))[0] is Light.red
