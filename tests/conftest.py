@@ -135,6 +135,16 @@ def pytest_report_header() -> list[str]:
 
 
 @pytest.fixture
+def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private evidence store folder."""
+    monkeypatch.setenv("TVP_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    reset_settings()
+    yield tmp_path / "evidence"
+    monkeypatch.undo()
+    reset_settings()
+
+
+@pytest.fixture
 def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A private data dir (models folder included) for tests that install or convert models."""
     from core.config import reset_settings

@@ -26,15 +26,6 @@ from penalties.runs.models import ProcessingRun, RunKind, RunStatus
 EXPECTED = [("SPEED_20_35", "51G12345"), ("RED_LIGHT", "30A99988")]
 
 
-@pytest.fixture
-def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TVP_EVIDENCE_DIR", str(tmp_path / "evidence"))
-    reset_settings()
-    yield tmp_path / "evidence"
-    monkeypatch.undo()
-    reset_settings()
-
-
 def tvp(*args: object) -> Result:
     return CliRunner().invoke(app, [str(a) for a in args])
 

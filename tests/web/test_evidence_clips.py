@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.config import reset_settings
 from core.evidence import LocalBlobStore, get_blob_store
 from core.models import Role
 from penalties.cameras.models import Camera
@@ -25,15 +22,6 @@ from tests.support.factories import make_candidate, make_citizen, make_staff, ma
 from tests.web.test_pages import HTML, _sign_in
 
 EBML = b"\x1a\x45\xdf\xa3"  # every WebM file starts with this
-
-
-@pytest.fixture
-def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TVP_EVIDENCE_DIR", str(tmp_path / "evidence"))
-    reset_settings()
-    yield tmp_path / "evidence"
-    monkeypatch.undo()
-    reset_settings()
 
 
 def _packaged(db: Session) -> ViolationCandidate:
