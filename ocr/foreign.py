@@ -24,7 +24,9 @@ class AnyTextPlateReader(PlateReader):
     names and slogans more, fragments fewer) and its line's height against the tallest line (state
     names, slogans and dealer frames are in smaller print); the best wins. It is returned only when it
     has 4–8 characters and ``min_confidence``: on the OpenALPR photos nearly every read below it was a
-    misread or a sign, not a plate."""
+    misread or a sign, not a plate. Reads whose scores differ by less than ``SCORE_TIE`` are equal, and
+    the first tried wins: a padded line before the detector's own box, as a box that clips an end
+    character often reads the rest just as confidently."""
 
     name = "any"
     max_lines = 3
@@ -53,8 +55,8 @@ class AnyTextPlateReader(PlateReader):
             tallest = max((_height(q) for q in quads), default=1.0)
             for q in quads:
                 size = LINE_HEIGHT_WEIGHT * float(np.log(_height(q) / tallest))
+                candidates.append((i, size, crop_quad(crop, _padded(q))))  # first: it wins ties
                 candidates.append((i, size, crop_quad(crop, q)))
-                candidates.append((i, size, crop_quad(crop, _padded(q))))
             candidates.extend((i, WHOLE_CROP_SCORE, image) for image in _whole_crop_looks(crop))
         best: dict[int, tuple[float, list[Slot]]] = {}
         slots_each = self.recognizer.recognize([image for _, _, image in candidates])
@@ -63,7 +65,7 @@ class AnyTextPlateReader(PlateReader):
             if not chars:
                 continue
             score = size + _length_score(len(chars)) + float(np.mean([np.log(s.confidence) for s in chars]))
-            if i not in best or score > best[i][0]:
+            if i not in best or score > best[i][0] + SCORE_TIE:
                 best[i] = (score, chars)
         results: list[PlateRead | None] = [None] * len(crops)
         for i, (_, chars) in best.items():
@@ -76,6 +78,7 @@ class AnyTextPlateReader(PlateReader):
 LINE_HEIGHT_WEIGHT = 0.7  # a line half as tall as the tallest loses about as much as a 0.6 confidence
 WHOLE_CROP_SCORE = -0.15  # the whole crop also holds the frame's print: a found line is preferred
 PAD_X, PAD_Y = 0.3, 0.1  # of the line's height: the detector's boxes often clip the end characters
+SCORE_TIE = 0.001  # about a 0.1 % confidence: a smaller lead decides nothing
 ENLARGE_HEIGHT = 96
 MIN_CHARS, MAX_CHARS = 4, 8  # a licence number's length, in nearly every country
 

@@ -1,0 +1,59 @@
+"""How the foreign-plate reader chooses between its readings when they score the same."""
+
+from typing import cast
+
+import numpy as np
+
+from ocr.foreign import AnyTextPlateReader
+from ocr.recognizer import SYMBOLS, LineRecognizer, Slot
+from ocr.text_detector import TextDetector
+
+LINE = np.array([[40, 15], [160, 15], [160, 45], [40, 45]], np.float32)  # 120 × 30 px
+
+
+def _slots(text: str, confidence: float) -> list[Slot]:
+    slots = []
+    for ch in text:
+        probs = np.full(len(SYMBOLS), (1 - confidence) / (len(SYMBOLS) - 1))
+        probs[SYMBOLS.index(ch)] = confidence
+        slots.append(Slot(probs))
+    return slots
+
+
+class _OneLine:
+    def detect(self, image: np.ndarray) -> list[np.ndarray]:
+        return [LINE]
+
+
+class _ByWidth:
+    """The detector's box (120 px) clips the last character; the padded box (138 px) holds it, read
+    a hair less confidently; the whole crop (200 px and more) reads nothing."""
+
+    def recognize(self, images: list[np.ndarray]) -> list[list[Slot]]:
+        reads = []
+        for image in images:
+            width = image.shape[1]
+            if width < 130:
+                reads.append(_slots("HH9G5", 0.99999))
+            elif width < 150:
+                reads.append(_slots("HH9G5W", 0.99998))
+            else:
+                reads.append([])
+        return reads
+
+
+def test_a_padded_line_wins_a_tie_with_its_clipped_box() -> None:
+    reader = AnyTextPlateReader(cast(LineRecognizer, _ByWidth()), cast(TextDetector, _OneLine()))
+    read = reader.read(np.full((60, 200, 3), 128, np.uint8))
+    assert read is not None and read.compact == "HH9G5W"
+
+
+def test_a_clear_lead_still_wins() -> None:
+    class _ClippedClearlyBetter(_ByWidth):
+        def recognize(self, images: list[np.ndarray]) -> list[list[Slot]]:
+            reads = {True: _slots("HH9G5", 0.999), False: _slots("HH9G5W", 0.99)}
+            return [reads[im.shape[1] < 130] if im.shape[1] < 150 else [] for im in images]
+
+    reader = AnyTextPlateReader(cast(LineRecognizer, _ClippedClearlyBetter()), cast(TextDetector, _OneLine()))
+    read = reader.read(np.full((60, 200, 3), 128, np.uint8))
+    assert read is not None and read.compact == "HH9G5"
