@@ -10,7 +10,7 @@ import numpy as np
 
 from ocr.plate_format import PlateFamily, PlateNumber
 from ocr.reader import PlateRead, PlateReader, is_readable
-from ocr.recognizer import SEPARATORS, LineRecognizer, Slot, foreign_default_model
+from ocr.recognizer import SEPARATORS, LineRecognizer, Slot, foreign_default_model, rapidocr_model
 from ocr.text_detector import TextDetector, _height, crop_quad, is_horizontal
 
 
@@ -37,8 +37,12 @@ class AnyTextPlateReader(PlateReader):
         detector: TextDetector | None = None,
         *,
         min_confidence: float = 0.85,
+        second_opinion: LineRecognizer | None = None,
     ):
         self.recognizer = recognizer or LineRecognizer(foreign_default_model())
+        if second_opinion is None and recognizer is None and self.recognizer.model_path != rapidocr_model():
+            second_opinion = LineRecognizer(rapidocr_model())  # the fine-tune by default: stock as second
+        self.second_opinion = second_opinion
         self.detector = detector or TextDetector()
         self.min_confidence = min_confidence
 
@@ -59,14 +63,12 @@ class AnyTextPlateReader(PlateReader):
                 candidates.append((i, size, crop_quad(crop, q)))
             candidates.extend((i, WHOLE_CROP_SCORE, image) for image in _whole_crop_looks(crop))
         best: dict[int, tuple[float, list[Slot]]] = {}
-        slots_each = self.recognizer.recognize([image for _, _, image in candidates])
-        for (i, size, _), slots in zip(candidates, slots_each, strict=True):
-            chars = [s for s in slots if s.best not in SEPARATORS]
-            if not chars:
-                continue
-            score = size + _length_score(len(chars)) + float(np.mean([np.log(s.confidence) for s in chars]))
-            if i not in best or score > best[i][0] + SCORE_TIE:
-                best[i] = (score, chars)
+        _compete(candidates, self.recognizer, best)
+        if self.second_opinion is not None:
+            unsure = {
+                i for i, (_, chars) in best.items() if min(s.confidence for s in chars) < SECOND_LOOK_BELOW
+            }
+            _compete([c for c in candidates if c[0] in unsure], self.second_opinion, best)
         results: list[PlateRead | None] = [None] * len(crops)
         for i, (_, chars) in best.items():
             read = _any_text_read(chars)
@@ -75,6 +77,25 @@ class AnyTextPlateReader(PlateReader):
         return results
 
 
+def _compete(
+    candidates: list[tuple[int, float, np.ndarray]],
+    recognizer: LineRecognizer,
+    best: dict[int, tuple[float, list[Slot]]],
+) -> None:
+    """Reads ``candidates`` with ``recognizer``; each crop's best (score, characters) so far in ``best``."""
+    if not candidates:
+        return
+    slots_each = recognizer.recognize([image for _, _, image in candidates])
+    for (i, size, _), slots in zip(candidates, slots_each, strict=True):
+        chars = [s for s in slots if s.best not in SEPARATORS]
+        if not chars:
+            continue
+        score = size + _length_score(len(chars)) + float(np.mean([np.log(s.confidence) for s in chars]))
+        if i not in best or score > best[i][0] + SCORE_TIE:
+            best[i] = (score, chars)
+
+
+SECOND_LOOK_BELOW = 0.95  # a best read with a character less sure than this: the second opinion reads too
 LINE_HEIGHT_WEIGHT = 0.7  # a line half as tall as the tallest loses about as much as a 0.6 confidence
 WHOLE_CROP_SCORE = -0.15  # the whole crop also holds the frame's print: a found line is preferred
 PAD_X, PAD_Y = 0.3, 0.1  # of the line's height: the detector's boxes often clip the end characters

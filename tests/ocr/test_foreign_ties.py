@@ -57,3 +57,32 @@ def test_a_clear_lead_still_wins() -> None:
     reader = AnyTextPlateReader(cast(LineRecognizer, _ClippedClearlyBetter()), cast(TextDetector, _OneLine()))
     read = reader.read(np.full((60, 200, 3), 128, np.uint8))
     assert read is not None and read.compact == "HH9G5"
+
+
+class _Fixed:
+    def __init__(self, text: str, confidence: float):
+        self.text, self.confidence, self.calls = text, confidence, 0
+
+    def recognize(self, images: list[np.ndarray]) -> list[list[Slot]]:
+        self.calls += 1
+        return [_slots(self.text, self.confidence) for _ in images]
+
+
+def _with_second_opinion(first: _Fixed, second: _Fixed) -> AnyTextPlateReader:
+    return AnyTextPlateReader(
+        cast(LineRecognizer, first),
+        cast(TextDetector, _OneLine()),
+        second_opinion=cast(LineRecognizer, second),
+    )
+
+
+def test_an_unsure_read_is_read_again_by_the_second_opinion_and_the_surer_wins() -> None:
+    first, second = _Fixed("1868321", 0.9), _Fixed("J868321", 0.99)
+    read = _with_second_opinion(first, second).read(np.full((60, 200, 3), 128, np.uint8))
+    assert read is not None and read.compact == "J868321" and second.calls == 1
+
+
+def test_a_sure_read_asks_no_second_opinion() -> None:
+    first, second = _Fixed("HH9G5W", 0.97), _Fixed("HH9G5V", 0.999)
+    read = _with_second_opinion(first, second).read(np.full((60, 200, 3), 128, np.uint8))
+    assert read is not None and read.compact == "HH9G5W" and second.calls == 0

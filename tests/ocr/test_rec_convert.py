@@ -80,9 +80,13 @@ def test_default_model_is_the_shipped_fine_tune_unless_stock_is_asked_for(
     assert LineRecognizer().model_path == rapidocr_model()  # nothing shipped
     shipped.write_bytes(b"x")
     assert LineRecognizer().model_path == shipped
-    assert AnyTextPlateReader().recognizer.model_path == rapidocr_model()  # foreign plates: stock
+    foreign = AnyTextPlateReader()  # foreign plates: the fine-tune, the stock model as second opinion
+    assert foreign.recognizer.model_path == shipped
+    assert foreign.second_opinion is not None and foreign.second_opinion.model_path == rapidocr_model()
     monkeypatch.setenv(rec.RECOGNIZER_ENV, str(shipped))
     assert AnyTextPlateReader().recognizer.model_path == shipped
+    monkeypatch.setenv(rec.RECOGNIZER_ENV, "stock")
+    assert AnyTextPlateReader().second_opinion is None  # the stock model asks no one
     monkeypatch.setenv(rec.RECOGNIZER_ENV, "stock")
     assert LineRecognizer().model_path == rapidocr_model()
     monkeypatch.setenv(rec.RECOGNIZER_ENV, str(tmp_path / "other.onnx"))
