@@ -60,12 +60,14 @@ def test_a_clear_lead_still_wins() -> None:
 
 
 class _Fixed:
-    def __init__(self, text: str, confidence: float):
-        self.text, self.confidence, self.calls = text, confidence, 0
+    """Reads every image as ``text``, its first character at ``first``, the others at 0.99."""
+
+    def __init__(self, text: str, first: float):
+        self.text, self.first, self.calls = text, first, 0
 
     def recognize(self, images: list[np.ndarray]) -> list[list[Slot]]:
         self.calls += 1
-        return [_slots(self.text, self.confidence) for _ in images]
+        return [_slots(self.text[0], self.first) + _slots(self.text[1:], 0.99) for _ in images]
 
 
 def _with_second_opinion(first: _Fixed, second: _Fixed) -> AnyTextPlateReader:
@@ -76,13 +78,19 @@ def _with_second_opinion(first: _Fixed, second: _Fixed) -> AnyTextPlateReader:
     )
 
 
-def test_an_unsure_read_is_read_again_by_the_second_opinion_and_the_surer_wins() -> None:
+def test_an_unsure_first_character_is_read_again_by_the_second_opinion_and_averaged() -> None:
     first, second = _Fixed("1868321", 0.9), _Fixed("J868321", 0.99)
     read = _with_second_opinion(first, second).read(np.full((60, 200, 3), 128, np.uint8))
     assert read is not None and read.compact == "J868321" and second.calls == 1
 
 
 def test_a_sure_read_asks_no_second_opinion() -> None:
-    first, second = _Fixed("HH9G5W", 0.97), _Fixed("HH9G5V", 0.999)
+    first, second = _Fixed("HH9G5W", 0.97), _Fixed("1H9G5W", 0.999)
     read = _with_second_opinion(first, second).read(np.full((60, 200, 3), 128, np.uint8))
     assert read is not None and read.compact == "HH9G5W" and second.calls == 0
+
+
+def test_the_second_opinion_changes_only_the_first_character() -> None:
+    first, second = _Fixed("1868321", 0.9), _Fixed("J868371", 0.99)
+    read = _with_second_opinion(first, second).read(np.full((60, 200, 3), 128, np.uint8))
+    assert read is not None and read.compact == "J868321"
