@@ -109,7 +109,7 @@ def _best_reads(
 def _averaged(chars: list[Slot], other: list[Slot]) -> list[Slot]:
     """Two models' reads of one image, the first character the mean of their probabilities when they
     read as many characters; else the first model's read."""
-    if len(chars) != len(other):
+    if not chars or len(chars) != len(other):
         return chars
     return [Slot((chars[0].probs + other[0].probs) / 2), *chars[1:]]
 

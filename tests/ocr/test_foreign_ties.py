@@ -94,3 +94,17 @@ def test_the_second_opinion_changes_only_the_first_character() -> None:
     first, second = _Fixed("1868321", 0.9), _Fixed("J868371", 0.99)
     read = _with_second_opinion(first, second).read(np.full((60, 200, 3), 128, np.uint8))
     assert read is not None and read.compact == "J868321"
+
+
+class _LinesOnly(_Fixed):
+    """Reads only the detector's lines (up to 138 px wide), not the whole crop."""
+
+    def recognize(self, images: list[np.ndarray]) -> list[list[Slot]]:
+        reads = super().recognize(images)
+        return [read if image.shape[1] < 150 else [] for read, image in zip(reads, images, strict=True)]
+
+
+def test_images_neither_model_reads_are_skipped() -> None:
+    first, second = _LinesOnly("1868321", 0.9), _LinesOnly("J868321", 0.99)
+    read = _with_second_opinion(first, second).read(np.full((60, 200, 3), 128, np.uint8))
+    assert read is not None and read.compact == "J868321"
