@@ -193,23 +193,38 @@ def train_rec(
     steps: Annotated[int, typer.Option(help="Training steps")] = 800,
     batch: Annotated[int, typer.Option(help="Lines per step")] = 16,
     lr: Annotated[float, typer.Option(help="Peak learning rate")] = 1e-4,
+    warmup: Annotated[int, typer.Option(help="Warm-up steps")] = 30,
     renders: Annotated[int, typer.Option(help="Rendered VN plates added to the real lines")] = 700,
     output: Annotated[
         Path | None, typer.Option("--out", help="ONNX file to write (default: the shipped one)")
     ] = None,
     checkpoints: Annotated[Path | None, typer.Option(help="Checkpoint folder")] = None,
     seed: int = 0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Start from this fine-tune (an ONNX train-rec wrote), not the stock model"),
+    ] = None,
+    rare_letters: Annotated[
+        bool, typer.Option(help="Repeat real lines holding rare characters (J, Q, I, O, U) up to 4 times")
+    ] = False,
 ) -> None:
     """Fine-tune the plate recogniser (PP-OCRv4 rec) on real tune-split lines and renders; writes
     the ONNX model and its JSON (ocr/weights/ by default, which LineRecognizer then uses)."""
     from datetime import UTC, datetime
 
     from detection.models import models_dir
-    from detection.rec_train import TrainSettings, build_lines, ship, train
-    from ocr.rec_convert import to_torch
+    from detection.rec_train import (
+        TrainSettings,
+        build_lines,
+        rare_letters_repeated,
+        sha256_file,
+        ship,
+        train,
+    )
+    from ocr.rec_convert import load_onnx_weights, to_torch
     from ocr.recognizer import SHIPPED_RECOGNIZER, rapidocr_model
 
-    settings = TrainSettings(steps=steps, batch=batch, lr=lr, renders=renders, seed=seed)
+    settings = TrainSettings(steps=steps, batch=batch, lr=lr, warmup=warmup, renders=renders, seed=seed)
     with _progress() as progress:
         task = progress.add_task("cutting training lines", total=None)
         lines, counts = build_lines(
@@ -217,9 +232,18 @@ def train_rec(
         )
     if not counts["vn_real_dev_tune_plates"] + counts["openalpr_tune_plates"]:
         err.print(f"[yellow]no labelled real photos under {datasets}: training on renders only[/]")
+    if rare_letters:
+        lines = rare_letters_repeated(lines)
+        counts["rare_letter_copies"] = len(lines) - sum(
+            counts[f"{s}_lines"] for s in ("vn", "alpr", "render")
+        )
     err.print(f"training lines: {counts}")
     stock = rapidocr_model()
     module = to_torch(stock)
+    resumed: dict[str, object] = {}
+    if resume is not None:
+        load_onnx_weights(module, stock, resume)
+        resumed = {"resumed_from": {"file": resume.name, "sha256": sha256_file(resume)}}
     with _progress() as progress:
         task = progress.add_task("training (loss …)", total=steps)
 
@@ -237,6 +261,7 @@ def train_rec(
             "training_data": counts,
             "settings": settings.__dict__,
             "final_loss": round(float(np.mean(losses[-50:])), 4),
+            **resumed,
         },
     )
     out.print(f"[green]wrote {target}[/] sha256 {manifest['sha256'][:16]}")

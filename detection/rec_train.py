@@ -15,6 +15,7 @@ import json
 import math
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,23 @@ def sample_batch(lines: Sequence[Line], size: int, rng: random.Random) -> list[L
     pool.sort(key=lambda ln: ln.image.shape[1] / max(1, ln.image.shape[0]))
     start = rng.randrange(0, len(pool) - size + 1)
     return pool[start : start + size]
+
+
+def rare_letters_repeated(lines: Sequence[Line], max_copies: int = 4) -> list[Line]:
+    """``lines`` plus extra copies of the real lines holding a rare character (J, Q, I, O, U in the
+    OpenALPR tune halves): a line whose rarest character is seen less than half as often as the
+    median character gets up to ``max_copies`` in all, in proportion to how rare it is."""
+    real = [ln for ln in lines if ln.source != "render"]
+    seen = Counter(c for ln in real for c in ln.text)
+    if not seen:
+        return list(lines)
+    median = sorted(seen.values())[len(seen) // 2]
+    extra: list[Line] = []
+    for ln in real:
+        rarest = min(seen[c] for c in ln.text)
+        if rarest < median / 2:
+            extra.extend([ln] * (min(max_copies, round(median / rarest)) - 1))
+    return [*lines, *extra]
 
 
 def trainable(module: Any) -> list[Any]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ocr.plate_format import PlateFamily, PlateNumber
 from ocr.reader import PlateRead, PlateReader, is_readable
-from ocr.recognizer import SEPARATORS, LineRecognizer, Slot, foreign_default_model
+from ocr.recognizer import SEPARATORS, LineRecognizer, Slot, foreign_default_model, rapidocr_model
 from ocr.text_detector import TextDetector, _height, crop_quad, is_horizontal
 
 
@@ -24,7 +24,13 @@ class AnyTextPlateReader(PlateReader):
     names and slogans more, fragments fewer) and its line's height against the tallest line (state
     names, slogans and dealer frames are in smaller print); the best wins. It is returned only when it
     has 4–8 characters and ``min_confidence``: on the OpenALPR photos nearly every read below it was a
-    misread or a sign, not a plate."""
+    misread or a sign, not a plate. With a ``second_opinion`` recogniser (the stock model, when the
+    default is the fine-tune), a crop whose best read's first character is below ``SECOND_LOOK_BELOW``
+    is read again, and where both read as many characters the first character's probabilities are
+    averaged: the fine-tune learnt from Vietnamese lines, which start with digits, and reads a foreign
+    plate's first letter as a digit (J as 1, D as 0) more often than the stock model. Reads whose scores
+    differ by less than ``SCORE_TIE`` are equal, and the first tried wins: a padded line before the
+    detector's own box, as a box that clips an end character often reads the rest just as confidently."""
 
     name = "any"
     max_lines = 3
@@ -35,8 +41,12 @@ class AnyTextPlateReader(PlateReader):
         detector: TextDetector | None = None,
         *,
         min_confidence: float = 0.85,
+        second_opinion: LineRecognizer | None = None,
     ):
         self.recognizer = recognizer or LineRecognizer(foreign_default_model())
+        if second_opinion is None and recognizer is None and self.recognizer.model_path != rapidocr_model():
+            second_opinion = LineRecognizer(rapidocr_model())  # the fine-tune by default: stock as second
+        self.second_opinion = second_opinion
         self.detector = detector or TextDetector()
         self.min_confidence = min_confidence
 
@@ -53,18 +63,18 @@ class AnyTextPlateReader(PlateReader):
             tallest = max((_height(q) for q in quads), default=1.0)
             for q in quads:
                 size = LINE_HEIGHT_WEIGHT * float(np.log(_height(q) / tallest))
+                candidates.append((i, size, crop_quad(crop, _padded(q))))  # first: it wins ties
                 candidates.append((i, size, crop_quad(crop, q)))
-                candidates.append((i, size, crop_quad(crop, _padded(q))))
             candidates.extend((i, WHOLE_CROP_SCORE, image) for image in _whole_crop_looks(crop))
-        best: dict[int, tuple[float, list[Slot]]] = {}
-        slots_each = self.recognizer.recognize([image for _, _, image in candidates])
-        for (i, size, _), slots in zip(candidates, slots_each, strict=True):
-            chars = [s for s in slots if s.best not in SEPARATORS]
-            if not chars:
-                continue
-            score = size + _length_score(len(chars)) + float(np.mean([np.log(s.confidence) for s in chars]))
-            if i not in best or score > best[i][0]:
-                best[i] = (score, chars)
+        chars_each = _chars_each(candidates, self.recognizer)
+        best = _best_reads(candidates, chars_each)
+        if self.second_opinion is not None:
+            unsure = {i for i, (_, chars) in best.items() if chars[0].confidence < SECOND_LOOK_BELOW}
+            again = [k for k, (i, _, _) in enumerate(candidates) if i in unsure]
+            others = _chars_each([candidates[k] for k in again], self.second_opinion)
+            for k, other in zip(again, others, strict=True):
+                chars_each[k] = _averaged(chars_each[k], other)
+            best = _best_reads(candidates, chars_each)
         results: list[PlateRead | None] = [None] * len(crops)
         for i, (_, chars) in best.items():
             read = _any_text_read(chars)
@@ -73,9 +83,42 @@ class AnyTextPlateReader(PlateReader):
         return results
 
 
+def _chars_each(
+    candidates: list[tuple[int, float, np.ndarray]], recognizer: LineRecognizer
+) -> list[list[Slot]]:
+    if not candidates:
+        return []
+    slots_each = recognizer.recognize([image for _, _, image in candidates])
+    return [[s for s in slots if s.best not in SEPARATORS] for slots in slots_each]
+
+
+def _best_reads(
+    candidates: list[tuple[int, float, np.ndarray]], chars_each: list[list[Slot]]
+) -> dict[int, tuple[float, list[Slot]]]:
+    """Each crop's best (score, characters); a later candidate must lead by ``SCORE_TIE`` to win."""
+    best: dict[int, tuple[float, list[Slot]]] = {}
+    for (i, size, _), chars in zip(candidates, chars_each, strict=True):
+        if not chars:
+            continue
+        score = size + _length_score(len(chars)) + float(np.mean([np.log(s.confidence) for s in chars]))
+        if i not in best or score > best[i][0] + SCORE_TIE:
+            best[i] = (score, chars)
+    return best
+
+
+def _averaged(chars: list[Slot], other: list[Slot]) -> list[Slot]:
+    """Two models' reads of one image, the first character the mean of their probabilities when they
+    read as many characters; else the first model's read."""
+    if not chars or len(chars) != len(other):
+        return chars
+    return [Slot((chars[0].probs + other[0].probs) / 2), *chars[1:]]
+
+
+SECOND_LOOK_BELOW = 0.95  # a first character less sure than this: the second opinion reads too
 LINE_HEIGHT_WEIGHT = 0.7  # a line half as tall as the tallest loses about as much as a 0.6 confidence
 WHOLE_CROP_SCORE = -0.15  # the whole crop also holds the frame's print: a found line is preferred
 PAD_X, PAD_Y = 0.3, 0.1  # of the line's height: the detector's boxes often clip the end characters
+SCORE_TIE = 0.001  # about a 0.1 % confidence: a smaller lead decides nothing
 ENLARGE_HEIGHT = 96
 MIN_CHARS, MAX_CHARS = 4, 8  # a licence number's length, in nearly every country
 

@@ -134,6 +134,20 @@ def to_onnx(module: Any, stock: Path, path: Path, metadata: dict[str, str]) -> N
     onnx.save(graph, str(path))
 
 
+def load_onnx_weights(module: Any, stock: Path, model: Path) -> Any:
+    """``module`` (from ``to_torch(stock)``) given the weights of ``model``, a fine-tune written by
+    ``to_onnx`` into the same stock graph (to train it further). Returns the module."""
+    import torch
+
+    tensors = {t.name: t for t in onnx.load(str(model)).graph.initializer}
+    state = module.state_dict()
+    for key, onnx_name in onnx_names(module, plate_head_graph(stock)).items():
+        value = onnx.numpy_helper.to_array(tensors[onnx_name])
+        state[key] = torch.from_numpy(value.astype(np.float32).reshape(tuple(state[key].shape)).copy())
+    module.load_state_dict(state)
+    return module
+
+
 def max_abs_diff(module: Any, stock: Path, batch: np.ndarray) -> float:
     """How far the torch module's restricted probabilities are from the stock ONNX model's on ``batch``
     (the stock probabilities renormalised over blank + SYMBOLS, as LineRecognizer does)."""

@@ -4,7 +4,8 @@ on onnxruntime so that we keep the per-character probabilities, restricted to pl
 By default the plate fine-tune shipped in ocr/weights/ (`tvp models train-rec`; 39 classes: blank and
 SYMBOLS, its sha256 checked against the JSON beside it) is used when present; ``TVP_RECOGNIZER=stock``
 (or ``model_path``) selects the stock 6625-class model, ``TVP_RECOGNIZER=PATH`` another file. The
-foreign-plate reader keeps the stock model unless $TVP_RECOGNIZER says otherwise."""
+foreign-plate reader uses the same model, with the stock one as a second opinion on an unsure first
+character."""
 
 from __future__ import annotations
 
@@ -61,10 +62,10 @@ def default_model() -> Path:
 
 
 def foreign_default_model() -> Path:
-    """The recogniser for foreign plates (``--grammar any``) when none is given: $TVP_RECOGNIZER, else
-    the stock model. The fine-tune reads the OpenALPR check halves better (US 70 → 77 %, EU 93 → 100 %)
-    but misreads a Californian J as 1 that the stock model reads right (tests/ocr/test_foreign_plates)."""
-    return default_model() if os.environ.get(RECOGNIZER_ENV, "").strip() else rapidocr_model()
+    """The recogniser for foreign plates (``--grammar any``) when none is given: the same as for
+    Vietnamese plates (AnyTextPlateReader asks the stock model for a second opinion on an unsure first
+    character)."""
+    return default_model()
 
 
 def manifest(model: Path) -> dict | None:

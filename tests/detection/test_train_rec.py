@@ -9,8 +9,8 @@ import numpy as np
 from typer.testing import CliRunner
 
 from core.cli import app
-from detection.rec_data import clean, edit_distance
-from detection.rec_train import training_plates
+from detection.rec_data import Line, clean, edit_distance
+from detection.rec_train import rare_letters_repeated, training_plates
 from detection.splits import alpr_half
 
 
@@ -85,3 +85,24 @@ def test_train_rec_smoke_run_writes_a_checked_model(tmp_path: Path) -> None:
     slots = recogniser.recognize([cv2.cvtColor(np.full((40, 160), 255, np.uint8), cv2.COLOR_GRAY2BGR)])
     assert recogniser.manifest is not None and recogniser.manifest["sha256"] == manifest["sha256"]
     assert isinstance(slots[0], list)
+
+    again = tmp_path / "rec2.onnx"
+    args = ["models", "train-rec", "--steps", "1", "--batch", "2", "--renders", "3", "--warmup", "1"]
+    args += ["--datasets", str(tmp_path / "none"), "--rare-letters"]
+    result = CliRunner().invoke(
+        app,
+        [*args, "--out", str(again), "--resume", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    resumed = json.loads(again.with_suffix(".json").read_text())
+    assert resumed["resumed_from"]["sha256"] == manifest["sha256"] and resumed["settings"]["warmup"] == 1
+
+
+def test_rare_letters_are_repeated_in_proportion_to_their_rarity() -> None:
+    image = np.zeros((8, 8, 3), np.uint8)
+    common = [Line(image, "ABC123", "alpr") for _ in range(20)]
+    rare = Line(image, "J12", "alpr")  # J: seen once against a median of 20
+    rendered = Line(image, "Q99", "render")  # renders are not counted nor repeated
+    lines = rare_letters_repeated([*common, rare, rendered])
+    assert sum(ln is rare for ln in lines) == 4 and sum(ln is rendered for ln in lines) == 1
+    assert len(lines) == len(common) + 4 + 1

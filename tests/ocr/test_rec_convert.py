@@ -10,7 +10,7 @@ import pytest
 
 from ocr import recognizer as rec
 from ocr.foreign import AnyTextPlateReader
-from ocr.rec_convert import max_abs_diff, to_onnx, to_torch
+from ocr.rec_convert import load_onnx_weights, max_abs_diff, to_onnx, to_torch
 from ocr.recognizer import SYMBOLS, LineRecognizer, ModelMismatch, rapidocr_model
 from ocr.render import Layout, degrade, random_spec, render_plate
 
@@ -47,6 +47,22 @@ def test_untrained_export_reads_as_the_stock_model(converted, tmp_path: Path) ->
         assert np.allclose([s.probs for s in a], [s.probs for s in b], atol=1e-4)
 
 
+def test_a_written_fine_tune_loads_back_for_more_training(converted, tmp_path: Path) -> None:
+    import torch
+
+    changed = to_torch(rapidocr_model())
+    with torch.no_grad():
+        for param in changed.parameters():
+            param.add_(0.01)
+    path = tmp_path / "plate-rec.onnx"
+    to_onnx(changed, rapidocr_model(), path, {"character": "\n".join(SYMBOLS)})
+    loaded = load_onnx_weights(to_torch(rapidocr_model()), rapidocr_model(), path).state_dict()
+    for key, value in changed.state_dict().items():
+        assert torch.equal(loaded[key], value), key
+    trained = next(name for name, _ in changed.named_parameters())
+    assert not torch.equal(converted.state_dict()[trained], loaded[trained])
+
+
 def test_a_model_that_does_not_match_its_json_is_refused(tmp_path: Path) -> None:
     model = tmp_path / "plate-rec.onnx"
     model.write_bytes(rapidocr_model().read_bytes())
@@ -64,9 +80,13 @@ def test_default_model_is_the_shipped_fine_tune_unless_stock_is_asked_for(
     assert LineRecognizer().model_path == rapidocr_model()  # nothing shipped
     shipped.write_bytes(b"x")
     assert LineRecognizer().model_path == shipped
-    assert AnyTextPlateReader().recognizer.model_path == rapidocr_model()  # foreign plates: stock
+    foreign = AnyTextPlateReader()  # foreign plates: the fine-tune, the stock model as second opinion
+    assert foreign.recognizer.model_path == shipped
+    assert foreign.second_opinion is not None and foreign.second_opinion.model_path == rapidocr_model()
     monkeypatch.setenv(rec.RECOGNIZER_ENV, str(shipped))
     assert AnyTextPlateReader().recognizer.model_path == shipped
+    monkeypatch.setenv(rec.RECOGNIZER_ENV, "stock")
+    assert AnyTextPlateReader().second_opinion is None  # the stock model asks no one
     monkeypatch.setenv(rec.RECOGNIZER_ENV, "stock")
     assert LineRecognizer().model_path == rapidocr_model()
     monkeypatch.setenv(rec.RECOGNIZER_ENV, str(tmp_path / "other.onnx"))
