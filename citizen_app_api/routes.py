@@ -14,7 +14,8 @@ from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.config import Settings
 from core.db import get_write_session
-from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.access import visible_to
+from penalties.notices.models import Notice
 from penalties.notices.schemas import NoticeRead
 from registry.schemas import CitizenWithVehicles
 from registry.service import get_citizen
@@ -34,7 +35,7 @@ def me(db: DB, principal: Citizen) -> CitizenWithVehicles:
 def my_notices(db: DB, principal: Citizen) -> list[NoticeRead]:
     rows = db.scalars(
         select(Notice)
-        .where(Notice.owner_cccd == principal.cccd, Notice.status != NoticeStatus.issued)
+        .where(visible_to(principal.cccd))
         .order_by(Notice.issued_at.desc())
     ).all()
     audit.record_read(

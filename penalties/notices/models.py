@@ -47,6 +47,10 @@ class Notice(UUIDPk, Timestamps, Base):
     # The notice document (PDF) as issued, in the evidence store: served as it was, never re-rendered.
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    # The driver the owner named, once that citizen accepted: the notice is theirs from then on.
+    driver_cccd: Mapped[str | None] = mapped_column(String(12), index=True)
+    # First confirmed receipt by the citizen's app or the citizen (None: not confirmed yet).
+    received_at: Mapped[datetime | None]
 
     candidate: Mapped[ViolationCandidate] = relationship()
 

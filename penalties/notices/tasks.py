@@ -11,7 +11,9 @@ from core import audit
 from core.jobs import task
 from core.jobs.schedule import periodic
 from core.time import utc_now
+from penalties.notices.access import liable_cccd
 from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.notify import notify_citizen
 from penalties.notices.states import check_transition
 
 
@@ -31,6 +33,7 @@ def deliver_notice(session: Session, *, notice_id: str) -> None:
         object_id=notice.id,
         detail={"channel": "citizen-app inbox"},
     )
+    notify_citizen(session, liable_cccd(notice), "notice.issued", notice.id)
 
 
 @periodic(timedelta(hours=1))

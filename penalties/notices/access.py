@@ -1,0 +1,43 @@
+"""Which notices a citizen may see: the owner's, and a named driver's once they accepted it. Anything
+else is "not found", with the same answer as an id that does not exist (no hint that it does)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.orm import Session
+
+from core import audit
+from penalties.notices.exceptions import NoticeNotFound
+from penalties.notices.models import Notice, NoticeStatus
+
+
+def visible_to(cccd: str) -> ColumnElement[bool]:
+    """The SQL condition for the notices a citizen may see (issued ones are not published yet)."""
+    return or_(Notice.owner_cccd == cccd, Notice.driver_cccd == cccd) & (Notice.status != NoticeStatus.issued)
+
+
+def is_visible(notice: Notice, cccd: str) -> bool:
+    return notice.status is not NoticeStatus.issued and cccd in (notice.owner_cccd, notice.driver_cccd)
+
+
+def liable_cccd(notice: Notice) -> str:
+    """Who answers for the notice now: the accepted driver, else the owner."""
+    return notice.driver_cccd or notice.owner_cccd
+
+
+def notice_for_citizen(session: Session, notice_id: uuid.UUID, cccd: str, *, purpose: str) -> Notice:
+    """The notice if this citizen may see it (the read is audited), else NoticeNotFound (404)."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or not is_visible(notice, cccd):
+        raise NoticeNotFound(f"no notice {notice_id}")
+    audit.record_read(
+        session,
+        actor=f"citizen:{cccd}",
+        object_type="notice",
+        object_id=notice.id,
+        purpose=f"citizen app: {purpose}",
+        owner_cccd=notice.owner_cccd,
+    )
+    return notice
