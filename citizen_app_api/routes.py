@@ -34,9 +34,7 @@ def me(db: DB, principal: Citizen) -> CitizenWithVehicles:
 @router.get("/notices", response_model=list[NoticeRead], summary="My penalty notices, newest first")
 def my_notices(db: DB, principal: Citizen) -> list[NoticeRead]:
     rows = db.scalars(
-        select(Notice)
-        .where(visible_to(principal.cccd))
-        .order_by(Notice.issued_at.desc())
+        select(Notice).where(visible_to(principal.cccd)).order_by(Notice.issued_at.desc())
     ).all()
     audit.record_read(
         db,
