@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -28,11 +29,13 @@ MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 
 def document_response(decision: Decision, kind: str) -> Response:
     sha = decision.document_sha256 if kind == "pdf" else decision.html_sha256
+    plain = decision.number.replace("Đ", "D")  # header values are latin-1; the UTF-8 name follows
+    disposition = f"inline; filename=\"{plain}.{kind}\"; filename*=UTF-8''{quote(decision.number)}.{kind}"
     return Response(
         service.document_bytes(decision, kind),
         media_type=MEDIA[kind],
         headers={
-            "Content-Disposition": f'inline; filename="{decision.number}.{kind}"',
+            "Content-Disposition": disposition,
             "X-Content-SHA256": sha or "",
         },
     )

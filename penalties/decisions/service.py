@@ -122,7 +122,7 @@ def issue_decision(
         cccd=liable_cccd(notices[0]),
         amount_vnd=sum(n.amount_vnd for n in notices),
         points={str(c): p for c, p in sorted(points.items()) if p},
-        legal_basis="; ".join(dict.fromkeys(n.legal_basis for n in notices))[:2000],
+        legal_basis=" | ".join(dict.fromkeys(n.legal_basis for n in notices))[:2000],
         status=DecisionStatus.issued,
         issued_at=now,
         issued_by=issued_by,
@@ -157,7 +157,7 @@ def document_of(
     session: Session, decision: Decision, acknowledgement: dict[str, Any] | None
 ) -> DecisionDocument:
     issuer = session.get(User, decision.issued_by)
-    citizen = session.get(Citizen, decision.cccd)
+    citizen = session.scalar(select(Citizen).where(Citizen.cccd == decision.cccd))
     first = decision.items[0].notice
     owner = first.owner_snapshot.get("owner", {})
     lines = []
