@@ -29,7 +29,9 @@ def supervisor() -> dict[str, str]:
 
 
 def post(client: TestClient, headers: dict[str, str], *notice_ids: uuid.UUID) -> dict:
-    response = client.post("/api/decisions", json={"notice_ids": [str(i) for i in notice_ids]}, headers=headers)
+    response = client.post(
+        "/api/decisions", json={"notice_ids": [str(i) for i in notice_ids]}, headers=headers
+    )
     return {"http": response.status_code, **response.json()}
 
 
@@ -148,13 +150,17 @@ def test_a_signed_acknowledgement_is_shown_in_the_document(db: Session) -> None:
     owner = make_citizen(db, serial=8108)
     notice = open_notice(db, owner, status=NoticeStatus.acknowledged)
     ack = {"signed_at": "29/11/2026 09:15", "signature_sha256": "ab" * 32}
-    decision = issue_decision(db, [notice.id], issued_by=uuid.UUID(supervisor_id(db)), now=utc_now(), acknowledgement=ack)
+    decision = issue_decision(
+        db, [notice.id], issued_by=uuid.UUID(supervisor_id(db)), now=utc_now(), acknowledgement=ack
+    )
     db.commit()
     html = get_blob_store().get(decision.html_sha256 or "").decode()
     assert "ab" * 32 in html and "29/11/2026 09:15" in html and NO_ACKNOWLEDGEMENT not in html
 
 
-def test_the_list_is_paginated_and_audited(client: TestClient, db: Session, supervisor: dict[str, str]) -> None:
+def test_the_list_is_paginated_and_audited(
+    client: TestClient, db: Session, supervisor: dict[str, str]
+) -> None:
     first, second = make_citizen(db, serial=8109), make_citizen(db, serial=8110)
     ids = [
         post(client, supervisor, open_notice(db, first).id)["id"],
