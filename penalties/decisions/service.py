@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit
 from core.evidence import get_blob_store
@@ -241,7 +241,7 @@ def document_bytes(decision: Decision, kind: str) -> bytes:
 def list_decisions(
     session: Session, *, status: DecisionStatus | None, page: int, size: int
 ) -> tuple[Sequence[Decision], int]:
-    query = select(Decision)
+    query = select(Decision).options(selectinload(Decision.items))
     if status is not None:
         query = query.where(Decision.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -253,7 +253,10 @@ def list_decisions(
 
 def decisions_of(session: Session, cccd: str) -> Sequence[Decision]:
     return session.scalars(
-        select(Decision).where(Decision.cccd == cccd).order_by(Decision.issued_at.desc())
+        select(Decision)
+        .options(selectinload(Decision.items))
+        .where(Decision.cccd == cccd)
+        .order_by(Decision.issued_at.desc())
     ).all()
 
 
