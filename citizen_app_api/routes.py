@@ -48,5 +48,8 @@ def my_notices(db: DB, principal: Citizen) -> list[NoticeRead]:
 
 
 def install(app: object, settings: Settings) -> None:
+    from citizen_app_api.decisions import router as decisions_router
+
+    app.include_router(decisions_router)  # type: ignore[attr-defined]
     if settings.idp_embedded:
         app.include_router(idp_router)  # type: ignore[attr-defined]

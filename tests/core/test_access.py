@@ -49,6 +49,17 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/notices/{notice_id}/cancel": frozenset({"supervisor"}),
     "GET /api/citizen/v1/me": frozenset({"citizen"}),
     "GET /api/citizen/v1/notices": frozenset({"citizen"}),
+    "POST /api/decisions": frozenset({"supervisor"}),
+    "GET /api/decisions": frozenset({"supervisor"}),
+    "GET /api/decisions/{decision_id}": frozenset({"supervisor"}),
+    "GET /api/decisions/{decision_id}.pdf": frozenset({"supervisor"}),
+    "GET /api/decisions/{decision_id}.html": frozenset({"supervisor"}),
+    "GET /api/citizen/v1/decisions": frozenset({"citizen"}),
+    "GET /api/citizen/v1/decisions/{decision_id}": frozenset({"citizen"}),
+    "GET /api/citizen/v1/decisions/{decision_id}/document.pdf": frozenset({"citizen"}),
+    "GET /api/citizen/v1/decisions/{decision_id}/document.html": frozenset({"citizen"}),
+    "POST /api/citizen/v1/decisions/{decision_id}/receipt": frozenset({"citizen"}),
+    "GET /api/citizen/v1/points": frozenset({"citizen"}),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
     "GET /idp/jwks": PUBLIC,
     "GET /idp/authorize": PUBLIC,
@@ -89,6 +100,7 @@ PARAMS = {
     "plate": "51G12345",
     "code": "HCM-Q1-001",
     "version": "1",
+    "decision_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
 }
 
 
