@@ -4,7 +4,7 @@ decisions: the sanction decision (quyết định xử phạt) a supervisor issu
 one liable person; decision_notices: the notices it covers; licence_points: one row per deduction from a
 citizen's car or motorbike licence, from which the balance and its 12-month restoration are computed.
 
-Revision ID: 0015
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-30 06:55:28.519560
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
