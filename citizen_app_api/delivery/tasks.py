@@ -15,7 +15,7 @@ from core.jobs import enqueue, task
 from core.jobs.schedule import periodic
 from core.time import utc_now
 
-SWEEP_EVERY = timedelta(minutes=5)
+SWEEP_EVERY = timedelta(hours=1)  # a safety net: the job engine itself re-sends lost messages
 
 
 @task(SEND_TASK, max_attempts=5)

@@ -49,6 +49,12 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/notices/{notice_id}/cancel": frozenset({"supervisor"}),
     "GET /api/citizen/v1/me": frozenset({"citizen"}),
     "GET /api/citizen/v1/notices": frozenset({"citizen"}),
+    "POST /api/citizen/v1/devices": frozenset({"citizen"}),
+    "GET /api/citizen/v1/devices": frozenset({"citizen"}),
+    "DELETE /api/citizen/v1/devices/{endpoint_id}": frozenset({"citizen"}),
+    "POST /api/citizen/v1/deliveries/{delivery_id}/receipt": frozenset({"citizen"}),
+    "GET /api/citizen/v1/push/vapid-public-key": PUBLIC,
+    "GET /api/deliveries/postal": frozenset({"supervisor"}),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
     "GET /idp/jwks": PUBLIC,
     "GET /idp/authorize": PUBLIC,
@@ -89,6 +95,8 @@ PARAMS = {
     "plate": "51G12345",
     "code": "HCM-Q1-001",
     "version": "1",
+    "endpoint_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
+    "delivery_id": "msg_0123456789abcdef01234567",
 }
 
 
