@@ -25,7 +25,7 @@ from citizen_app_api.delivery.receiver import create_receiver_app
 from citizen_app_api.delivery.service import new_secret
 from core.jobs import enqueue
 from core.jobs.runner import execute
-from core.models import AuditEntry, Job, Role
+from core.models import AuditEntry, Job, JobStatus, Role
 from core.time import utc_now
 from penalties.notices.models import Notice
 from tests.support.delivery import free_port, issue_notice, run_due_jobs, serve
@@ -62,8 +62,8 @@ def test_worker_killed_between_send_and_record_loses_nothing(
     secret = webhook_device(client, cccd, port)
     run_due_jobs(only={"penalties.deliver_notice", "citizen_app.notify"})
     db.rollback()
-    delivery = db.scalars(select(Delivery)).one()
-    job_id = db.scalars(select(Job.id).where(Job.key == f"send:{delivery.id}:0")).one()
+    delivery_id = db.scalars(select(Delivery.id)).one()
+    job_id = db.scalars(select(Job.id).where(Job.key == f"send:{delivery_id}:0")).one()
     db.rollback()
     receiver = create_receiver_app(secret, tmp_path / "receiver.sqlite")
     with serve(receiver, port) as url:
@@ -77,15 +77,16 @@ def test_worker_killed_between_send_and_record_loses_nothing(
         after_crash = httpx.get(f"{url}/messages").json()
         # Nothing was recorded: the delivery is still due, its job still runnable.
         db.rollback()
-        delivery = db.get(Delivery, delivery.id, populate_existing=True)
-        assert delivery is not None and delivery.status is DeliveryStatus.pending and delivery.attempts == 0
+        pending = db.get(Delivery, delivery_id, populate_existing=True)
+        assert pending is not None and pending.status is DeliveryStatus.pending and pending.attempts == 0
+        assert db.get(Job, job_id, populate_existing=True).status is JobStatus.pending  # type: ignore[union-attr]
         db.rollback()
         run_due_jobs()  # a normal pass
         messages = httpx.get(f"{url}/messages").json()
-    assert [(m["webhook_id"], m["copies"]) for m in after_crash] == [(delivery.id, 1)]
-    assert [(m["webhook_id"], m["copies"]) for m in messages] == [(delivery.id, 2)]  # resent, stored once
+    assert [(m["webhook_id"], m["copies"]) for m in after_crash] == [(delivery_id, 1)]
+    assert [(m["webhook_id"], m["copies"]) for m in messages] == [(delivery_id, 2)]  # resent, stored once
     db.rollback()
-    delivery = db.get(Delivery, delivery.id, populate_existing=True)
+    delivery = db.get(Delivery, delivery_id, populate_existing=True)
     assert delivery is not None and delivery.status is DeliveryStatus.confirmed
     assert db.scalars(
         select(DeliveryAttempt.http_status).where(DeliveryAttempt.delivery_id == delivery.id)
@@ -155,7 +156,7 @@ def test_sweeper_resends_a_delivery_whose_job_was_lost(
     db.rollback()
     delivery_id = db.scalars(select(Delivery.id)).one()
     db.execute(delete(Job).where(Job.name == "citizen_app.send_delivery"))  # the message is lost
-    db.execute(update(Delivery).values(next_attempt_at=utc_now() - timedelta(hours=1)))
+    db.execute(update(Delivery).values(next_attempt_at=utc_now() - timedelta(hours=2)))
     db.commit()
     enqueue(db, "citizen_app.sweep_deliveries", {"at": utc_now().isoformat()})
     db.commit()
