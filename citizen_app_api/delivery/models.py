@@ -22,7 +22,7 @@ class EndpointKind(StrEnum):
 
 class DeliveryStatus(StrEnum):
     pending = "pending"  # in the outbox: sent when next_attempt_at comes
-    sent = "sent"  # accepted by the push service; the app has not confirmed receipt yet
+    sent = "sent"  # accepted by the push service, no receipt from the app yet: pushed again later
     confirmed = "confirmed"  # receipt confirmed (a webhook's 2xx, or the app's receipt call)
     failed = "failed"  # out of attempts
     disabled = "disabled"  # its endpoint is gone (404/410) or was removed

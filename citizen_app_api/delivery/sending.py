@@ -22,6 +22,8 @@ from core.jobs import enqueue
 from core.time import utc_now
 
 logger = logging.getLogger(__name__)
+# Still to be sent (pending), or pushed without the app's receipt yet (sent: pushed again later).
+AWAITING = (DeliveryStatus.pending, DeliveryStatus.sent)
 
 
 def backoff_delay(attempts: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -35,8 +37,9 @@ def claim(session: Session, delivery_id: str, now: datetime) -> Delivery | None:
         update(Delivery)
         .where(
             Delivery.id == delivery_id,
-            Delivery.status == DeliveryStatus.pending,
+            Delivery.status.in_(AWAITING),
             Delivery.next_attempt_at <= now,
+            Delivery.attempts < get_settings().delivery_max_attempts,
         )
         .values(attempts=Delivery.attempts + 1, updated_at=now)
     )
@@ -75,28 +78,21 @@ def record_attempt(session: Session, delivery: Delivery, endpoint: Endpoint, res
         if endpoint.kind is EndpointKind.webhook:  # the app backend's 2xx is its receipt
             mark_received(session, delivery, actor=f"citizen-app:{endpoint.id}")
             outcome = "confirmed"
-        else:  # the push service took it; the app confirms with POST /deliveries/{id}/receipt
-            delivery.status = DeliveryStatus.sent
+        else:  # the push service took it; the app confirms with POST /deliveries/{id}/receipt,
+            delivery.status = DeliveryStatus.sent  # until then it is pushed again (same Topic: replaces)
             outcome = "sent"
+            if delivery.attempts < settings.delivery_max_attempts:
+                _schedule_retry(session, delivery, now)
     elif result.gone:
         disable_endpoint(session, endpoint, f"gone: HTTP {result.http_status}")
         delivery.status = DeliveryStatus.disabled
         outcome = "disabled"
     elif delivery.attempts >= settings.delivery_max_attempts:
-        delivery.status = DeliveryStatus.failed
+        # A push already accepted stays "sent"; one never accepted has failed.
+        delivery.status = DeliveryStatus.sent if delivery.sent_at else DeliveryStatus.failed
         outcome = "failed"
     else:
-        delay = backoff_delay(
-            delivery.attempts, base=settings.delivery_backoff_base_s, cap=settings.delivery_backoff_cap_s
-        )
-        delivery.next_attempt_at = now + timedelta(seconds=delay)
-        enqueue(
-            session,
-            SEND_TASK,
-            {"delivery_id": delivery.id},
-            key=f"send:{delivery.id}:{delivery.attempts}",
-            run_after=delivery.next_attempt_at,
-        )
+        _schedule_retry(session, delivery, now)
         outcome = "retry"
     session.flush()
     logger.info(
@@ -105,12 +101,31 @@ def record_attempt(session: Session, delivery: Delivery, endpoint: Endpoint, res
     return outcome
 
 
+def _schedule_retry(session: Session, delivery: Delivery, now: datetime) -> None:
+    settings = get_settings()
+    delay = backoff_delay(
+        delivery.attempts, base=settings.delivery_backoff_base_s, cap=settings.delivery_backoff_cap_s
+    )
+    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    enqueue(
+        session,
+        SEND_TASK,
+        {"delivery_id": delivery.id},
+        key=f"send:{delivery.id}:{delivery.attempts}",
+        run_after=delivery.next_attempt_at,
+    )
+
+
 def overdue(session: Session, now: datetime, grace: timedelta, limit: int = 500) -> list[str]:
-    """Pending deliveries well past their time: their job was lost (the sweeper sends them again)."""
+    """Deliveries well past their time: their job was lost (the sweeper sends them again)."""
     return list(
         session.scalars(
             select(Delivery.id)
-            .where(Delivery.status == DeliveryStatus.pending, Delivery.next_attempt_at <= now - grace)
+            .where(
+                Delivery.status.in_(AWAITING),
+                Delivery.next_attempt_at <= now - grace,
+                Delivery.attempts < get_settings().delivery_max_attempts,
+            )
             .order_by(Delivery.next_attempt_at)
             .limit(limit)
         )

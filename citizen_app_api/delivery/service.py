@@ -75,7 +75,10 @@ def disable_endpoint(session: Session, endpoint: Endpoint, reason: str) -> None:
     endpoint.disabled_reason = reason
     session.execute(
         update(Delivery)
-        .where(Delivery.endpoint_id == endpoint.id, Delivery.status == DeliveryStatus.pending)
+        .where(
+            Delivery.endpoint_id == endpoint.id,
+            Delivery.status.in_((DeliveryStatus.pending, DeliveryStatus.sent)),
+        )
         .values(status=DeliveryStatus.disabled, updated_at=utc_now())
     )
     session.flush()

@@ -157,3 +157,31 @@ def test_backoff_is_full_jitter_under_an_exponential_cap(attempts: int) -> None:
     delays = [backoff_delay(attempts, base=10.0, cap=600.0, rng=rng) for _ in range(400)]
     assert all(0 <= d <= ceiling for d in delays)
     assert max(delays) > 0.8 * ceiling and min(delays) < 0.2 * ceiling  # spread over the whole range
+
+
+def test_server_errors_are_retried_until_out_of_attempts(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citizen_app_api.delivery.channels import Channel, FakeChannel
+
+    monkeypatch.setenv("TVP_DELIVERY_MAX_ATTEMPTS", "3")
+    reset_settings()
+    fake = FakeChannel(script=[500, 503, None])
+    monkeypatch.setitem(Channel.registry, "webhook", lambda: fake)
+    notice_id, cccd = issue_notice(client, serial=7106, plate="51G71060")
+    register_webhook(client, bearer(client, cccd), "https://app.example.vn/hook")
+    run_due_jobs()
+    [delivery] = deliveries(db)
+    while delivery.status is DeliveryStatus.pending:
+        wait_for_due_retry(delivery.id)
+        run_due_jobs()
+        [delivery] = deliveries(db)
+    assert delivery.status is DeliveryStatus.failed and delivery.attempts == 3
+    assert [webhook_id for webhook_id, _ in fake.sent] == [delivery.id] * 3  # the same id every time
+    statuses = db.scalars(
+        select(DeliveryAttempt.http_status)
+        .where(DeliveryAttempt.delivery_id == delivery.id)
+        .order_by(DeliveryAttempt.at)
+    ).all()
+    assert statuses == [500, 503, None]
+    assert db.get(Notice, uuid.UUID(notice_id)).received_at is None  # type: ignore[union-attr]

@@ -14,13 +14,22 @@ from sqlalchemy.orm import Session
 from citizen_app_api.delivery.models import Delivery, DeliveryAttempt, DeliveryStatus, Endpoint
 from core.config import reset_settings
 from penalties.notices.models import Notice
-from tests.support.delivery import PushService, browser_keys, issue_notice, run_due_jobs, serve
+from tests.support.delivery import (
+    PushService,
+    browser_keys,
+    issue_notice,
+    run_due_jobs,
+    serve,
+    wait_for_due_retry,
+)
 from tests.support.factories import citizen_token
 
 
 @pytest.fixture
 def push_service(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[PushService, str]]:
     monkeypatch.setenv("TVP_VAPID_PRIVATE_KEY_FILE", str(tmp_path / "vapid.pem"))
+    monkeypatch.setenv("TVP_DELIVERY_BACKOFF_BASE_S", "0.05")
+    monkeypatch.setenv("TVP_DELIVERY_BACKOFF_CAP_S", "0.2")
     reset_settings()
     service = PushService(answers={"gone": 410})
     with serve(service.app()) as url:
@@ -56,6 +65,12 @@ def test_push_is_vapid_signed_encrypted_and_confirmed_by_the_app(
     assert delivery.status is DeliveryStatus.sent and delivery.sent_at is not None
     notice = db.get(Notice, uuid.UUID(notice_id))
     assert notice is not None and notice.received_at is None  # a push service's 201 is not a receipt
+    # No receipt yet: pushed again after the backoff, under the same Topic (it replaces an unread one).
+    wait_for_due_retry(delivery.id)
+    run_due_jobs()
+    assert len(service.received) == 2
+    assert service.received[1]["headers"]["topic"] == push["headers"]["topic"] != ""
+    db.rollback()
 
     other = issue_notice(client, serial=7202, plate="51G72020")[1]
     stranger = {"Authorization": f"Bearer {citizen_token(client, other)}"}
@@ -66,6 +81,9 @@ def test_push_is_vapid_signed_encrypted_and_confirmed_by_the_app(
     db.rollback()
     notice = db.get(Notice, uuid.UUID(notice_id))
     assert notice is not None and notice.received_at is not None
+    wait_for_due_retry(delivery.id)
+    run_due_jobs()
+    assert len(service.received) == 2  # confirmed: no more pushes
 
 
 def test_410_disables_the_subscription_and_its_pending_deliveries(
