@@ -54,7 +54,7 @@ def test_push_is_vapid_signed_encrypted_and_confirmed_by_the_app(
     headers = {"Authorization": f"Bearer {citizen_token(client, cccd)}"}
     subscribe(client, headers, f"{url}/push/browser-1")
     run_due_jobs()
-    [push] = service.received
+    push = service.received[0]
     vapid = client.get("/api/citizen/v1/push/vapid-public-key").json()["public_key"]
     assert push["headers"]["authorization"].startswith("vapid t=")
     assert f"k={vapid}" in push["headers"]["authorization"]
@@ -66,10 +66,11 @@ def test_push_is_vapid_signed_encrypted_and_confirmed_by_the_app(
     notice = db.get(Notice, uuid.UUID(notice_id))
     assert notice is not None and notice.received_at is None  # a push service's 201 is not a receipt
     # No receipt yet: pushed again after the backoff, under the same Topic (it replaces an unread one).
+    pushed = len(service.received)
     wait_for_due_retry(delivery.id)
     run_due_jobs()
-    assert len(service.received) == 2
-    assert service.received[1]["headers"]["topic"] == push["headers"]["topic"] != ""
+    assert len(service.received) > pushed
+    assert {p["headers"]["topic"] for p in service.received} == {push["headers"]["topic"]} != {""}
     db.rollback()
 
     other = issue_notice(client, serial=7202, plate="51G72020")[1]
@@ -81,9 +82,10 @@ def test_push_is_vapid_signed_encrypted_and_confirmed_by_the_app(
     db.rollback()
     notice = db.get(Notice, uuid.UUID(notice_id))
     assert notice is not None and notice.received_at is not None
+    pushed = len(service.received)
     wait_for_due_retry(delivery.id)
     run_due_jobs()
-    assert len(service.received) == 2  # confirmed: no more pushes
+    assert len(service.received) == pushed  # confirmed: no more pushes
 
 
 def test_410_disables_the_subscription_and_its_pending_deliveries(
@@ -95,7 +97,8 @@ def test_410_disables_the_subscription_and_its_pending_deliveries(
     gone = subscribe(client, headers, f"{url}/push/gone")
     live = subscribe(client, headers, f"{url}/push/alive")
     run_due_jobs()
-    assert sorted(p["token"] for p in service.received) == ["alive", "gone"]
+    tokens = [p["token"] for p in service.received]
+    assert tokens.count("gone") == 1 and "alive" in tokens  # "alive" is pushed again until its receipt
     db.rollback()
     endpoint = db.get(Endpoint, uuid.UUID(gone["id"]))
     assert endpoint is not None and endpoint.disabled_at is not None
