@@ -24,6 +24,7 @@ PACKAGES = (
     "penalties.review",
     "payments",
     "citizen_app_api",
+    "citizen_app_api.delivery",
     "web",
 )
 

@@ -60,6 +60,12 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/citizen/v1/decisions/{decision_id}/document.html": frozenset({"citizen"}),
     "POST /api/citizen/v1/decisions/{decision_id}/receipt": frozenset({"citizen"}),
     "GET /api/citizen/v1/points": frozenset({"citizen"}),
+    "POST /api/citizen/v1/devices": frozenset({"citizen"}),
+    "GET /api/citizen/v1/devices": frozenset({"citizen"}),
+    "DELETE /api/citizen/v1/devices/{endpoint_id}": frozenset({"citizen"}),
+    "POST /api/citizen/v1/deliveries/{delivery_id}/receipt": frozenset({"citizen"}),
+    "GET /api/citizen/v1/push/vapid-public-key": PUBLIC,
+    "GET /api/deliveries/postal": frozenset({"supervisor"}),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
     "GET /idp/jwks": PUBLIC,
     "GET /idp/authorize": PUBLIC,
@@ -101,6 +107,8 @@ PARAMS = {
     "code": "HCM-Q1-001",
     "version": "1",
     "decision_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
+    "endpoint_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
+    "delivery_id": "msg_0123456789abcdef01234567",
 }
 
 
