@@ -136,6 +136,78 @@ TEXT: dict[str, dict[str, str]] = {
     "flagged_only": {"vi": "Chỉ vụ có cảnh báo", "en": "Only with warnings"},
     "original_clip": {"vi": "Tệp gốc (mp4)", "en": "Original file (mp4)"},
     "evidence_hash": {"vi": "Mã băm bộ chứng cứ", "en": "Evidence manifest hash"},
+    # Sanction decisions (web/decisions.py)
+    "to_decide": {"vi": "Thông báo chờ ra quyết định", "en": "Notices to decide"},
+    "decisions": {"vi": "Quyết định xử phạt", "en": "Decisions"},
+    "decision": {"vi": "Quyết định xử phạt", "en": "Sanction decision"},
+    "decision_number": {"vi": "Số quyết định", "en": "Decision number"},
+    "liable_person": {"vi": "Người vi phạm", "en": "Liable person"},
+    "cccd": {"vi": "Số CCCD", "en": "Citizen ID"},
+    "notices_covered": {"vi": "Thông báo vi phạm được xử lý", "en": "Notices covered"},
+    "notice_number": {"vi": "Số thông báo", "en": "Notice number"},
+    "issue_decision": {
+        "vi": "Ra quyết định cho các thông báo đã chọn",
+        "en": "Issue a decision for the selected notices",
+    },
+    "decide_hint": {
+        "vi": "Chọn các thông báo của cùng một người để xử phạt chung trong một quyết định: tiền phạt cộng dồn, điểm trừ lấy mức cao nhất theo từng hạng giấy phép.",
+        "en": "Select notices of one person to sanction them together in one decision: the fines add up, the points are the largest per licence class.",
+    },
+    "nothing_to_decide": {
+        "vi": "Không có thông báo nào chờ ra quyết định.",
+        "en": "No notice is waiting for a decision.",
+    },
+    "only_person": {"vi": "Chỉ người này", "en": "Only this person"},
+    "all_people": {"vi": "Tất cả", "en": "Everyone"},
+    "select": {"vi": "Chọn", "en": "Select"},
+    "total": {"vi": "Tổng cộng", "en": "Total"},
+    "issued_at": {"vi": "Ngày ra quyết định", "en": "Issued"},
+    "issued_ok": {"vi": "Đã ra quyết định.", "en": "Decision issued."},
+    "pay_within": {
+        "vi": "{days} ngày kể từ ngày nhận quyết định",
+        "en": "within {days} days of receiving the decision",
+    },
+    "received_at": {"vi": "Ngày nhận", "en": "Received"},
+    "not_received": {"vi": "Chưa xác nhận đã nhận", "en": "Receipt not confirmed yet"},
+    "documents": {"vi": "Văn bản đã ban hành", "en": "Documents as issued"},
+    "document_html": {"vi": "Bản in (HTML)", "en": "Printable (HTML)"},
+    "document_pdf": {"vi": "Bản PDF", "en": "PDF"},
+    "no_points": {"vi": "Không trừ điểm", "en": "No points deducted"},
+    "licence_car": {"vi": "Ô tô (hạng B…)", "en": "Car (class B…)"},
+    "licence_motorbike": {"vi": "Mô tô (hạng A…)", "en": "Motorbike (class A…)"},
+    "search_number": {"vi": "Tìm theo số quyết định", "en": "Search by number"},
+    "search": {"vi": "Tìm", "en": "Search"},
+    "no_decisions": {"vi": "Không có quyết định nào.", "en": "No decisions."},
+    "decision_status_issued": {"vi": "Đã ban hành", "en": "Issued"},
+    "decision_status_paid": {"vi": "Đã nộp phạt", "en": "Paid"},
+    "decision_status_cancelled": {"vi": "Đã huỷ", "en": "Cancelled"},
+    "notice_status_acknowledged": {"vi": "Đã thừa nhận", "en": "Acknowledged"},
+    "notice_status_delivered": {"vi": "Đã gửi, chủ xe chịu trách nhiệm", "en": "Delivered, owner liable"},
+    "notice_status_overdue": {"vi": "Quá hạn, chủ xe chịu trách nhiệm", "en": "Overdue, owner liable"},
+    "decision_error_SeveralLiablePersons": {
+        "vi": "Các thông báo đã chọn thuộc nhiều người khác nhau: mỗi quyết định chỉ dành cho một người. Chưa có quyết định nào được tạo.",
+        "en": "The selected notices belong to different persons: one decision covers one person only. Nothing was issued.",
+    },
+    "decision_error_NoticeNotDecidable": {
+        "vi": "Có thông báo chưa thể ra quyết định (đang khiếu nại, chờ người lái xác nhận…). Chưa có quyết định nào được tạo.",
+        "en": "A selected notice cannot be decided yet (disputed, a driver nomination pending…). Nothing was issued.",
+    },
+    "decision_error_NoticeAlreadyDecided": {
+        "vi": "Có thông báo đã được xử lý bằng một quyết định khác. Chưa có quyết định nào được tạo.",
+        "en": "A selected notice is already covered by a decision. Nothing was issued.",
+    },
+    "decision_error_LicenceClassUnknown": {
+        "vi": "Không xác định được hạng giấy phép lái xe bị trừ điểm. Chưa có quyết định nào được tạo.",
+        "en": "The licence class that loses the points is unknown. Nothing was issued.",
+    },
+    "decision_error_NoticeNotFound": {
+        "vi": "Không tìm thấy thông báo đã chọn.",
+        "en": "A selected notice does not exist.",
+    },
+    "decision_error_InvalidInput": {
+        "vi": "Hãy chọn ít nhất một thông báo (tối đa 50).",
+        "en": "Select at least one notice (50 at most).",
+    },
 }
 
 

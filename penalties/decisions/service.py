@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core import audit
@@ -83,12 +84,7 @@ def _decidable_notices(session: Session, notice_ids: Sequence[uuid.UUID]) -> lis
                 f"overdue ones with no driver named, can be decided"
             )
         notices.append(notice)
-    taken = session.scalars(
-        select(Notice.number)
-        .join(DecisionNotice, DecisionNotice.notice_id == Notice.id)
-        .join(Decision, Decision.id == DecisionNotice.decision_id)
-        .where(Notice.id.in_(ids), Decision.status != DecisionStatus.cancelled)
-    ).all()
+    taken = session.scalars(select(Notice.number).where(Notice.id.in_(ids), already_decided())).all()
     if taken:
         raise NoticeAlreadyDecided(f"already covered by a decision: {', '.join(sorted(taken))}")
     people = {liable_cccd(n) for n in notices}
@@ -239,16 +235,87 @@ def document_bytes(decision: Decision, kind: str) -> bytes:
 
 
 def list_decisions(
-    session: Session, *, status: DecisionStatus | None, page: int, size: int
+    session: Session, *, status: DecisionStatus | None, page: int, size: int, number: str | None = None
 ) -> tuple[Sequence[Decision], int]:
+    """Newest first; ``number`` matches any part of the decision number, in any letter case."""
     query = select(Decision).options(selectinload(Decision.items))
     if status is not None:
         query = query.where(Decision.status == status)
+    if number:
+        query = query.where(func.upper(Decision.number).contains(number.strip().upper(), autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(Decision.issued_at.desc(), Decision.number).offset((page - 1) * size).limit(size)
     ).all()
     return rows, total
+
+
+def liable_in_sql() -> ColumnElement[str]:
+    """Who answers for a notice, in SQL: the same rule as penalties.notices.access.liable_cccd."""
+    return func.coalesce(Notice.driver_cccd, Notice.owner_cccd)
+
+
+def already_decided() -> ColumnElement[bool]:
+    """The notice is covered by a decision in force (one not cancelled)."""
+    return exists().where(
+        DecisionNotice.notice_id == Notice.id,
+        DecisionNotice.decision_id == Decision.id,
+        Decision.status != DecisionStatus.cancelled,
+    )
+
+
+def open_for_decision() -> ColumnElement[bool]:
+    """The notices issue_decision accepts: a DECIDABLE status and no decision in force covering them."""
+    return Notice.status.in_(DECIDABLE) & ~already_decided()
+
+
+@dataclass(frozen=True)
+class PersonToDecide:
+    cccd: str
+    name: str
+    notices: list[Notice]
+
+    @property
+    def amount_vnd(self) -> int:
+        return sum(n.amount_vnd for n in self.notices)
+
+
+def people_to_decide(
+    session: Session, *, cccd: str | None, page: int, size: int
+) -> tuple[list[PersonToDecide], int]:
+    """The liable persons with notices open for a decision (the longest waiting first), each with all of
+    theirs, and how many such persons there are. The caller audits the read."""
+    liable = liable_in_sql()
+    where = [open_for_decision()] + ([liable == cccd] if cccd else [])
+    total = session.scalar(select(func.count(func.distinct(liable))).where(*where)) or 0
+    people = session.scalars(
+        select(liable)
+        .where(*where)
+        .group_by(liable)
+        .order_by(func.min(Notice.issued_at), liable)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    notices = session.scalars(
+        select(Notice)
+        .options(selectinload(Notice.candidate))
+        .where(open_for_decision(), liable.in_(people))
+        .order_by(Notice.issued_at, Notice.number)
+    ).all()
+    names = dict(
+        session.execute(select(Citizen.cccd, Citizen.full_name).where(Citizen.cccd.in_(people))).tuples()
+    )
+    groups = []
+    for person in people:
+        theirs = [n for n in notices if liable_cccd(n) == person]
+        fallback = str(theirs[0].owner_snapshot.get("owner", {}).get("full_name", "")) if theirs else ""
+        groups.append(PersonToDecide(person, names.get(person) or fallback, theirs))
+    return groups, total
+
+
+def person_name(session: Session, cccd: str) -> str:
+    """The registered name of the person a decision is for ("" if the registry has none)."""
+    return session.scalar(select(Citizen.full_name).where(Citizen.cccd == cccd)) or ""
 
 
 def decisions_of(session: Session, cccd: str) -> Sequence[Decision]:

@@ -77,6 +77,10 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /": STAFF,
     "GET /ops/jobs": frozenset({"ops", "admin"}),
     "POST /ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
+    "GET /decisions/pending": frozenset({"supervisor"}),
+    "POST /decisions": frozenset({"supervisor"}),
+    "GET /decisions": frozenset({"supervisor"}),
+    "GET /decisions/{decision_id}": frozenset({"supervisor"}),
     **dict.fromkeys(
         (
             "GET /review",
