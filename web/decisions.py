@@ -164,7 +164,7 @@ def decision_page(request: Request, decision_id: uuid.UUID, db: AuditedDB, princ
         "decision.html",
         principal,
         d=decision,
-        name=service.person_name(db, decision.cccd),
+        person_name=service.person_name(db, decision.cccd),
         payment_days=PAYMENT_DAYS,
         vnd=vnd,
     )

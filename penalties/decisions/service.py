@@ -303,7 +303,7 @@ def people_to_decide(
         .order_by(Notice.issued_at, Notice.number)
     ).all()
     names = dict(
-        session.execute(select(Citizen.cccd, Citizen.full_name).where(Citizen.cccd.in_(people))).tuples()
+        session.execute(select(Citizen.cccd, Citizen.full_name).where(Citizen.cccd.in_(people))).all()
     )
     groups = []
     for person in people:
