@@ -231,8 +231,6 @@ class PrivacyFilter:
             score, best = max(scored, key=lambda s: s[0])
             if score >= MIN_TEXT_MATCH:
                 return best
-            if any(s >= MIN_TEXT_MATCH for s, _ in scored):
-                return None
             unread = [b for (s, b), r in zip(scored, reads, strict=True) if r is None]
             if tracked is not None and unread:
                 near = max(unread, key=lambda b: _iou(b, tracked))

@@ -96,8 +96,8 @@ def _make(store: BlobStore, candidate: ViolationCandidate, manifest_sha: str) ->
             if kind is EvidenceKind.plate_crop:
                 done, method = fil.blur(image, plates=False), "faces only: the offender's own plate"
             else:
-                vehicle = tuple(box) if box and f["name"] == "frame-at.png" else None
-                done = fil.blur(image, Offender(plate_text=text, vehicle_box=vehicle))  # type: ignore[arg-type]
+                vehicle = (*box,) if box and f["name"] == "frame-at.png" else None
+                done = fil.blur(image, Offender(plate_text=text, vehicle_box=vehicle))
                 method = "faces and plates; offender's plate kept" if done.kept else "faces and plates"
             out, content_type, regions = _png(done.image), "image/png", len(done.regions)
         name = f"blurred-{Path(f['name']).stem}{'.webm' if kind is EvidenceKind.clip else '.png'}"

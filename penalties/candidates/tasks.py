@@ -27,5 +27,8 @@ def privacy_copies(session: Session, *, candidate_id: str) -> None:
         action="evidence.privacy_copies",
         object_type="violation_candidate",
         object_id=candidate.id,
-        detail={"copies": len(copies) - 1 if manifest else 0, "manifest_sha256": manifest and manifest.sha256},
+        detail={
+            "copies": len(copies) - 1 if manifest else 0,
+            "manifest_sha256": manifest and manifest.sha256,
+        },
     )

@@ -24,6 +24,8 @@ from tests.support.privacy import OFFENDER, packaged_candidate, privacy_filter
 
 __all__ = ["privacy_filter"]  # the session fixture
 
+NAMES = ["blurred-clip.webm", "blurred-frame-at.png", "blurred-frame-before.png", "blurred-plate.png"]
+
 
 def _delivered_notice(client: TestClient, db: Session) -> tuple[Notice, ViolationCandidate]:
     owner = make_citizen(db, serial=7301)
@@ -52,6 +54,7 @@ def test_the_citizen_gets_blurred_copies_never_the_originals(
     store = get_blob_store()
     originals = {i.sha256 for i in candidate.evidence}
     evidence_manifest = next(i.sha256 for i in candidate.evidence if i.kind is EvidenceKind.manifest)
+    served_never = {store.get(s) for s in originals}
     auth = {"Authorization": f"Bearer {citizen_token(client, notice.owner_cccd)}"}
     base = f"/api/citizen/v1/notices/{notice.id}/evidence"
 
@@ -59,14 +62,13 @@ def test_the_citizen_gets_blurred_copies_never_the_originals(
     assert listing.status_code == 200, listing.text
     body = listing.json()
     assert body["evidence_manifest_sha256"] == evidence_manifest
-    names = sorted(i["name"] for i in body["items"])
-    assert names == ["blurred-clip.webm", "blurred-frame-at.png", "blurred-frame-before.png", "blurred-plate.png"]
+    assert sorted(i["name"] for i in body["items"]) == NAMES
     for item in body["items"]:
         assert item["sha256"] not in originals and item["url"] == f"{base}/{item['name']}"
         got = client.get(item["url"], headers=auth)
         assert got.status_code == 200 and got.headers["content-type"] == item["content_type"]
         assert got.headers["cache-control"].startswith("private")
-        assert got.content == store.get(item["sha256"]) and got.content not in {store.get(s) for s in originals}
+        assert got.content == store.get(item["sha256"]) and got.content not in served_never
     manifest = client.get(f"{base}/privacy-manifest.json", headers=auth)
     assert manifest.status_code == 200
     assert json.loads(manifest.content)["evidence_manifest_sha256"] == evidence_manifest

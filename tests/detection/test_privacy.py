@@ -93,7 +93,7 @@ def test_grayscale_and_odd_images(privacy_filter: PrivacyFilter) -> None:
 
 def test_the_clip_keeps_the_offender_plate_through_unreadable_frames(privacy_filter: PrivacyFilter) -> None:
     photo = plate_photo()
-    x1, y1, x2, y2 = OFFENDER_BOX
+    x1, y1, x2, _ = OFFENDER_BOX
     smudged = photo.copy()
     smudged[y1 + 8 : y1 + 24, x1 + 6 : x2 - 6] = 255  # its top line hidden: still a plate, unreadable
     alone = privacy_filter.blur(smudged, Offender(plate_text=OFFENDER))

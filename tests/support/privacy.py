@@ -110,5 +110,3 @@ def packaged_candidate(db: Session) -> ViolationCandidate:
     assert candidate is not None
     db.commit()
     return db.scalars(select(ViolationCandidate).where(ViolationCandidate.id == candidate.id)).one()
-
-
