@@ -127,10 +127,10 @@ def _as_bgr(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def blur_region(image: np.ndarray, box: Box, margin: float) -> Box:
+def blur_region(image: np.ndarray, box: Box, margin: float, *, solid: bool = False) -> Box:
     """Pixelate then smooth the box plus a margin, in place; the area blurred (clipped to the image).
     Coarse blocks leave no strokes to read; the smoothing removes the block edges, which a detector
-    could otherwise take for a plate's or a face's outline."""
+    could otherwise take for a plate's or a face's outline. ``solid``: one flat colour (the mean)."""
     h, w = image.shape[:2]
     bw, bh = box[2] - box[0], box[3] - box[1]
     x1, y1 = max(0, int(box[0] - bw * margin)), max(0, int(box[1] - bh * margin))
@@ -138,6 +138,9 @@ def blur_region(image: np.ndarray, box: Box, margin: float) -> Box:
     if x2 <= x1 or y2 <= y1:
         return x1, y1, x1, y1
     patch = image[y1:y2, x1:x2]
+    if solid:
+        patch[...] = patch.reshape(-1, *patch.shape[2:]).mean(axis=0).astype(patch.dtype)
+        return x1, y1, x2, y2
     ph, pw = patch.shape[:2]
     blocks = max(1, min(pw, ph) // 6 or 1)
     small = cv2.resize(patch, (max(1, pw // blocks), max(1, ph // blocks)), interpolation=cv2.INTER_AREA)
@@ -268,12 +271,16 @@ class PrivacyFilter:
                     for b in map(_int_box, dets.xyxy)
                     if kept is None or _iou(b, kept) < 0.5
                 ]
-            found = [f for f in found if not _covered(f.box, [r.box for r in regions])]
+            done = [r.box for r in regions]
+            # A person still seen once their head is blurred needs nothing more; a face or a plate still
+            # found where it was blurred already gets a solid fill.
+            found = [f for f in found if f.source != "person" or not _covered(f.box, done)]
             if not found:
                 break
             for region in found:
                 margin = FACE_MARGIN if region.kind == "face" else PLATE_MARGIN
-                area = blur_region(out, region.box, margin)
+                solid = _covered(region.box, done)
+                area = blur_region(out, region.box, margin, solid=solid)
                 regions.append(Region(region.kind, area, region.source))
         return Blurred(out, regions, kept)
 

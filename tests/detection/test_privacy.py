@@ -111,3 +111,16 @@ def test_text_match() -> None:
     assert text_match("71B333338", "71B333333") == pytest.approx(8 / 9)
     assert text_match(None, "71B333333") == 0.0
     assert text_match("71B255555", "71B333333") < 0.75
+
+
+def test_blur_region_clips_and_fills() -> None:
+    from detection.privacy import blur_region
+
+    image = np.random.default_rng(1).integers(0, 255, (50, 80, 3), np.uint8)
+    before = image.copy()
+    assert blur_region(image, (70, 40, 100, 60), 0.25) == (62, 35, 80, 50)  # clipped to the image
+    assert np.array_equal(image[:35], before[:35]) and not np.array_equal(
+        image[35:50, 62:80], before[35:50, 62:80]
+    )
+    blur_region(image, (0, 0, 10, 10), 0.0, solid=True)
+    assert len(np.unique(image[:10, :10].reshape(-1, 3), axis=0)) == 1
