@@ -49,6 +49,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/notices/{notice_id}/cancel": frozenset({"supervisor"}),
     "GET /api/citizen/v1/me": frozenset({"citizen"}),
     "GET /api/citizen/v1/notices": frozenset({"citizen"}),
+    "GET /api/citizen/v1/notices/{notice_id}/evidence": frozenset({"citizen"}),
+    "GET /api/citizen/v1/notices/{notice_id}/evidence/{name}": frozenset({"citizen"}),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
     "GET /idp/jwks": PUBLIC,
     "GET /idp/authorize": PUBLIC,
