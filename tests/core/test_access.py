@@ -91,6 +91,7 @@ PARAMS = {
     "plate": "51G12345",
     "code": "HCM-Q1-001",
     "version": "1",
+    "name": "blurred-frame-at.png",
 }
 
 
