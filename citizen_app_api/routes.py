@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from citizen_app_api.evidence import router as evidence_router
 from citizen_app_api.idp import router as idp_router
 from core import audit
 from core.auth.deps import citizen_only
@@ -51,5 +52,6 @@ def install(app: object, settings: Settings) -> None:
     from citizen_app_api.decisions import router as decisions_router
 
     app.include_router(decisions_router)  # type: ignore[attr-defined]
+    app.include_router(evidence_router)  # type: ignore[attr-defined]
     if settings.idp_embedded:
         app.include_router(idp_router)  # type: ignore[attr-defined]

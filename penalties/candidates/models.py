@@ -124,3 +124,24 @@ class EvidenceHead(Base):
     )
     seq: Mapped[int] = mapped_column(Integer)
     link_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PrivacyCopy(UUIDPk, Timestamps, Base):
+    """A citizen-facing copy of one evidence file, every face and every other vehicle's plate blurred
+    (penalties/candidates/privacy.py), or the privacy manifest listing them (kind ``manifest``).
+    Derived, not evidence: the package's manifest, its EvidenceItem rows and its chain stay as they were."""
+
+    __tablename__ = "privacy_copies"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "name"),
+        CheckConstraint("size_bytes >= 0", name="size_nonnegative"),
+    )
+
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violation_candidates.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[EvidenceKind] = enum_column(EvidenceKind)
+    source_sha256: Mapped[str] = mapped_column(String(64))  # the original (for the manifest: the package's)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    regions: Mapped[int] = mapped_column(Integer, default=0)  # areas blurred (all frames of a clip)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.jobs import task
+from core.jobs import enqueue, task
 from core.jobs.schedule import periodic
 from core.time import utc_now
 from penalties.notices.access import liable_cccd
@@ -34,6 +34,12 @@ def deliver_notice(session: Session, *, notice_id: str) -> None:
         detail={"channel": "citizen-app inbox"},
     )
     notify_citizen(session, liable_cccd(notice), "notice.issued", notice.id)
+    enqueue(
+        session,
+        "penalties.privacy_copies",
+        {"candidate_id": str(notice.candidate_id)},
+        key=f"privacy:{notice.candidate_id}",
+    )
 
 
 @periodic(timedelta(hours=1))

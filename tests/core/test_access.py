@@ -66,6 +66,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/citizen/v1/deliveries/{delivery_id}/receipt": frozenset({"citizen"}),
     "GET /api/citizen/v1/push/vapid-public-key": PUBLIC,
     "GET /api/deliveries/postal": frozenset({"supervisor"}),
+    "GET /api/citizen/v1/notices/{notice_id}/evidence": frozenset({"citizen"}),
+    "GET /api/citizen/v1/notices/{notice_id}/evidence/{name}": frozenset({"citizen"}),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
     "GET /idp/jwks": PUBLIC,
     "GET /idp/authorize": PUBLIC,
@@ -113,6 +115,7 @@ PARAMS = {
     "decision_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
     "endpoint_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
     "delivery_id": "msg_0123456789abcdef01234567",
+    "name": "blurred-frame-at.png",
 }
 
 
