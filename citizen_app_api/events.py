@@ -1,6 +1,7 @@
 """Live updates for the citizen app as Server-Sent Events: GET /api/citizen/v1/events streams
 ``notice.issued`` when a notice reaches the citizen and ``notice.updated`` when one changes state (as
-they see it), with a heartbeat comment, until the client goes.
+they see it), with a heartbeat comment, until the client goes or ``citizen_events_max_s`` has passed
+(the client then reconnects, as EventSource does by itself).
 
 The stream polls the citizen's visible notices (penalties.notices.access.visible_to) every few seconds:
 it works across processes (the job worker publishes notices) with no broker. Opening it is audited."""
@@ -21,6 +22,7 @@ from citizen_app_api.views import TRANSFERRED
 from core import audit
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
+from core.config import get_settings
 from core.db import session_scope
 from penalties.notices.access import visible_to
 from penalties.notices.models import Notice
@@ -66,11 +68,13 @@ def frame(event: str, data: dict[str, object]) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
-async def stream(request: Request, cccd: str) -> AsyncIterator[str]:
+async def stream(request: Request, cccd: str, max_s: float) -> AsyncIterator[str]:
     known = await run_in_threadpool(snapshot, cccd)
     yield f"retry: {RETRY_MS}\n" + frame("ready", {"notices": len(known)})
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + max_s
     quiet = 0.0
-    while not await request.is_disconnected():
+    while loop.time() < ends and not await request.is_disconnected():
         await asyncio.sleep(POLL_S)
         current = await run_in_threadpool(snapshot, cccd)
         found = changes(known, current)
@@ -92,7 +96,7 @@ async def stream(request: Request, cccd: str) -> AsyncIterator[str]:
 async def events(request: Request, principal: Citizen) -> StreamingResponse:
     await run_in_threadpool(_opened, principal)
     return StreamingResponse(
-        stream(request, principal.cccd),
+        stream(request, principal.cccd, get_settings().citizen_events_max_s),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -71,7 +71,8 @@ def issued_notice(
 ) -> Notice:
     """A notice to ``owner`` for a car ``plate`` (registered to them), in ``status``."""
     now = issued_at or utc_now()
-    candidate = evidence_candidate(session, plate, at=now - timedelta(days=1), index=index)
+    at = now - timedelta(days=1, hours=index)  # apart: within 5 minutes they would merge into one
+    candidate = evidence_candidate(session, plate, at=at, index=index)
     vehicle = LocalRegistryProvider().lookup(session, plate)
     assert vehicle is not None and vehicle.owner.cccd == owner.cccd
     assessment = assess("RED_LIGHT", "car", candidate.detected_at)
