@@ -38,7 +38,9 @@ def snapshot(cccd: str) -> dict[str, str]:
     """Each visible notice's state as this citizen sees it."""
     with session_scope(writes=False) as session:
         rows = session.execute(
-            select(Notice.id, Notice.status, Notice.driver_cccd).where(visible_to(cccd))
+            select(Notice.id, Notice.status, Notice.driver_cccd)
+            .where(visible_to(cccd))
+            .order_by(Notice.issued_at, Notice.number)
         ).all()
     return {str(i): TRANSFERRED if d and d != cccd else str(s) for i, s, d in rows}
 
