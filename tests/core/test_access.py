@@ -63,6 +63,10 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /logout": STAFF,
     "GET /": STAFF,
     "GET /ops/jobs": frozenset({"ops", "admin"}),
+    "GET /citizen": PUBLIC,
+    "GET /citizen/callback": PUBLIC,
+    "GET /citizen/notices": PUBLIC,
+    "GET /citizen/notices/{notice_id}": PUBLIC,
     "POST /ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
     **dict.fromkeys(
         (
