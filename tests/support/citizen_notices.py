@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.evidence import get_blob_store
+from core.plugins import load_tasks
 from core.time import utc_now
 from detection.camera import EvidenceFrame, ViolationEvent
 from detection.rules.base import Finding
@@ -30,6 +31,7 @@ from registry.provider import LocalRegistryProvider
 from tests.support.factories import make_citizen, make_vehicle
 
 CAMERA = "HCM-Q1-001"
+load_tasks()  # issuing a notice queues its delivery job
 
 
 def evidence_candidate(session: Session, plate_text: str, *, at: datetime, index: int = 0):  # type: ignore[no-untyped-def]
