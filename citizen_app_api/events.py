@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -66,7 +66,7 @@ def changes(before: dict[str, str], now: dict[str, str]) -> list[tuple[str, dict
     return found
 
 
-def frame(event: str, data: dict[str, object]) -> str:
+def frame(event: str, data: Mapping[str, object]) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 

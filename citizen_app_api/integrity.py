@@ -66,11 +66,16 @@ def _file_checks(store: BlobStore, manifest: dict[str, Any] | None) -> list[File
     if manifest is None:
         return []
     entries = list(manifest.get("files", [])) + list(manifest.get("derived", []))
-    return [FileCheck(name=str(e["name"]), sha256=str(e["sha256"]), ok=store.verify(str(e["sha256"]))) for e in entries]
+    return [
+        FileCheck(name=str(e["name"]), sha256=str(e["sha256"]), ok=store.verify(str(e["sha256"])))
+        for e in entries
+    ]
 
 
 def _link_checks(session: Session, notice: Notice, manifest_sha: str | None) -> tuple[bool, bool]:
-    link = session.scalars(select(EvidenceLink).where(EvidenceLink.candidate_id == notice.candidate_id)).first()
+    link = session.scalars(
+        select(EvidenceLink).where(EvidenceLink.candidate_id == notice.candidate_id)
+    ).first()
     if link is None or manifest_sha is None:
         return False, False
     valid = link.manifest_sha256 == manifest_sha and link.link_hash == link_hash(
@@ -94,7 +99,9 @@ def verify_notice_evidence(session: Session, store: BlobStore, notice: Notice) -
     item = manifest_item(items)
     manifest = _manifest(store, item)
     files = _file_checks(store, manifest)
-    listed = {f.sha256 for f in files if manifest and f.name in {e["name"] for e in manifest.get("files", [])}}
+    listed = {
+        f.sha256 for f in files if manifest and f.name in {e["name"] for e in manifest.get("files", [])}
+    }
     recorded = {i.sha256 for i in items if i.kind is not EvidenceKind.manifest}
     link_ok, neighbours_ok = _link_checks(session, notice, item.sha256 if item else None)
     results = {

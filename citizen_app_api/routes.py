@@ -5,7 +5,7 @@ decisions, evidence, live events) are included by ``install``."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import Response
@@ -27,7 +27,9 @@ from registry.service import get_citizen
 router = APIRouter(prefix="/api/citizen/v1", tags=["citizen app"])
 DB = Annotated[Session, Depends(get_write_session, scope="function")]  # reads are audited
 Citizen = Annotated[Principal, Depends(citizen_only())]
-NOT_FOUND = {404: {"description": "No such notice, or not yours (the same answer)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such notice, or not yours (the same answer)"}
+}
 
 
 @router.get("/me", response_model=CitizenWithVehicles, summary="My record and my registered vehicles")
@@ -96,4 +98,3 @@ def install(app: FastAPI, settings: Settings) -> None:
     if settings.idp_embedded:
         app.include_router(idp_router)
     app.include_router(events_router)
-

@@ -27,8 +27,10 @@ class Deadline(BaseModel):
 class NoticeSummary(BaseModel):
     id: uuid.UUID
     number: str
-    status: str = Field(description="The notice's state as this citizen sees it ('transferred' for an "
-                        "owner whose named driver accepted)")
+    status: str = Field(
+        description="The notice's state as this citizen sees it ('transferred' for an "
+        "owner whose named driver accepted)"
+    )
     status_label: Text
     my_role: Literal["owner", "driver"]
     violation_code: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,9 +39,7 @@ STATUS_TEXT: dict[str, Text] = {
     "cancelled": Text(vi="Đã hủy", en="Cancelled"),
     "overdue": Text(vi="Quá hạn nộp phạt", en="Overdue"),
     "escalated": Text(vi="Chuyển cưỡng chế", en="Sent for enforcement"),
-    TRANSFERRED: Text(
-        vi="Đã chuyển cho người điều khiển (đã đóng)", en="Transferred to the driver (closed)"
-    ),
+    TRANSFERRED: Text(vi="Đã chuyển cho người điều khiển (đã đóng)", en="Transferred to the driver (closed)"),
 }
 OWES_NOTHING = {str(NoticeStatus.paid), str(NoticeStatus.cancelled), TRANSFERRED}
 RESPONSE_TEXT = Text(vi="Hạn phản hồi thông báo", en="Respond to the notice by")
@@ -55,9 +54,9 @@ def citizen_status(notice: Notice, cccd: str) -> str:
     return str(notice.status)
 
 
-def _deadline(kind: str, label: Text, due_on: date, today: date) -> Deadline:
+def _deadline(kind: Literal["response", "payment"], label: Text, due_on: date, today: date) -> Deadline:
     left = (due_on - today).days
-    return Deadline(kind=kind, label=label, due_on=due_on, days_left=left, passed=left < 0)  # type: ignore[arg-type]
+    return Deadline(kind=kind, label=label, due_on=due_on, days_left=left, passed=left < 0)
 
 
 def deadlines(notice: Notice, status: str, today: date) -> list[Deadline]:
@@ -130,16 +129,22 @@ def evidence_files(notice: Notice, items: list[EvidenceItem], manifest_sha: str 
         if item.kind not in CITIZEN_KINDS:
             continue
         name = names.get(item.sha256) or f"{item.kind}-{item.sha256[:12]}"
-        shown.append(EvidenceFile(name=name, kind=str(item.kind), content_type=item.content_type, url=f"{base}/{name}"))
+        shown.append(
+            EvidenceFile(name=name, kind=str(item.kind), content_type=item.content_type, url=f"{base}/{name}")
+        )
     for entry in derived:
         name = str(entry.get("name", ""))
         if name and entry.get("content_type") == "video/webm":
-            shown.append(EvidenceFile(name=name, kind="clip", content_type="video/webm", url=f"{base}/{name}"))
+            shown.append(
+                EvidenceFile(name=name, kind="clip", content_type="video/webm", url=f"{base}/{name}")
+            )
     return shown
 
 
 def chain_link(session: Session, notice: Notice) -> ChainLinkRead | None:
-    link = session.scalars(select(EvidenceLink).where(EvidenceLink.candidate_id == notice.candidate_id)).first()
+    link = session.scalars(
+        select(EvidenceLink).where(EvidenceLink.candidate_id == notice.candidate_id)
+    ).first()
     if link is None:
         return None
     return ChainLinkRead(

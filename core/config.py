@@ -103,7 +103,9 @@ class Settings(BaseSettings):
         description="Embedded IdP: redirect URIs the citizen app may use",
     )
     citizen_events_max_s: int = Field(
-        300, ge=0, description="A citizen app's live-update stream (SSE) closes after this long; it reconnects"
+        300,
+        ge=0,
+        description="A citizen app's live-update stream (SSE) closes after this long; it reconnects",
     )
 
     evidence_backend: str = Field("local", description="local or s3")

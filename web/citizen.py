@@ -24,7 +24,9 @@ from web.citizen_text import TEXT
 from web.i18n import lang_of
 from web.routes import templates
 
-router = APIRouter(prefix="/citizen", tags=["web"], include_in_schema=False, default_response_class=HTMLResponse)
+router = APIRouter(
+    prefix="/citizen", tags=["web"], include_in_schema=False, default_response_class=HTMLResponse
+)
 Anyone = Annotated[Principal | None, Depends(public())]
 
 
@@ -43,7 +45,12 @@ def _page(request: Request, name: str, **ctx: Any) -> Response:
     response = templates.TemplateResponse(
         request,
         f"citizen/{name}",
-        {"lang": lang, "t": lambda key: TEXT[key][lang], "config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"), **ctx},
+        {
+            "lang": lang,
+            "t": lambda key: TEXT[key][lang],
+            "config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+            **ctx,
+        },
     )
     if "lang" in request.query_params:
         response.set_cookie("tvp_lang", lang, max_age=365 * 86400, samesite="lax")

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +45,9 @@ def test_the_stream_needs_a_citizen(client: TestClient) -> None:
     assert client.get("/api/citizen/v1/events").status_code == 401
 
 
-def test_a_new_notice_is_streamed_to_its_owner_only(database_url: str, db: Session, evidence_dir: Path) -> None:
+def test_a_new_notice_is_streamed_to_its_owner_only(
+    database_url: str, db: Session, evidence_dir: Path
+) -> None:
     with session_scope() as seeding:
         a, _ = citizen_with_notice(seeding, serial=4401, plate="51G12345", display="51G-123.45")
         b = make_citizen(seeding, serial=4402, name="Phạm Thị Dung")

@@ -122,7 +122,9 @@ def test_notice_detail_has_the_legal_basis_evidence_manifest_and_chain_link(
     assert got["camera"]["code"] == "HCM-Q1-001"
     assert got["detected_at_local"] == to_local(candidate.detected_at).strftime("%d/%m/%Y %H:%M")
     manifest = db.scalars(
-        select(EvidenceItem).where(EvidenceItem.candidate_id == candidate.id, EvidenceItem.kind == EvidenceKind.manifest)
+        select(EvidenceItem).where(
+            EvidenceItem.candidate_id == candidate.id, EvidenceItem.kind == EvidenceKind.manifest
+        )
     ).one()
     link = db.scalars(select(EvidenceLink).where(EvidenceLink.candidate_id == candidate.id)).one()
     assert got["manifest_sha256"] == manifest.sha256
@@ -206,10 +208,14 @@ def test_another_citizens_notice_is_not_found_like_a_missing_one(
     theirs = client.get(f"{API}/notices/{notice.id}", headers=headers)
     missing = client.get(f"{API}/notices/{uuid.uuid4()}", headers=headers)
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.json() == missing.json() == {
-        "error": "NoticeNotFound",
-        "detail": "Không tìm thấy thông báo vi phạm / No such notice",
-    }
+    assert (
+        theirs.json()
+        == missing.json()
+        == {
+            "error": "NoticeNotFound",
+            "detail": "Không tìm thấy thông báo vi phạm / No such notice",
+        }
+    )
     assert client.get(f"{API}/notices", headers=headers).json()["total"] == 0
 
 

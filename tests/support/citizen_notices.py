@@ -22,6 +22,7 @@ from ocr.vote import Verdict
 from penalties.cameras.models import Camera
 from penalties.cameras.seed import demo_config, seed_demo
 from penalties.candidates.demo import _scene
+from penalties.candidates.models import ViolationCandidate
 from penalties.candidates.record import record_event
 from penalties.law.assessment import assess
 from penalties.notices.models import Notice, NoticeStatus
@@ -34,7 +35,9 @@ CAMERA = "HCM-Q1-001"
 load_tasks()  # issuing a notice queues its delivery job
 
 
-def evidence_candidate(session: Session, plate_text: str, *, at: datetime, index: int = 0):  # type: ignore[no-untyped-def]
+def evidence_candidate(
+    session: Session, plate_text: str, *, at: datetime, index: int = 0
+) -> ViolationCandidate:
     """A red-light candidate of ``plate_text`` with its evidence package and chain link."""
     if session.scalar(select(Camera.id).where(Camera.code == CAMERA)) is None:
         seed_demo(session, random.Random(1))
@@ -42,7 +45,9 @@ def evidence_candidate(session: Session, plate_text: str, *, at: datetime, index
     plate = parse_plate(plate_text, family=PlateFamily.car)
     plate_img = render_plate(PlateSpec(plate, Layout.car_long, Colour.white))
     frames = [
-        EvidenceFrame(0, at - timedelta(seconds=1), _scene(plate_img, "red", 760, 700), (760, 700, 1180, 960)),
+        EvidenceFrame(
+            0, at - timedelta(seconds=1), _scene(plate_img, "red", 760, 700), (760, 700, 1180, 960)
+        ),
         EvidenceFrame(25, at, _scene(plate_img, "red", 780, 560), (780, 560, 1200, 820)),
     ]
     read = PlateRead(plate, 0.95, tuple(0.95 for _ in plate.compact), 1)
