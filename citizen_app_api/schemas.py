@@ -55,13 +55,6 @@ class CameraRead(BaseModel):
     speed_limit_kmh: int
 
 
-class EvidenceFile(BaseModel):
-    name: str
-    kind: str
-    content_type: str
-    url: str = Field(description="Blurred copy for the citizen: GET it with the same bearer token")
-
-
 class ChainLinkRead(BaseModel):
     camera: str
     seq: int
@@ -75,8 +68,10 @@ class NoticeDetail(NoticeSummary):
     law: str | None
     measured: dict[str, Any]
     camera: CameraRead
-    evidence_url: str
-    evidence: list[EvidenceFile]
+    evidence_url: str = Field(
+        description="The evidence as the citizen may see it (faces and other plates blurred): a list whose "
+        "items each have the URL of their file; GET them with the same bearer token"
+    )
     manifest_sha256: str | None
     chain: ChainLinkRead | None
     document_url: str

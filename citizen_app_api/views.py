@@ -3,7 +3,6 @@ charge included, by the Vietnamese calendar) and every deadline, in Vietnamese a
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Literal
 
@@ -14,12 +13,10 @@ from citizen_app_api.schemas import (
     CameraRead,
     ChainLinkRead,
     Deadline,
-    EvidenceFile,
     NoticeDetail,
     NoticeSummary,
     Text,
 )
-from core.evidence import EvidenceError, get_blob_store
 from core.time import format_local, to_local, vn_today
 from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink
 from penalties.law import LawError, provision
@@ -44,7 +41,6 @@ STATUS_TEXT: dict[str, Text] = {
 OWES_NOTHING = {str(NoticeStatus.paid), str(NoticeStatus.cancelled), TRANSFERRED}
 RESPONSE_TEXT = Text(vi="Hạn phản hồi thông báo", en="Respond to the notice by")
 PAYMENT_TEXT = Text(vi="Hạn nộp phạt", en="Pay by")
-CITIZEN_KINDS = (EvidenceKind.overlay, EvidenceKind.plate_crop, EvidenceKind.clip)
 
 
 def citizen_status(notice: Notice, cccd: str) -> str:
@@ -107,40 +103,6 @@ def summary(notice: Notice, cccd: str, *, today: date | None = None) -> NoticeSu
     )
 
 
-def _manifest_names(manifest_sha: str | None) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """File names by SHA-256 and the derived copies, from the package's manifest (empty if unreadable)."""
-    if manifest_sha is None:
-        return {}, []
-    try:
-        manifest = json.loads(get_blob_store().get(manifest_sha))
-    except (EvidenceError, ValueError):
-        return {}, []
-    names = {str(f["sha256"]): str(f["name"]) for f in manifest.get("files", [])}
-    return names, list(manifest.get("derived", []))
-
-
-def evidence_files(notice: Notice, items: list[EvidenceItem], manifest_sha: str | None) -> list[EvidenceFile]:
-    """What the citizen is shown (the annotated frames, the plate, the clip), by the names in the
-    manifest; the URLs serve blurred copies (citizen_app_api/evidence.py)."""
-    names, derived = _manifest_names(manifest_sha)
-    base = f"{PREFIX}/notices/{notice.id}/evidence"
-    shown = []
-    for item in sorted(items, key=lambda i: (list(EvidenceKind).index(i.kind), names.get(i.sha256, ""))):
-        if item.kind not in CITIZEN_KINDS:
-            continue
-        name = names.get(item.sha256) or f"{item.kind}-{item.sha256[:12]}"
-        shown.append(
-            EvidenceFile(name=name, kind=str(item.kind), content_type=item.content_type, url=f"{base}/{name}")
-        )
-    for entry in derived:
-        name = str(entry.get("name", ""))
-        if name and entry.get("content_type") == "video/webm":
-            shown.append(
-                EvidenceFile(name=name, kind="clip", content_type="video/webm", url=f"{base}/{name}")
-            )
-    return shown
-
-
 def chain_link(session: Session, notice: Notice) -> ChainLinkRead | None:
     link = session.scalars(
         select(EvidenceLink).where(EvidenceLink.candidate_id == notice.candidate_id)
@@ -183,7 +145,6 @@ def detail(session: Session, notice: Notice, cccd: str) -> NoticeDetail:
             speed_limit_kmh=camera.speed_limit_kmh,
         ),
         evidence_url=f"{base}/evidence",
-        evidence=evidence_files(notice, items, manifest_sha),
         manifest_sha256=manifest_sha,
         chain=chain_link(session, notice),
         document_url=f"{base}/document.pdf",

@@ -39,7 +39,10 @@ TEXT: dict[str, dict[str, str]] = {
     "fine": {"vi": "Mức phạt", "en": "Fine"},
     "points": {"vi": "Điểm trừ GPLX", "en": "Licence points"},
     "evidence": {"vi": "Hình ảnh, video chứng cứ (đã làm mờ)", "en": "Evidence pictures and video (blurred)"},
-    "evidence_missing": {"vi": "Chưa xem được tệp này.", "en": "This file cannot be shown yet."},
+    "evidence_missing": {
+        "vi": "Chưa xem được hình ảnh, video chứng cứ.",
+        "en": "The evidence cannot be shown yet.",
+    },
     "integrity": {"vi": "Tính toàn vẹn của chứng cứ", "en": "Evidence integrity"},
     "manifest_hash": {"vi": "Mã băm bảng kê (SHA-256)", "en": "Manifest hash (SHA-256)"},
     "chain_link": {"vi": "Mắt xích chuỗi chứng cứ", "en": "Evidence chain link"},

@@ -41,7 +41,7 @@ def ids_of_a(db: Session, evidence_dir: Path) -> dict[str, str]:
     db.commit()
     return {
         "notice_id": str(notice.id),
-        "name": "overlay-at.jpg",  # an evidence file of A's notice (citizen_app_api/evidence.py)
+        "name": "blurred-frame-at.png",  # a blurred evidence file of A's notice (citizen_app_api/evidence.py)
         "_cccd": a.cccd,
         "_number": notice.number,
     }

@@ -192,15 +192,22 @@
     return URL.createObjectURL(await resp.blob());
   }
 
-  async function showEvidence(files) {
+  async function showEvidence(listUrl) {
+    // The blurred copies (faces and other vehicles' plates): the evidence API lists them with their URLs.
     const box = $("evidence");
-    const playable = files.some((f) => f.content_type === "video/webm");
-    for (const f of files) {
-      if (f.kind === "clip" && playable && f.content_type !== "video/webm") continue;
-      const media =
-        f.kind === "clip"
-          ? el("video", { controls: "", preload: "metadata", "data-name": f.name })
-          : el("img", { alt: f.name, "data-name": f.name });
+    let items = [];
+    try {
+      const resp = await api(listUrl);
+      if (resp.ok) items = (await resp.json()).items || [];
+    } catch (err) {
+      items = [];
+    }
+    if (!items.length) return box.append(el("p", { class: "muted" }, T.evidence_missing));
+    for (const f of items) {
+      const video = f.kind === "clip" || (f.content_type || "").startsWith("video/");
+      const media = video
+        ? el("video", { controls: "", preload: "metadata", "data-name": f.name })
+        : el("img", { alt: f.name, "data-name": f.name });
       box.append(media);
       blobUrl(f.url)
         .then((src) => (media.src = src))
@@ -252,7 +259,7 @@
       }
     });
     article.hidden = false;
-    showEvidence(n.evidence);
+    showEvidence(n.evidence_url);
   }
 
   // -- pages
