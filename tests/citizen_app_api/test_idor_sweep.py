@@ -8,43 +8,108 @@ The rule, per route:
   the answer does not depend on whose id it is. Never 2xx, never 403. A, the owner, never gets 404.
 - without path parameters (B's own lists): whatever B gets, none of A's ids, numbers or CCCD are in it.
 
-Path parameters are filled from ``ids_of_a`` (parameter name → A's object). A parameter it does not
+Path parameters are filled from ``ids_of_a`` (parameter name → A's object; ``BUILDERS`` make A's
+devices, deliveries and nominations when those parts of the API are installed). A parameter it does not
 know FAILS the test: add it there, pointing at an object of A's. Mutating routes are sent ``BODIES``
 (default ``{}``); give a route a valid body there to check it past validation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.app import iter_api_routes
+from core.db import Base
 from tests.support.citizen_notices import citizen_with_notice
-from tests.support.factories import citizen_token
+from tests.support.factories import citizen_token, make_citizen
 
 PREFIX = "/api/citizen/v1"
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
-BODIES: dict[str, object] = {}  # "METHOD path" → a valid JSON body for that route
+# "METHOD path" → a valid JSON body for that route, from A's ids (the others get {}).
+BODIES: dict[str, Callable[[dict[str, str]], object]] = {
+    f"POST {PREFIX}/notices/{{notice_id}}/nominate": lambda ids: {"cccd": ids["_someone"]},
+}
 
 
 @pytest.fixture
-def ids_of_a(db: Session, evidence_dir: Path) -> dict[str, str]:
+def ids_of_a(app: FastAPI, client: TestClient, db: Session, evidence_dir: Path) -> dict[str, str]:
     """Citizen A's objects by path-parameter name (plus A's CCCD and notice number, which must not
-    show up in B's answers)."""
+    show up in B's answers). Objects of parts of the API that are not installed are not made."""
     a, notice = citizen_with_notice(db, serial=2201, plate="51G12345", display="51G-123.45")
+    someone = make_citizen(db, serial=2204, name="Vũ Văn Hải")  # a third citizen, to name as a driver
     db.commit()
-    return {
+    ids = {
         "notice_id": str(notice.id),
         "name": "blurred-frame-at.png",  # a blurred evidence file of A's notice (citizen_app_api/evidence.py)
         "_cccd": a.cccd,
         "_number": notice.number,
+        "_someone": someone.cccd,
     }
+    routes = {f"{m} {p}" for m, p, _ in iter_api_routes(app)}
+    as_a = {"Authorization": f"Bearer {citizen_token(client, a.cccd)}"}
+    for needs, build in BUILDERS:
+        if needs in routes:
+            ids.update(build(client, db, as_a, ids))
+    return ids
+
+
+def _a_device(client: TestClient, db: Session, as_a: dict[str, str], ids: dict[str, str]) -> dict[str, str]:
+    """A's registered device (citizen_app_api/delivery) and a push delivered to it."""
+    device = {"kind": "webhook", "url": "https://app.example.com/tvp-hook", "label": "A's phone"}
+    made = client.post(f"{PREFIX}/devices", json=device, headers=as_a)
+    assert made.status_code == 201, made.text
+    out = {"endpoint_id": str(made.json()["id"])}
+    from core.jobs.runner import JobFailed, execute
+    from core.models import Job
+    from penalties.notices.notify import notify_citizen
+
+    notify_citizen(db, ids["_cccd"], "notice.issued", ids["notice_id"])
+    db.commit()
+    for job_id in db.scalars(select(Job.id).where(Job.key.like("notify:%"))).all():
+        with contextlib.suppress(JobFailed):  # a failed send is retried later; the delivery is made
+            execute(str(job_id))
+    db.rollback()
+    deliveries = Base.metadata.tables["citizen_deliveries"]
+    found = db.scalars(select(deliveries.c.id).where(deliveries.c.cccd == ids["_cccd"])).first()
+    assert found is not None, "no delivery to A's device was made"
+    out["delivery_id"] = str(found)
+    return out
+
+
+def _a_nomination(
+    client: TestClient, db: Session, as_a: dict[str, str], ids: dict[str, str]
+) -> dict[str, str]:
+    """A nomination naming A as the driver of another owner's notice (citizen_app_api/responses.py)."""
+    owner, notice = citizen_with_notice(
+        db, serial=2203, plate="30A99988", display="30A-999.88", name="Đỗ Thị Giang", index=1
+    )
+    db.commit()
+    as_owner = {"Authorization": f"Bearer {citizen_token(client, owner.cccd)}"}
+    made = client.post(
+        f"{PREFIX}/notices/{notice.id}/nominate", json={"cccd": ids["_cccd"]}, headers=as_owner
+    )
+    assert made.status_code == 201, made.text
+    return {"nomination_id": str(made.json()["id"])}
+
+
+# Routes whose path parameters need an object of A's beyond the notice: (the route that shows the part
+# of the API is installed, how to make A's objects for it).
+BUILDERS: list[
+    tuple[str, Callable[[TestClient, Session, dict[str, str], dict[str, str]], dict[str, str]]]
+] = [
+    (f"POST {PREFIX}/devices", _a_device),
+    (f"POST {PREFIX}/notices/{{notice_id}}/nominate", _a_nomination),
+]
 
 
 def _decoy(name: str, value: str) -> str:
@@ -67,13 +132,16 @@ def _call(
 def test_citizen_b_gets_404_for_every_object_of_citizen_a(
     app: FastAPI, client: TestClient, db: Session, ids_of_a: dict[str, str]
 ) -> None:
-    from tests.support.factories import make_citizen
-
     b = make_citizen(db, serial=2202, name="Lê Văn Cường")
     db.commit()
-    as_a = {"Authorization": f"Bearer {citizen_token(client, ids_of_a['_cccd'])}"}
+    as_a = {"Authorization": f"Bearer {citizen_token(client, ids_of_a['_cccd'])}"}  # a fresh sign-in
     as_b = {"Authorization": f"Bearer {citizen_token(client, b.cccd)}"}
-    routes = sorted({(m, p) for m, p, _ in iter_api_routes(app) if p.startswith(PREFIX)})
+    # Writes first (what A makes, such as an acknowledgement, is then there to read), reads next,
+    # DELETEs last (removing A's device first would take the deliveries to it along).
+    routes = sorted(
+        {(m, p) for m, p, _ in iter_api_routes(app) if p.startswith(PREFIX)},
+        key=lambda r: ({"GET": 1, "DELETE": 2}.get(r[0], 0), r),
+    )
     assert len(routes) >= 6, routes  # me, notices, detail, document, verify, events at least
     unknown = sorted({n for _, p in routes for n in PARAM.findall(p) if n not in ids_of_a})
     assert not unknown, (
@@ -83,7 +151,7 @@ def test_citizen_b_gets_404_for_every_object_of_citizen_a(
     secrets_of_a = [v for k, v in ids_of_a.items() if k in ("notice_id", "_cccd", "_number")]
     for method, path in routes:
         key = f"{method} {path}"
-        body = BODIES.get(key, {})
+        body = BODIES[key](ids_of_a) if key in BODIES else {}
         params = PARAM.findall(path)
         url = PARAM.sub(lambda m: ids_of_a[m.group(1)], path)
         status, answer = _call(client, method, url, as_b, body)
