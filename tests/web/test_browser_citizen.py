@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ def page(server: str):
 
 
 def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(
-    page, db: Session, tmp_path: Path
+    page, server: str, db: Session, tmp_path: Path
 ) -> None:
     # Seed in a BEGIN IMMEDIATE transaction (the server's job relay holds SQLite's write lock often).
     with session_scope() as seeding:
@@ -79,6 +80,12 @@ def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(
     assert page.locator("#number").inner_text() == number
     assert page.locator("#legal-basis").inner_text().startswith("ND 168/2024")
     assert len(page.locator("#manifest").inner_text()) == 64
+    if "/api/citizen/v1/notices/{notice_id}/evidence" in httpx.get(f"{server}/openapi.json").json()["paths"]:
+        first = page.locator("#evidence img").first  # the blurred copies, fetched with the bearer token
+        first.wait_for()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#evidence img')].some(i => i.naturalWidth > 0)"
+        )
     page.get_by_role("button", name="Kiểm tra toàn vẹn").click()
     verdict = page.locator("#verdict")
     verdict.wait_for()
