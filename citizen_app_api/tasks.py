@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from citizen_app_api.delivery import tasks as _delivery_tasks  # noqa: F401 (registers the send job)
+from citizen_app_api.delivery.service import fan_out
 from core import audit
 from core.jobs import task
 from penalties.notices.notify import NOTIFY_TASK
@@ -11,7 +13,8 @@ from penalties.notices.notify import NOTIFY_TASK
 
 @task(NOTIFY_TASK, max_attempts=10)
 def notify(session: Session, *, cccd: str, event: str, object_id: str) -> None:
-    """Record the event for the citizen's inbox (push delivery to their devices: citizen_app_api.delivery)."""
+    """Record the event and fan it out to the citizen's devices: one outbox row per endpoint, in this
+    job's transaction (sent by ``citizen_app.send_delivery``)."""
     audit.record(
         session,
         actor=audit.SYSTEM,
@@ -20,3 +23,4 @@ def notify(session: Session, *, cccd: str, event: str, object_id: str) -> None:
         object_id=cccd,
         detail={"event": event, "object_id": object_id},
     )
+    fan_out(session, cccd, event, object_id)

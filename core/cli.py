@@ -28,11 +28,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from core.config import Environment, InsecureSettings, Settings, get_settings
+from core.console import err, out
 from core.plugins import cli_modules
 from core.time import follow_test_clock
 
@@ -56,8 +56,6 @@ for sub, name in (
     (users_app, "users"),
 ):
     app.add_typer(sub, name=name)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings_or_exit():  # type: ignore[no-untyped-def]

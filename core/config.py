@@ -158,6 +158,23 @@ class Settings(BaseSettings):
         None, description="tvp registry serve: its own database; default <data_dir>/registry.sqlite3"
     )
 
+    delivery_backoff_base_s: float = Field(
+        30.0, ge=0, description="Citizen-app delivery: first retry delay (full jitter; doubles per attempt)"
+    )
+    delivery_backoff_cap_s: float = Field(21_600.0, ge=0, description="Citizen-app delivery: longest delay")
+    delivery_max_attempts: int = Field(40, ge=1, description="Citizen-app delivery: attempts before failed")
+    delivery_timeout_s: float = Field(10.0, gt=0, description="Citizen-app delivery: per-request timeout")
+    delivery_postal_days: int = Field(
+        5, ge=1, description="Days after publication without confirmed receipt before a notice goes by post"
+    )
+    citizen_api_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL put in pushes for the app to fetch the object"
+    )
+    vapid_subject: str = Field("mailto:ops@tvp.invalid", description="Web Push: VAPID contact (sub claim)")
+    vapid_private_key_file: Path | None = Field(
+        None, description="Web Push: VAPID private key (PEM, P-256); default <data_dir>/vapid_private_key.pem"
+    )
+
     scheduler_enabled: bool = Field(
         True,
         description="Workers (and tvp serve's in-process worker) enqueue periodic jobs (clocks, anchors)",

@@ -20,9 +20,11 @@ PACKAGES = (
     "penalties.candidates",
     "penalties.runs",
     "penalties.notices",
+    "penalties.decisions",
     "penalties.review",
     "payments",
     "citizen_app_api",
+    "citizen_app_api.delivery",
     "web",
 )
 

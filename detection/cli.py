@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from core.console import err, out
 from detection.images import ImageError, expand_paths, load_image
 
 plates_app = typer.Typer(help="Read licence plates from images.", no_args_is_help=True)
@@ -21,8 +21,6 @@ cameras_app = typer.Typer(
 )
 footage_app = typer.Typer(help="Generated test footage.", no_args_is_help=True)
 GROUPS = {"plates": plates_app, "models": models_app, "cameras": cameras_app, "footage": footage_app}
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
 
 
 @plates_app.command("read")

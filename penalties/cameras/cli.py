@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from core.console import err, out
 
 cameras_app = typer.Typer(
     help="Cameras: configuration files and their stored versions.", no_args_is_help=True
 )
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
 
 
 @cameras_app.command("add")

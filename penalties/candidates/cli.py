@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from core.console import err, fail, out
 
 evidence_app = typer.Typer(help="Evidence packages of violation candidates.", no_args_is_help=True)
 GROUPS = {"evidence": evidence_app}
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]{message}[/]")
-    return typer.Exit(code)
 
 
 @evidence_app.command("verify")
@@ -46,7 +40,7 @@ def evidence_verify(
             query = query.where(Camera.code == camera)
         cameras = session.scalars(query).all()
         if camera and not cameras and PREFIX + camera not in anchors.chains(PREFIX):
-            raise _fail(f"no camera {camera}")
+            raise fail(f"no camera {camera}")
         for cam in cameras:
             problems += verify_chain(session, cam)
             problems += verify_head(session, cam)

@@ -44,3 +44,8 @@ def licence_balance(deductions: Sequence[tuple[date, int]], on: date) -> int:
     if last is not None and on >= _add_months(last, RESTORE_AFTER_MONTHS) and balance > 0:
         balance = LICENCE_POINTS
     return balance
+
+
+def restoration_date(last_deduction: date) -> date:
+    """The day a licence is restored to 12 points when no deduction follows ``last_deduction`` (Art. 51)."""
+    return _add_months(last_deduction, RESTORE_AFTER_MONTHS)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,11 +22,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from core.console import err, fail, out
+
 runs_app = typer.Typer(help="Processing runs (footage, replays, live cameras).", no_args_is_help=True)
 cameras_app = typer.Typer(help="Live cameras.", no_args_is_help=True)  # joins detection's `tvp cameras`
 camera_alias_app = typer.Typer(help="Old name of `tvp cameras run`.", no_args_is_help=True, hidden=True)
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
 
 CameraOpt = Annotated[
     str,
@@ -54,11 +53,6 @@ FromOpt = Annotated[
 ToOpt = Annotated[str | None, typer.Option("--to", help="Stop before this time or frame (as --from)")]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]{message}[/]")
-    return typer.Exit(code)
-
-
 def _prepare(camera: str, *, register: bool = True) -> Any:
     """The configuration to run with: a YAML path (validated, and registered as a version of its camera
     unless ``register`` is off) or a camera code (its newest stored version)."""
@@ -82,7 +76,7 @@ def _prepare(camera: str, *, register: bool = True) -> Any:
                 register_loaded(session, loaded, actor="cli")
         return loaded
     except (CameraConfigError, AppError) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def _span(start: str | None, end: str | None) -> Any:
@@ -91,7 +85,7 @@ def _span(start: str | None, end: str | None) -> Any:
     try:
         return Span.parse(start, end)
     except SpanError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def _source(
@@ -104,7 +98,7 @@ def _source(
     if footage.is_dir():
         return ImageFolderSource(camera_id, footage, fps=fps, span=span), None
     if not footage.exists():
-        raise _fail(f"{footage} does not exist")
+        raise fail(f"{footage} does not exist")
     cap = cv2.VideoCapture(str(footage))
     total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
     file_fps = cap.get(cv2.CAP_PROP_FPS) if cap.isOpened() else 0.0
@@ -163,7 +157,7 @@ def _run(
             span=span.describe(),
         )
     except SignalFeedError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if isinstance(source, VideoFileSource):
         runner.processor.origin = source.start_time()
     if runner.resume_from is not None:
@@ -184,7 +178,7 @@ def _run(
         try:
             result = runner.consume(prefetch(source.frames()), on_frame=tick)
         except SourceError as exc:
-            raise _fail(f"{exc} (run {runner.run_id} marked failed)") from exc
+            raise fail(f"{exc} (run {runner.run_id} marked failed)") from exc
         progress.update(task, completed=runner.progress.frames, found=len(result.events))
     elapsed = time.monotonic() - began
     return runner, result, elapsed
@@ -280,7 +274,7 @@ def replay(
         with session_scope(writes=False) as session:
             earlier = session.get(ProcessingRun, against)
             if earlier is None:
-                raise _fail(f"no run {against}")
+                raise fail(f"no run {against}")
             previous = run_events(session, earlier.id)
     runner, result, elapsed = _run(
         footage,
@@ -330,7 +324,7 @@ def _live_source(camera_id: str, source: str, max_attempts: int | None) -> Any:
         return StreamSource(camera_id, source, max_attempts=max_attempts)
     path = Path(source.removeprefix("file://"))
     if not path.is_file():
-        raise _fail(f"{source} is neither a stream URL (rtsp://, http(s)://) nor a video file")
+        raise fail(f"{source} is neither a stream URL (rtsp://, http(s)://) nor a video file")
     return VideoFileSource(camera_id, path, started_at=utc_now())
 
 
@@ -386,7 +380,7 @@ def camera_run(
     try:
         result = runner.consume(frames())
     except SourceError as exc:
-        raise _fail(f"camera {loaded.config.camera.id}: {exc}") from exc
+        raise fail(f"camera {loaded.config.camera.id}: {exc}") from exc
     ended = "stopped" if stopping.is_set() or isinstance(frame_source, StreamSource) else "end of file"
     out.print(f"{ended} after {result.frames} frames; {result.candidates} new candidates")
 

@@ -9,9 +9,9 @@ The rule, per route:
 - without path parameters (B's own lists): whatever B gets, none of A's ids, numbers or CCCD are in it.
 
 Path parameters are filled from ``ids_of_a`` (parameter name → A's object; ``BUILDERS`` make A's
-devices, deliveries and nominations when those parts of the API are installed). A parameter it does not
-know FAILS the test: add it there, pointing at an object of A's. Mutating routes are sent ``BODIES``
-(default ``{}``); give a route a valid body there to check it past validation.
+devices, deliveries, nominations and decisions when those parts of the API are installed). A parameter
+it does not know FAILS the test: add it there, pointing at an object of A's. Mutating routes are sent
+``BODIES`` (default ``{}``); give a route a valid body there to check it past validation.
 """
 
 from __future__ import annotations
@@ -102,6 +102,23 @@ def _a_nomination(
     return {"nomination_id": str(made.json()["id"])}
 
 
+def _a_decision(client: TestClient, db: Session, as_a: dict[str, str], ids: dict[str, str]) -> dict[str, str]:
+    """A sanction decision on another notice of A's, issued by a supervisor (penalties/decisions)."""
+    from core.models import Role
+    from registry.models import Citizen
+    from tests.support.citizen_notices import issued_notice
+    from tests.support.factories import staff_headers
+
+    a = db.scalars(select(Citizen).where(Citizen.cccd == ids["_cccd"])).one()
+    notice = issued_notice(db, a, "51G12345", index=3)
+    db.commit()
+    made = client.post(
+        "/api/decisions", json={"notice_ids": [str(notice.id)]}, headers=staff_headers(Role.supervisor)
+    )
+    assert made.status_code == 201, made.text
+    return {"decision_id": str(made.json()["id"])}
+
+
 # Routes whose path parameters need an object of A's beyond the notice: (the route that shows the part
 # of the API is installed, how to make A's objects for it).
 BUILDERS: list[
@@ -109,6 +126,7 @@ BUILDERS: list[
 ] = [
     (f"POST {PREFIX}/devices", _a_device),
     (f"POST {PREFIX}/notices/{{notice_id}}/nominate", _a_nomination),
+    ("POST /api/decisions", _a_decision),
 ]
 
 
