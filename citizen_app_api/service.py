@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit
 from core.errors import NotFound
@@ -52,7 +52,10 @@ def list_notices(
         query = query.where(Notice.status == NoticeStatus(status.value), mine)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(Notice.issued_at.desc(), Notice.number).offset((page - 1) * size).limit(size)
+        query.options(selectinload(Notice.candidate))
+        .order_by(Notice.issued_at.desc(), Notice.number)
+        .offset((page - 1) * size)
+        .limit(size)
     ).all()
     audit.record_read(
         session,

@@ -223,3 +223,22 @@ def test_an_issued_notice_is_not_published_yet(
     notice.status = NoticeStatus.issued
     db.commit()
     assert client.get(f"{API}/notices/{notice.id}", headers=bearer(client, cccd)).status_code == 404
+
+
+def test_an_organisations_representative_gets_its_vehicles_notices(
+    client: TestClient, db: Session, evidence_dir: Path
+) -> None:
+    from registry.models import OwnerKind
+
+    representative = make_citizen(db, serial=1105, name="Ngô Thị Lan")
+    vehicle = make_vehicle(db, representative, plate="51G33333", display="51G-333.33")
+    vehicle.owner_kind = OwnerKind.organisation
+    vehicle.organisation_name, vehicle.organisation_tax_code = "Công ty TNHH Vận tải Sài Gòn", "0301234567"
+    notice = issued_notice(db, representative, "51G33333")
+    db.commit()
+    headers = bearer(client, representative.cccd)
+    assert [n["id"] for n in client.get(f"{API}/notices", headers=headers).json()["items"]] == [
+        str(notice.id)
+    ]
+    got = client.get(f"{API}/notices/{notice.id}", headers=headers).json()
+    assert (got["my_role"], got["plate"]) == ("owner", "51G-333.33")
