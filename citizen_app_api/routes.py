@@ -1,29 +1,36 @@
-"""The citizen-app API (/api/citizen/v1): a citizen only ever sees their own data."""
+"""The citizen-app API (/api/citizen/v1): a citizen only ever sees their own data. Another citizen's id
+gets 404, the same answer as an id that does not exist. Other parts of the API (devices, responses,
+decisions, evidence, live events) are included by ``install``."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from citizen_app_api import service, views
 from citizen_app_api.evidence import router as evidence_router
 from citizen_app_api.idp import router as idp_router
-from core import audit
+from citizen_app_api.integrity import verify_notice_evidence
+from citizen_app_api.schemas import IntegrityReport, NoticeDetail, NoticeSummary
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.config import Settings
 from core.db import get_write_session
-from penalties.notices.access import visible_to
-from penalties.notices.models import Notice
-from penalties.notices.schemas import NoticeRead
+from core.evidence import get_blob_store
+from core.pagination import Page, PageNumber, PageSize
 from registry.schemas import CitizenWithVehicles
 from registry.service import get_citizen
 
 router = APIRouter(prefix="/api/citizen/v1", tags=["citizen app"])
 DB = Annotated[Session, Depends(get_write_session, scope="function")]  # reads are audited
 Citizen = Annotated[Principal, Depends(citizen_only())]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such notice, or not yours (the same answer)"}
+}
 
 
 @router.get("/me", response_model=CitizenWithVehicles, summary="My record and my registered vehicles")
@@ -32,26 +39,66 @@ def me(db: DB, principal: Citizen) -> CitizenWithVehicles:
     return CitizenWithVehicles.model_validate(found)
 
 
-@router.get("/notices", response_model=list[NoticeRead], summary="My penalty notices, newest first")
-def my_notices(db: DB, principal: Citizen) -> list[NoticeRead]:
-    rows = db.scalars(
-        select(Notice).where(visible_to(principal.cccd)).order_by(Notice.issued_at.desc())
-    ).all()
-    audit.record_read(
-        db,
-        actor=principal.actor,
-        object_type="citizen",
-        object_id=principal.cccd,
-        purpose="citizen app: my notices",
-        notices=len(rows),
+@router.get(
+    "/notices",
+    response_model=Page[NoticeSummary],
+    summary="My penalty notices, newest first: status, amount due today, deadlines",
+)
+def my_notices(
+    db: DB,
+    principal: Citizen,
+    status: service.CitizenStatus | None = None,
+    page: PageNumber = 1,
+    size: PageSize = 20,
+) -> Page[NoticeSummary]:
+    rows, total = service.list_notices(db, principal.cccd, status=status, page=page, size=size)
+    items = [views.summary(n, principal.cccd) for n in rows]
+    return Page(items=items, total=total, page=page, size=size)
+
+
+@router.get(
+    "/notices/{notice_id}",
+    response_model=NoticeDetail,
+    responses=NOT_FOUND,
+    summary="One of my notices: legal basis, measured values, evidence, manifest hash and chain link",
+)
+def my_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> NoticeDetail:
+    notice = service.my_notice(db, notice_id, principal.cccd, purpose="notice detail")
+    return views.detail(db, notice, principal.cccd)
+
+
+@router.get(
+    "/notices/{notice_id}/document.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **NOT_FOUND},
+    summary="The notice document (PDF) as issued to the owner",
+)
+def my_notice_document(notice_id: uuid.UUID, db: DB, principal: Citizen) -> Response:
+    notice, pdf = service.notice_document(db, notice_id, principal.cccd)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'},
     )
-    return [NoticeRead.model_validate(n) for n in rows]
 
 
-def install(app: object, settings: Settings) -> None:
+@router.get(
+    "/notices/{notice_id}/verify",
+    response_model=IntegrityReport,
+    responses=NOT_FOUND,
+    summary="Check the integrity of the notice's evidence (manifest, files, camera chain link)",
+)
+def verify_my_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> IntegrityReport:
+    notice = service.my_notice(db, notice_id, principal.cccd, purpose="evidence integrity check")
+    return verify_notice_evidence(db, get_blob_store(), notice)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
     from citizen_app_api.decisions import router as decisions_router
+    from citizen_app_api.events import router as events_router
 
-    app.include_router(decisions_router)  # type: ignore[attr-defined]
-    app.include_router(evidence_router)  # type: ignore[attr-defined]
+    app.include_router(evidence_router)
     if settings.idp_embedded:
-        app.include_router(idp_router)  # type: ignore[attr-defined]
+        app.include_router(idp_router)
+    app.include_router(events_router)
+    app.include_router(decisions_router)

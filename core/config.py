@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["http://127.0.0.1:8000/citizen/callback", "tvp-citizen://callback"],
         description="Embedded IdP: redirect URIs the citizen app may use",
     )
+    citizen_events_max_s: int = Field(
+        300,
+        ge=0,
+        description="A citizen app's live-update stream (SSE) closes after this long; it reconnects",
+    )
 
     evidence_backend: str = Field("local", description="local or s3")
     candidate_merge_window_s: int = Field(

@@ -19,6 +19,7 @@ os.environ.update(
         "TVP_JOB_MIN_BACKOFF_MS": "10",
         "TVP_JOB_MAX_BACKOFF_MS": "50",
         "TVP_SCHEDULER_ENABLED": "false",  # tests run the schedules explicitly
+        "TVP_CITIZEN_EVENTS_MAX_S": "0",  # a live-update stream ends after its first event (route sweeps)
     }
 )
 os.environ.pop("TVP_DATABASE_URL", None)

@@ -69,7 +69,7 @@ def test_a_citizen_reading_their_notices_is_audited(client: TestClient, db: Sess
     db.commit()
     token = citizen_token(client, owner.cccd)
     mine = client.get("/api/citizen/v1/notices", headers={"Authorization": f"Bearer {token}"})
-    assert [n["id"] for n in mine.json()] == [str(notice.id)]
+    assert [n["id"] for n in mine.json()["items"]] == [str(notice.id)]
     (entry,) = reads(db, "citizen.read")
     assert entry.actor == f"citizen:{owner.cccd}" and entry.detail["purpose"] == "citizen app: my notices"
     assert db.get(Notice, notice.id) is not None

@@ -67,7 +67,7 @@ def test_confirm_issues_the_notice_and_its_delivery_job_together(
     assert db.get(Notice, stored.id).status is NoticeStatus.delivered  # type: ignore[union-attr]
     token = citizen_token(client, stored.owner_cccd)
     mine = client.get("/api/citizen/v1/notices", headers={"Authorization": f"Bearer {token}"}).json()
-    assert [n["number"] for n in mine] == [stored.number]
+    assert [n["number"] for n in mine["items"]] == [stored.number]
     actions = set(db.scalars(select(AuditEntry.action)))
     assert {"candidate.claim", "candidate.confirm", "notice.deliver"} <= actions
 
@@ -83,7 +83,8 @@ def test_another_citizen_does_not_see_the_notice(
     other = make_citizen(db, serial=5151)
     db.commit()
     token = citizen_token(client, other.cccd)
-    assert client.get("/api/citizen/v1/notices", headers={"Authorization": f"Bearer {token}"}).json() == []
+    mine = client.get("/api/citizen/v1/notices", headers={"Authorization": f"Bearer {token}"}).json()
+    assert (mine["items"], mine["total"]) == ([], 0)
 
 
 def test_two_reviewers_racing_for_one_item(db: Session, candidate_id: uuid.UUID) -> None:

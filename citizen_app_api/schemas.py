@@ -1,0 +1,101 @@
+"""What the citizen app reads: notices with what is due today and every deadline, a notice's details
+with its evidence and chain link, and the integrity check of its evidence. Text shown to the citizen
+comes in Vietnamese and English (``Text``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Text(BaseModel):
+    vi: str
+    en: str
+
+
+class Deadline(BaseModel):
+    kind: Literal["response", "payment"]
+    label: Text
+    due_on: date = Field(description="The last day (Vietnamese calendar)")
+    days_left: int = Field(description="Days from today (Vietnam) to due_on; negative once passed")
+    passed: bool
+
+
+class NoticeSummary(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str = Field(
+        description="The notice's state as this citizen sees it ('transferred' for an "
+        "owner whose named driver accepted)"
+    )
+    status_label: Text
+    my_role: Literal["owner", "driver"]
+    violation_code: str
+    violation: Text
+    plate: str | None
+    detected_at: datetime
+    detected_at_local: str = Field(description="dd/mm/yyyy HH:MM in Vietnam time")
+    issued_at: datetime
+    amount_vnd: int = Field(description="The fine as issued")
+    late_charge_vnd: int = Field(description="0.05 %/day after the payment due date, as of today")
+    amount_due_today_vnd: int = Field(description="What paying today costs; 0 when nothing is owed")
+    points: int
+    deadlines: list[Deadline]
+
+
+class CameraRead(BaseModel):
+    code: str
+    name: str
+    road: str
+    latitude: float
+    longitude: float
+    speed_limit_kmh: int
+
+
+class ChainLinkRead(BaseModel):
+    camera: str
+    seq: int
+    manifest_sha256: str
+    prev_hash: str
+    link_hash: str
+
+
+class NoticeDetail(NoticeSummary):
+    legal_basis: str
+    law: str | None
+    measured: dict[str, Any]
+    camera: CameraRead
+    evidence_url: str = Field(
+        description="The evidence as the citizen may see it (faces and other plates blurred): a list whose "
+        "items each have the URL of their file; GET them with the same bearer token"
+    )
+    manifest_sha256: str | None
+    chain: ChainLinkRead | None
+    document_url: str
+    verify_url: str
+
+
+class IntegrityCheck(BaseModel):
+    key: str
+    ok: bool
+    label: Text
+
+
+class FileCheck(BaseModel):
+    name: str
+    sha256: str
+    ok: bool
+
+
+class IntegrityReport(BaseModel):
+    notice_id: uuid.UUID
+    ok: bool
+    verdict: Text
+    checked_at: datetime
+    manifest_sha256: str | None
+    chain: ChainLinkRead | None
+    files: list[FileCheck] = Field(description="Every file in the evidence package (hashes only)")
+    checks: list[IntegrityCheck]

@@ -1,0 +1,88 @@
+"""The citizen's notices: listing (filtered by the state they see), one notice, its document. Every read
+goes through penalties.notices.access (owner, or the named driver once they accepted; the rest is "not
+found") and is audited."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from enum import StrEnum
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from core import audit
+from core.errors import NotFound
+from core.evidence import get_blob_store
+from penalties.notices.access import notice_for_citizen, visible_to
+from penalties.notices.exceptions import NoticeNotFound
+from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.service import freeze_document
+
+NOT_FOUND = "Không tìm thấy thông báo vi phạm / No such notice"
+
+
+class CitizenStatus(StrEnum):
+    """A notice's state as the citizen sees it (issued ones are not published yet)."""
+
+    delivered = "delivered"
+    acknowledged = "acknowledged"
+    paid = "paid"
+    nominated_driver = "nominated_driver"
+    disputed = "disputed"
+    cancelled = "cancelled"
+    overdue = "overdue"
+    escalated = "escalated"
+    transferred = "transferred"  # the owner's, once the driver they named accepted it
+
+
+class DocumentAddressedToOwner(NotFound):
+    """The notice document was addressed to the vehicle owner: a driver gets their own."""
+
+
+def list_notices(
+    session: Session, cccd: str, *, status: CitizenStatus | None, page: int, size: int
+) -> tuple[Sequence[Notice], int]:
+    query = select(Notice).where(visible_to(cccd))
+    transferred = Notice.driver_cccd.is_not(None) & (Notice.driver_cccd != cccd)
+    if status is CitizenStatus.transferred:
+        query = query.where(transferred)
+    elif status is not None:
+        mine = or_(Notice.driver_cccd.is_(None), Notice.driver_cccd == cccd)
+        query = query.where(Notice.status == NoticeStatus(status.value), mine)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.options(selectinload(Notice.candidate))
+        .order_by(Notice.issued_at.desc(), Notice.number)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    audit.record_read(
+        session,
+        actor=f"citizen:{cccd}",
+        object_type="citizen",
+        object_id=cccd,
+        purpose="citizen app: my notices",
+        notices=[str(n.id) for n in rows],
+    )
+    return rows, total
+
+
+def my_notice(session: Session, notice_id: uuid.UUID, cccd: str, *, purpose: str) -> Notice:
+    """The notice through the access rule, with a not-found message in Vietnamese and English."""
+    try:
+        return notice_for_citizen(session, notice_id, cccd, purpose=purpose)
+    except NoticeNotFound:
+        raise NoticeNotFound(NOT_FOUND) from None
+
+
+def notice_document(session: Session, notice_id: uuid.UUID, cccd: str) -> tuple[Notice, bytes]:
+    """The notice's PDF as issued (checked against its hash). It carries the owner's details, so only
+    the owner gets it; a driver who accepted gets a notice of their own."""
+    notice = my_notice(session, notice_id, cccd, purpose="notice PDF")
+    if notice.owner_cccd != cccd:
+        raise DocumentAddressedToOwner(
+            "Văn bản thông báo gửi cho chủ phương tiện / The notice document was addressed to the owner"
+        )
+    sha = notice.document_sha256 or freeze_document(session, notice)
+    return notice, get_blob_store().get(sha)

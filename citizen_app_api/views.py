@@ -1,0 +1,152 @@
+"""A notice as the signed-in citizen sees it: its state from their side, what paying today costs (late
+charge included, by the Vietnamese calendar) and every deadline, in Vietnamese and English."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citizen_app_api.schemas import (
+    CameraRead,
+    ChainLinkRead,
+    Deadline,
+    NoticeDetail,
+    NoticeSummary,
+    Text,
+)
+from core.time import format_local, to_local, vn_today
+from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink
+from penalties.law import LawError, provision
+from penalties.law.assessment import late_charge
+from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
+from penalties.notices.models import Notice, NoticeStatus
+
+PREFIX = "/api/citizen/v1"
+TRANSFERRED = "transferred"
+STATUS_TEXT: dict[str, Text] = {
+    "issued": Text(vi="Đã lập", en="Issued"),
+    "delivered": Text(vi="Chờ bạn xử lý", en="Awaiting your response"),
+    "acknowledged": Text(vi="Đã xác nhận, chờ nộp phạt", en="Acknowledged, to pay"),
+    "paid": Text(vi="Đã nộp phạt", en="Paid"),
+    "nominated_driver": Text(vi="Đã khai báo người điều khiển", en="Driver named"),
+    "disputed": Text(vi="Đang giải quyết khiếu nại", en="Dispute in progress"),
+    "cancelled": Text(vi="Đã hủy", en="Cancelled"),
+    "overdue": Text(vi="Quá hạn nộp phạt", en="Overdue"),
+    "escalated": Text(vi="Chuyển cưỡng chế", en="Sent for enforcement"),
+    TRANSFERRED: Text(vi="Đã chuyển cho người điều khiển (đã đóng)", en="Transferred to the driver (closed)"),
+}
+OWES_NOTHING = {str(NoticeStatus.paid), str(NoticeStatus.cancelled), TRANSFERRED}
+RESPONSE_TEXT = Text(vi="Hạn phản hồi thông báo", en="Respond to the notice by")
+PAYMENT_TEXT = Text(vi="Hạn nộp phạt", en="Pay by")
+
+
+def citizen_status(notice: Notice, cccd: str) -> str:
+    """The state from this citizen's side: an owner whose named driver accepted sees it closed."""
+    if notice.driver_cccd and notice.driver_cccd != cccd:
+        return TRANSFERRED
+    return str(notice.status)
+
+
+def _deadline(kind: Literal["response", "payment"], label: Text, due_on: date, today: date) -> Deadline:
+    left = (due_on - today).days
+    return Deadline(kind=kind, label=label, due_on=due_on, days_left=left, passed=left < 0)
+
+
+def deadlines(notice: Notice, status: str, today: date) -> list[Deadline]:
+    if status in OWES_NOTHING:
+        return []
+    found = []
+    if notice.status in AWAITING_RESPONSE:  # 20 days to answer (TT 73/2024 Art. 24(5))
+        respond_by = to_local(notice.issued_at).date() + timedelta(days=UNANSWERED_AFTER.days)
+        found.append(_deadline("response", RESPONSE_TEXT, respond_by, today))
+    found.append(_deadline("payment", PAYMENT_TEXT, notice.due_date, today))
+    return found
+
+
+def violation_text(notice: Notice) -> tuple[Text, str | None]:
+    """The provision's description (by the law of the violation date) and the law's name."""
+    candidate = notice.candidate
+    vehicle_class = candidate.vehicle_class or str(notice.owner_snapshot.get("vehicle_type") or "car")
+    try:
+        version, rule = provision(notice.violation_code, vehicle_class, candidate.detected_at)
+    except LawError:
+        return Text(vi=notice.violation_code, en=notice.violation_code), None
+    return Text(vi=rule.description_vi, en=rule.description_en), version.name
+
+
+def summary(notice: Notice, cccd: str, *, today: date | None = None) -> NoticeSummary:
+    today = today or vn_today()
+    status = citizen_status(notice, cccd)
+    late = 0 if status in OWES_NOTHING else late_charge(notice.amount_vnd, notice.due_date, today)
+    due = 0 if status in OWES_NOTHING else notice.amount_vnd + late
+    text, _ = violation_text(notice)
+    return NoticeSummary(
+        id=notice.id,
+        number=notice.number,
+        status=status,
+        status_label=STATUS_TEXT[status],
+        my_role="driver" if notice.driver_cccd == cccd else "owner",
+        violation_code=notice.violation_code,
+        violation=text,
+        plate=notice.owner_snapshot.get("plate_display") or notice.candidate.plate,
+        detected_at=notice.candidate.detected_at,
+        detected_at_local=format_local(notice.candidate.detected_at),
+        issued_at=notice.issued_at,
+        amount_vnd=notice.amount_vnd,
+        late_charge_vnd=late,
+        amount_due_today_vnd=due,
+        points=notice.points,
+        deadlines=deadlines(notice, status, today),
+    )
+
+
+def chain_link(session: Session, notice: Notice) -> ChainLinkRead | None:
+    link = session.scalars(
+        select(EvidenceLink).where(EvidenceLink.candidate_id == notice.candidate_id)
+    ).first()
+    if link is None:
+        return None
+    return ChainLinkRead(
+        camera=notice.candidate.camera.code,
+        seq=link.seq,
+        manifest_sha256=link.manifest_sha256,
+        prev_hash=link.prev_hash,
+        link_hash=link.link_hash,
+    )
+
+
+def manifest_item(items: list[EvidenceItem]) -> EvidenceItem | None:
+    manifests = [i for i in items if i.kind is EvidenceKind.manifest]
+    return manifests[0] if len(manifests) == 1 else None
+
+
+def detail(session: Session, notice: Notice, cccd: str) -> NoticeDetail:
+    candidate = notice.candidate
+    items = list(candidate.evidence)
+    manifest = manifest_item(items)
+    manifest_sha = manifest.sha256 if manifest else None
+    _, law = violation_text(notice)
+    camera = candidate.camera
+    base = f"{PREFIX}/notices/{notice.id}"
+    return NoticeDetail(
+        **summary(notice, cccd).model_dump(),
+        legal_basis=notice.legal_basis,
+        law=law,
+        measured=dict(candidate.measured),
+        camera=CameraRead(
+            code=camera.code,
+            name=camera.name,
+            road=camera.road,
+            latitude=camera.latitude,
+            longitude=camera.longitude,
+            speed_limit_kmh=camera.speed_limit_kmh,
+        ),
+        evidence_url=f"{base}/evidence",
+        manifest_sha256=manifest_sha,
+        chain=chain_link(session, notice),
+        document_url=f"{base}/document.pdf",
+        verify_url=f"{base}/verify",
+    )

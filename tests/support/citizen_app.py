@@ -1,0 +1,56 @@
+"""A real `tvp serve` for the citizen app's tests (browser and live updates): the embedded IdP's issuer
+and the app's redirect URI point at the server's own port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def citizen_app_server(database_url: str, **env: str) -> Iterator[str]:
+    """`tvp serve` on a free port, on the test database; yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = {
+        "TVP_DATABASE_URL": database_url,
+        "TVP_IDP_ISSUER": f"{base}/idp",
+        "TVP_IDP_REDIRECT_URIS": json.dumps([f"{base}/citizen/callback", "tvp-citizen://callback"]),
+        "TVP_CITIZEN_EVENTS_MAX_S": "600",
+        **env,
+    }
+    tvp = str(Path(sys.executable).parent / "tvp")
+    proc = subprocess.Popen(
+        [tvp, "serve", "--port", str(port)],
+        env={**os.environ, **settings},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("tvp serve did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(15)
