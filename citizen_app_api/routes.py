@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citizen_app_api.idp import router as idp_router
+from citizen_app_api.responses import router as responses_router
+from citizen_app_api.responses import upload_limits as upload_limits
 from core import audit
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
@@ -48,5 +50,6 @@ def my_notices(db: DB, principal: Citizen) -> list[NoticeRead]:
 
 
 def install(app: object, settings: Settings) -> None:
+    app.include_router(responses_router)  # type: ignore[attr-defined]
     if settings.idp_embedded:
         app.include_router(idp_router)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ PACKAGES = (
     "penalties.candidates",
     "penalties.runs",
     "penalties.notices",
+    "penalties.responses",
     "penalties.review",
     "payments",
     "citizen_app_api",
