@@ -29,7 +29,11 @@ from tests.support.responses import delivered_notice, people
 
 
 def notify_jobs(db: Session, event: str) -> list[dict]:
-    return [j.payload for j in db.scalars(select(Job).where(Job.name == "citizen_app.notify")) if j.payload["event"] == event]
+    return [
+        j.payload
+        for j in db.scalars(select(Job).where(Job.name == "citizen_app.notify"))
+        if j.payload["event"] == event
+    ]
 
 
 def test_accepted_the_notice_moves_to_the_driver(db: Session) -> None:
@@ -48,7 +52,11 @@ def test_accepted_the_notice_moves_to_the_driver(db: Session) -> None:
     answer(db, made.id, cccd=driver.cccd, accept=True, now=now + timedelta(days=2))
     db.commit()
     assert made.status is NominationStatus.accepted
-    assert (notice.status, notice.driver_cccd, liable_cccd(notice)) == (NoticeStatus.delivered, driver.cccd, driver.cccd)
+    assert (notice.status, notice.driver_cccd, liable_cccd(notice)) == (
+        NoticeStatus.delivered,
+        driver.cccd,
+        driver.cccd,
+    )
     assert closed_for_owner(notice)
     assert notice.due_date >= to_local(now + timedelta(days=2)).date() + timedelta(days=PAYMENT_DAYS)
     assert [j["cccd"] for j in notify_jobs(db, "nomination.answered")] == [owner.cccd]
@@ -72,7 +80,11 @@ def test_refused_the_notice_goes_back_to_the_owner_with_the_days_it_waited(db: S
     db.commit()
     waited = (to_local(now + timedelta(days=3)).date() - to_local(made.created_at).date()).days
     assert made.status is NominationStatus.refused
-    assert (notice.status, notice.driver_cccd, liable_cccd(notice)) == (NoticeStatus.delivered, None, owner.cccd)
+    assert (notice.status, notice.driver_cccd, liable_cccd(notice)) == (
+        NoticeStatus.delivered,
+        None,
+        owner.cccd,
+    )
     assert notice.due_date == due + timedelta(days=waited) and waited >= 2
     assert not closed_for_owner(notice)
     assert [j["cccd"] for j in notify_jobs(db, "nomination.answered")] == [owner.cccd]
