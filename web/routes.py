@@ -192,10 +192,12 @@ templates.env.filters["plate"] = _plate
 
 
 def install(app: FastAPI, settings: Settings) -> None:
+    from web.disputes import router as disputes_router
     from web.notices import router as notices_router
     from web.review import router as review_router
 
     app.include_router(review_router)
     app.include_router(notices_router)
+    app.include_router(disputes_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)
