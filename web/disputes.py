@@ -74,10 +74,11 @@ def _page(
     status_code: int = 200,
 ) -> Response:
     dispute = disputes.read_dispute(db, dispute_id, actor=principal.actor, purpose="dispute review page")
+    legal: tuple[int, int] | tuple[None, None]
     try:
-        low, high = disputes.legal_range(dispute.notice)
+        legal = disputes.legal_range(dispute.notice)
     except AppError:
-        low = high = None
+        legal = (None, None)
     return render(
         request,
         "dispute.html",
@@ -86,8 +87,8 @@ def _page(
         d=dispute,
         notice=dispute.notice,
         is_open=dispute.status is DisputeStatus.open,
-        low=low,
-        high=high,
+        low=legal[0],
+        high=legal[1],
         error=error,
     )
 
