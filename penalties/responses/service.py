@@ -4,6 +4,7 @@ later (``verify_acknowledgement``), e.g. when the decision shows it."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.auth.principal import Principal
+from core.time import to_local
 from penalties.candidates.models import EvidenceItem, EvidenceKind
 from penalties.notices.access import liable_cccd
 from penalties.notices.models import Notice, NoticeStatus
@@ -139,3 +141,22 @@ def verify_acknowledgement(session: Session, notice_id: uuid.UUID) -> Acknowledg
     if ack.document.get("cccd") != ack.cccd:
         problems.append("the document names another citizen")
     return AcknowledgementCheck(ack, not problems, problems)
+
+
+def acknowledgement_summary(session: Session, notice_id: uuid.UUID) -> dict[str, Any] | None:
+    """The acknowledgement as a decision shows it (penalties.decisions' ``acknowledgement`` fields),
+    verified now; None when the notice was not acknowledged."""
+    try:
+        check = verify_acknowledgement(session, notice_id)
+    except AcknowledgementNotFound:
+        return None
+    ack = check.acknowledgement
+    return {
+        "signed_at": to_local(ack.signed_at).strftime("%d/%m/%Y %H:%M"),
+        "cccd": ack.cccd,
+        "method": f"{ack.algorithm} (key {ack.key_id}) · VNeID {ack.document.get('acr', '')}",
+        "signature_sha256": hashlib.sha256(ack.signature.encode()).hexdigest(),
+        "verified": "hợp lệ / valid"
+        if check.valid
+        else "KHÔNG hợp lệ / INVALID: " + "; ".join(check.problems),
+    }

@@ -12,7 +12,7 @@ from penalties.notices.models import Notice, NoticeStatus
 from penalties.responses import signing
 from penalties.responses.exceptions import AssuranceTooLow, NotLiable, OrganisationMustNominate
 from penalties.responses.models import Acknowledgement
-from penalties.responses.service import acknowledge, verify_acknowledgement
+from penalties.responses.service import acknowledge, acknowledgement_summary, verify_acknowledgement
 from tests.support.responses import MANIFEST_SHA, delivered_notice, people
 
 
@@ -35,6 +35,8 @@ def test_the_signature_verifies_later_and_fails_when_tampered(db: Session) -> No
     db.expire_all()
     check = verify_acknowledgement(db, notice.id)
     assert check.valid and check.problems == []
+    shown = acknowledgement_summary(db, notice.id)
+    assert shown is not None and shown["verified"] == "hợp lệ / valid" and "vneid:level2" in shown["method"]
 
     # The stored document changed (one more point, say): the signature no longer matches.
     ack = check.acknowledgement
@@ -44,6 +46,7 @@ def test_the_signature_verifies_later_and_fails_when_tampered(db: Session) -> No
     bad = verify_acknowledgement(db, notice.id)
     assert not bad.valid
     assert "the signature does not match the document" in bad.problems
+    assert "INVALID" in (acknowledgement_summary(db, notice.id) or {})["verified"]
 
     # Restored document, but a forged signature byte.
     ack = bad.acknowledgement
@@ -89,3 +92,4 @@ def test_level_1_the_wrong_citizen_and_organisations_cannot_acknowledge(db: Sess
     assert org.value.status_code == 409
     db.rollback()
     assert db.query(Acknowledgement).count() == 0
+    assert acknowledgement_summary(db, notice.id) is None
