@@ -8,6 +8,7 @@ address. Refused in production by the settings check.
 from __future__ import annotations
 
 import hmac
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,6 +45,8 @@ Public = Annotated[object, Depends(public())]
 DB = Annotated[Session, Depends(get_session, scope="function")]
 Limiter = Annotated[SignInLimiter, Depends(sign_in_limiter)]
 ID_TOKEN_LIFETIME_S = 3600
+# The passcode sign-in stands in for VNeID's level-2 account (identity checked in person + a passcode).
+ASSURANCE = "vneid:level2"
 REALM = "idp"
 WRONG = "Sai số CCCD hoặc mật mã / Wrong CCCD number or passcode"
 
@@ -104,7 +107,8 @@ def discovery(_: Public) -> dict[str, Any]:
         "id_token_signing_alg_values_supported": ["RS256"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none", "client_secret_post"],
-        "claims_supported": ["sub", "cccd", "name", "iss", "aud", "exp", "iat", "nonce"],
+        "claims_supported": ["sub", "cccd", "name", "iss", "aud", "exp", "iat", "nonce", "acr", "sid", "jti"],
+        "acr_values_supported": [ASSURANCE],
     }
 
 
@@ -231,6 +235,9 @@ def token(
             "cccd": citizen.cccd,
             "name": citizen.full_name,
             "nonce": grant.nonce,
+            "acr": ASSURANCE,
+            "sid": secrets.token_urlsafe(16),  # this sign-in's session at the IdP
+            "jti": secrets.token_urlsafe(16),
             "iat": now,
             "exp": now + timedelta(seconds=ID_TOKEN_LIFETIME_S),
         },

@@ -15,6 +15,8 @@ from citizen_app_api import service, views
 from citizen_app_api.evidence import router as evidence_router
 from citizen_app_api.idp import router as idp_router
 from citizen_app_api.integrity import verify_notice_evidence
+from citizen_app_api.responses import router as responses_router
+from citizen_app_api.responses import upload_limits as upload_limits
 from citizen_app_api.schemas import IntegrityReport, NoticeDetail, NoticeSummary
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
@@ -98,6 +100,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     from citizen_app_api.events import router as events_router
 
     app.include_router(evidence_router)
+    app.include_router(responses_router)
     if settings.idp_embedded:
         app.include_router(idp_router)
     app.include_router(events_router)

@@ -80,7 +80,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
         https_only=settings.session_cookie_secure,
     )
     app.add_middleware(SecurityHeaders, settings=settings)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost: runs first
+    larger = {
+        p: n for m in modules_with("upload_limits", "routes") for p, n in m.upload_limits(settings).items()
+    }
+    # outermost: runs first
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, larger=larger)
     install_error_handlers(app)
 
     from core.auth.routes import router as auth_router

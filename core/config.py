@@ -18,6 +18,7 @@ SECRETS = {
     "idp_client_secret": "TVP_IDP_CLIENT_SECRET",
     "registry_api_key": "TVP_REGISTRY_API_KEY",
     "audit_key": "TVP_AUDIT_KEY",
+    "acknowledgement_key": "TVP_ACKNOWLEDGEMENT_KEY",
 }
 
 
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
 
     secret_key: str = Field("", description="Signs session cookies and staff tokens")
     audit_key: str = Field("", description="Keys the audit and evidence hash chains (kept outside the DB)")
+    acknowledgement_key: str = Field(
+        "", description="Seed of the Ed25519 key that signs citizens' acknowledgements of notices"
+    )
     audit_anchor_dir: Path | None = Field(
         None, description="Where signed chain heads are exported; default <data_dir>/anchors"
     )
@@ -173,6 +177,15 @@ class Settings(BaseSettings):
     vapid_subject: str = Field("mailto:ops@tvp.invalid", description="Web Push: VAPID contact (sub claim)")
     vapid_private_key_file: Path | None = Field(
         None, description="Web Push: VAPID private key (PEM, P-256); default <data_dir>/vapid_private_key.pem"
+    )
+    nomination_answer_days: int = Field(
+        7, ge=1, le=60, description="Days a named driver has to accept or refuse before it goes back"
+    )
+    dispute_max_attachments: int = Field(
+        3, ge=0, le=10, description="Files a citizen may attach to a dispute"
+    )
+    dispute_attachment_max_bytes: int = Field(
+        5_242_880, ge=1024, description="Largest file a citizen may attach to a dispute"
     )
 
     scheduler_enabled: bool = Field(

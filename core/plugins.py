@@ -20,6 +20,7 @@ PACKAGES = (
     "penalties.candidates",
     "penalties.runs",
     "penalties.notices",
+    "penalties.responses",
     "penalties.decisions",
     "penalties.review",
     "payments",

@@ -194,6 +194,7 @@ templates.env.filters["plate"] = _plate
 def install(app: FastAPI, settings: Settings) -> None:
     from web.citizen import router as citizen_router
     from web.decisions import router as decisions_router
+    from web.disputes import router as disputes_router
     from web.notices import router as notices_router
     from web.review import router as review_router
 
@@ -201,5 +202,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(notices_router)
     app.include_router(decisions_router)
     app.include_router(citizen_router)
+    app.include_router(disputes_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)

@@ -58,7 +58,7 @@ def _bearer_principal(token: str) -> Principal:
         raise Unauthorized(f"invalid citizen token: {exc}") from exc
     except ProviderUnavailable as exc:
         raise ServiceUnavailable(str(exc)) from exc
-    return Principal(CITIZEN, ident.cccd, ident.name)
+    return Principal(CITIZEN, ident.cccd, ident.name, acr=ident.acr, idp_session=ident.session_id)
 
 
 def _same_origin(request: Request) -> bool:

@@ -40,6 +40,8 @@ class ProviderUnavailable(Exception):
 class CitizenIdentity:
     cccd: str
     name: str
+    acr: str = ""  # assurance level of the sign-in, e.g. "vneid:level2"
+    session_id: str = ""  # the IdP's session (``sid``), else the token's own id (``jti``)
 
 
 class IdentityProvider(Backend, ABC):
@@ -75,7 +77,12 @@ def identity_from_claims(claims: dict[str, Any]) -> CitizenIdentity:
     cccd = claims.get("cccd") or claims.get("sub")
     if not isinstance(cccd, str) or not CCCD_SHAPE.fullmatch(cccd):
         raise TokenRejected("token carries no 12-digit CCCD")
-    return CitizenIdentity(cccd=cccd, name=str(claims.get("name", "")))
+    return CitizenIdentity(
+        cccd=cccd,
+        name=str(claims.get("name", "")),
+        acr=str(claims.get("acr") or ""),
+        session_id=str(claims.get("sid") or claims.get("jti") or ""),
+    )
 
 
 class OIDCProvider(IdentityProvider):

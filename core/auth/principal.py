@@ -15,6 +15,8 @@ class Principal:
     name: str = ""
     roles: frozenset[str] = field(default_factory=frozenset)
     sid: str = field(default="", repr=False)  # the staff session's token, to end it on sign-out
+    acr: str = ""  # a citizen's sign-in assurance level (VNeID: "vneid:level1" / "vneid:level2")
+    idp_session: str = ""  # a citizen's IdP session id (``sid``, else the token's ``jti``)
 
     @property
     def actor(self) -> str:

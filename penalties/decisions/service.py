@@ -35,6 +35,7 @@ from penalties.notices.access import liable_cccd
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.notices.notify import notify_citizen
+from penalties.responses.service import acknowledgement_summary
 from registry.models import Citizen
 
 # Acknowledged, or the owner liable by default: delivered (or overdue) and no driver named.
@@ -93,6 +94,16 @@ def _decidable_notices(session: Session, notice_ids: Sequence[uuid.UUID]) -> lis
     return notices
 
 
+def _signed_acknowledgement(session: Session, notices: Sequence[Notice]) -> dict[str, Any] | None:
+    """The citizen's signed acknowledgement shown on the decision (the first notice that has one),
+    verified at issue."""
+    for notice in notices:
+        found = acknowledgement_summary(session, notice.id)
+        if found is not None:
+            return found
+    return None
+
+
 def issue_decision(
     session: Session,
     notice_ids: Sequence[uuid.UUID],
@@ -130,6 +141,8 @@ def issue_decision(
     session.add(decision)
     session.flush()
     deducted = record_deductions(session, decision, points, effective_on=to_local(now).date())
+    if acknowledgement is None:
+        acknowledgement = _signed_acknowledgement(session, notices)
     freeze_documents(session, decision, acknowledgement)
     audit.record(
         session,

@@ -11,9 +11,11 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.issued: frozenset({S.delivered, S.cancelled}),
     S.delivered: frozenset({S.acknowledged, S.nominated_driver, S.disputed, S.paid, S.overdue, S.cancelled}),
     S.acknowledged: frozenset({S.paid, S.overdue, S.cancelled}),
-    # The owner named someone else: a new notice goes to that driver and this one is closed.
-    S.nominated_driver: frozenset({S.cancelled, S.acknowledged}),
-    S.disputed: frozenset({S.acknowledged, S.cancelled, S.escalated}),
+    # The owner named someone else (ND 168 Art. 47(8)): once the driver answers (or the days to answer
+    # run out) the notice is open again, for the driver who accepted it or for the owner.
+    S.nominated_driver: frozenset({S.delivered, S.cancelled, S.acknowledged}),
+    # A dispute decided: upheld or amended (open again, at the amended amount), cancelled, escalated.
+    S.disputed: frozenset({S.delivered, S.acknowledged, S.cancelled, S.escalated}),
     S.overdue: frozenset({S.paid, S.escalated, S.cancelled}),
     S.escalated: frozenset({S.paid, S.cancelled}),
     S.paid: frozenset(),

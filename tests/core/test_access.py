@@ -72,6 +72,32 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/deliveries/postal": frozenset({"supervisor"}),
     "GET /api/citizen/v1/notices/{notice_id}/evidence": frozenset({"citizen"}),
     "GET /api/citizen/v1/notices/{notice_id}/evidence/{name}": frozenset({"citizen"}),
+    # The citizen's answers (citizen_app_api/responses.py) and the supervisors' dispute queue.
+    **dict.fromkeys(
+        (
+            "POST /api/citizen/v1/notices/{notice_id}/acknowledge",
+            "GET /api/citizen/v1/notices/{notice_id}/acknowledgement",
+            "POST /api/citizen/v1/notices/{notice_id}/nominate",
+            "GET /api/citizen/v1/nominations",
+            "POST /api/citizen/v1/nominations/{nomination_id}/accept",
+            "POST /api/citizen/v1/nominations/{nomination_id}/refuse",
+            "POST /api/citizen/v1/notices/{notice_id}/disputes",
+            "GET /api/citizen/v1/notices/{notice_id}/disputes",
+        ),
+        frozenset({"citizen"}),
+    ),
+    **dict.fromkeys(
+        (
+            "GET /api/disputes",
+            "GET /api/disputes/{dispute_id}",
+            "GET /api/disputes/{dispute_id}/attachments/{attachment_id}",
+            "POST /api/disputes/{dispute_id}/decide",
+            "GET /disputes",
+            "GET /disputes/{dispute_id}",
+            "POST /disputes/{dispute_id}/decide",
+        ),
+        frozenset({"supervisor"}),
+    ),
     "GET /idp/.well-known/openid-configuration": PUBLIC,
     "GET /idp/jwks": PUBLIC,
     "GET /idp/authorize": PUBLIC,
@@ -124,6 +150,9 @@ PARAMS = {
     "endpoint_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
     "delivery_id": "msg_0123456789abcdef01234567",
     "name": "blurred-frame-at.png",
+    "nomination_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
+    "dispute_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
+    "attachment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d17",
 }
 
 

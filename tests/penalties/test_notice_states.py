@@ -29,8 +29,13 @@ ALLOWED = {
     # A new notice goes to the named driver and this one is closed; or the nomination fails and the
     # owner, who cannot show someone else drove, answers for it (Art. 47(8)(b)).
     (S.nominated_driver, S.cancelled),
+    # The named driver accepted (the notice is theirs now, to answer) or refused or let the days run
+    # out (back to the owner): either way it is open again.
+    (S.nominated_driver, S.delivered),
     (S.nominated_driver, S.acknowledged),
-    # A dispute is rejected (the owner accepts), upheld (cancelled), or goes up a level.
+    # A dispute is rejected (the owner accepts), upheld (cancelled), or goes up a level; a supervisor
+    # who keeps the notice (as it is or amended) opens it again for the citizen to answer.
+    (S.disputed, S.delivered),
     (S.disputed, S.acknowledged),
     (S.disputed, S.cancelled),
     (S.disputed, S.escalated),
