@@ -1,7 +1,7 @@
 """Files a citizen attaches to a dispute. Nothing is stored as sent: an image is decoded and encoded
 again (which drops anything hidden in it: metadata, trailing bytes, polyglot payloads), anything else
-is refused with a clear reason. PDFs are refused until a PDF parser is part of the platform (a PDF
-cannot be rewritten page by page here): citizens attach photos of the pages instead."""
+is refused with a clear reason. A PDF is parsed and written again page by page, keeping only the pages'
+content: no scripts, open actions, embedded files, forms or links survive."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
+from pypdf.generic import NameObject
 
 from penalties.responses.exceptions import AttachmentRejected
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_PIXELS = 40_000_000  # a 5 MB file cannot be a larger honest photo; refuse decompression bombs
 PDF_MAGIC = b"%PDF-"
+MAX_PDF_PAGES = 30
+PAGE_KEYS_DROPPED = ("/AA", "/Annots", "/Metadata", "/PieceInfo")  # actions, links, widgets, extras
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,27 @@ def _reencode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _rewrite_pdf(name: str, data: bytes) -> bytes:
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        if reader.is_encrypted:
+            raise AttachmentRejected(f"{name}: the PDF is password-protected")
+        if not 0 < len(reader.pages) <= MAX_PDF_PAGES:
+            raise AttachmentRejected(f"{name}: a PDF of 1 to {MAX_PDF_PAGES} pages is accepted")
+        writer = PdfWriter()
+        for page in reader.pages:
+            added = writer.add_page(page)
+            for key in PAGE_KEYS_DROPPED:
+                added.pop(NameObject(key), None)
+        out = io.BytesIO()
+        writer.write(out)
+    except AttachmentRejected:
+        raise
+    except (PdfReadError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise AttachmentRejected(f"{name}: the PDF is damaged and cannot be read") from None
+    return out.getvalue()
+
+
 def clean(filename: str, data: bytes, *, max_bytes: int) -> CleanFile:
     """The file, re-encoded, or AttachmentRejected (422) saying why."""
     name = _name(filename)
@@ -49,9 +75,7 @@ def clean(filename: str, data: bytes, *, max_bytes: int) -> CleanFile:
     if len(data) > max_bytes:
         raise AttachmentRejected(f"{name}: larger than {max_bytes // 1_048_576} MB")
     if data.startswith(PDF_MAGIC):
-        raise AttachmentRejected(
-            f"{name}: PDF files cannot be checked yet; attach photos of the pages (JPEG, PNG or WebP)"
-        )
+        return CleanFile(name, "application/pdf", _rewrite_pdf(name, data))
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format or ""

@@ -41,13 +41,54 @@ def test_images_are_re_encoded_and_anything_else_is_refused() -> None:
         "truncated": (picture("PNG", (300, 300))[:-200], "damaged"),
         "oversize": (picture("PNG") + b"\x00" * 2000, "larger than"),
         "empty": (b"", "empty"),
-        "pdf": (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "PDF"),
+        "broken pdf": (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "PDF is damaged"),
     }
     for name, (data, why) in refused.items():
         limit = 1500 if name == "oversize" else 1_000_000
         with pytest.raises(AttachmentRejected) as info:
             clean(f"f.{name}", data, max_bytes=limit)
         assert why in str(info.value.detail) and info.value.status_code == 422, name
+
+
+def _pdf(pages: int = 2) -> bytes:
+    from fpdf import FPDF
+
+    doc = FPDF()
+    for n in range(pages):
+        doc.add_page()
+        doc.set_font("helvetica", size=14)
+        doc.cell(text=f"Hop dong mua ban xe - trang {n + 1}")
+        doc.link(10, 10, 50, 10, "https://example.invalid/")
+    return bytes(doc.output())
+
+
+def test_a_pdf_is_rewritten_page_by_page_without_scripts_files_or_links() -> None:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.actions import JavaScript
+
+    writer = PdfWriter(clone_from=io.BytesIO(_pdf()))
+    writer.add_open_action(JavaScript("app.alert('owned');"))
+    writer.add_attachment("payload.exe", b"MZ" + b"\x00" * 100)
+    sent = io.BytesIO()
+    writer.write(sent)
+    raw = sent.getvalue()
+    assert b"/JavaScript" in raw and b"/EmbeddedFile" in raw and b"/Annots" in raw  # the test has teeth
+
+    cleaned = clean("hop-dong.pdf", raw, max_bytes=1_000_000)
+    assert cleaned.content_type == "application/pdf"
+    for hidden in (b"/JavaScript", b"/EmbeddedFile", b"/Annots", b"/OpenAction", b"payload.exe"):
+        assert hidden not in cleaned.data, hidden
+    reread = PdfReader(io.BytesIO(cleaned.data))
+    assert len(reread.pages) == 2 and "trang 2" in reread.pages[1].extract_text()
+
+    locked = PdfWriter(clone_from=io.BytesIO(_pdf(1)))
+    locked.encrypt("secret")
+    out = io.BytesIO()
+    locked.write(out)
+    with pytest.raises(AttachmentRejected, match="password"):
+        clean("locked.pdf", out.getvalue(), max_bytes=1_000_000)
+    with pytest.raises(AttachmentRejected, match="1 to 30 pages"):
+        clean("long.pdf", _pdf(31), max_bytes=10_000_000)
 
 
 def _disputed(
