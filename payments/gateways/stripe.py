@@ -14,7 +14,8 @@ import json
 import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import httpx
@@ -177,16 +178,14 @@ class StripeGateway(Gateway):
             raise GatewayError(f"payment intent {gateway_ref} belongs to {found!r}, not {reference!r}")
         return self._report(gateway_ref, intent)
 
-    def refund(
-        self, gateway_ref: str, amount_vnd: int, *, idempotency_key: str, reason: str
-    ) -> RefundResult:
+    def refund(self, gateway_ref: str, amount_vnd: int, *, idempotency_key: str, reason: str) -> RefundResult:
         if amount_vnd <= 0:
             raise ValueError("a refund is a positive number of VND")
         form = {"payment_intent": gateway_ref, "amount": amount_vnd, "metadata[reason]": reason[:500]}
         refund = self._post("/v1/refunds", form, derived_key(idempotency_key, "refund"))
-        status = refund.get("status")
-        outcome = {"succeeded": Outcome.refunded, "failed": Outcome.failed, "canceled": Outcome.failed}
-        return RefundResult(refund["id"], int(refund["amount"]), outcome.get(status, Outcome.pending))
+        outcomes = {"succeeded": Outcome.refunded, "failed": Outcome.failed, "canceled": Outcome.failed}
+        outcome = outcomes.get(str(refund.get("status")), Outcome.pending)
+        return RefundResult(refund["id"], int(refund["amount"]), outcome)
 
     def settlement(self, day: date) -> list[SettlementLine]:
         """Balance transactions created during ``day`` (Vietnam time), every page."""
@@ -265,7 +264,9 @@ class StripeGateway(Gateway):
     # --- HTTP -----------------------------------------------------------------------------------
 
     def _report(self, gateway_ref: str, intent: Mapping[str, Any]) -> StatusReport:
-        return StatusReport(intent.get("id", gateway_ref), intent_outcome(intent), int(intent["amount"]), intent)
+        return StatusReport(
+            intent.get("id", gateway_ref), intent_outcome(intent), int(intent["amount"]), intent
+        )
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return self._send("GET", path, params=params)

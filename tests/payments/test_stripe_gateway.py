@@ -148,7 +148,11 @@ def test_create_then_confirm_with_a_visa_card_succeeds(gateway: StripeGateway) -
     intent = gateway.create_intent(req, payment_method="pm_card_visa")
     assert intent["status"] == "requires_confirmation"
     report = gateway.confirm(intent["id"], idempotency_key=req.idempotency_key)
-    assert (report.gateway_ref, report.outcome, report.amount_vnd) == (intent["id"], Outcome.succeeded, 235_000)
+    assert (report.gateway_ref, report.outcome, report.amount_vnd) == (
+        intent["id"],
+        Outcome.succeeded,
+        235_000,
+    )
     assert gateway.query(intent["id"], req.reference).outcome is Outcome.succeeded
 
 
@@ -170,12 +174,16 @@ def test_a_declined_card_is_a_failed_outcome_not_an_exception(gateway: StripeGat
 def test_cancel(gateway: StripeGateway) -> None:
     req = request()
     created = gateway.create(req)
-    assert gateway.cancel(created.gateway_ref, idempotency_key=req.idempotency_key).outcome is Outcome.canceled
+    assert (
+        gateway.cancel(created.gateway_ref, idempotency_key=req.idempotency_key).outcome is Outcome.canceled
+    )
 
 
 def test_refund_partial_then_the_rest(gateway: StripeGateway) -> None:
     intent_id, req = paid(gateway, 300_000)
-    partial = gateway.refund(intent_id, 100_000, idempotency_key=f"{req.idempotency_key}-r1", reason="amended")
+    partial = gateway.refund(
+        intent_id, 100_000, idempotency_key=f"{req.idempotency_key}-r1", reason="amended"
+    )
     assert partial.refund_ref.startswith("re_") and partial.amount_vnd == 100_000
     assert partial.outcome is Outcome.refunded
     rest = gateway.refund(intent_id, 200_000, idempotency_key=f"{req.idempotency_key}-r2", reason="annulled")
@@ -356,10 +364,18 @@ class Sleeps(list[float]):
 
 
 def mocked(sleeps: Sleeps | None = None, **kwargs: Any) -> StripeGateway:
-    return StripeGateway(TEST_KEY, SECRET, api_base=API, sleep=Sleeps() if sleeps is None else sleeps, **kwargs)
+    return StripeGateway(
+        TEST_KEY, SECRET, api_base=API, sleep=Sleeps() if sleeps is None else sleeps, **kwargs
+    )
 
 
-INTENT = {"id": "pi_1", "object": "payment_intent", "amount": 150_000, "currency": "vnd", "status": "succeeded"}
+INTENT = {
+    "id": "pi_1",
+    "object": "payment_intent",
+    "amount": 150_000,
+    "currency": "vnd",
+    "status": "succeeded",
+}
 
 
 @respx.mock
@@ -441,7 +457,9 @@ def test_stripe_should_retry_true_retries_a_4xx() -> None:
 
 @respx.mock
 def test_a_gateway_down_is_a_gateway_error_after_a_few_tries() -> None:
-    route = respx.get(f"{API}/v1/payment_intents/pi_1").mock(return_value=httpx.Response(502, text="bad gateway"))
+    route = respx.get(f"{API}/v1/payment_intents/pi_1").mock(
+        return_value=httpx.Response(502, text="bad gateway")
+    )
     sleeps = Sleeps()
     with pytest.raises(GatewayError, match="after 4 attempts") as error:
         mocked(sleeps).query("pi_1", "PAY-1")
@@ -467,7 +485,9 @@ def test_idempotency_replay_returns_the_first_answer() -> None:
     def stripe(req: httpx.Request) -> httpx.Response:
         key = req.headers["Idempotency-Key"]
         if key not in answers:
-            answers[key] = httpx.Response(200, json={**INTENT, "id": f"pi_{next(made)}", "client_secret": "s"})
+            answers[key] = httpx.Response(
+                200, json={**INTENT, "id": f"pi_{next(made)}", "client_secret": "s"}
+            )
             if len(answers) == 1:
                 raise httpx.ReadTimeout("answer lost after Stripe made the intent")
         return answers[key]

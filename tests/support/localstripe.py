@@ -26,7 +26,10 @@ TEST_KEY = "sk_test_localstripe"
 def run_localstripe() -> Iterator[str]:
     """Start localstripe in a subprocess; yields its base URL; kills it at the end."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", RUNNER, str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
     )

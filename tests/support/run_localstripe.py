@@ -1,4 +1,6 @@
-"""Run localstripe (GPL, a test-only Stripe stand-in) on 127.0.0.1:PORT: `python -m tests.support.run_localstripe PORT`.
+"""Run localstripe (GPL, a test-only Stripe stand-in) on 127.0.0.1:PORT.
+
+Usage: `python -m tests.support.run_localstripe PORT`.
 
 localstripe's own start() binds every interface ('::'); this binds loopback only. Test-only shims:
 no pickle in /tmp (parallel runs would share it), the test suite's clock (TVP_TEST_CLOCK), and the
@@ -18,7 +20,7 @@ follow_test_clock()  # webhooks are signed with this process's time: the same cl
 
 from localstripe import resources, server  # noqa: E402
 
-resources.Store.dump_to_disk = lambda self: None  # type: ignore[method-assign]
+resources.Store.dump_to_disk = lambda self: None
 
 BOUNDS = {"gte": int.__ge__, "gt": int.__gt__, "lte": int.__le__, "lt": int.__lt__}
 
