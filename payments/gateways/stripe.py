@@ -188,7 +188,10 @@ class StripeGateway(Gateway):
         return RefundResult(refund["id"], int(refund["amount"]), outcome)
 
     def settlement(self, day: date) -> list[SettlementLine]:
-        """Balance transactions created during ``day`` (Vietnam time), every page."""
+        """Balance transactions created during ``day`` (Vietnam time), every page.
+
+        A line's ``gateway_ref`` is the PaymentIntent id (from the charge or refund); ``reference`` is
+        filled when the charge carries our metadata, else the caller matches on ``gateway_ref``."""
         start, end = vn_day_bounds(day)
         lines: list[SettlementLine] = []
         after: str | None = None
@@ -197,7 +200,7 @@ class StripeGateway(Gateway):
                 "created[gte]": start,
                 "created[lt]": end,
                 "limit": PAGE_SIZE,
-                "expand[]": "data.source.payment_intent",
+                "expand[]": "data.source",  # the charge or refund: its payment intent id
             }
             if after:
                 params["starting_after"] = after
@@ -224,7 +227,7 @@ class StripeGateway(Gateway):
             raise UnsupportedEvent(kind)
         occurred = datetime.fromtimestamp(int(event["created"]), UTC) if event.get("created") else None
         metadata = obj.get("metadata") or {}
-        if kind.startswith("charge."):
+        if kind.startswith("charge."):  # charge.refunded: the amount refunded so far, in total
             gateway_ref, amount = obj.get("payment_intent"), obj.get("amount_refunded", 0)
         else:
             gateway_ref, amount = obj.get("id"), obj.get("amount", 0)
