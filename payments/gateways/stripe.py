@@ -179,6 +179,8 @@ class StripeGateway(Gateway):
         return self._report(gateway_ref, intent)
 
     def refund(self, gateway_ref: str, amount_vnd: int, *, idempotency_key: str, reason: str) -> RefundResult:
+        """Full or partial refund. ``idempotency_key`` must be the refund's own (one per refund row):
+        Stripe would replay a second partial refund sent under the first one's key."""
         if amount_vnd <= 0:
             raise ValueError("a refund is a positive number of VND")
         form = {"payment_intent": gateway_ref, "amount": amount_vnd, "metadata[reason]": reason[:500]}
