@@ -188,6 +188,14 @@ class Settings(BaseSettings):
         5_242_880, ge=1024, description="Largest file a citizen may attach to a dispute"
     )
 
+    stripe_api_base: str = Field("https://api.stripe.com", description="Stripe API base URL")
+    stripe_secret_key: str = Field(
+        "", description="Stripe secret key (sk_live_… in production); dev/test: a generated sk_test_ key"
+    )
+    stripe_webhook_secret: str = Field(
+        "", description="Stripe webhook endpoint signing secret (whsec_…); dev/test: generated per data dir"
+    )
+
     scheduler_enabled: bool = Field(
         True,
         description="Workers (and tvp serve's in-process worker) enqueue periodic jobs (clocks, anchors)",
@@ -204,7 +212,31 @@ class Settings(BaseSettings):
             for field in SECRETS:
                 if not getattr(self, field):
                     setattr(self, field, local_secret(self.data_dir, field))
+            self._local_stripe_secrets()
         return self
+
+    def _local_stripe_secrets(self) -> None:
+        # Outside production no published default works: each data dir gets its own test secrets.
+        if not self.stripe_secret_key:
+            self.stripe_secret_key = "sk_test_" + local_secret(self.data_dir, "stripe_secret_key")
+        if not self.stripe_webhook_secret:
+            self.stripe_webhook_secret = "whsec_" + local_secret(self.data_dir, "stripe_webhook_secret")
+
+    def _stripe_problems(self) -> list[str]:
+        """Stripe is optional; once either of its secrets is set, both must be real live secrets."""
+        key, hook = self.stripe_secret_key, self.stripe_webhook_secret
+        if not key and not hook:
+            return []
+        problems = []
+        for var, value in (("TVP_STRIPE_SECRET_KEY", key), ("TVP_STRIPE_WEBHOOK_SECRET", hook)):
+            why = "not set" if not value else weakness(value)
+            if why:
+                problems.append(f"{var} ({why})")
+        if key and not key.startswith(("sk_live_", "rk_live_")):
+            problems.append("TVP_STRIPE_SECRET_KEY must be a live key (sk_live_… or rk_live_…)")
+        if key and key == hook:
+            problems.append("the same value is used for two secrets; each must be its own")
+        return problems
 
     def _refuse_insecure_production(self) -> None:
         needed = dict(SECRETS)
@@ -219,6 +251,7 @@ class Settings(BaseSettings):
         values = [getattr(self, f) for f in needed if getattr(self, f)]
         if len(set(values)) < len(values):
             problems.append("the same value is used for two secrets; each must be its own")
+        problems += self._stripe_problems()
         if not self.session_cookie_secure:
             problems.append("TVP_SESSION_COOKIE_SECURE must be true (cookies over HTTPS only)")
         if self.hsts_seconds < 86400:
