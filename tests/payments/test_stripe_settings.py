@@ -23,6 +23,7 @@ def production(**overrides: Any) -> Settings:
         "secret_key": strong(),
         "idp_client_secret": strong(),
         "audit_key": strong(),
+        "acknowledgement_key": strong(),
         "idp_embedded": False,
         "session_cookie_secure": True,
         "hsts_seconds": 31_536_000,
