@@ -34,7 +34,12 @@ def test_an_owner_may_acknowledge_name_or_dispute_then_acknowledged_closes_them(
     (owner,) = people(db, 601)
     notice_id = delivered_notice(db, owner)
     headers = bearer(citizen_token(client, owner.cccd))
-    assert actions(client, notice_id, headers) == {**NONE, "acknowledge": True, "nominate": True, "dispute": True}
+    assert actions(client, notice_id, headers) == {
+        **NONE,
+        "acknowledge": True,
+        "nominate": True,
+        "dispute": True,
+    }
 
     assert client.post(f"{API}/notices/{notice_id}/acknowledge", headers=headers).status_code == 201
     assert actions(client, notice_id, headers) == {**NONE, "acknowledged": True}

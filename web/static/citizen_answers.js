@@ -69,10 +69,9 @@
     await refresh();
   }
 
-  pages.notice = async () => {
-    const n = await refresh();
-    if (!n) return;
-    const base = `${config.api}/notices/${n.id}`;
+  pages.notice = () => {
+    // The buttons work before they show: refresh() reveals only the actions the API allows.
+    const base = `${config.api}/notices/${$("notice").dataset.noticeId}`;
     $("ack-start").onclick = () => {
       $("ack-confirm").hidden = false;
       $("ack-start").hidden = true;
@@ -95,6 +94,7 @@
       for (const file of $("dispute-files").files) body.append("files", file);
       post(base + "/disputes", { body }, async () => showInfo(T.dispute_sent));
     };
+    return refresh();
   };
 
   // -- nominations naming me
