@@ -22,8 +22,8 @@ from core.time import format_local, to_local, vn_today
 from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink
 from penalties.law import LawError, provision
 from penalties.law.assessment import late_charge
-from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.access import liable_cccd
+from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.responses.models import Acknowledgement, Nomination, NominationStatus
 from penalties.responses.service import is_organisation

@@ -74,7 +74,8 @@ TEXT: dict[str, dict[str, str]] = {
     "signature_bad": {"vi": "KHÔNG hợp lệ", "en": "NOT valid"},
     "name_driver": {"vi": "Khai báo người điều khiển", "en": "Name the driver"},
     "name_driver_intro": {
-        "vi": "Nếu người khác điều khiển xe lúc vi phạm, nhập số CCCD của người đó; họ sẽ được đề nghị xác nhận.",
+        "vi": "Nếu người khác điều khiển xe lúc vi phạm, nhập số CCCD của người đó; "
+        "họ sẽ được đề nghị xác nhận.",
         "en": "If someone else was driving, enter their CCCD number; they will be asked to confirm.",
     },
     "driver_cccd": {"vi": "Số CCCD người điều khiển (12 số)", "en": "The driver's CCCD (12 digits)"},
