@@ -207,12 +207,14 @@ def test_acknowledge_name_the_driver_dispute_decision_and_points(
     )
     assert pa.locator("#d-points").inner_text() == f"GPLX ô tô (hạng B, C…): −{n1_points}"
     assert pa.locator("#pay-button").is_disabled()
+    decision_number = pa.locator("#d-number").inner_text()
     pa.screenshot(path=str(tmp_path / "decision.png"), full_page=True)
 
     pa.get_by_role("link", name="Điểm GPLX").click()
     car = pa.locator("section.licence[data-class=car]")
     car.wait_for()
     assert car.locator(".balance").inner_text() == f"{12 - n1_points}/12 điểm"
-    assert number["n1"] not in car.inner_text()  # the history names the decision, not the notice
-    assert car.locator("table.history tbody tr").count() >= 1
+    deduction = car.locator("table.history tbody tr").filter(has_text=decision_number)
+    assert deduction.count() == 1 and "Trừ điểm" in deduction.inner_text()
+    assert f"-{n1_points}" in deduction.inner_text()
     assert pa.locator("section.licence[data-class=motorbike] .balance").inner_text() == "12/12 điểm"
