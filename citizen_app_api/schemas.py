@@ -63,6 +63,19 @@ class ChainLinkRead(BaseModel):
     link_hash: str
 
 
+class NoticeActions(BaseModel):
+    """What the signed-in citizen may do with the notice now (the app shows only these)."""
+
+    acknowledge: bool = Field(description="Acknowledge the violation (signed; VNeID level 2)")
+    nominate: bool = Field(description="Name the driver (the owner, before a driver is named)")
+    dispute: bool = Field(description="Explain or dispute the notice")
+    must_nominate: bool = Field(
+        description="The vehicle belongs to an organisation: it names the driver, it cannot acknowledge"
+    )
+    acknowledged: bool = Field(description="A signed acknowledgement exists (GET …/acknowledgement)")
+    awaiting_driver: bool = Field(description="A named driver has not answered yet")
+
+
 class NoticeDetail(NoticeSummary):
     legal_basis: str
     law: str | None
@@ -76,6 +89,7 @@ class NoticeDetail(NoticeSummary):
     chain: ChainLinkRead | None
     document_url: str
     verify_url: str
+    actions: NoticeActions
 
 
 class IntegrityCheck(BaseModel):

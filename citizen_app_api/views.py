@@ -13,6 +13,7 @@ from citizen_app_api.schemas import (
     CameraRead,
     ChainLinkRead,
     Deadline,
+    NoticeActions,
     NoticeDetail,
     NoticeSummary,
     Text,
@@ -21,8 +22,11 @@ from core.time import format_local, to_local, vn_today
 from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink
 from penalties.law import LawError, provision
 from penalties.law.assessment import late_charge
+from penalties.notices.access import liable_cccd
 from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.models import Notice, NoticeStatus
+from penalties.responses.models import Acknowledgement, Nomination, NominationStatus
+from penalties.responses.service import is_organisation
 
 PREFIX = "/api/citizen/v1"
 TRANSFERRED = "transferred"
@@ -123,6 +127,27 @@ def manifest_item(items: list[EvidenceItem]) -> EvidenceItem | None:
     return manifests[0] if len(manifests) == 1 else None
 
 
+def actions(session: Session, notice: Notice, cccd: str) -> NoticeActions:
+    """What this citizen may do now, by the rules penalties.responses enforces (only from
+    ``delivered``; the owner names a driver once, an organisation until one accepts)."""
+    liable = liable_cccd(notice) == cccd
+    open_ = notice.status is NoticeStatus.delivered
+    organisation = notice.driver_cccd is None and is_organisation(notice)
+    named = session.scalars(select(Nomination.status).where(Nomination.notice_id == notice.id)).all()
+    may_name = cccd == notice.owner_cccd and notice.driver_cccd is None and (not named or organisation)
+    acknowledged = session.scalar(
+        select(Acknowledgement.id).where(Acknowledgement.notice_id == notice.id, Acknowledgement.cccd == cccd)
+    )
+    return NoticeActions(
+        acknowledge=liable and open_ and not organisation,
+        nominate=open_ and may_name,
+        dispute=liable and open_,
+        must_nominate=liable and organisation and open_,
+        acknowledged=acknowledged is not None,
+        awaiting_driver=cccd == notice.owner_cccd and NominationStatus.pending in named,
+    )
+
+
 def detail(session: Session, notice: Notice, cccd: str) -> NoticeDetail:
     candidate = notice.candidate
     items = list(candidate.evidence)
@@ -149,4 +174,5 @@ def detail(session: Session, notice: Notice, cccd: str) -> NoticeDetail:
         chain=chain_link(session, notice),
         document_url=f"{base}/document.pdf",
         verify_url=f"{base}/verify",
+        actions=actions(session, notice, cccd),
     )

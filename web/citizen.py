@@ -1,8 +1,9 @@
 """The reference citizen app (web, mobile first, Vietnamese/English): sign in with the VNeID stand-in
 (authorization code + PKCE), my notices, one notice with its blurred evidence and integrity check, live
-updates. The pages are shells: the app in the browser (static/citizen.js) calls the citizen API
-(/api/citizen/v1) with the citizen's ID token as a bearer token, as the mobile app does, so the web app
-sees exactly what the API lets that citizen see and nothing more.
+updates; the answers to a notice (acknowledge, name the driver, dispute), the nominations naming me, my
+decisions and licence points. The pages are shells: the app in the browser (static/citizen*.js) calls
+the citizen API (/api/citizen/v1) with the citizen's ID token as a bearer token, as the mobile app does,
+so the web app sees exactly what the API lets that citizen see and nothing more.
 
 The ID token is kept in the tab's sessionStorage: the citizen API takes bearer tokens only (a cookie
 would need CSRF protection and a second way in), sessionStorage is never sent by the browser on its own,
@@ -76,3 +77,23 @@ def notices_page(request: Request, _: Anyone) -> Response:
 @router.get("/notices/{notice_id}")
 def notice_page(request: Request, notice_id: uuid.UUID, _: Anyone) -> Response:
     return _page(request, "notice.html", notice_id=str(notice_id))
+
+
+@router.get("/nominations")
+def nominations_page(request: Request, _: Anyone) -> Response:
+    return _page(request, "nominations.html")
+
+
+@router.get("/decisions")
+def decisions_page(request: Request, _: Anyone) -> Response:
+    return _page(request, "decisions.html")
+
+
+@router.get("/decisions/{decision_id}")
+def decision_page(request: Request, decision_id: uuid.UUID, _: Anyone) -> Response:
+    return _page(request, "decision.html", decision_id=str(decision_id))
+
+
+@router.get("/points")
+def points_page(request: Request, _: Anyone) -> Response:
+    return _page(request, "points.html")

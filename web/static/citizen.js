@@ -1,6 +1,7 @@
 // The reference citizen app: sign in with the VNeID stand-in (authorization code + PKCE S256), then
 // read the citizen API with the ID token as a bearer token. The token lives in this tab's
 // sessionStorage only (see web/citizen.py). All text comes from the server in the page's language.
+// citizen_answers.js and citizen_decisions.js add their pages through window.tvpCitizen.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("citizen-config").textContent);
@@ -49,6 +50,41 @@
     const box = $("message");
     box.textContent = text;
     box.hidden = false;
+    $("info").hidden = true;
+  }
+  function showInfo(text) {
+    const box = $("info");
+    box.textContent = text;
+    box.hidden = false;
+    $("message").hidden = true;
+  }
+  async function showApiError(resp) {
+    // The API answers {"error": Name, "detail": …}: the citizen's words for Name, the detail after it.
+    let body = {};
+    try {
+      body = await resp.json();
+    } catch (err) {
+      body = {};
+    }
+    const said = T["error_" + body.error] || T.error;
+    const detail = typeof body.detail === "string" ? body.detail : "";
+    showMessage(detail ? `${said} (${detail})` : said);
+  }
+  function day(iso) {
+    return iso ? iso.slice(0, 10).split("-").reverse().join("/") : "";
+  }
+  function localTime(iso) {
+    const parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Ho_Chi_Minh",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(new Date(iso));
+    const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+    return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
   }
   function token() {
     const jwt = sessionStorage.getItem(TOKEN);
@@ -66,7 +102,8 @@
       signOut();
       throw new Error("signed out");
     }
-    const resp = await fetch(url, { ...(options || {}), headers: { Authorization: "Bearer " + jwt } });
+    const headers = { ...((options || {}).headers || {}), Authorization: "Bearer " + jwt };
+    const resp = await fetch(url, { ...(options || {}), headers });
     if (resp.status === 401) {
       signOut();
       throw new Error("signed out");
@@ -152,14 +189,15 @@
     list.setAttribute("aria-busy", "false");
   }
 
-  function onEvent(chunk) {
+  function onEvent(chunk, refresh) {
     const name = (chunk.match(/^event: (.*)$/m) || [])[1] || "";
     if (name.startsWith("notice.")) {
-      loadList().then(() => ($("live").hidden = false));
+      refresh().then(() => ($("live").hidden = false));
     }
   }
 
-  async function live() {
+  async function live(refresh) {
+    // A list page: a change to my notices (issued, state changed) reloads the page's list.
     // Server-Sent Events read with fetch: EventSource cannot send the bearer token.
     for (;;) {
       try {
@@ -173,7 +211,7 @@
           buffer += value;
           let end;
           while ((end = buffer.indexOf("\n\n")) >= 0) {
-            onEvent(buffer.slice(0, end));
+            onEvent(buffer.slice(0, end), refresh);
             buffer = buffer.slice(end + 2);
           }
         }
@@ -250,34 +288,42 @@
     $("points").textContent = String(n.points);
     $("manifest").textContent = n.manifest_sha256 || "—";
     $("chain").textContent = n.chain ? `${n.chain.camera} #${n.chain.seq}: ${n.chain.link_hash}` : "—";
-    $("verify").addEventListener("click", () => verify(n.verify_url));
-    $("document").addEventListener("click", async () => {
+    $("verify").onclick = () => verify(n.verify_url);
+    $("document").onclick = async () => {
       try {
         window.open(await blobUrl(n.document_url), "_blank");
       } catch (err) {
         showMessage(T.not_found);
       }
-    });
+    };
+    if (article.hidden) showEvidence(n.evidence_url); // once; loadNotice runs again after an answer
     article.hidden = false;
-    showEvidence(n.evidence_url);
+    return n;
   }
 
   // -- pages
 
-  const page = document.body.dataset.page;
-  const signOutButton = $("sign-out");
-  if (signOutButton) {
-    signOutButton.hidden = false;
-    signOutButton.addEventListener("click", signOut);
-  }
-  if (page === "sign-in") {
-    if (token()) location.replace("/citizen/notices");
-    $("sign-in").addEventListener("click", signIn);
-  } else if (page === "callback") {
-    callback();
-  } else if (page === "notices") {
-    loadList().then(live);
-  } else if (page === "notice") {
-    loadNotice();
-  }
+  const pages = {
+    "sign-in": () => {
+      if (token()) location.replace("/citizen/notices");
+      $("sign-in").addEventListener("click", signIn);
+    },
+    callback,
+    notices: () => loadList().then(() => live(loadList)),
+    notice: loadNotice,
+  };
+  window.tvpCitizen = {
+    config, T, lang, $, el, label, money, day, localTime, api, blobUrl,
+    showMessage, showInfo, showApiError, live, loadNotice, pages,
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    // The deferred scripts have all run: every page is registered.
+    const signOutButton = $("sign-out");
+    if (signOutButton) {
+      signOutButton.hidden = false;
+      signOutButton.addEventListener("click", signOut);
+    }
+    const run = pages[document.body.dataset.page];
+    if (run) run();
+  });
 })();

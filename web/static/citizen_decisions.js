@@ -1,0 +1,107 @@
+// My sanction decisions (a list, and one decision: opening it confirms receipt, which starts the days
+// to pay) and my licence points per class with their history.
+(function () {
+  "use strict";
+  const { config, T, $, el, money, day, localTime, api, blobUrl, showMessage, showApiError, live, pages } =
+    window.tvpCitizen;
+  const LICENCE = { car: "licence_car", motorbike: "licence_motorbike" };
+
+  function pointsText(points) {
+    const parts = Object.entries(points).map(([cls, n]) => `${T[LICENCE[cls]] || cls}: −${n}`);
+    return parts.length ? parts.join(", ") : "0";
+  }
+
+  function decisionItem(d) {
+    return el(
+      "li",
+      {},
+      el(
+        "a",
+        { href: "/citizen/decisions/" + d.id, "data-decision-id": d.id },
+        el("div", { class: "number" }, d.number),
+        el("div", {}, el("span", { class: "status" }, T["decision_" + d.status] || d.status)),
+        el("div", { class: "amount" }, money(d.amount_vnd)),
+        el("div", { class: "due" }, `${T.pay_by}: ${d.pay_by}`),
+        el("div", { class: "muted" }, `${T.points}: ${pointsText(d.points)}`)
+      )
+    );
+  }
+
+  async function loadDecisions() {
+    const list = $("decisions");
+    const resp = await api(config.api + "/decisions");
+    if (!resp.ok) return showApiError(resp);
+    const items = await resp.json();
+    list.replaceChildren(...items.map(decisionItem));
+    if (!items.length) list.append(el("li", { class: "muted" }, T.no_decisions));
+    list.setAttribute("aria-busy", "false");
+  }
+
+  async function openDocument(url) {
+    try {
+      window.open(await blobUrl(url), "_blank");
+    } catch (err) {
+      showMessage(T.decision_not_found);
+    }
+  }
+
+  async function loadDecision() {
+    const article = $("decision");
+    const base = `${config.api}/decisions/${article.dataset.decisionId}`;
+    // Opening the decision in the app is its receipt: the 10 days to pay start now (once).
+    const resp = await api(base + "/receipt", { method: "POST" });
+    if (resp.status === 404) return showMessage(T.decision_not_found);
+    if (!resp.ok) return showApiError(resp);
+    const d = await resp.json();
+    $("d-number").textContent = d.number;
+    $("d-status").textContent = T["decision_" + d.status] || d.status;
+    $("d-amount").textContent = money(d.amount_vnd);
+    $("d-due").textContent = d.pay_by;
+    $("d-points").textContent = pointsText(d.points);
+    $("d-legal").textContent = d.legal_basis;
+    $("d-issued").textContent = localTime(d.issued_at);
+    $("d-received").textContent = d.delivered_at ? localTime(d.delivered_at) : "—";
+    $("d-html").onclick = () => openDocument(base + "/document.html");
+    $("d-pdf").onclick = () => openDocument(base + "/document.pdf");
+    article.hidden = false;
+  }
+
+  function historyRow(e) {
+    return el(
+      "tr",
+      {},
+      el("td", {}, day(e.on)),
+      el("td", {}, T["kind_" + e.kind] || e.kind),
+      el("td", {}, e.change > 0 ? `+${e.change}` : String(e.change)),
+      el("td", {}, String(e.balance)),
+      el("td", {}, e.decision_number || "")
+    );
+  }
+
+  function licence(s) {
+    const box = el(
+      "section",
+      { class: "licence", "data-class": s.licence_class },
+      el("h2", {}, T[LICENCE[s.licence_class]] || s.licence_class),
+      el("p", { class: "balance" }, T.points_of.replace("{n}", s.balance))
+    );
+    if (s.restores_on) box.append(el("p", { class: "restores" }, T.restores_on.replace("{day}", day(s.restores_on))));
+    if (!s.history.length) return box.append(el("p", { class: "muted" }, T.no_history)), box;
+    const head = el("tr", {}, ...[T.on_day, T.history, T.change, T.balance, T.decision].map((h) => el("th", {}, h)));
+    box.append(el("table", { class: "history" }, el("thead", {}, head), el("tbody", {}, ...s.history.map(historyRow))));
+    return box;
+  }
+
+  async function loadPoints() {
+    const box = $("licences");
+    const resp = await api(config.api + "/points");
+    if (!resp.ok) return showApiError(resp);
+    const points = await resp.json();
+    box.replaceChildren(...points.licences.map(licence));
+    box.setAttribute("aria-busy", "false");
+  }
+
+  pages.decisions = () => loadDecisions().then(() => live(loadDecisions));
+  pages.decision = loadDecision;
+  pages.points = () => loadPoints().then(() => live(loadPoints));
+})();
