@@ -27,6 +27,7 @@ class CitizenStatus(StrEnum):
 
     delivered = "delivered"
     acknowledged = "acknowledged"
+    decided = "decided"
     paid = "paid"
     nominated_driver = "nominated_driver"
     disputed = "disputed"

@@ -34,6 +34,7 @@ STATUS_TEXT: dict[str, Text] = {
     "issued": Text(vi="Đã lập", en="Issued"),
     "delivered": Text(vi="Chờ bạn xử lý", en="Awaiting your response"),
     "acknowledged": Text(vi="Đã xác nhận, chờ nộp phạt", en="Acknowledged, to pay"),
+    "decided": Text(vi="Đã có quyết định xử phạt", en="Sanction decision issued"),
     "paid": Text(vi="Đã nộp phạt", en="Paid"),
     "nominated_driver": Text(vi="Đã khai báo người điều khiển", en="Driver named"),
     "disputed": Text(vi="Đang giải quyết khiếu nại", en="Dispute in progress"),
@@ -42,7 +43,8 @@ STATUS_TEXT: dict[str, Text] = {
     "escalated": Text(vi="Chuyển cưỡng chế", en="Sent for enforcement"),
     TRANSFERRED: Text(vi="Đã chuyển cho người điều khiển (đã đóng)", en="Transferred to the driver (closed)"),
 }
-OWES_NOTHING = {str(NoticeStatus.paid), str(NoticeStatus.cancelled), TRANSFERRED}
+# A decided notice is paid through its decision (which shows the amount and the days to pay).
+OWES_NOTHING = {str(NoticeStatus.paid), str(NoticeStatus.cancelled), str(NoticeStatus.decided), TRANSFERRED}
 RESPONSE_TEXT = Text(vi="Hạn phản hồi thông báo", en="Respond to the notice by")
 PAYMENT_TEXT = Text(vi="Hạn nộp phạt", en="Pay by")
 

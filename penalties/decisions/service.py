@@ -35,6 +35,7 @@ from penalties.notices.access import liable_cccd
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.notices.notify import notify_citizen
+from penalties.notices.states import check_transition
 from penalties.responses.service import acknowledgement_summary
 from registry.models import Citizen
 
@@ -79,6 +80,8 @@ def _decidable_notices(session: Session, notice_ids: Sequence[uuid.UUID]) -> lis
         notice = found.get(notice_id)
         if notice is None:
             raise NoticeNotFound(f"no notice {notice_id}")
+        if notice.status is NoticeStatus.decided:
+            raise NoticeAlreadyDecided(f"already covered by a decision: {notice.number}")
         if notice.status not in DECIDABLE:
             raise NoticeNotDecidable(
                 f"notice {notice.number} is {notice.status}: only acknowledged notices, or delivered or "
@@ -139,6 +142,9 @@ def issue_decision(
         for position, (notice, cls) in enumerate(zip(notices, classes, strict=True))
     ]
     session.add(decision)
+    for notice in notices:  # answers close: no driver named, disputed or acknowledged after this
+        check_transition(notice.status, NoticeStatus.decided)
+        notice.status = NoticeStatus.decided
     session.flush()
     deducted = record_deductions(session, decision, points, effective_on=to_local(now).date())
     if acknowledgement is None:

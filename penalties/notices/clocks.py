@@ -34,6 +34,7 @@ RESOLVED = (
     NoticeStatus.paid,
     NoticeStatus.cancelled,
     NoticeStatus.acknowledged,
+    NoticeStatus.decided,
     NoticeStatus.nominated_driver,
 )
 

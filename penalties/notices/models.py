@@ -18,6 +18,7 @@ class NoticeStatus(StrEnum):
     issued = "issued"
     delivered = "delivered"
     acknowledged = "acknowledged"
+    decided = "decided"  # a sanction decision covers it: answers are closed, the decision is paid
     paid = "paid"
     nominated_driver = "nominated_driver"
     disputed = "disputed"

@@ -175,3 +175,32 @@ def test_the_list_is_paginated_and_audited(
     db.rollback()
     actions = set(db.scalars(select(AuditEntry.action)))
     assert {"decisions.read", "decision.read"} <= actions
+
+
+def test_a_decided_notice_takes_no_more_answers(db: Session) -> None:
+    from core.auth.principal import CITIZEN, Principal
+    from penalties.responses.disputes import open_dispute
+    from penalties.responses.nominations import nominate
+    from penalties.responses.service import acknowledge
+
+    owner, driver = make_citizen(db, serial=8111), make_citizen(db, serial=8112)
+    notice = open_notice(db, owner)
+    issue_decision(db, [notice.id], issued_by=uuid.UUID(supervisor_id(db)), now=utc_now())
+    db.commit()
+    assert notice.status is NoticeStatus.decided
+    me = Principal(CITIZEN, owner.cccd, acr="vneid:level2", idp_session="sid-1")
+    attempts = {
+        "acknowledge": lambda: acknowledge(db, notice, me, now=utc_now()),
+        "nominate": lambda: nominate(
+            db, notice, owner_cccd=owner.cccd, driver_cccd=driver.cccd, now=utc_now()
+        ),
+        "dispute": lambda: open_dispute(
+            db, notice, cccd=owner.cccd, text="không phải tôi", files=[], now=utc_now()
+        ),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(Exception) as info:
+            attempt()
+        assert getattr(info.value, "status_code", None) == 409, (name, info.value)
+        db.rollback()
+    assert db.get(type(notice), notice.id).status is NoticeStatus.decided

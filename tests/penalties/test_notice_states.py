@@ -39,6 +39,13 @@ ALLOWED = {
     (S.disputed, S.acknowledged),
     (S.disputed, S.cancelled),
     (S.disputed, S.escalated),
+    # A supervisor's sanction decision covers it: acknowledged, or the owner liable by default
+    # (received or overdue, nobody named); no answer after that; paid or withdrawn with the decision.
+    (S.delivered, S.decided),
+    (S.acknowledged, S.decided),
+    (S.overdue, S.decided),
+    (S.decided, S.paid),
+    (S.decided, S.cancelled),
     # Past the deadline: paid late (+0.05 %/day, Art. 78(1)), enforced, or withdrawn.
     (S.overdue, S.paid),
     (S.overdue, S.escalated),
