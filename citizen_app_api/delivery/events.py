@@ -12,38 +12,44 @@ from core.config import get_settings
 EVENT_INFO: dict[str, tuple[str, str, str]] = {
     "notice.issued": (
         "/api/citizen/v1/notices/{id}",
-        "Bạn có quyết định xử phạt mới",
+        "Bạn có thông báo vi phạm mới",
         "You have a new penalty notice",
     ),
     "notice.cancelled": (
         "/api/citizen/v1/notices/{id}",
-        "Một quyết định xử phạt đã bị hủy",
+        "Một thông báo vi phạm đã bị hủy",
         "A penalty notice was cancelled",
     ),
     "nomination.received": (
-        "/api/citizen/v1/nominations/{id}",
+        "/api/citizen/v1/nominations",
         "Bạn được chỉ định là người điều khiển xe",
         "You were named as the driver",
     ),
     "nomination.answered": (
-        "/api/citizen/v1/nominations/{id}",
+        "/api/citizen/v1/notices",
         "Người được chỉ định đã trả lời",
         "The named driver answered",
     ),
     "dispute.decided": (
-        "/api/citizen/v1/disputes/{id}",
+        "/api/citizen/v1/notices",
         "Khiếu nại của bạn đã có kết quả",
         "Your dispute was decided",
     ),
-    "decision.issued": ("/api/citizen/v1/decisions/{id}", "Có quyết định mới", "A new decision was issued"),
+    "decision.issued": (
+        "/api/citizen/v1/decisions/{id}",
+        "Bạn có quyết định xử phạt mới",
+        "A sanction decision was issued to you",
+    ),
     "points.changed": (
-        "/api/citizen/v1/me",
+        "/api/citizen/v1/points",
         "Điểm giấy phép lái xe của bạn thay đổi",
         "Your licence points changed",
     ),
 }
-# A confirmed delivery of these is the confirmed receipt of the notice (Notice.received_at).
+# A confirmed delivery of these is the confirmed receipt of the notice (Notice.received_at), or of the
+# decision (its 10 days to pay start: Luật XLVPHC Art. 73).
 RECEIPT_EVENTS = frozenset({"notice.issued"})
+DECISION_RECEIPT_EVENTS = frozenset({"decision.issued"})
 
 
 def build_payload(event: str, object_id: str, delivery_id: str, at: datetime) -> dict[str, Any]:

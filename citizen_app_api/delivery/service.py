@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from citizen_app_api.delivery.events import RECEIPT_EVENTS, build_payload
+from citizen_app_api.delivery.events import DECISION_RECEIPT_EVENTS, RECEIPT_EVENTS, build_payload
 from citizen_app_api.delivery.exceptions import DeliveryNotFound, EndpointNotFound, EndpointUrlRejected
 from citizen_app_api.delivery.models import Delivery, DeliveryStatus, Endpoint, EndpointKind, new_message_id
 from citizen_app_api.delivery.schemas import EndpointCreate
@@ -19,6 +19,8 @@ from core import audit
 from core.config import Environment, get_settings
 from core.jobs import enqueue
 from core.time import utc_now
+from penalties.decisions import service as decisions
+from penalties.decisions.models import Decision
 from penalties.notices.models import Notice
 
 SEND_TASK = "citizen_app.send_delivery"
@@ -150,6 +152,10 @@ def mark_received(session: Session, delivery: Delivery, *, actor: str) -> None:
                 object_id=notice.id,
                 detail={"delivery_id": delivery.id},
             )
+    if delivery.event in DECISION_RECEIPT_EVENTS:
+        decision = session.get(Decision, uuid.UUID(delivery.object_id))
+        if decision is not None:
+            decisions.confirm_receipt(session, decision, actor=actor, now=now)
     session.flush()
 
 

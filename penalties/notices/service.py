@@ -16,8 +16,10 @@ from core.jobs import enqueue
 from core.time import to_local
 from penalties.candidates.models import EvidenceItem, EvidenceKind, ViolationCandidate
 from penalties.law.assessment import Assessment
+from penalties.notices.access import liable_cccd
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.notify import notify_citizen
 from penalties.notices.states import check_transition
 from registry.provider import VehicleRecord
 
@@ -114,6 +116,7 @@ def cancel_notice(session: Session, notice_id: uuid.UUID, *, reason: str, actor:
     if notice is None:
         raise NoticeNotFound(f"no notice {notice_id}")
     check_transition(notice.status, NoticeStatus.cancelled)
+    published = notice.status is not NoticeStatus.issued
     notice.status, notice.cancel_reason = NoticeStatus.cancelled, reason
     session.flush()
     audit.record(
@@ -124,4 +127,6 @@ def cancel_notice(session: Session, notice_id: uuid.UUID, *, reason: str, actor:
         object_id=notice.id,
         detail={"reason": reason},
     )
+    if published:  # the citizen saw it: tell them why it is gone
+        notify_citizen(session, liable_cccd(notice), "notice.cancelled", notice.id)
     return notice

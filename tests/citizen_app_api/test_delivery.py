@@ -185,3 +185,35 @@ def test_server_errors_are_retried_until_out_of_attempts(
     ).all()
     assert statuses == [500, 503, None]
     assert db.get(Notice, uuid.UUID(notice_id)).received_at is None  # type: ignore[union-attr]
+
+
+def test_a_decision_delivered_to_the_app_starts_its_days_to_pay(
+    client: TestClient, db: Session, tmp_path
+) -> None:
+    from datetime import timedelta
+
+    from core.time import to_local, utc_now
+    from penalties.decisions.models import Decision
+    from penalties.decisions.service import issue_decision
+    from tests.support.decisions import supervisor_id
+
+    notice_id, cccd = issue_notice(client, serial=7111, plate="51G71110")
+    port = free_port()
+    device = register_webhook(client, bearer(client, cccd), f"http://127.0.0.1:{port}/webhook")
+    with serve(create_receiver_app(device["secret"], tmp_path / "receiver.sqlite"), port) as url:
+        run_due_jobs()  # the notice reaches the app
+        db.rollback()
+        decision = issue_decision(
+            db, [uuid.UUID(notice_id)], issued_by=uuid.UUID(supervisor_id(db)), now=utc_now()
+        )
+        db.commit()
+        assert decision.due_date is None  # not received yet: no days to pay running
+        run_due_jobs()
+        messages = httpx.get(f"{url}/messages").json()
+    kinds = {m["type"]: m["payload"]["data"] for m in messages}
+    assert kinds["decision.issued"]["url"].endswith(f"/api/citizen/v1/decisions/{decision.id}")
+    assert kinds["points.changed"]["url"].endswith("/api/citizen/v1/points")
+    db.expire_all()
+    got = db.get(Decision, decision.id)
+    assert got is not None and got.delivered_at is not None
+    assert got.due_date == to_local(got.delivered_at).date() + timedelta(days=10)
