@@ -10,14 +10,16 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 from standardwebhooks import Webhook
 
+from citizen_app_api.delivery.addresses import public_host
 from citizen_app_api.delivery.models import Delivery, Endpoint
 from citizen_app_api.delivery.vapid import vapid_key
 from core.backends import Backend
-from core.config import get_settings
+from core.config import Environment, get_settings
 from core.time import utc_now
 
 
@@ -69,6 +71,10 @@ class WebhookChannel(Channel):
             "webhook-signature": Webhook(endpoint.secret).sign(delivery.id, now, body),
         }
         start = time.perf_counter()
+        host = urlsplit(endpoint.url).hostname or ""
+        if get_settings().env is Environment.production and not public_host(host):
+            # Checked again at each send: the name may resolve elsewhere than at registration.
+            return SendResult(None, "refused: the endpoint's host is not a public address", 0)
         try:
             response = httpx.post(
                 endpoint.url,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 
 
 class EndpointNotFound(NotFound):
@@ -17,3 +17,7 @@ class EndpointUrlRejected(InvalidInput):
 
 class SubscriptionIncomplete(InvalidInput):
     """A browser push subscription needs its p256dh and auth keys."""
+
+
+class TooManyEndpoints(Conflict):
+    """A citizen may keep a limited number of devices."""

@@ -8,11 +8,17 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from citizen_app_api.delivery.addresses import public_host
 from citizen_app_api.delivery.events import DECISION_RECEIPT_EVENTS, RECEIPT_EVENTS, build_payload
-from citizen_app_api.delivery.exceptions import DeliveryNotFound, EndpointNotFound, EndpointUrlRejected
+from citizen_app_api.delivery.exceptions import (
+    DeliveryNotFound,
+    EndpointNotFound,
+    EndpointUrlRejected,
+    TooManyEndpoints,
+)
 from citizen_app_api.delivery.models import Delivery, DeliveryStatus, Endpoint, EndpointKind, new_message_id
 from citizen_app_api.delivery.schemas import EndpointCreate
 from core import audit
@@ -28,14 +34,19 @@ REMOVED = "removed by the citizen"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-def check_url(url: str) -> None:
+MAX_ACTIVE_ENDPOINTS = 10
+
+
+def check_url(url: str, *, production: bool | None = None) -> None:
+    if production is None:
+        production = get_settings().env is Environment.production
     parts = urlsplit(url)
     if not parts.hostname or parts.scheme not in ("https", "http"):
         raise EndpointUrlRejected()
-    if parts.scheme == "http" and (
-        get_settings().env is Environment.production or parts.hostname not in LOCAL_HOSTS
-    ):
+    if parts.scheme == "http" and (production or parts.hostname not in LOCAL_HOSTS):
         raise EndpointUrlRejected()
+    if production and not public_host(parts.hostname):
+        raise EndpointUrlRejected("the endpoint's host must be a public internet address")
 
 
 def new_secret() -> str:
@@ -45,6 +56,13 @@ def new_secret() -> str:
 def register_endpoint(session: Session, cccd: str, body: EndpointCreate) -> tuple[Endpoint, str | None]:
     """A new endpoint of the citizen; a webhook's signing secret is returned (once) with it."""
     check_url(body.url)
+    active = session.scalar(
+        select(func.count())
+        .select_from(Endpoint)
+        .where(Endpoint.cccd == cccd, Endpoint.disabled_at.is_(None))
+    )
+    if (active or 0) >= MAX_ACTIVE_ENDPOINTS:
+        raise TooManyEndpoints(f"at most {MAX_ACTIVE_ENDPOINTS} devices; remove one first")
     endpoint = Endpoint(cccd=cccd, kind=body.kind, url=body.url, label=body.label)
     if body.kind is EndpointKind.webhook:
         endpoint.secret = new_secret()

@@ -217,3 +217,41 @@ def test_a_decision_delivered_to_the_app_starts_its_days_to_pay(
     got = db.get(Decision, decision.id)
     assert got is not None and got.delivered_at is not None
     assert got.due_date == to_local(got.delivered_at).date() + timedelta(days=10)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.5/hook",
+        "https://192.168.1.10/hook",
+        "https://169.254.169.254/latest/meta-data",  # cloud metadata
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+        "http://93.184.216.34/hook",  # public, but not https
+    ],
+)
+def test_production_refuses_endpoints_inside_our_network(url: str) -> None:
+    from citizen_app_api.delivery.exceptions import EndpointUrlRejected
+    from citizen_app_api.delivery.service import check_url
+
+    with pytest.raises(EndpointUrlRejected):
+        check_url(url, production=True)
+    check_url("https://93.184.216.34/hook", production=True)  # a public address is fine
+
+
+def test_a_citizen_keeps_at_most_ten_devices(client: TestClient, db: Session) -> None:
+    from tests.support.factories import make_citizen
+
+    me = make_citizen(db, serial=7121)
+    db.commit()
+    headers = bearer(client, me.cccd)
+    for n in range(10):
+        register_webhook(client, headers, f"http://127.0.0.1:{9000 + n}/webhook")
+    refused = client.post(
+        "/api/citizen/v1/devices", headers=headers, json={"kind": "webhook", "url": "http://127.0.0.1:9100/w"}
+    )
+    assert (refused.status_code, refused.json()["error"]) == (409, "TooManyEndpoints")
+    first = client.get("/api/citizen/v1/devices", headers=headers).json()[0]["id"]
+    assert client.delete(f"/api/citizen/v1/devices/{first}", headers=headers).status_code in (200, 204)
+    register_webhook(client, headers, "http://127.0.0.1:9100/webhook")  # room again
