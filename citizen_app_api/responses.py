@@ -19,7 +19,7 @@ from penalties.notices.access import notice_for_citizen
 from penalties.notices.models import Notice
 from penalties.responses import disputes, nominations, signing
 from penalties.responses.attachments import clean
-from penalties.responses.exceptions import AttachmentRejected
+from penalties.responses.exceptions import AcknowledgementNotFound, AttachmentRejected
 from penalties.responses.schemas import (
     AcknowledgementRead,
     AcknowledgementVerified,
@@ -76,6 +76,8 @@ def acknowledge_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> Ackn
 def acknowledgement(notice_id: uuid.UUID, db: DB, principal: Citizen) -> AcknowledgementVerified:
     notice = notice_for_citizen(db, notice_id, principal.cccd, purpose="acknowledgement")
     check = verify_acknowledgement(db, notice.id)
+    if check.acknowledgement.cccd != principal.cccd:  # the driver's signature (and VNeID session) is theirs
+        raise AcknowledgementNotFound(f"no acknowledgement of yours for notice {notice_id}")
     return AcknowledgementVerified(
         acknowledgement=AcknowledgementRead.model_validate(check.acknowledgement),
         valid=check.valid,

@@ -95,6 +95,9 @@ def test_name_the_driver_who_accepts(client: TestClient, db: Session) -> None:
     refused = client.post(f"{path}/acknowledge", headers=owner_h)
     assert (refused.status_code, refused.json()["error"]) == (403, "NotLiable")
     assert client.post(f"{path}/acknowledge", headers=driver_h).status_code == 201
+    # The driver's signed acknowledgement (with their VNeID session) is theirs to read, not the owner's.
+    assert client.get(f"{path}/acknowledgement", headers=driver_h).json()["valid"] is True
+    assert client.get(f"{path}/acknowledgement", headers=owner_h).status_code == 404
 
 
 def test_name_the_driver_who_refuses(client: TestClient, db: Session) -> None:
