@@ -76,6 +76,13 @@ def notice_deadlines(session: Session, now: datetime) -> dict[str, int]:
     return counts
 
 
+def paused(notice: Notice) -> timedelta:
+    """The days the notice's clocks stood still (a dispute or a nomination open): what its due date was
+    pushed back by, beyond the 10 days from issue."""
+    issued_due = to_local(notice.issued_at).date() + timedelta(days=10)
+    return max(timedelta(0), notice.due_date - issued_due)
+
+
 def unanswered_notices(session: Session, now: datetime) -> dict[str, int]:
     """Flag vehicles whose notice has gone 20 days without a response; lift resolved ones."""
     made = lifted = 0
@@ -85,6 +92,8 @@ def unanswered_notices(session: Session, now: datetime) -> dict[str, int]:
         .where(Notice.status.in_(AWAITING_RESPONSE), Notice.issued_at <= now - UNANSWERED_AFTER)
     ).all()
     for notice, candidate in waiting:
+        if now < notice.issued_at + UNANSWERED_AFTER + paused(notice):
+            continue  # a dispute or a nomination was open: those days do not count
         exists = session.scalar(select(VehicleWarning.id).where(VehicleWarning.notice_id == notice.id))
         if exists is None and candidate.plate:
             session.add(

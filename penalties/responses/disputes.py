@@ -19,7 +19,12 @@ from penalties.notices.notify import notify_citizen
 from penalties.notices.service import cancel_notice
 from penalties.notices.states import check_transition
 from penalties.responses.attachments import CleanFile
-from penalties.responses.exceptions import AmountOutsideRange, DisputeDecided, DisputeNotFound
+from penalties.responses.exceptions import (
+    AlreadyDisputed,
+    AmountOutsideRange,
+    DisputeDecided,
+    DisputeNotFound,
+)
 from penalties.responses.models import Dispute, DisputeAttachment, DisputeStatus
 from penalties.responses.service import check_liable
 
@@ -30,6 +35,10 @@ def open_dispute(
     """The liable citizen's dispute, its files stored in the evidence store; the notice is disputed."""
     check_liable(notice, cccd)
     check_transition(notice.status, NoticeStatus.disputed)
+    if session.scalar(select(Dispute.id).where(Dispute.notice_id == notice.id, Dispute.cccd == cccd)):
+        # One explanation per person and notice: the clocks cannot be stopped again and again.
+        # After the decision the citizen may still complain (Law on Complaints) or sue.
+        raise AlreadyDisputed(f"notice {notice.number} was already disputed and decided")
     dispute = Dispute(notice_id=notice.id, cccd=cccd, text=text, status=DisputeStatus.open, opened_at=now)
     session.add(dispute)
     session.flush()

@@ -51,3 +51,7 @@ class AmountOutsideRange(InvalidInput):
 
 class AttachmentRejected(InvalidInput):
     """An attached file was refused (type, size or content)."""
+
+
+class AlreadyDisputed(Conflict):
+    """The notice was already disputed by you and the dispute decided: one explanation per notice."""

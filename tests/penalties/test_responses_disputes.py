@@ -13,11 +13,17 @@ from sqlalchemy.orm import Session
 from core.evidence import get_blob_store
 from core.models import Job
 from core.time import to_local, utc_now
-from penalties.notices.clocks import overdue
+from penalties.notices.clocks import overdue, unanswered_notices
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.responses.attachments import clean
 from penalties.responses.disputes import decide, open_dispute
-from penalties.responses.exceptions import AmountOutsideRange, AttachmentRejected, DisputeDecided, NotLiable
+from penalties.responses.exceptions import (
+    AlreadyDisputed,
+    AmountOutsideRange,
+    AttachmentRejected,
+    DisputeDecided,
+    NotLiable,
+)
 from penalties.responses.models import Dispute, DisputeStatus
 from tests.support.responses import delivered_notice, people
 
@@ -141,6 +147,21 @@ def test_upheld_the_notice_is_open_again_with_the_paused_days_added(db: Session)
             actor="staff:x",
             now=now,
         )
+    db.rollback()
+    # One explanation per notice: the clocks cannot be stopped again and again.
+    with pytest.raises(AlreadyDisputed):
+        open_dispute(db, notice, cccd=notice.owner_cccd, text="lần nữa", files=[], now=utc_now())
+    db.rollback()
+    # The 20-day response clock skips the paused days too: issued 22 days ago with 4 paused, not yet
+    # unanswered; 25 days ago, it is.
+    notice.issued_at = utc_now() - timedelta(days=22)
+    notice.due_date = to_local(notice.issued_at).date() + timedelta(days=10 + 4)
+    db.commit()
+    assert unanswered_notices(db, utc_now())["warned"] == 0
+    notice.issued_at = utc_now() - timedelta(days=25)
+    notice.due_date = to_local(notice.issued_at).date() + timedelta(days=10 + 4)
+    db.commit()
+    assert unanswered_notices(db, utc_now())["warned"] == 1
 
 
 def test_cancelled_the_notice_is_cancelled_with_the_reason(db: Session) -> None:
