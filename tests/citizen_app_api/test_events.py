@@ -1,5 +1,5 @@
-"""Live updates (SSE, GET /api/citizen/v1/events) from a real server: a notice reaching the citizen is
-streamed to them, and never to another citizen."""
+"""Live updates (SSE, GET /api/citizen/v1/events) from a real server: a notice reaching the citizen, a
+nomination naming them, a decision issued to them are streamed to them, and never to another citizen."""
 
 from __future__ import annotations
 
