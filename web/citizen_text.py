@@ -54,6 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nav_nominations": {"vi": "Đề nghị xác nhận", "en": "Nominations"},
     "nav_decisions": {"vi": "Quyết định", "en": "Decisions"},
     "nav_points": {"vi": "Điểm GPLX", "en": "Points"},
+    "new_update": {"vi": "Có cập nhật mới", "en": "New update"},
     "refreshed": {
         "vi": "Có cập nhật mới — trang đã được làm mới.",
         "en": "Something new — this page is up to date.",

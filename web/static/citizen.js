@@ -189,15 +189,41 @@
     list.setAttribute("aria-busy", "false");
   }
 
-  function onEvent(chunk, refresh) {
+  const isNotice = (name) => name.startsWith("notice.");
+  let toastTimer = null;
+
+  function toast() {
+    // Any update, whichever page is open: "Có cập nhật mới / New update" for a few seconds.
+    const box = $("toast");
+    if (!box) return;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => (box.hidden = true), 6000);
+  }
+
+  function onEvent(chunk, refresh, wants) {
     const name = (chunk.match(/^event: (.*)$/m) || [])[1] || "";
-    if (name.startsWith("notice.")) {
-      refresh().then(() => ($("live").hidden = false));
+    const raw = (chunk.match(/^data: (.*)$/m) || [])[1];
+    if (!name || name === "ready" || raw === undefined) return;
+    let data = {};
+    try {
+      data = JSON.parse(raw);
+    } catch (err) {
+      data = {};
+    }
+    toast();
+    if (wants(name, data)) {
+      refresh().then(() => {
+        const box = $("live");
+        if (box) box.hidden = false;
+      });
     }
   }
 
-  async function live(refresh) {
-    // A list page: a change to my notices (issued, state changed) reloads the page's list.
+  async function live(refresh, wants) {
+    // An open page: an event it shows (by default a change to my notices) reloads what it lists; any
+    // event shows the toast. The events: notice.issued / notice.updated, and what the domain tells me
+    // (nomination.received, nomination.answered, decision.issued, dispute.decided, points.changed).
     // Server-Sent Events read with fetch: EventSource cannot send the bearer token.
     for (;;) {
       try {
@@ -211,7 +237,7 @@
           buffer += value;
           let end;
           while ((end = buffer.indexOf("\n\n")) >= 0) {
-            onEvent(buffer.slice(0, end), refresh);
+            onEvent(buffer.slice(0, end), refresh, wants || isNotice);
             buffer = buffer.slice(end + 2);
           }
         }
@@ -314,7 +340,7 @@
   };
   window.tvpCitizen = {
     config, T, lang, $, el, label, money, day, localTime, api, blobUrl,
-    showMessage, showInfo, showApiError, live, loadNotice, pages,
+    showMessage, showInfo, showApiError, live, isNotice, loadNotice, pages,
   };
   document.addEventListener("DOMContentLoaded", () => {
     // The deferred scripts have all run: every page is registered.

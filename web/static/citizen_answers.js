@@ -3,7 +3,8 @@
 // API's errors are shown in the citizen's words (tvpCitizen.showApiError).
 (function () {
   "use strict";
-  const { config, T, $, el, money, localTime, api, showInfo, showApiError, live, loadNotice, pages } = window.tvpCitizen;
+  const { config, T, $, el, money, localTime, api, showInfo, showApiError, live, isNotice, loadNotice, pages } =
+    window.tvpCitizen;
 
   // -- one notice: the answers
 
@@ -94,7 +95,13 @@
       for (const file of $("dispute-files").files) body.append("files", file);
       post(base + "/disputes", { body }, async () => showInfo(T.dispute_sent));
     };
-    return refresh();
+    // Live: this notice changed, one of its disputes was decided, or the driver I named answered.
+    const noticeId = $("notice").dataset.noticeId;
+    const mine = (name, data) =>
+      (isNotice(name) && data.id === noticeId) ||
+      name === "nomination.answered" ||
+      (name === "dispute.decided" && !!document.querySelector(`#dispute-list li[data-dispute-id="${data.id}"]`));
+    return refresh().then(() => live(refresh, mine));
   };
 
   // -- nominations naming me
@@ -135,5 +142,6 @@
     list.setAttribute("aria-busy", "false");
   }
 
-  pages.nominations = () => loadNominations().then(() => live(loadNominations));
+  const forNominations = (name) => name.startsWith("nomination.") || isNotice(name);
+  pages.nominations = () => loadNominations().then(() => live(loadNominations, forNominations));
 })();

@@ -2,7 +2,7 @@
 // to pay) and my licence points per class with their history.
 (function () {
   "use strict";
-  const { config, T, $, el, money, day, localTime, api, blobUrl, showMessage, showApiError, live, pages } =
+  const { config, T, $, el, money, day, localTime, api, blobUrl, showMessage, showApiError, live, isNotice, pages } =
     window.tvpCitizen;
   const LICENCE = { car: "licence_car", motorbike: "licence_motorbike" };
 
@@ -101,7 +101,9 @@
     box.setAttribute("aria-busy", "false");
   }
 
-  pages.decisions = () => loadDecisions().then(() => live(loadDecisions));
+  const forDecisions = (name) => name === "decision.issued" || isNotice(name);
+  const forPoints = (name) => name === "points.changed" || name === "decision.issued";
+  pages.decisions = () => loadDecisions().then(() => live(loadDecisions, forDecisions));
   pages.decision = loadDecision;
-  pages.points = () => loadPoints().then(() => live(loadPoints));
+  pages.points = () => loadPoints().then(() => live(loadPoints, forPoints));
 })();
