@@ -36,7 +36,7 @@ from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.notices.notify import notify_citizen
 from penalties.notices.states import check_transition
-from penalties.responses.service import acknowledgement_summary
+from penalties.responses.service import acknowledgement_summary, is_organisation
 from registry.models import Citizen
 
 # Acknowledged, or the owner liable by default: delivered (or overdue) and no driver named.
@@ -97,6 +97,10 @@ def _decidable_notices(session: Session, notice_ids: Sequence[uuid.UUID]) -> lis
     return notices
 
 
+def _organisation_liable(notice: Notice) -> bool:
+    return is_organisation(notice) and notice.driver_cccd is None
+
+
 def _signed_acknowledgement(session: Session, notices: Sequence[Notice]) -> dict[str, Any] | None:
     """The citizen's signed acknowledgement shown on the decision (the first notice that has one),
     verified at issue."""
@@ -119,12 +123,13 @@ def issue_decision(
     its documents stored and the citizen told, all in the caller's transaction."""
     notices = _decidable_notices(session, notice_ids)
     classes = [licence_class_of(n) for n in notices]
+    # An organisation that named no driver is fined as an organisation (ND 168 Art. 47(8)(b)): it has
+    # no licence, so no points leave its representative's.
+    on_a_licence = [(n, c) for n, c in zip(notices, classes, strict=True) if not _organisation_liable(n)]
     points: dict[LicenceClass, int] = {}
-    for cls in {c for c in classes if c is not None}:
-        points[cls] = points_for(
-            [_assessment(n, c) for n, c in zip(notices, classes, strict=True) if c is cls]
-        )
-    unknown = [n.number for n, c in zip(notices, classes, strict=True) if c is None and n.points]
+    for cls in {c for _, c in on_a_licence if c is not None}:
+        points[cls] = points_for([_assessment(n, c) for n, c in on_a_licence if c is cls])
+    unknown = [n.number for n, c in on_a_licence if c is None and n.points]
     if unknown:
         raise LicenceClassUnknown(f"no licence class for the vehicle of {', '.join(unknown)}")
     decision = Decision(

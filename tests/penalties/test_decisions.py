@@ -204,3 +204,17 @@ def test_a_decided_notice_takes_no_more_answers(db: Session) -> None:
         assert getattr(info.value, "status_code", None) == 409, (name, info.value)
         db.rollback()
     assert db.get(type(notice), notice.id).status is NoticeStatus.decided
+
+
+def test_an_organisation_that_named_no_driver_loses_no_one_s_points(db: Session) -> None:
+    from penalties.notices.models import Notice
+    from tests.support.responses import delivered_notice
+
+    representative = make_citizen(db, serial=8121)
+    notice = db.get(Notice, delivered_notice(db, representative, organisation=True))
+    assert notice is not None and notice.points > 0
+    decision = issue_decision(db, [notice.id], issued_by=uuid.UUID(supervisor_id(db)), now=utc_now())
+    db.commit()
+    assert decision.amount_vnd == notice.amount_vnd  # fined as an organisation
+    assert decision.points == {}
+    assert db.scalars(select(PointsDeduction).where(PointsDeduction.cccd == representative.cccd)).all() == []
