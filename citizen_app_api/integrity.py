@@ -16,7 +16,8 @@ from core.evidence import BlobStore, EvidenceError
 from core.time import utc_now
 from penalties.candidates.chains import GENESIS, link_hash
 from penalties.candidates.evidence import verify_candidate
-from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink
+from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, PrivacyCopy
+from penalties.candidates.privacy import copies_of
 from penalties.notices.models import Notice
 
 LABELS: dict[str, Text] = {
@@ -40,6 +41,10 @@ LABELS: dict[str, Text] = {
     "chain_neighbours": Text(
         vi="Mắt xích nối liền với mắt xích trước và sau", en="The link joins the links before and after it"
     ),
+    "privacy_copies": Text(
+        vi="Các bản làm mờ cho công dân khớp bảng kê của chúng và được tạo từ đúng bộ chứng cứ này",
+        en="The blurred copies shown to you match their manifest, made from this evidence package",
+    ),
     "full_check": Text(
         vi="Kiểm tra đầy đủ như công cụ `tvp evidence verify`",
         en="The full check of `tvp evidence verify`",
@@ -52,7 +57,7 @@ BROKEN = Text(
 )
 
 
-def _manifest(store: BlobStore, item: EvidenceItem | None) -> dict[str, Any] | None:
+def _manifest(store: BlobStore, item: EvidenceItem | PrivacyCopy | None) -> dict[str, Any] | None:
     if item is None:
         return None
     try:
@@ -92,6 +97,26 @@ def _link_checks(session: Session, notice: Notice, manifest_sha: str | None) -> 
     return valid, joined_before and joined_after
 
 
+def _privacy_copies_ok(
+    session: Session, store: BlobStore, candidate_id: Any, manifest_sha: str | None
+) -> bool | None:
+    """The blurred copies against their privacy manifest (None: none made yet)."""
+    rows = copies_of(session, candidate_id)
+    if not rows:
+        return None
+    listing = next((r for r in rows if r.kind is EvidenceKind.manifest), None)
+    copies = [r for r in rows if r.kind is not EvidenceKind.manifest]
+    doc = _manifest(store, listing)
+    if doc is None:
+        return False
+    listed = {str(e.get("sha256")) for e in doc.get("files", [])}
+    return (
+        doc.get("evidence_manifest_sha256") == manifest_sha
+        and listed == {r.sha256 for r in copies}
+        and all(store.verify(r.sha256) for r in copies)
+    )
+
+
 def verify_notice_evidence(session: Session, store: BlobStore, notice: Notice) -> IntegrityReport:
     """Check a notice's evidence package and chain link (the caller has checked the citizen may see it)."""
     candidate = notice.candidate
@@ -115,6 +140,9 @@ def verify_notice_evidence(session: Session, store: BlobStore, notice: Notice) -
         "chain_neighbours": neighbours_ok,
         "full_check": not verify_candidate(session, store, candidate),
     }
+    privacy = _privacy_copies_ok(session, store, candidate.id, item.sha256 if item else None)
+    if privacy is not None:
+        results["privacy_copies"] = privacy
     ok = all(results.values())
     return IntegrityReport(
         notice_id=notice.id,

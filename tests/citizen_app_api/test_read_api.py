@@ -242,3 +242,24 @@ def test_an_organisations_representative_gets_its_vehicles_notices(
     ]
     got = client.get(f"{API}/notices/{notice.id}", headers=headers).json()
     assert (got["my_role"], got["plate"]) == ("owner", "51G-333.33")
+
+
+def test_verify_checks_the_blurred_copies_against_their_manifest(
+    client: TestClient, db: Session, owner_and_notice: tuple[str, Notice], evidence_dir: Path
+) -> None:
+    from core.evidence import get_blob_store
+    from penalties.candidates.privacy import citizen_copies
+
+    cccd, notice = owner_and_notice
+    copies = citizen_copies(db, get_blob_store(), notice.candidate)
+    db.commit()
+    assert copies
+    report = client.get(f"{API}/notices/{notice.id}/verify", headers=bearer(client, cccd)).json()
+    checks = {c["key"]: c["ok"] for c in report["checks"]}
+    assert report["ok"] is True and checks["privacy_copies"] is True
+    blurred = next(c for c in copies if c.name.endswith(".png"))
+    (stored,) = [p for p in evidence_dir.rglob(f"*{blurred.sha256}*") if p.is_file()]
+    stored.chmod(0o644)
+    stored.write_bytes(stored.read_bytes() + b"\x00")
+    report = client.get(f"{API}/notices/{notice.id}/verify", headers=bearer(client, cccd)).json()
+    assert [c["key"] for c in report["checks"] if not c["ok"]] == ["privacy_copies"]
