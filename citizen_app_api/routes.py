@@ -96,9 +96,11 @@ def verify_my_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> Integr
 def install(app: FastAPI, settings: Settings) -> None:
     from citizen_app_api.decisions import router as decisions_router
     from citizen_app_api.events import router as events_router
+    from citizen_app_api.payments import router as payments_router
 
     app.include_router(evidence_router)
     if settings.idp_embedded:
         app.include_router(idp_router)
     app.include_router(events_router)
     app.include_router(decisions_router)
+    app.include_router(payments_router)
