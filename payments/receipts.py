@@ -80,7 +80,7 @@ def render_receipt_pdf(receipt: Receipt) -> bytes:
     font = next((f for f in FONTS if f.exists()), None)
     if font is None:
         raise FontMissing("no Unicode font for the PDF: install fonts-dejavu-core (scripts/system-deps.sh)")
-    pdf = FPDF(format="A5")
+    pdf = FPDF(format="A4")
     pdf.set_title(f"Biên lai {receipt.number}")
     pdf.set_creator("tvp")
     pdf.add_font("body", fname=str(font))

@@ -40,7 +40,7 @@ RESULT_CODES = {"success": "00", "failure": "51", "cancel": "24"}
 
 class SandboxConfig(BaseModel):
     """What the next payments do. ``ipn``: normal (IPN, then the browser redirect), delayed (redirect
-    first, IPN after delay_s), duplicated (the IPN sent twice at once), out_of_order (a stale failed IPN
+    first, IPN after delay_s), held (kept until POST /_release), duplicated (the IPN sent twice at once), out_of_order (a stale failed IPN
     after the success), none (the IPN is lost)."""
 
     outcome: str = "success"  # success | failure | cancel (what the Pay button does)
@@ -69,6 +69,7 @@ class SandboxState:
     config: SandboxConfig = field(default_factory=SandboxConfig)
     txns: dict[str, Txn] = field(default_factory=dict)
     ipn_log: list[dict[str, Any]] = field(default_factory=list)
+    held: list[dict[str, str]] = field(default_factory=list)
     counter: int = 14_000_000
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -115,6 +116,9 @@ def _deliver(state: SandboxState, ref: str, txn: Txn, code: str, status: str) ->
         _send_ipn(state, params)
     elif mode == "delayed":
         threading.Timer(state.config.delay_s, _send_ipn, (state, params)).start()
+    elif mode == "held":
+        with state.lock:
+            state.held.append(params)
     elif mode == "duplicated":
         twins = [threading.Thread(target=_send_ipn, args=(state, params)) for _ in range(2)]
         for t in twins:
@@ -147,6 +151,15 @@ def create_sandbox_app(tmn_code: str, hash_secret: str, ipn_url: str) -> FastAPI
     def configure(body: SandboxConfig) -> SandboxConfig:
         state.config = body
         return body
+
+    @app.post("/_release")
+    def release() -> dict[str, int]:
+        """Send the held IPNs now, in order."""
+        with state.lock:
+            held, state.held = state.held, []
+        for params in held:
+            _send_ipn(state, params)
+        return {"sent": len(held)}
 
     @app.get("/_state")
     def show() -> dict[str, Any]:
