@@ -68,7 +68,9 @@ def payment_servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Servers]:
     reset_settings()
 
 
-def a_decision(db: Session, serial: int, *, notices: int = 1, status: NoticeStatus = NoticeStatus.acknowledged) -> Decision:
+def a_decision(
+    db: Session, serial: int, *, notices: int = 1, status: NoticeStatus = NoticeStatus.acknowledged
+) -> Decision:
     """An issued decision over ``notices`` notices of a new citizen; committed."""
     owner = make_citizen(db, serial=serial)
     found = [open_notice(db, owner, plate=f"51G{serial:05d}", status=status) for _ in range(notices)]
@@ -102,4 +104,6 @@ def pay_at_sandbox(redirect_url: str, action: str = "pay") -> httpx.Response:
         ref = parse_qs(urlparse(redirect_url).query)["vnp_TxnRef"][0]
         assert f'value="{ref}"' in page.text
         base = f"{urlparse(redirect_url).scheme}://{urlparse(redirect_url).netloc}"
-        return browser.post(f"{base}/paymentv2/confirm", data={"ref": ref, "action": action}, follow_redirects=True)
+        return browser.post(
+            f"{base}/paymentv2/confirm", data={"ref": ref, "action": action}, follow_redirects=True
+        )
