@@ -40,8 +40,8 @@ RESULT_CODES = {"success": "00", "failure": "51", "cancel": "24"}
 
 class SandboxConfig(BaseModel):
     """What the next payments do. ``ipn``: normal (IPN, then the browser redirect), delayed (redirect
-    first, IPN after delay_s), held (kept until POST /_release), duplicated (the IPN sent twice at once), out_of_order (a stale failed IPN
-    after the success), none (the IPN is lost)."""
+    first, IPN after delay_s), held (kept until POST /_release), duplicated (the IPN sent twice at once),
+    out_of_order (a stale failed IPN after the success), none (the IPN is lost)."""
 
     outcome: str = "success"  # success | failure | cancel (what the Pay button does)
     ipn: str = "normal"

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -211,7 +212,7 @@ def test_a_worker_killed_mid_settlement_settles_once_after_restart(db: Session, 
     assert sum(1 for j in notifies if j.payload["event"] == "decision.paid") == 1
 
 
-def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path: Path) -> None:
     from core.config import InsecureSettings
 
     strong = {
@@ -219,13 +220,13 @@ def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path) -> Non
         "idp_client_secret": "b" + uuid.uuid4().hex + uuid.uuid4().hex,
         "audit_key": "c" + uuid.uuid4().hex + uuid.uuid4().hex,
     }
-    base = dict(
-        env="production",
-        data_dir=tmp_path,
-        session_cookie_secure=True,
-        hsts_seconds=86400,
-        idp_embedded=False,
-    )
+    base = {
+        "env": "production",
+        "data_dir": tmp_path,
+        "session_cookie_secure": True,
+        "hsts_seconds": 86400,
+        "idp_embedded": False,
+    }
     with pytest.raises(InsecureSettings, match="TVP_VNPAY_HASH_SECRET"):
         Settings(**base, **strong, payment_gateway="vnpay", vnpay_hash_secret="short")  # type: ignore[arg-type]
     with pytest.raises(InsecureSettings, match="vnpay-sandbox"):
