@@ -233,3 +233,31 @@ def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path: Path) 
         Settings(**base, **strong, vnpay_hash_secret="d" + uuid.uuid4().hex + uuid.uuid4().hex)  # type: ignore[arg-type]
     ok = Settings(**base, **strong, payment_gateway="vnpay", vnpay_hash_secret="e" + uuid.uuid4().hex * 2)  # type: ignore[arg-type]
     assert ok.payment_gateway == "vnpay"
+
+
+def test_the_demo_starts_the_sandbox_gateway(tmp_path: Path) -> None:
+    import httpx
+
+    from payments.demo import demo_services
+    from tests.support.delivery import free_port
+
+    port = free_port()
+    settings = Settings(
+        data_dir=tmp_path,
+        vnpay_hash_secret="f" + uuid.uuid4().hex * 2,
+        vnpay_pay_url=f"http://127.0.0.1:{port}/paymentv2/vpcpay.html",
+    )
+    url = demo_services(settings, "http://127.0.0.1:1")
+    assert url == f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+            break
+        except httpx.TransportError:
+            import time
+
+            time.sleep(0.05)
+    else:
+        raise AssertionError("the sandbox did not start")
+    other = Settings(data_dir=tmp_path, payment_gateway="vnpay")
+    assert demo_services(other, "http://127.0.0.1:1") is None
