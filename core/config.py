@@ -182,7 +182,9 @@ class Settings(BaseSettings):
     )
 
     payment_gateway: str = Field(
-        "vnpay-sandbox", description="Payment gateway: vnpay-sandbox (the in-repo sandbox), vnpay or stripe"
+        "",
+        description="Payment gateway: vnpay-sandbox (the in-repo sandbox), vnpay or stripe; "
+        "default vnpay-sandbox, vnpay in production",
     )
     vnpay_tmn_code: str = Field("TVPDEMO1", description="VNPay merchant terminal code (vnp_TmnCode)")
     vnpay_hash_secret: str = Field("", description="VNPay hash secret (HMAC-SHA512 key)")
@@ -199,6 +201,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
+        if not self.payment_gateway:
+            self.payment_gateway = "vnpay" if self.env is Environment.production else "vnpay-sandbox"
         if self.env is Environment.production:
             self._refuse_insecure_production()
         else:

@@ -24,7 +24,7 @@ from core.db import IMMEDIATE, get_session, get_sessionmaker, get_write_session
 from core.models import Role
 from payments import service
 from payments.exceptions import PaymentNotFound
-from payments.gateways.base import SignatureInvalid
+from payments.gateways.base import GatewayError, SignatureInvalid
 from payments.gateways.vnpay import VNPay
 from payments.models import Payment, PaymentStatus
 from payments.schemas import PaymentRead, RefundCreate, RefundRead
@@ -83,10 +83,10 @@ def vnpay_ipn(request: Request, _: Public) -> JSONResponse:
 
 @router.get("/payments/vnpay/return", response_class=HTMLResponse, summary="VNPay return page (display only)")
 def vnpay_return(request: Request, db: DB, _: Public) -> HTMLResponse:
-    gw = _vnpay()
     try:
+        gw = _vnpay()
         event = gw.verify_callback(dict(request.headers), b"", dict(request.query_params))
-    except SignatureInvalid:
+    except (SignatureInvalid, GatewayError):
         page = _ENV.get_template("vnpay_return.html").render(
             title="Chữ ký không hợp lệ / Invalid signature",
             text="Liên kết không hợp lệ. / This link is not valid.",

@@ -230,9 +230,12 @@ def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path: Path) 
     with pytest.raises(InsecureSettings, match="TVP_VNPAY_HASH_SECRET"):
         Settings(**base, **strong, payment_gateway="vnpay", vnpay_hash_secret="short")  # type: ignore[arg-type]
     with pytest.raises(InsecureSettings, match="vnpay-sandbox"):
-        Settings(**base, **strong, vnpay_hash_secret="d" + uuid.uuid4().hex + uuid.uuid4().hex)  # type: ignore[arg-type]
-    ok = Settings(**base, **strong, payment_gateway="vnpay", vnpay_hash_secret="e" + uuid.uuid4().hex * 2)  # type: ignore[arg-type]
-    assert ok.payment_gateway == "vnpay"
+        Settings(
+            **base, **strong, payment_gateway="vnpay-sandbox", vnpay_hash_secret="d" + uuid.uuid4().hex * 2
+        )  # type: ignore[arg-type]
+    ok = Settings(**base, **strong, vnpay_hash_secret="e" + uuid.uuid4().hex * 2)  # type: ignore[arg-type]
+    assert ok.payment_gateway == "vnpay"  # the default in production
+    assert Settings(data_dir=tmp_path).payment_gateway == "vnpay-sandbox"  # elsewhere
 
 
 def test_the_demo_starts_the_sandbox_gateway(tmp_path: Path) -> None:
