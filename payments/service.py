@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
@@ -364,3 +364,32 @@ def refund_payment(
         detail={"amount_vnd": amount_vnd, "full": full, "status": str(refund.status), "reason": reason},
     )
     return refund
+
+
+CHECK_AFTER = timedelta(minutes=15)  # VNPay's payment page expires after 15 minutes (vnp_ExpireDate)
+CHECK_FOR = timedelta(days=1)
+
+
+def check_pending(session: Session, now: datetime) -> dict[str, int]:
+    """Ask the gateway about attempts still pending after their page expired (an IPN may be lost)."""
+    counts = {"checked": 0, "changed": 0, "unreachable": 0}
+    rows = session.scalars(
+        select(Payment)
+        .where(
+            Payment.status == PaymentStatus.pending,
+            Payment.created_at <= now - CHECK_AFTER,
+            Payment.created_at > now - CHECK_FOR,
+        )
+        .order_by(Payment.created_at)
+        .limit(200)
+    ).all()
+    for payment in rows:
+        counts["checked"] += 1
+        try:
+            refresh(session, payment)
+        except GatewayUnavailable as exc:
+            logger.warning("payment %s: %s", payment.id, exc)
+            counts["unreachable"] += 1
+            continue
+        counts["changed"] += payment.status is not PaymentStatus.pending
+    return counts

@@ -36,9 +36,11 @@ class FakeGateway(Gateway):
         self.created: list[CreateRequest] = []
         self.outcomes: dict[str, Outcome] = {}
         self.refunds: list[tuple[str, int]] = []
+        self.amounts: dict[str, int] = {}
 
     def create(self, request: CreateRequest) -> Created:
         self.created.append(request)
+        self.amounts[f"fake_{request.reference}"] = request.amount_vnd
         return Created(
             gateway_ref=f"fake_{request.reference}",
             redirect_url=f"https://fake.invalid/pay/{request.reference}",
@@ -63,7 +65,8 @@ class FakeGateway(Gateway):
         )
 
     def query(self, gateway_ref: str, reference: str) -> StatusReport:
-        return StatusReport(gateway_ref, self.outcomes.get(gateway_ref, Outcome.pending), 0)
+        outcome = self.outcomes.get(gateway_ref, Outcome.pending)
+        return StatusReport(gateway_ref, outcome, self.amounts.get(gateway_ref, 0))
 
     def refund(self, gateway_ref: str, amount_vnd: int, *, idempotency_key: str, reason: str) -> RefundResult:
         self.refunds.append((gateway_ref, amount_vnd))

@@ -264,3 +264,22 @@ def test_the_demo_starts_the_sandbox_gateway(tmp_path: Path) -> None:
         raise AssertionError("the sandbox did not start")
     other = Settings(data_dir=tmp_path, payment_gateway="vnpay")
     assert demo_services(other, "http://127.0.0.1:1") is None
+
+
+def test_pending_attempts_past_their_page_are_checked_with_the_gateway(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_tasks()
+    gw = FakeGateway()
+    monkeypatch.setattr(service, "gateway_for", lambda name=None: gw)
+    decision = a_decision(db, 9207)
+    payment = service.create_payment(db, decision, actor="test")
+    recent = service.create_payment(db, a_decision(db, 9208), actor="test")
+    now = recent.created_at
+    payment.created_at = now - timedelta(minutes=20)
+    gw.outcomes[payment.gateway_ref or ""] = Outcome.succeeded
+    gw.outcomes[recent.gateway_ref or ""] = Outcome.succeeded
+    db.flush()
+    counts = service.check_pending(db, now)
+    assert counts == {"checked": 1, "changed": 1, "unreachable": 0}
+    assert (payment.status, recent.status) == (PaymentStatus.succeeded, PaymentStatus.pending)
