@@ -20,7 +20,7 @@ def settle_payment(session: Session, *, payment_id: str) -> None:
     settle(session, uuid.UUID(payment_id), now=utc_now())
 
 
-@periodic(timedelta(minutes=10))
+@periodic(timedelta(hours=1))
 @task("payments.check_pending")
 def check_pending_payments(session: Session) -> None:
     counts = check_pending(session, utc_now())
