@@ -10,6 +10,7 @@ import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -215,12 +216,12 @@ def test_a_worker_killed_mid_settlement_settles_once_after_restart(db: Session, 
 def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path: Path) -> None:
     from core.config import InsecureSettings
 
-    strong = {
+    strong: dict[str, Any] = {
         "secret_key": "a" + uuid.uuid4().hex + uuid.uuid4().hex,
         "idp_client_secret": "b" + uuid.uuid4().hex + uuid.uuid4().hex,
         "audit_key": "c" + uuid.uuid4().hex + uuid.uuid4().hex,
     }
-    base = {
+    base: dict[str, Any] = {
         "env": "production",
         "data_dir": tmp_path,
         "session_cookie_secure": True,
@@ -228,12 +229,12 @@ def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path: Path) 
         "idp_embedded": False,
     }
     with pytest.raises(InsecureSettings, match="TVP_VNPAY_HASH_SECRET"):
-        Settings(**base, **strong, payment_gateway="vnpay", vnpay_hash_secret="short")  # type: ignore[arg-type]
+        Settings(**base, **strong, payment_gateway="vnpay", vnpay_hash_secret="short")
     with pytest.raises(InsecureSettings, match="vnpay-sandbox"):
         Settings(
             **base, **strong, payment_gateway="vnpay-sandbox", vnpay_hash_secret="d" + uuid.uuid4().hex * 2
-        )  # type: ignore[arg-type]
-    ok = Settings(**base, **strong, vnpay_hash_secret="e" + uuid.uuid4().hex * 2)  # type: ignore[arg-type]
+        )
+    ok = Settings(**base, **strong, vnpay_hash_secret="e" + uuid.uuid4().hex * 2)
     assert ok.payment_gateway == "vnpay"  # the default in production
     assert Settings(data_dir=tmp_path).payment_gateway == "vnpay-sandbox"  # elsewhere
 
