@@ -98,6 +98,7 @@ def verify_my_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> Integr
 def install(app: FastAPI, settings: Settings) -> None:
     from citizen_app_api.decisions import router as decisions_router
     from citizen_app_api.events import router as events_router
+    from citizen_app_api.payments import router as payments_router
 
     app.include_router(evidence_router)
     app.include_router(responses_router)
@@ -105,3 +106,4 @@ def install(app: FastAPI, settings: Settings) -> None:
         app.include_router(idp_router)
     app.include_router(events_router)
     app.include_router(decisions_router)
+    app.include_router(payments_router)

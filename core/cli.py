@@ -33,7 +33,7 @@ from rich.table import Table
 
 from core.config import Environment, InsecureSettings, Settings, get_settings
 from core.console import err, out
-from core.plugins import cli_modules
+from core.plugins import cli_modules, modules_with
 from core.time import follow_test_clock
 
 if TYPE_CHECKING:
@@ -219,6 +219,10 @@ def demo(
     url = f"http://{settings.host}:{port or settings.port}"
     out.print(f"Staff pages: [bold]{url}/login[/]   API docs: [bold]{url}/docs[/]")
     if serve_after:
+        for module in modules_with("demo_services", "demo"):  # e.g. the embedded payment gateway sandbox
+            started = module.demo_services(settings, url)
+            if started:
+                out.print(f"{module.__name__}: [bold]{started}[/]")
         serve(host=None, port=port)
 
 

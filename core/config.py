@@ -19,6 +19,7 @@ SECRETS = {
     "registry_api_key": "TVP_REGISTRY_API_KEY",
     "audit_key": "TVP_AUDIT_KEY",
     "acknowledgement_key": "TVP_ACKNOWLEDGEMENT_KEY",
+    "vnpay_hash_secret": "TVP_VNPAY_HASH_SECRET",
 }
 
 
@@ -201,11 +202,28 @@ class Settings(BaseSettings):
         description="Workers (and tvp serve's in-process worker) enqueue periodic jobs (clocks, anchors)",
     )
 
+    payment_gateway: str = Field(
+        "",
+        description="Payment gateway: vnpay-sandbox (the in-repo sandbox), vnpay or stripe; "
+        "default vnpay-sandbox, vnpay in production",
+    )
+    vnpay_tmn_code: str = Field("TVPDEMO1", description="VNPay merchant terminal code (vnp_TmnCode)")
+    vnpay_hash_secret: str = Field("", description="VNPay hash secret (HMAC-SHA512 key)")
+    vnpay_pay_url: str = Field(
+        "http://127.0.0.1:8200/paymentv2/vpcpay.html", description="VNPay payment page URL"
+    )
+    vnpay_api_url: str = Field(
+        "http://127.0.0.1:8200/merchant_webapi/api/transaction", description="VNPay querydr/refund API URL"
+    )
+    vnpay_timeout_s: float = Field(10.0, gt=0, description="Per-request timeout to the VNPay API")
+
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
+        if not self.payment_gateway:
+            self.payment_gateway = "vnpay" if self.env is Environment.production else "vnpay-sandbox"
         if self.env is Environment.production:
             self._refuse_insecure_production()
         else:
@@ -242,6 +260,8 @@ class Settings(BaseSettings):
         needed = dict(SECRETS)
         if self.registry_provider != "http":
             needed.pop("registry_api_key")
+        if not self.payment_gateway.startswith("vnpay"):
+            needed.pop("vnpay_hash_secret")
         problems = []
         for field, var in needed.items():
             value = getattr(self, field)
@@ -256,6 +276,8 @@ class Settings(BaseSettings):
             problems.append("TVP_SESSION_COOKIE_SECURE must be true (cookies over HTTPS only)")
         if self.hsts_seconds < 86400:
             problems.append("TVP_HSTS_SECONDS must be at least 86400 (HTTPS Strict Transport Security)")
+        if self.payment_gateway == "vnpay-sandbox":
+            problems.append("TVP_PAYMENT_GATEWAY=vnpay-sandbox is the demo gateway: use vnpay or stripe")
         if problems:
             raise InsecureSettings("refusing to start in production: " + "; ".join(problems))
         if self.idp_embedded:

@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from core.backends import Backend
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 
 class GatewayError(Exception):
@@ -92,6 +95,13 @@ class Gateway(Backend, ABC):
     """One payment gateway. Subclasses set ``name`` and register themselves."""
 
     registry: ClassVar[dict[str, type[Any]]] = {}
+    # Where the citizen's browser comes back to, under the public base URL (display only).
+    return_path: ClassVar[str] = "/payments/return"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """The adapter configured by the settings (each adapter reads its own)."""
+        return cls()
 
     @abstractmethod
     def create(self, request: CreateRequest) -> Created: ...

@@ -19,3 +19,7 @@ class SeveralLiablePersons(InvalidInput):
 
 class LicenceClassUnknown(Conflict):
     """The violation's vehicle class does not say which licence loses the points."""
+
+
+class DecisionClosed(Conflict):
+    """The decision is cancelled: it cannot be paid."""

@@ -370,3 +370,31 @@ def confirm_receipt(session: Session, decision: Decision, *, actor: str, now: da
             detail={"due_date": decision.due_date.isoformat()},
         )
     return decision
+
+
+def mark_paid(session: Session, decision: Decision, *, actor: str, now: datetime) -> bool:
+    """issued → paid, and every notice it covers → paid (penalties.notices.states). False if it already
+    was paid (a settlement run twice changes nothing)."""
+    from penalties.decisions.exceptions import DecisionClosed
+    from penalties.notices.states import check_transition
+
+    if decision.status is DecisionStatus.paid:
+        return False
+    if decision.status is not DecisionStatus.issued:
+        raise DecisionClosed(f"decision {decision.number} is {decision.status}")
+    decision.status = DecisionStatus.paid
+    for item in decision.items:
+        notice = item.notice
+        if notice.status is not NoticeStatus.paid:
+            check_transition(notice.status, NoticeStatus.paid)
+            notice.status = NoticeStatus.paid
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="decision.paid",
+        object_type="decision",
+        object_id=decision.id,
+        detail={"at": now.isoformat(), "notices": [i.notice.number for i in decision.items]},
+    )
+    return True

@@ -22,6 +22,7 @@ EVENTS = frozenset(
         "nomination.answered",  # the owner learns the answer (or the timeout)
         "dispute.decided",
         "decision.issued",
+        "decision.paid",  # the payment is settled: the e-receipt is ready
         "points.changed",
     }
 )

@@ -119,6 +119,13 @@ def _a_decision(client: TestClient, db: Session, as_a: dict[str, str], ids: dict
     return {"decision_id": str(made.json()["id"])}
 
 
+def _a_payment(client: TestClient, db: Session, as_a: dict[str, str], ids: dict[str, str]) -> dict[str, str]:
+    """A's payment of A's decision (payments; the gateway is not called until A pays)."""
+    made = client.post(f"{PREFIX}/decisions/{ids['decision_id']}/payments", headers=as_a)
+    assert made.status_code == 200, made.text
+    return {"payment_id": str(made.json()["id"])}
+
+
 # Routes whose path parameters need an object of A's beyond the notice: (the route that shows the part
 # of the API is installed, how to make A's objects for it).
 BUILDERS: list[
@@ -127,6 +134,7 @@ BUILDERS: list[
     (f"POST {PREFIX}/devices", _a_device),
     (f"POST {PREFIX}/notices/{{notice_id}}/nominate", _a_nomination),
     ("POST /api/decisions", _a_decision),
+    (f"POST {PREFIX}/decisions/{{decision_id}}/payments", _a_payment),
 ]
 
 

@@ -117,6 +117,14 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /citizen/decisions/{decision_id}": PUBLIC,
     "GET /citizen/points": PUBLIC,
     "POST /ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
+    "POST /api/citizen/v1/decisions/{decision_id}/payments": frozenset({"citizen"}),
+    "GET /api/citizen/v1/payments/{payment_id}": frozenset({"citizen"}),
+    "GET /api/citizen/v1/payments/{payment_id}/receipt.pdf": frozenset({"citizen"}),
+    "GET /api/citizen/v1/payments/{payment_id}/receipt.html": frozenset({"citizen"}),
+    "GET /api/payments/vnpay/ipn": PUBLIC,  # signature-checked (vnp_SecureHash) before anything else
+    "GET /payments/vnpay/return": PUBLIC,  # display only, signature-checked
+    "GET /api/payments/{payment_id}": frozenset({"supervisor"}),
+    "POST /api/payments/{payment_id}/refunds": frozenset({"supervisor"}),
     "GET /decisions/pending": frozenset({"supervisor"}),
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
@@ -157,6 +165,7 @@ PARAMS = {
     "nomination_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d15",
     "dispute_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
     "attachment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d17",
+    "payment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
 }
 
 

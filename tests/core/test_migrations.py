@@ -57,7 +57,7 @@ def test_migrated_schema_has_named_constraints(database_url: str) -> None:
         uniques = {u["name"] for u in insp.get_unique_constraints("notices")}
         assert "uq_notices_number" in uniques
         fks = {f["name"] for f in insp.get_foreign_keys("payments")}
-        assert "fk_payments_notice_id_notices" in fks
+        assert "fk_payments_decision_id_decisions" in fks
     finally:
         engine.dispose()
 

@@ -23,6 +23,7 @@ def production(**overrides: Any) -> Settings:
         "idp_client_secret": strong(),
         "audit_key": strong(),
         "acknowledgement_key": strong(),
+        "vnpay_hash_secret": strong(),
         "idp_embedded": False,
         "session_cookie_secure": True,
         "hsts_seconds": 31_536_000,
@@ -63,6 +64,8 @@ def test_a_secret_from_the_environment_is_used_as_given(tmp_path: Path) -> None:
         ({"session_cookie_secure": False}, "TVP_SESSION_COOKIE_SECURE"),
         ({"hsts_seconds": 0}, "TVP_HSTS_SECONDS"),
         ({"idp_embedded": True}, "embedded dev identity provider"),
+        ({"vnpay_hash_secret": ""}, "TVP_VNPAY_HASH_SECRET (not set)"),
+        ({"payment_gateway": "vnpay-sandbox"}, "vnpay-sandbox is the demo gateway"),
     ],
 )
 def test_production_refuses_weak_settings(overrides: dict[str, Any], message: str) -> None:

@@ -1,0 +1,25 @@
+"""Business errors of payments (rendered as {"error": Name, "detail": ...})."""
+
+from __future__ import annotations
+
+from core.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+
+
+class PaymentNotFound(NotFound):
+    """No such payment, or not yours (the same answer)."""
+
+
+class DecisionNotPayable(Conflict):
+    """The decision is already paid, or cancelled."""
+
+
+class ReceiptNotReady(Conflict):
+    """The payment is not settled yet: no receipt."""
+
+
+class RefundRefused(InvalidInput):
+    """The refund is not possible (amount, status)."""
+
+
+class GatewayUnavailable(ServiceUnavailable):
+    """The payment gateway did not answer; try again."""

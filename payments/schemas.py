@@ -1,0 +1,52 @@
+"""What the payment routes answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from payments.models import PaymentStatus, RefundStatus
+
+
+class PaymentCreated(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    redirect_url: str | None = Field(description="Send the citizen's browser here (the gateway's page)")
+    amount_vnd: int
+    late_charge_vnd: int
+    status: PaymentStatus
+
+
+class PaymentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    decision_id: uuid.UUID
+    reference: str
+    gateway: str
+    amount_vnd: int
+    late_charge_vnd: int
+    currency: str
+    status: PaymentStatus
+    paid_at: datetime | None
+    settled_at: datetime | None
+    receipt_number: str | None
+    refunded_vnd: int
+
+
+class RefundCreate(BaseModel):
+    amount_vnd: int = Field(gt=0)
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class RefundRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    payment_id: uuid.UUID
+    amount_vnd: int
+    status: RefundStatus
+    gateway_ref: str | None
