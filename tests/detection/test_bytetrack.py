@@ -156,7 +156,8 @@ def real_detections() -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
     detector = PlatePipeline().vehicles
     found: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for clip, path in paths.items():
-        capture, frames = cv2.VideoCapture(str(path)), []
+        capture = cv2.VideoCapture(str(path))
+        frames: list[tuple[np.ndarray, np.ndarray]] = []
         while len(frames) < FRAMES:
             ok, image = capture.read()
             if not ok:
