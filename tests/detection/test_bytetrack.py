@@ -201,3 +201,27 @@ def test_ids_agree_with_ultralytics_on_real_footage(
     share = agreement(ours, theirs)
     print(f"{clip}: {len(ours)} boxes ours, {len(theirs)} Ultralytics', agreement {share:.4f}")
     assert share >= 0.95
+
+
+def test_the_camera_loop_does_not_load_torch() -> None:
+    """Issue 12: torch (≈360 MB) came in with Ultralytics' tracker; the camera loop must not load it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, numpy as np\n"
+        "import detection.camera, detection.pipeline, penalties.runs.cli\n"
+        "from detection.tracking import Tracker\n"
+        "from detection.types import Detections\n"
+        "box, score = np.array([[0, 0, 9, 9]], np.float32), np.array([0.9], np.float32)\n"
+        "d = Detections(box, score, np.array([0]), ('car',))\n"
+        "assert len(Tracker().update(d)) == 1\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'ultralytics')))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
