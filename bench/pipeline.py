@@ -115,7 +115,7 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
     warm = next(VideoFileSource(config.camera.id, footage).frames())
     processor.pipeline.process(warm.image)
     processor.pipeline.reader.read_many([warm.image[:60, :240]])
-    loaded_mb = _rss_mb()  # models, tracker and libraries (ByteTrack brings in torch): before any frame
+    loaded_mb = _rss_mb()  # models, tracker and libraries: before any frame
     per_minute = round(60 * config.camera.fps)
     minutes: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []  # summaries: a camera writes an event's evidence and lets it go
@@ -163,6 +163,7 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
         "rss_loaded_mb": loaded_mb,
         "rss_growth_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - loaded_mb, 1),
         "events": events,
+        "torch_loaded": "torch" in sys.modules,  # issue 12: nothing on the camera loop imports torch
     }
 
 
@@ -192,7 +193,7 @@ def bench_queue(args: argparse.Namespace) -> None:
         f"clip buffer peak {result['clip_buffer_peak_mb']} MB, camera process peak RSS "
         f"{result['peak_rss_mb']} MB ({result['rss_loaded_mb']} MB with the models loaded, before the "
         f"first frame: {result['rss_growth_mb']} MB more for frames and tracks), "
-        f"{len(result['events'])} events"
+        f"{len(result['events'])} events; torch loaded: {result.get('torch_loaded')}"
     )
     out = (
         args.out
