@@ -90,7 +90,8 @@ def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(
     verdict = page.locator("#verdict")
     verdict.wait_for()
     assert verdict.inner_text() == "Chứng cứ toàn vẹn"
-    assert page.locator("#checks li.ok").count() == 7 and page.locator("#checks li.bad").count() == 0
+    # 7 checks of the package and its chain link, and the blurred copies' check once they are made
+    assert page.locator("#checks li.ok").count() in (7, 8) and page.locator("#checks li.bad").count() == 0
     page.screenshot(path=os.environ.get("TVP_TEST_SCREENSHOT", str(tmp_path / "citizen.png")), full_page=True)
 
     page.get_by_role("link", name="English").click()
