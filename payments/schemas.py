@@ -38,7 +38,8 @@ class PaymentRead(BaseModel):
 
 
 class DecisionPayments(BaseModel):
-    """A decision as the citizen app's Pay button sees it: the amount due today, or the payment that paid it."""
+    """A decision as the citizen app's Pay button sees it: the amount due today, or the payment that
+    paid it."""
 
     amount_due_vnd: int = Field(description="Fine plus late charge, if paid today (Vietnam time)")
     late_charge_vnd: int
