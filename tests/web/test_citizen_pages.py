@@ -60,6 +60,8 @@ def test_the_decision_page_in_english_with_the_pay_button_hidden_until_the_api_a
     assert TEXT["pay_note"]["en"] in page.text and TEXT["receipt_pdf"]["en"] in page.text
     text = config(page.text)["text"]
     assert isinstance(text, dict) and text["error_NomineeUnknown"] == "No citizen with this CCCD."
+    assert text["error_DecisionNotPayable"] == TEXT["error_DecisionNotPayable"]["en"]
+    assert text["error_GatewayUnavailable"].startswith("The payment gateway")
     assert client.get("/citizen/decisions/not-an-id").status_code == 422
 
 
