@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.db import get_write_session
+from core.time import vn_today
 from payments import service
 from payments.receipts import receipt_of, render_receipt_html, render_receipt_pdf
-from payments.schemas import PaymentCreated, PaymentRead
+from payments.schemas import DecisionPayments, PaymentCreated, PaymentRead
 from penalties.decisions.service import decision_for_citizen
 
 router = APIRouter(prefix="/api/citizen/v1", tags=["citizen app"])
@@ -33,6 +34,22 @@ def pay_decision(decision_id: uuid.UUID, request: Request, db: DB, principal: Ci
     client_ip = request.client.host if request.client else "127.0.0.1"
     payment = service.create_payment(db, decision, actor=principal.actor, client_ip=client_ip)
     return PaymentCreated.model_validate(payment)
+
+
+@router.get(
+    "/decisions/{decision_id}/payments",
+    response_model=DecisionPayments,
+    summary="What my decision costs today (late charge included) and the payment that paid it, if any",
+)
+def decision_payments(decision_id: uuid.UUID, db: DB, principal: Citizen) -> DecisionPayments:
+    decision = decision_for_citizen(db, decision_id, principal.cccd, purpose="payment status")
+    amount, late = service.amount_due(decision, vn_today())
+    paid = service.paid_payment(db, decision.id)
+    return DecisionPayments(
+        amount_due_vnd=amount,
+        late_charge_vnd=late,
+        paid=PaymentRead.model_validate(paid) if paid is not None else None,
+    )
 
 
 @router.get(

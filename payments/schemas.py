@@ -37,6 +37,15 @@ class PaymentRead(BaseModel):
     refunded_vnd: int
 
 
+class DecisionPayments(BaseModel):
+    """A decision as the citizen app's Pay button sees it: the amount due today, or the payment that
+    paid it."""
+
+    amount_due_vnd: int = Field(description="Fine plus late charge, if paid today (Vietnam time)")
+    late_charge_vnd: int
+    paid: PaymentRead | None = Field(description="The succeeded payment (with its receipt number), if any")
+
+
 class RefundCreate(BaseModel):
     amount_vnd: int = Field(gt=0)
     reason: str = Field(min_length=3, max_length=500)

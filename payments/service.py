@@ -62,6 +62,12 @@ def _paid_by(session: Session, decision_id: uuid.UUID) -> uuid.UUID | None:
     )
 
 
+def paid_payment(session: Session, decision_id: uuid.UUID) -> Payment | None:
+    """The succeeded payment of this decision, if any (at most one: a second one would be refused)."""
+    paid_id = _paid_by(session, decision_id)
+    return session.get(Payment, paid_id) if paid_id is not None else None
+
+
 def create_payment(
     session: Session,
     decision: Decision,

@@ -135,9 +135,30 @@ TEXT: dict[str, dict[str, str]] = {
     "decision_html": {"vi": "Xem quyết định (HTML)", "en": "View the decision (HTML)"},
     "decision_pdf": {"vi": "Tải quyết định (PDF)", "en": "Download the decision (PDF)"},
     "pay": {"vi": "Thanh toán", "en": "Pay"},
-    "pay_soon": {
-        "vi": "Thanh toán trực tuyến sẽ sớm có tại đây.",
-        "en": "Online payment will be available here soon.",
+    "pay_note": {
+        "vi": "Bạn sẽ được chuyển sang trang VNPay để thanh toán.",
+        "en": "You will be taken to VNPay's page to pay.",
+    },
+    "paying": {"vi": "Đang chuyển sang VNPay…", "en": "Going to VNPay…"},
+    "paid_on": {"vi": "Đã thanh toán", "en": "Paid"},
+    "receipt_number": {"vi": "Biên lai", "en": "Receipt"},
+    "receipt_pending": {
+        "vi": "Biên lai đang được lập, vui lòng tải lại sau giây lát.",
+        "en": "The receipt is being issued; reload in a moment.",
+    },
+    "receipt_html": {"vi": "Xem biên lai (HTML)", "en": "View the receipt (HTML)"},
+    "receipt_pdf": {"vi": "Tải biên lai (PDF)", "en": "Download the receipt (PDF)"},
+    "error_DecisionNotPayable": {
+        "vi": "Quyết định này không còn khoản nào phải nộp.",
+        "en": "There is nothing left to pay on this decision.",
+    },
+    "error_GatewayUnavailable": {
+        "vi": "Cổng thanh toán đang không phản hồi, vui lòng thử lại sau.",
+        "en": "The payment gateway is not answering; please try again later.",
+    },
+    "error_ReceiptNotReady": {
+        "vi": "Biên lai chưa sẵn sàng.",
+        "en": "The receipt is not ready yet.",
     },
     "decision_issued": {"vi": "Đã ban hành", "en": "Issued"},
     "decision_paid": {"vi": "Đã nộp phạt", "en": "Paid"},

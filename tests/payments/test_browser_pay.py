@@ -1,6 +1,6 @@
-"""In headless Chromium: a citizen signs in to the reference app, pays a decision on the VNPay sandbox's
-page, comes back to the receipt, and the notice list shows the notice paid. `tvp serve` runs as a
-process (its worker settles the payment); the sandbox on a uvicorn thread."""
+"""In headless Chromium: a citizen signs in to the reference app, presses Pay on the decision, pays on
+the VNPay sandbox's page, comes back to the app (Paid, with the receipt), and the notice list shows it
+paid. `tvp serve` runs as a process (its worker settles the payment); the sandbox on a uvicorn thread."""
 
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ from tests.support.payments import (
     TMN,
     a_decision,
     citizen_client,
-    start_payment,
     tvp_serve_paying_through,
 )
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " ₫"
 
 
 @pytest.fixture
@@ -62,6 +65,7 @@ def test_a_citizen_pays_a_decision_through_the_sandbox_and_sees_the_receipt(
     with session_scope() as seeding:  # BEGIN IMMEDIATE: the server's relay holds SQLite's lock often
         decision = a_decision(seeding, 9301)
         cccd, decision_id, notice_id = decision.cccd, decision.id, decision.items[0].notice_id
+        amount_vnd = decision.amount_vnd
 
     page.goto("/citizen")
     page.get_by_role("button", name="Đăng nhập bằng VNeID").click()
@@ -73,27 +77,47 @@ def test_a_citizen_pays_a_decision_through_the_sandbox_and_sees_the_receipt(
     item = page.locator(f'#notices a[data-notice-id="{notice_id}"]')
     assert "Đã nộp phạt" not in item.inner_text()
 
-    with citizen_client(tvp, cccd) as app:  # the app's pay button: POST …/payments → redirect_url
-        created = start_payment(app, decision_id)
-    page.goto(created["redirect_url"])
-    assert (
-        page.locator("#amount")
-        .inner_text()
-        .replace(",", ".")
-        .startswith(f"{created['amount_vnd']:,}".replace(",", "."))
-    )
+    page.goto(f"/citizen/decisions/{decision_id}")
+    pay = page.get_by_role("button", name="Thanh toán")
+    pay.wait_for()
+    with citizen_client(tvp, cccd) as app:  # the amount the app shows is the API's amount due today
+        due = app.get(f"/api/citizen/v1/decisions/{decision_id}/payments").json()
+    assert due["paid"] is None and due["late_charge_vnd"] == 0 and due["amount_due_vnd"] == amount_vnd
+    assert page.locator("#pay-amount").inner_text() == vnd(amount_vnd)
+    pay.click()
+    page.wait_for_url(f"{servers[1]}/paymentv2/vpcpay.html?**")
+    shown = page.locator("#amount").inner_text().replace(",", ".")
+    assert shown.startswith(f"{amount_vnd:,}".replace(",", "."))
     page.locator("#pay").click()
     page.wait_for_url(f"{tvp}/payments/vnpay/return?**")
     assert "Thanh toán thành công" in page.locator("h1").inner_text()
-    for _ in range(100):  # the server's worker settles it: the receipt number appears
-        if page.locator("#receipt").count():
+
+    page.get_by_role("link", name="Về ứng dụng / Back to the app").click()
+    page.wait_for_url(f"**/citizen/decisions/{decision_id}")
+    paid = page.locator("#paid")
+    for _ in range(100):  # the server's worker issues the receipt: its number appears
+        paid.wait_for()
+        if page.locator("#receipt-number").inner_text().startswith("BL-"):
             break
         time.sleep(0.1)
         page.reload()
-    assert page.locator("#receipt strong").inner_text().startswith("BL-")
-    page.screenshot(path=str(tmp_path / "receipt.png"), full_page=True)
+    assert "Đã thanh toán" in paid.inner_text() and page.locator("#pay-button").is_hidden()
+    number = page.locator("#receipt-number").inner_text()
+    assert number.startswith("BL-")
+    assert page.locator("#d-status").inner_text() == "Đã nộp phạt"
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Xem biên lai (HTML)").click()
+    receipt = opened.value
+    receipt.wait_for_load_state()
+    assert number in receipt.content()
+    receipt.close()
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="Tải biên lai (PDF)").click()
+    assert opened.value.url.startswith("blob:")
+    opened.value.close()
+    page.screenshot(path=str(tmp_path / "paid.png"), full_page=True)
 
     page.goto("/citizen/notices")
-    paid = page.locator(f'#notices a[data-notice-id="{notice_id}"]')
-    paid.wait_for()
-    assert "Đã nộp phạt" in paid.inner_text()
+    paid_notice = page.locator(f'#notices a[data-notice-id="{notice_id}"]')
+    paid_notice.wait_for()
+    assert "Đã nộp phạt" in paid_notice.inner_text()

@@ -206,7 +206,9 @@ def test_acknowledge_name_the_driver_dispute_decision_and_points(
         "%d/%m/%Y"
     )
     assert pa.locator("#d-points").inner_text() == f"GPLX ô tô (hạng B, C…): −{n1_points}"
-    assert pa.locator("#pay-button").is_disabled()
+    pa.locator("#pay-button").wait_for()  # the Pay button, with the amount due today (nothing late yet)
+    assert pa.locator("#pay-button").is_enabled() and pa.locator("#paid").is_hidden()
+    assert pa.locator("#pay-amount").inner_text() == vnd(n1_amount)
     decision_number = pa.locator("#d-number").inner_text()
     pa.screenshot(path=str(tmp_path / "decision.png"), full_page=True)
 

@@ -1,6 +1,7 @@
 """The citizen app's page shells over HTTP: each page is served to anyone (the data comes from the
 citizen API with the bearer token), in Vietnamese or English, with the navigation between the pages and
-the text its scripts need; the decision page's payment button is a disabled placeholder."""
+the text its scripts need; the decision page's Pay button and Paid box stay hidden until the payments
+API answers."""
 
 from __future__ import annotations
 
@@ -46,15 +47,21 @@ def test_the_notice_page_holds_the_answers_hidden_until_the_api_allows_them(clie
     assert "Xác nhận vi phạm" in page and "Khai báo người điều khiển" in page and "Giải trình" in page
 
 
-def test_the_decision_page_in_english_with_a_disabled_pay_button(client: TestClient) -> None:
+def test_the_decision_page_in_english_with_the_pay_button_hidden_until_the_api_answers(
+    client: TestClient,
+) -> None:
     decision_id = uuid.uuid4()
     page = client.get(f"/citizen/decisions/{decision_id}?lang=en")
     assert page.status_code == 200
     assert f'data-decision-id="{decision_id}"' in page.text
-    assert re.search(r'<button type="button" id="pay-button"[^>]* disabled>Pay</button>', page.text)
-    assert TEXT["pay_soon"]["en"] in page.text
+    assert re.search(r'<button type="button" id="pay-button"[^>]* hidden>Pay</button>', page.text)
+    assert 'id="pay-button" class="primary" disabled' not in page.text
+    assert re.search(r'<div id="paid" hidden>', page.text)
+    assert TEXT["pay_note"]["en"] in page.text and TEXT["receipt_pdf"]["en"] in page.text
     text = config(page.text)["text"]
     assert isinstance(text, dict) and text["error_NomineeUnknown"] == "No citizen with this CCCD."
+    assert text["error_DecisionNotPayable"] == TEXT["error_DecisionNotPayable"]["en"]
+    assert text["error_GatewayUnavailable"].startswith("The payment gateway")
     assert client.get("/citizen/decisions/not-an-id").status_code == 422
 
 

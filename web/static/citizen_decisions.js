@@ -64,6 +64,47 @@
     $("d-html").onclick = () => openDocument(base + "/document.html");
     $("d-pdf").onclick = () => openDocument(base + "/document.pdf");
     article.hidden = false;
+    if (d.status !== "cancelled") await loadPayment(base);
+  }
+
+  async function loadPayment(base) {
+    // The amount due today (late charge included) and, once paid, the payment with its receipt.
+    const resp = await api(base + "/payments");
+    if (!resp.ok) return showApiError(resp);
+    const state = await resp.json();
+    const paid = state.paid;
+    $("pay-due").hidden = $("pay-button").hidden = $("pay-note").hidden = Boolean(paid);
+    $("paid").hidden = !paid;
+    $("pay").hidden = false;
+    if (paid) {
+      $("d-status").textContent = T.decision_paid;
+      const receipt = `${config.api}/payments/${paid.id}/receipt`;
+      $("receipt-number").textContent = paid.receipt_number || "—";
+      $("receipt-pending").hidden = Boolean(paid.receipt_number);
+      $("receipt-html").disabled = $("receipt-pdf").disabled = !paid.receipt_number;
+      $("receipt-html").onclick = () => openDocument(receipt + ".html");
+      $("receipt-pdf").onclick = () => openDocument(receipt + ".pdf");
+      return;
+    }
+    $("pay-amount").textContent = money(state.amount_due_vnd);
+    $("pay-late").textContent = state.late_charge_vnd ? `(${T.late_charge} ${money(state.late_charge_vnd)})` : "";
+    $("pay-button").onclick = () => pay(base);
+  }
+
+  async function pay(base) {
+    const button = $("pay-button");
+    button.disabled = true;
+    try {
+      const resp = await api(base + "/payments", { method: "POST" });
+      if (!resp.ok) return await showApiError(resp);
+      const created = await resp.json();
+      $("pay-amount").textContent = money(created.amount_vnd);
+      if (!created.redirect_url) return showMessage(T.error);
+      $("pay-note").textContent = T.paying;
+      location.assign(created.redirect_url);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function historyRow(e) {
