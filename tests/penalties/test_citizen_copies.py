@@ -29,7 +29,9 @@ NAMES = ["blurred-clip.webm", "blurred-frame-at.png", "blurred-frame-before.png"
 
 
 def _image(data: bytes) -> np.ndarray:
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return image
 
 
 def _video(data: bytes, suffix: str) -> list[np.ndarray]:

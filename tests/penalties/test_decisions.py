@@ -203,7 +203,8 @@ def test_a_decided_notice_takes_no_more_answers(db: Session) -> None:
             attempt()
         assert getattr(info.value, "status_code", None) == 409, (name, info.value)
         db.rollback()
-    assert db.get(type(notice), notice.id).status is NoticeStatus.decided
+    again = db.get(type(notice), notice.id)
+    assert again is not None and again.status is NoticeStatus.decided
 
 
 def test_an_organisation_that_named_no_driver_loses_no_one_s_points(db: Session) -> None:
