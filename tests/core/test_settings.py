@@ -1,5 +1,4 @@
 import re
-import secrets
 import stat
 from pathlib import Path
 from typing import Any
@@ -10,25 +9,7 @@ from typer.testing import CliRunner
 from core.cli import app
 from core.config import SECRETS, Environment, InsecureSettings, Settings, reset_settings
 from core.secrets_file import weakness
-
-
-def strong() -> str:
-    return secrets.token_urlsafe(48)
-
-
-def production(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "env": Environment.production,
-        "secret_key": strong(),
-        "idp_client_secret": strong(),
-        "audit_key": strong(),
-        "acknowledgement_key": strong(),
-        "vnpay_hash_secret": strong(),
-        "idp_embedded": False,
-        "session_cookie_secure": True,
-        "hsts_seconds": 31_536_000,
-    }
-    return Settings(**{**values, **overrides})
+from tests.support.settings import production, strong
 
 
 @pytest.mark.parametrize("env", [Environment.dev, Environment.test])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,25 +10,7 @@ import pytest
 
 from core.config import Environment, InsecureSettings, Settings
 from payments.gateways.stripe import StripeGateway
-
-
-def strong() -> str:
-    return secrets.token_urlsafe(48)
-
-
-def production(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "env": Environment.production,
-        "secret_key": strong(),
-        "idp_client_secret": strong(),
-        "audit_key": strong(),
-        "acknowledgement_key": strong(),
-        "vnpay_hash_secret": strong(),
-        "idp_embedded": False,
-        "session_cookie_secure": True,
-        "hsts_seconds": 31_536_000,
-    }
-    return Settings(**{**values, **overrides})
+from tests.support.settings import production, strong
 
 
 def test_outside_production_each_data_dir_gets_its_own_stripe_test_secrets(tmp_path: Path) -> None:
