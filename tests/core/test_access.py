@@ -118,6 +118,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /citizen/points": PUBLIC,
     "POST /ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
     "POST /api/citizen/v1/decisions/{decision_id}/payments": frozenset({"citizen"}),
+    "GET /api/citizen/v1/decisions/{decision_id}/payments": frozenset({"citizen"}),
     "GET /api/citizen/v1/payments/{payment_id}": frozenset({"citizen"}),
     "GET /api/citizen/v1/payments/{payment_id}/receipt.pdf": frozenset({"citizen"}),
     "GET /api/citizen/v1/payments/{payment_id}/receipt.html": frozenset({"citizen"}),
