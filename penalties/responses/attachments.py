@@ -87,7 +87,9 @@ def clean(filename: str, data: bytes, *, max_bytes: int) -> CleanFile:
             cleaned = _reencode(probe, fmt)
     except AttachmentRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, ImportError):
+        # ImportError: once Ultralytics is imported in the process, its patched Image.open tries to load
+        # a HEIF plugin for any file Pillow cannot identify (and fails when it is not installed).
         raise AttachmentRejected(f"{name}: not a JPEG, PNG or WebP image") from None
     except (OSError, SyntaxError, ValueError):
         raise AttachmentRejected(f"{name}: the image is damaged and cannot be read") from None
