@@ -33,6 +33,8 @@ from tests.support.factories import citizen_token, staff_headers
 
 CRASH_BETWEEN_SEND_AND_RECORD = """
 import os, sys
+from core.time import follow_test_clock
+follow_test_clock()  # the same running clock as the tests (the receiver checks the signature's time)
 from core.plugins import load_tasks
 load_tasks()
 import citizen_app_api.delivery.sending as sending
