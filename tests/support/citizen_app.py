@@ -32,6 +32,7 @@ def citizen_app_server(database_url: str, **env: str) -> Iterator[str]:
         "TVP_IDP_ISSUER": f"{base}/idp",
         "TVP_IDP_REDIRECT_URIS": json.dumps([f"{base}/citizen/callback", "tvp-citizen://callback"]),
         "TVP_CITIZEN_EVENTS_MAX_S": "600",
+        "TVP_CITIZEN_API_BASE_URL": base,
         **env,
     }
     tvp = str(Path(sys.executable).parent / "tvp")

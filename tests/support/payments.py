@@ -112,47 +112,16 @@ def pay_at_sandbox(redirect_url: str, action: str = "pay") -> httpx.Response:
 @contextmanager
 def tvp_serve_paying_through(database_url: str, sandbox: str, **env: str) -> Iterator[str]:
     """`tvp serve` (a process, its in-process worker settling payments) on the test database, paying
-    through the sandbox at ``sandbox``; yields its base URL. Like tests.support.citizen_app, with the
-    citizen return URL and the gateway settings pointing at the right ports."""
-    import json
-    import os
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
+    through the sandbox at ``sandbox``; yields its base URL."""
+    from tests.support.citizen_app import citizen_app_server
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = {
-        "TVP_DATABASE_URL": database_url,
-        "TVP_IDP_ISSUER": f"{base}/idp",
-        "TVP_IDP_REDIRECT_URIS": json.dumps([f"{base}/citizen/callback", "tvp-citizen://callback"]),
-        "TVP_CITIZEN_EVENTS_MAX_S": "600",
-        "TVP_CITIZEN_API_BASE_URL": base,
-        "TVP_PAYMENT_GATEWAY": "vnpay-sandbox",
-        "TVP_VNPAY_TMN_CODE": TMN,
-        "TVP_VNPAY_HASH_SECRET": SECRET,
-        "TVP_VNPAY_PAY_URL": f"{sandbox}/paymentv2/vpcpay.html",
-        "TVP_VNPAY_API_URL": f"{sandbox}/merchant_webapi/api/transaction",
+    with citizen_app_server(
+        database_url,
+        TVP_PAYMENT_GATEWAY="vnpay-sandbox",
+        TVP_VNPAY_TMN_CODE=TMN,
+        TVP_VNPAY_HASH_SECRET=SECRET,
+        TVP_VNPAY_PAY_URL=f"{sandbox}/paymentv2/vpcpay.html",
+        TVP_VNPAY_API_URL=f"{sandbox}/merchant_webapi/api/transaction",
         **env,
-    }
-    tvp = str(Path(sys.executable).parent / "tvp")
-    proc = subprocess.Popen(
-        [tvp, "serve", "--port", str(port)],
-        env={**os.environ, **settings},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("tvp serve did not start")
+    ) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(15)
