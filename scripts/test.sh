@@ -18,6 +18,6 @@ echo "== tests on PostgreSQL"
 TVP_TEST_DATABASE_URL="${TVP_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}" \
   .venv/bin/pytest "$@"
 if [ "${TVP_TEST_CLOCKS:-1}" != 0 ]; then
-  echo "== tests on a moved clock (23:30 and 00:30 in Vietnam, UTC midnight), computer vision left out"
+  echo "== tests on a moved clock (23:30 and 00:30 in Vietnam, UTC midnight; PostgreSQL at 23:30), computer vision left out"
   ./scripts/test-clock.sh -m "not clockless" "$@"
 fi
