@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.db import session_scope
+from core.db import IMMEDIATE, get_engine, session_scope
 from core.models import Job, Role
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from penalties.decisions.models import Decision, DecisionStatus
@@ -32,10 +32,10 @@ from tests.support.localstripe import (
     signature_header,
     tvp_serve_paying_with_stripe,
 )
-from tests.support.payments import a_decision, citizen_client, start_payment
+from tests.support.payments import a_decision as issued_decision
+from tests.support.payments import citizen_client, start_payment
 
 SECRET = "whsec_" + uuid.uuid4().hex
-Serve = Callable[[], str]
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +44,29 @@ def localstripe() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def serve(database_url: str, clean_db: str, localstripe: str) -> Iterator[Serve]:
-    """Starts `tvp serve` once the test has written its decisions: its worker writes all the time, and
-    the test's read-then-write transactions would fail at once on SQLite when it did (WAL snapshots)."""
-    with ExitStack() as stack:
-        yield lambda: stack.enter_context(tvp_serve_paying_with_stripe(database_url, localstripe, SECRET))
+@pytest.fixture(scope="module")
+def tvp(database_url: str, localstripe: str) -> Iterator[str]:
+    """One `tvp serve` for the module (it takes seconds to start); each test wipes the database."""
+    with tvp_serve_paying_with_stripe(database_url, localstripe, SECRET) as base:
+        yield base
+
+
+@dataclass(frozen=True)
+class Seeded:
+    id: uuid.UUID
+    cccd: str
+    number: str
+    amount_vnd: int
+    notice_ids: list[uuid.UUID]
+
+
+def a_decision(serial: int, *, notices: int = 1) -> Seeded:
+    """An issued decision, written with SQLite's write lock taken up front by every transaction: the
+    server's worker writes all the time, and a read-then-write transaction would fail at once when it
+    did. The session is closed after: no transaction left holding the lock."""
+    with Session(bind=get_engine().execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as s:
+        made = issued_decision(s, serial, notices=notices)
+        return Seeded(made.id, made.cccd, made.number, made.amount_vnd, [i.notice_id for i in made.items])
 
 
 def renew(db: Session) -> None:
@@ -102,10 +119,8 @@ def notify_jobs(db: Session, event: str) -> int:
     )
 
 
-def test_full_pay_flow_card_webhook_settled_receipt(serve: Serve, localstripe: str, db: Session) -> None:
-    decision = a_decision(db, 9501, notices=2)
-    tvp = serve()
-    notice_ids = [i.notice_id for i in decision.items]
+def test_full_pay_flow_card_webhook_settled_receipt(tvp: str, localstripe: str, db: Session) -> None:
+    decision = a_decision(9501, notices=2)
     with citizen_client(tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
         assert (created["gateway"], created["redirect_url"], created["status"]) == ("stripe", None, "pending")
@@ -141,7 +156,7 @@ def test_full_pay_flow_card_webhook_settled_receipt(serve: Serve, localstripe: s
 
     renew(db)
     assert db.get(Decision, decision.id).status is DecisionStatus.paid  # type: ignore[union-attr]
-    assert {db.get(Notice, n).status for n in notice_ids} == {NoticeStatus.paid}  # type: ignore[union-attr]
+    assert {db.get(Notice, n).status for n in decision.notice_ids} == {NoticeStatus.paid}  # type: ignore[union-attr]
     assert notify_jobs(db, "decision.paid") == 1
     stored = events(db)
     assert [(e.event_id.startswith("evt_"), e.outcome, e.applied) for e in stored] == [
@@ -150,9 +165,8 @@ def test_full_pay_flow_card_webhook_settled_receipt(serve: Serve, localstripe: s
     assert stored[0].payload["type"] == "payment_intent.succeeded"
 
 
-def test_forged_missing_and_stale_signatures_400_nothing_written(serve: Serve, db: Session) -> None:
-    decision = a_decision(db, 9502)
-    tvp = serve()
+def test_forged_missing_and_stale_signatures_400_nothing_written(tvp: str, db: Session) -> None:
+    decision = a_decision(9502)
     with citizen_client(tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
     pi = gateway_ref(db, created["id"])
@@ -173,9 +187,8 @@ def test_forged_missing_and_stale_signatures_400_nothing_written(serve: Serve, d
     assert events(db) == []
 
 
-def test_tampered_amount_or_currency_refused_unknown_intent_acknowledged(serve: Serve, db: Session) -> None:
-    decision = a_decision(db, 9503)
-    tvp = serve()
+def test_tampered_amount_or_currency_refused_unknown_intent_acknowledged(tvp: str, db: Session) -> None:
+    decision = a_decision(9503)
     with citizen_client(tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
     pi = gateway_ref(db, created["id"])
@@ -190,11 +203,8 @@ def test_tampered_amount_or_currency_refused_unknown_intent_acknowledged(serve: 
     assert events(db) == [] and fresh(db, created["id"]).status is PaymentStatus.pending
 
 
-def test_redelivered_and_concurrent_duplicates_apply_once(
-    serve: Serve, localstripe: str, db: Session
-) -> None:
-    decision = a_decision(db, 9504)
-    tvp = serve()
+def test_redelivered_and_concurrent_duplicates_apply_once(tvp: str, localstripe: str, db: Session) -> None:
+    decision = a_decision(9504)
     with citizen_client(tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
     pi = gateway_ref(db, created["id"])
@@ -223,10 +233,9 @@ def test_redelivered_and_concurrent_duplicates_apply_once(
 
 
 def test_a_failure_delivered_after_the_success_changes_nothing(
-    serve: Serve, localstripe: str, db: Session
+    tvp: str, localstripe: str, db: Session
 ) -> None:
-    decision = a_decision(db, 9505)
-    tvp = serve()
+    decision = a_decision(9505)
     with citizen_client(tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
     pi = gateway_ref(db, created["id"])
@@ -241,10 +250,9 @@ def test_a_failure_delivered_after_the_success_changes_nothing(
 
 
 def test_a_declined_card_fails_the_attempt_then_a_new_one_pays(
-    serve: Serve, localstripe: str, db: Session
+    tvp: str, localstripe: str, db: Session
 ) -> None:
-    decision = a_decision(db, 9506)
-    tvp = serve()
+    decision = a_decision(9506)
     with citizen_client(tvp, decision.cccd) as app:
         first = start_payment(app, decision.id)
         declined = gateway_ref(db, first["id"])
@@ -259,10 +267,9 @@ def test_a_declined_card_fails_the_attempt_then_a_new_one_pays(
 
 
 def test_partial_refund_after_an_amended_decision_then_the_rest(
-    serve: Serve, localstripe: str, db: Session
+    tvp: str, localstripe: str, db: Session
 ) -> None:
-    decision = a_decision(db, 9507)
-    tvp = serve()
+    decision = a_decision(9507)
     with citizen_client(tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
     pi = gateway_ref(db, created["id"])
@@ -296,10 +303,9 @@ def test_partial_refund_after_an_amended_decision_then_the_rest(
     assert db.scalar(select(func.count()).select_from(PaymentEvent).where(PaymentEvent.applied)) == 1
 
 
-def test_the_signature_is_over_the_raw_body(serve: Serve, db: Session) -> None:
+def test_the_signature_is_over_the_raw_body(tvp: str, db: Session) -> None:
     """A body re-serialised after signing (spaces, key order) no longer matches: the raw bytes count."""
-    decision = a_decision(db, 9508)
-    tvp = serve()
+    decision = a_decision(9508)
     with citizen_client(tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
     pi = gateway_ref(db, created["id"])
