@@ -1,5 +1,5 @@
-"""The citizen pays a decision: start a payment (→ the gateway's page), follow it, get the e-receipt.
-Another citizen's payment or decision is "not found". Every read is audited."""
+"""The citizen pays a decision: start a payment (→ the gateway's page, or Stripe.js in the app), follow
+it, get the e-receipt. Another citizen's payment or decision is "not found". Every read is audited."""
 
 from __future__ import annotations
 
@@ -32,8 +32,18 @@ Citizen = Annotated[Principal, Depends(citizen_only())]
 def pay_decision(decision_id: uuid.UUID, request: Request, db: DB, principal: Citizen) -> PaymentCreated:
     decision = decision_for_citizen(db, decision_id, principal.cccd, purpose="payment")
     client_ip = request.client.host if request.client else "127.0.0.1"
-    payment = service.create_payment(db, decision, actor=principal.actor, client_ip=client_ip)
-    return PaymentCreated.model_validate(payment)
+    checkout = service.start_payment(db, decision, actor=principal.actor, client_ip=client_ip)
+    payment = checkout.payment
+    return PaymentCreated(
+        id=payment.id,
+        gateway=payment.gateway,
+        redirect_url=payment.redirect_url,
+        client_secret=checkout.client_secret,
+        return_url=checkout.return_url,
+        amount_vnd=payment.amount_vnd,
+        late_charge_vnd=payment.late_charge_vnd,
+        status=payment.status,
+    )
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from core.errors import AppError, Conflict, InvalidInput, NotFound, ServiceUnavailable
 
 
 class PaymentNotFound(NotFound):
@@ -23,3 +23,13 @@ class RefundRefused(InvalidInput):
 
 class GatewayUnavailable(ServiceUnavailable):
     """The payment gateway did not answer; try again."""
+
+
+class CallbackSignatureInvalid(AppError):
+    """The callback's signature is missing, forged or stale: nothing was written."""
+
+    status_code = 400
+
+
+class CallbackAmountMismatch(InvalidInput):
+    """The callback's amount or currency is not the payment's: not applied."""

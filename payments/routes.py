@@ -4,6 +4,7 @@
   {"RspCode", "Message"} as VNPay expects (00 ok, 01 not found, 02 already confirmed, 04 invalid amount,
   97 invalid signature, 99 unknown error).
 - GET /payments/vnpay/return: the citizen's browser coming back; display only, it never changes state.
+- Stripe's webhook and return page: payments/webhooks.py.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from payments.gateways.base import GatewayError, SignatureInvalid
 from payments.gateways.vnpay import VNPay
 from payments.models import Payment, PaymentStatus
 from payments.schemas import PaymentRead, RefundCreate, RefundRead
+from payments.webhooks import router as stripe_router
 from penalties.decisions.document import vnd
 
 logger = logging.getLogger(__name__)
@@ -147,3 +149,6 @@ def refund(payment_id: uuid.UUID, body: RefundCreate, db: AuditedDB, principal: 
     payment = _payment(db, payment_id, principal, "refund")
     made = service.refund_payment(db, payment, body.amount_vnd, reason=body.reason, actor=principal.actor)
     return RefundRead.model_validate(made)
+
+
+router.include_router(stripe_router)  # Stripe's webhook and return page (payments/webhooks.py)

@@ -11,10 +11,16 @@ from payments.models import PaymentStatus, RefundStatus
 
 
 class PaymentCreated(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """An open attempt and how to pay it: follow ``redirect_url`` (VNPay's page), or confirm the Stripe
+    PaymentIntent in the app with ``client_secret`` (Stripe.js), coming back to ``return_url``."""
 
     id: uuid.UUID
+    gateway: str = Field(description="vnpay, vnpay-sandbox or stripe")
     redirect_url: str | None = Field(description="Send the citizen's browser here (the gateway's page)")
+    client_secret: str | None = Field(
+        None, description="Stripe: the PaymentIntent's client secret for Stripe.js (never stored by tvp)"
+    )
+    return_url: str = Field(description="Where the gateway sends the browser back (display only)")
     amount_vnd: int
     late_charge_vnd: int
     status: PaymentStatus

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -68,6 +69,17 @@ def paid_payment(session: Session, decision_id: uuid.UUID) -> Payment | None:
     return session.get(Payment, paid_id) if paid_id is not None else None
 
 
+@dataclass(frozen=True)
+class Checkout:
+    """An open attempt and what the citizen's app needs to pay it: the gateway's page
+    (``payment.redirect_url``, VNPay) or the client secret to confirm it in the app (Stripe.js), and
+    where the gateway sends the browser back (display only)."""
+
+    payment: Payment
+    client_secret: str | None
+    return_url: str
+
+
 def create_payment(
     session: Session,
     decision: Decision,
@@ -77,6 +89,19 @@ def create_payment(
     gateway: Gateway | None = None,
 ) -> Payment:
     """The open attempt for the amount due today; a double click (or two at once) gets the same one."""
+    return start_payment(session, decision, actor=actor, client_ip=client_ip, gateway=gateway).payment
+
+
+def start_payment(
+    session: Session,
+    decision: Decision,
+    *,
+    actor: str,
+    client_ip: str = "127.0.0.1",
+    gateway: Gateway | None = None,
+) -> Checkout:
+    """create_payment, with what the app needs to pay it (a second click asks the gateway again for the
+    client secret: it is never stored)."""
     if decision.status is not DecisionStatus.issued or _paid_by(session, decision.id) is not None:
         raise DecisionNotPayable(f"decision {decision.number} is {decision.status}: nothing to pay")
     gw = gateway or gateway_for()
@@ -91,7 +116,7 @@ def create_payment(
     key = f"{prefix}{closed or 0}"
     existing = session.scalar(select(Payment).where(Payment.idempotency_key == key))
     if existing is not None:
-        return existing
+        return _checkout(existing, gw)
     payment_id = uuid.uuid4()
     payment = Payment(
         id=payment_id,
@@ -114,7 +139,7 @@ def create_payment(
         found = session.scalar(select(Payment).where(Payment.idempotency_key == key))
         if found is None:
             raise
-        return found
+        return _checkout(found, gw)
     try:
         created = gw.create(
             CreateRequest(
@@ -122,7 +147,7 @@ def create_payment(
                 reference=payment.reference,
                 amount_vnd=amount,
                 description=f"Nop phat QD {decision.number}",
-                return_url=get_settings().citizen_api_base_url.rstrip("/") + gw.return_path,
+                return_url=_return_url(gw.return_path),
                 client_ip=client_ip,
             )
         )
@@ -143,7 +168,23 @@ def create_payment(
             "gateway": gw.name,
         },
     )
-    return payment
+    return Checkout(payment, created.client_secret, _return_url(gw.return_path))
+
+
+def _return_url(path: str) -> str:
+    return get_settings().citizen_api_base_url.rstrip("/") + path
+
+
+def _checkout(payment: Payment, gw: Gateway) -> Checkout:
+    """The attempt made earlier (a second click): its gateway is asked again for the client secret."""
+    own = gw if payment.gateway == gw.name else gateway_for(payment.gateway)  # the setting changed since
+    secret = None
+    if payment.gateway_ref and payment.status is PaymentStatus.pending:
+        try:
+            secret = own.client_secret(payment.gateway_ref)
+        except GatewayError as exc:
+            raise GatewayUnavailable(str(exc)) from exc
+    return Checkout(payment, secret, _return_url(own.return_path))
 
 
 def payment_for_citizen(session: Session, payment_id: uuid.UUID, cccd: str, *, purpose: str) -> Payment:
@@ -175,7 +216,7 @@ def apply_event(
     payment = find_payment(session, gateway, event.gateway_ref, lock=True)
     if payment is None:
         return Applied.not_found
-    if event.currency != payment.currency or event.amount_vnd != payment.amount_vnd:
+    if not _amount_matches(payment, event):
         logger.warning(
             "payment %s: %s event for %s %s refused", payment.id, gateway, event.amount_vnd, event.currency
         )
@@ -197,6 +238,16 @@ def apply_event(
     stored.applied = _apply_outcome(session, payment, event, now or utc_now())
     session.flush()
     return Applied.applied if stored.applied else Applied.duplicate
+
+
+def _amount_matches(payment: Payment, event: CallbackEvent) -> bool:
+    """The event's currency (any case: Stripe writes "vnd") and amount are the payment's. A refund event
+    carries the amount refunded so far: at most the payment's."""
+    if event.currency.upper() != payment.currency:
+        return False
+    if event.outcome is Outcome.refunded:
+        return 0 < event.amount_vnd <= payment.amount_vnd
+    return event.amount_vnd == payment.amount_vnd
 
 
 def _apply_outcome(session: Session, payment: Payment, event: CallbackEvent, now: datetime) -> bool:
@@ -225,6 +276,18 @@ def _apply_outcome(session: Session, payment: Payment, event: CallbackEvent, now
         enqueue(session, SETTLE_TASK, {"payment_id": str(payment.id)}, key=f"{SETTLE_TASK}:{payment.id}")
         _audit(session, payment, "payment.succeeded")
         return True
+    if event.outcome is Outcome.refunded:
+        # Kept for reconciliation, never applied: our refunds are recorded when we make them; one made
+        # at the gateway's dashboard shows up in the daily reconciliation.
+        if event.amount_vnd > payment.refunded_vnd:
+            logger.info(
+                "payment %s: %s VND refunded at %s, %s recorded here",
+                payment.id,
+                event.amount_vnd,
+                payment.gateway,
+                payment.refunded_vnd,
+            )
+        return False
     if event.outcome in (Outcome.failed, Outcome.canceled) and payment.status is PaymentStatus.pending:
         payment.status = PaymentStatus(str(event.outcome))
         _audit(session, payment, f"payment.{event.outcome}")

@@ -115,6 +115,10 @@ class Gateway(Backend, ABC):
     @abstractmethod
     def query(self, gateway_ref: str, reference: str) -> StatusReport: ...
 
+    def client_secret(self, gateway_ref: str) -> str | None:
+        """What the citizen's app needs to confirm an open attempt itself (Stripe.js), if anything."""
+        return None
+
     @abstractmethod
     def refund(
         self, gateway_ref: str, amount_vnd: int, *, idempotency_key: str, reason: str

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -93,6 +93,7 @@ def intent_outcome(intent: Mapping[str, Any]) -> Outcome:
 
 class StripeGateway(Gateway):
     name = "stripe"
+    return_path: ClassVar[str] = "/payments/stripe/return"  # Stripe.js comes back here after 3-D Secure
 
     def __init__(
         self,
@@ -170,6 +171,11 @@ class StripeGateway(Gateway):
             f"/v1/payment_intents/{gateway_ref}/cancel", {}, derived_key(idempotency_key, "cancel")
         )
         return self._report(gateway_ref, intent)
+
+    def client_secret(self, gateway_ref: str) -> str | None:
+        """The intent's client secret, asked again rather than stored (Stripe: never keep or log it)."""
+        secret = self._get(f"/v1/payment_intents/{gateway_ref}").get("client_secret")
+        return str(secret) if secret else None
 
     def query(self, gateway_ref: str, reference: str) -> StatusReport:
         intent = self._get(f"/v1/payment_intents/{gateway_ref}")

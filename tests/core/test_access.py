@@ -124,6 +124,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/citizen/v1/payments/{payment_id}/receipt.html": frozenset({"citizen"}),
     "GET /api/payments/vnpay/ipn": PUBLIC,  # signature-checked (vnp_SecureHash) before anything else
     "GET /payments/vnpay/return": PUBLIC,  # display only, signature-checked
+    "POST /api/payments/stripe/webhook": PUBLIC,  # Stripe-Signature checked before anything else
+    "GET /payments/stripe/return": PUBLIC,  # display only, the client secret checked with Stripe
     "GET /api/payments/{payment_id}": frozenset({"supervisor"}),
     "POST /api/payments/{payment_id}/refunds": frozenset({"supervisor"}),
     "GET /decisions/pending": frozenset({"supervisor"}),

@@ -89,6 +89,8 @@ def test_full_pay_flow_sandbox_ipn_paid_receipt(servers: Servers, db: Session) -
     with citizen_client(servers.tvp, decision.cccd) as app:
         created = start_payment(app, decision.id)
         assert created["amount_vnd"] == decision.amount_vnd and created["late_charge_vnd"] == 0
+        assert (created["gateway"], created["client_secret"]) == ("vnpay-sandbox", None)
+        assert created["return_url"] == f"{servers.tvp}/payments/vnpay/return"
         asked = parse_qs(urlparse(created["redirect_url"]).query)
         assert created["redirect_url"].startswith(servers.sandbox)
         assert asked["vnp_Amount"] == [str(decision.amount_vnd * 100)]  # VND × 100
