@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,23 +36,37 @@ def citizen_app_server(database_url: str, **env: str) -> Iterator[str]:
         "TVP_CITIZEN_API_BASE_URL": base,
         **env,
     }
+    with tvp_serve(port, settings) as served:
+        yield served
+
+
+@contextmanager
+def tvp_serve(port: int, settings: dict[str, str]) -> Iterator[str]:
+    """`tvp serve` on ``port`` with these settings over the environment; yields its base URL once healthy."""
+    base = f"http://127.0.0.1:{port}"
     tvp = str(Path(sys.executable).parent / "tvp")
-    proc = subprocess.Popen(
-        [tvp, "serve", "--port", str(port)],
-        env={**os.environ, **settings},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("tvp serve did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(15)
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [tvp, "serve", "--port", str(port)],
+            env={**os.environ, **settings},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            # A loaded 2-core machine takes 15 s or more to import the models; the bound only stops a hang.
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    tail = log.read().decode(errors="replace")[-3000:]
+                    raise AssertionError(f"tvp serve did not start (exit {proc.poll()}):\n{tail}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(15)

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy.orm import Session
 
 from core.db import session_scope
 from core.models import Role
+from tests.support.citizen_app import free_port, tvp_serve
 from tests.support.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
@@ -32,28 +29,8 @@ def _require_chromium() -> None:
 
 @pytest.fixture
 def server(database_url: str, clean_db: str) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "TVP_DATABASE_URL": database_url}
-    tvp = str(Path(sys.executable).parent / "tvp")
-    proc = subprocess.Popen(
-        [tvp, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("tvp serve did not start")
+    with tvp_serve(free_port(), {"TVP_DATABASE_URL": database_url}) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(15)
 
 
 @pytest.fixture
