@@ -230,13 +230,12 @@ def test_attach_is_refused_when_it_makes_no_sense(db: Session) -> None:
     p = plant(db)
     reconciliation.reconcile(db, p.gw, p.day, actor="system")
     db.commit()
-    for kind, payment, why in [
-        (MismatchKind.missing_here, "stranger", "no payment of ours"),  # the stranger's money
-        (MismatchKind.paid_twice, p.twice_lost, "only money the gateway took and we missed"),
-        (MismatchKind.missing_at_gateway, p.not_at_gateway, "only money the gateway took"),
+    for target, why in [
+        (_one(db, MismatchKind.missing_here, ref=p.unknown_ref), "no payment of ours"),  # a stranger's money
+        (_one(db, MismatchKind.paid_twice, p.twice_lost), "only money the gateway took and we missed"),
+        (_one(db, MismatchKind.missing_at_gateway, p.not_at_gateway), "only money the gateway took"),
     ]:
         with pytest.raises(ResolutionRefused, match=why):
-            target = _one(db, kind, ref=p.unknown_ref) if payment == "stranger" else _one(db, kind, payment)
             reconciliation.attach(db, target.id, actor=STAFF)
         db.rollback()
 
