@@ -27,6 +27,7 @@ from core.models import Role
 from core.pagination import PageNumber
 from payments.reconciliation import service
 from payments.reconciliation.models import Mismatch, MismatchKind, MismatchStatus, Resolution
+from penalties.decisions.models import DecisionStatus
 from web.decisions import vnd
 from web.i18n import lang_of, translator
 from web.routes import check_csrf, render
@@ -99,10 +100,16 @@ def actions_of(mismatch: Mismatch) -> list[str]:
     """The actions the page offers for a mismatch (the service still decides: it may refuse)."""
     if mismatch.status is not MismatchStatus.open:
         return []
+    payment = mismatch.payment
+    if payment is None:
+        return ["write_off"]
+    decision_open = payment.decision.status is DecisionStatus.issued
     offered = []
-    if mismatch.payment_id is not None and mismatch.kind is MismatchKind.missing_here:
+    if mismatch.kind is MismatchKind.missing_here and decision_open:
         offered.append("attach")
-    if mismatch.payment_id is not None and mismatch.kind in service.REFUNDABLE:
+    if mismatch.kind is MismatchKind.paid_twice or (
+        mismatch.kind is MismatchKind.missing_here and payment.decision.status is DecisionStatus.paid
+    ):
         offered.append("refund")
     return [*offered, "write_off"]
 

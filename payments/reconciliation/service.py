@@ -165,10 +165,9 @@ def compare(
         findings.setdefault((kind, ref), Finding(kind, ref, payment, line))
 
     for ref, lines in lines_of.items():
-        paid = next((x for x in lines if x.outcome is Outcome.succeeded), None)
-        if paid is None:
+        line = next((x for x in lines if x.outcome is Outcome.succeeded), None)
+        if line is None:
             continue
-        line = paid
         payment = by_ref.get(ref) or _ours(session, gateway.name, line)
         if payment is None:
             add(MismatchKind.missing_here, ref, None, line)

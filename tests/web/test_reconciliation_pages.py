@@ -3,6 +3,8 @@ English, and the resolve forms (CSRF, audited, refused ones shown as an error wi
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +32,11 @@ def mismatch_of(db: Session, kind: MismatchKind, payment: Payment) -> Mismatch:
     return db.scalars(select(Mismatch).where(Mismatch.kind == kind, Mismatch.payment_id == payment.id)).one()
 
 
+def row(html: str, mismatch: Mismatch) -> str:
+    start = html.index(f'data-mismatch="{mismatch.id}"')
+    return html[start : html.index("</tr>", start)]
+
+
 def post(client: TestClient, mismatch: Mismatch, action: str, note: str = "", csrf: str | None = None):
     token = csrf if csrf is not None else _csrf(client.get(PAGE, headers=HTML).text)
     return client.post(
@@ -53,7 +60,15 @@ def test_the_page_lists_mismatches_with_their_facts_in_both_languages(
     assert page.text.count('data-mismatch="') == 6 and page.text.count('data-run="') == 1
     assert p.lost_ipn.reference in page.text and p.lost_ipn.decision.number in page.text
     assert "fake_STRANGER" in page.text and "Không có khoản thanh toán nào" in page.text
-    assert f'action="{PAGE}/' in page.text and "/attach" in page.text and "/write-off" in page.text
+    forms = {
+        kind: re.findall(r'action="/payments/reconciliation/[^/]+/([a-z-]+)"', row(page.text, m))
+        for kind, m in [
+            ("lost", mismatch_of(db, MismatchKind.missing_here, p.lost_ipn)),
+            ("twice", mismatch_of(db, MismatchKind.paid_twice, p.twice)),
+            ("gone", mismatch_of(db, MismatchKind.missing_at_gateway, p.not_at_gateway)),
+        ]
+    }
+    assert forms == {"lost": ["attach", "write-off"], "twice": ["refund", "write-off"], "gone": ["write-off"]}
     assert 'href="/payments/reconciliation"' in page.text  # in the navigation
     english = client.get(f"{PAGE}?lang=en", headers=HTML)
     assert (
