@@ -25,7 +25,7 @@ from core.db import get_write_session
 from core.errors import AppError
 from core.models import Role
 from core.pagination import PageNumber
-from payments.reconciliation import service
+from payments.reconciliation import resolve, service
 from payments.reconciliation.models import Mismatch, MismatchKind, MismatchStatus, Resolution
 from penalties.decisions.models import DecisionStatus
 from web.decisions import vnd
@@ -161,7 +161,7 @@ def attach_action(
         principal,
         csrf,
         Resolution.attach,
-        lambda: service.attach(db, mismatch_id, actor=principal.actor, note=note),
+        lambda: resolve.attach(db, mismatch_id, actor=principal.actor, note=note),
     )
 
 
@@ -181,7 +181,7 @@ def refund_action(
         principal,
         csrf,
         Resolution.refund,
-        lambda: service.refund(db, mismatch_id, actor=principal.actor, note=note),
+        lambda: resolve.refund(db, mismatch_id, actor=principal.actor, note=note),
     )
 
 
@@ -201,5 +201,5 @@ def write_off_action(
         principal,
         csrf,
         Resolution.write_off,
-        lambda: service.write_off(db, mismatch_id, actor=principal.actor, note=note),
+        lambda: resolve.write_off(db, mismatch_id, actor=principal.actor, note=note),
     )

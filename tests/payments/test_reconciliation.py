@@ -21,6 +21,7 @@ from payments import service
 from payments.gateways.base import CallbackEvent, Outcome, SettlementLine
 from payments.gateways.fake import FakeGateway
 from payments.models import Payment, PaymentStatus
+from payments.reconciliation import resolve
 from payments.reconciliation import service as reconciliation
 from payments.reconciliation.exceptions import NoteRequired, ResolutionRefused
 from payments.reconciliation.models import (
@@ -201,7 +202,7 @@ def test_attach_a_lost_ipn_settles_the_decision_once_and_is_audited(db: Session)
     reconciliation.reconcile(db, p.gw, p.day, actor="system")
     db.commit()
     lost = _one(db, MismatchKind.missing_here, p.lost_ipn)
-    reconciliation.attach(db, lost.id, actor=STAFF, note="IPN lost on 1/12")
+    resolve.attach(db, lost.id, actor=STAFF, note="IPN lost on 1/12")
     db.commit()
     assert _reload(db, p.lost_ipn).status is PaymentStatus.succeeded
     assert service.SETTLE_TASK in run_due_jobs(only={service.SETTLE_TASK})
@@ -220,7 +221,7 @@ def test_attach_a_lost_ipn_settles_the_decision_once_and_is_audited(db: Session)
     assert entry.actor == STAFF and entry.detail["payment"] == str(p.lost_ipn.id)
 
     with pytest.raises(ResolutionRefused, match="already resolved"):
-        reconciliation.attach(db, lost.id, actor=STAFF)
+        resolve.attach(db, lost.id, actor=STAFF)
     db.rollback()
     rerun = reconciliation.reconcile(db, p.gw, p.day, actor="system")
     assert rerun.found == 0  # attached: no longer a difference, and the known one is not reopened
@@ -236,7 +237,7 @@ def test_attach_is_refused_when_it_makes_no_sense(db: Session) -> None:
         (_one(db, MismatchKind.missing_at_gateway, p.not_at_gateway), "only money the gateway took"),
     ]:
         with pytest.raises(ResolutionRefused, match=why):
-            reconciliation.attach(db, target.id, actor=STAFF)
+            resolve.attach(db, target.id, actor=STAFF)
         db.rollback()
 
     # The decision got paid by another attempt after the run: attaching would pay it twice.
@@ -256,11 +257,11 @@ def test_attach_is_refused_when_it_makes_no_sense(db: Session) -> None:
     db.add(other)
     db.commit()
     with pytest.raises(ResolutionRefused, match="cannot pay it"):
-        reconciliation.attach(db, lost.id, actor=STAFF)
+        resolve.attach(db, lost.id, actor=STAFF)
     db.rollback()
     assert _reload(db, p.lost_ipn).status is PaymentStatus.pending
     # ...so the money goes back instead: recorded as taken twice, then refunded.
-    reconciliation.refund(db, lost.id, actor=STAFF, gateway=p.gw)
+    resolve.refund(db, lost.id, actor=STAFF, gateway=p.gw)
     db.commit()
     assert _reload(db, p.lost_ipn).status is PaymentStatus.refunded
     assert not audits(db, "payment_mismatch.attach")
@@ -271,7 +272,7 @@ def test_refund_a_payment_taken_twice(db: Session) -> None:
     reconciliation.reconcile(db, p.gw, p.day, actor="system")
     db.commit()
     twice = _one(db, MismatchKind.paid_twice, p.twice)
-    reconciliation.refund(db, twice.id, actor=STAFF, note="citizen paid twice", gateway=p.gw)
+    resolve.refund(db, twice.id, actor=STAFF, note="citizen paid twice", gateway=p.gw)
     db.commit()
     payment = _reload(db, p.twice)
     assert (payment.status, payment.refunded_vnd) == (PaymentStatus.refunded, payment.amount_vnd)
@@ -280,12 +281,12 @@ def test_refund_a_payment_taken_twice(db: Session) -> None:
     assert entry.actor == STAFF and entry.detail["amount_vnd"] == payment.amount_vnd
     assert [e.actor for e in audits(db, "payment.refund")] == [STAFF]
     with pytest.raises(ResolutionRefused, match="already resolved"):
-        reconciliation.refund(db, twice.id, actor=STAFF, gateway=p.gw)
+        resolve.refund(db, twice.id, actor=STAFF, gateway=p.gw)
     db.rollback()
 
     # The IPN of the second payment never came: the refund records the gateway's success first.
     lost = _one(db, MismatchKind.paid_twice, p.twice_lost)
-    reconciliation.refund(db, lost.id, actor=STAFF, gateway=p.gw)
+    resolve.refund(db, lost.id, actor=STAFF, gateway=p.gw)
     db.commit()
     assert _reload(db, p.twice_lost).status is PaymentStatus.refunded
     decision = db.get(Decision, p.twice_lost.decision_id)
@@ -299,13 +300,11 @@ def test_refund_is_refused_for_unpaid_and_not_twice_paid_payments(db: Session) -
     reconciliation.reconcile(db, p.gw, p.day, actor="system")
     db.commit()
     with pytest.raises(ResolutionRefused, match="only money taken twice"):
-        reconciliation.refund(db, _one(db, MismatchKind.missing_at_gateway).id, actor=STAFF, gateway=p.gw)
+        resolve.refund(db, _one(db, MismatchKind.missing_at_gateway).id, actor=STAFF, gateway=p.gw)
     db.rollback()
     # A lost IPN of a decision paid by nothing else: it is the decision's payment, not one to refund.
     with pytest.raises(ResolutionRefused, match="attach it instead"):
-        reconciliation.refund(
-            db, _one(db, MismatchKind.missing_here, p.lost_ipn).id, actor=STAFF, gateway=p.gw
-        )
+        resolve.refund(db, _one(db, MismatchKind.missing_here, p.lost_ipn).id, actor=STAFF, gateway=p.gw)
     db.rollback()
     assert _reload(db, p.lost_ipn).status is PaymentStatus.pending  # nothing of the refused action stays
     assert p.gw.refunds == [] and not audits(db, "payment_mismatch.refund")
@@ -317,7 +316,7 @@ def test_refund_is_refused_for_unpaid_and_not_twice_paid_payments(db: Session) -
     )
     db.commit()
     with pytest.raises(ResolutionRefused, match="refunded"):
-        reconciliation.refund(db, twice.id, actor=STAFF, gateway=p.gw)
+        resolve.refund(db, twice.id, actor=STAFF, gateway=p.gw)
     db.rollback()
     assert len(p.gw.refunds) == 1
 
@@ -328,8 +327,8 @@ def test_write_off_needs_a_note_and_closes_once(db: Session) -> None:
     db.commit()
     missing = _one(db, MismatchKind.missing_at_gateway)
     with pytest.raises(NoteRequired):
-        reconciliation.write_off(db, missing.id, actor=STAFF, note="  ")
-    reconciliation.write_off(db, missing.id, actor=STAFF, note="cash payment at the counter, receipt 12")
+        resolve.write_off(db, missing.id, actor=STAFF, note="  ")
+    resolve.write_off(db, missing.id, actor=STAFF, note="cash payment at the counter, receipt 12")
     db.commit()
     closed = db.get(Mismatch, missing.id)
     assert closed is not None and (closed.resolution, closed.note) == (
@@ -338,7 +337,7 @@ def test_write_off_needs_a_note_and_closes_once(db: Session) -> None:
     )
     [entry] = audits(db, "payment_mismatch.write_off")
     assert entry.actor == STAFF and entry.detail["note"] == closed.note
-    for action in (reconciliation.attach, reconciliation.write_off):
+    for action in (resolve.attach, resolve.write_off):
         with pytest.raises(ResolutionRefused, match="already resolved"):
             action(db, missing.id, actor=STAFF, note="again please")
         db.rollback()

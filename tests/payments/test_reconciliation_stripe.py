@@ -17,6 +17,7 @@ from payments import service
 from payments.gateways.base import CallbackEvent, Created, CreateRequest, Outcome
 from payments.gateways.stripe import StripeGateway
 from payments.models import Payment, PaymentStatus
+from payments.reconciliation import resolve
 from payments.reconciliation import service as reconciliation
 from payments.reconciliation.models import Mismatch, MismatchKind, RunStatus
 from tests.support.delivery import run_due_jobs
@@ -91,10 +92,8 @@ def test_stripe_balance_transactions_against_our_payments(localstripe: str, db: 
         (MismatchKind.missing_at_gateway, never_charged.id),
     }
 
-    reconciliation.attach(db, found[(MismatchKind.missing_here, lost_webhook.id)].id, actor=STAFF)
-    reconciliation.refund(
-        db, found[(MismatchKind.paid_twice, earlier_tab.id)].id, actor=STAFF, gateway=stripe
-    )
+    resolve.attach(db, found[(MismatchKind.missing_here, lost_webhook.id)].id, actor=STAFF)
+    resolve.refund(db, found[(MismatchKind.paid_twice, earlier_tab.id)].id, actor=STAFF, gateway=stripe)
     db.commit()
     run_due_jobs(only={service.SETTLE_TASK})
     db.rollback()

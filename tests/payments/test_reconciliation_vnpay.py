@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.time import utc_now, vn_today
 from payments.models import Payment, PaymentEvent, PaymentStatus
+from payments.reconciliation import resolve
 from payments.reconciliation import service as reconciliation
 from payments.reconciliation.exceptions import ResolutionRefused
 from payments.reconciliation.models import Mismatch, MismatchKind, RunStatus
@@ -73,11 +74,11 @@ def test_a_lost_ipn_is_found_by_querydr_attached_and_paid_once(servers: Servers,
     missing = db.scalars(select(Mismatch).where(Mismatch.kind == MismatchKind.missing_here)).one()
     assert missing.gateway_amount_vnd == lost.amount_vnd and missing.transaction_no  # VNPay's number
 
-    reconciliation.attach(db, missing.id, actor=STAFF, note="IPN never came")
+    resolve.attach(db, missing.id, actor=STAFF, note="IPN never came")
     db.commit()
     assert "payments.settle" in run_due_jobs(only={"payments.settle"})
     with pytest.raises(ResolutionRefused):
-        reconciliation.attach(db, missing.id, actor=STAFF)
+        resolve.attach(db, missing.id, actor=STAFF)
     db.rollback()
 
     released = httpx.post(f"{servers.sandbox}/_release").json()
