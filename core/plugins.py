@@ -24,6 +24,7 @@ PACKAGES = (
     "penalties.decisions",
     "penalties.review",
     "payments",
+    "payments.reconciliation",  # daily comparison with the gateways, mismatches, resolve actions
     "citizen_app_api",
     "citizen_app_api.delivery",
     "web",

@@ -196,6 +196,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     from web.decisions import router as decisions_router
     from web.disputes import router as disputes_router
     from web.notices import router as notices_router
+    from web.payments import router as payments_router
     from web.review import router as review_router
 
     app.include_router(review_router)
@@ -203,5 +204,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(decisions_router)
     app.include_router(citizen_router)
     app.include_router(disputes_router)
+    app.include_router(payments_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)

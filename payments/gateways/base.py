@@ -8,7 +8,7 @@ a payment, and never trusts a gateway to deduplicate.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -89,6 +89,24 @@ class SettlementLine:
     amount_vnd: int
     outcome: Outcome
     settled_on: date | None
+    transaction_no: str | None = None  # the gateway's transaction number, when the report gives it
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One of our attempts at the gateway, as an adapter needs it to ask about it (no rows here)."""
+
+    gateway_ref: str
+    reference: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GatewayReport:
+    """What the gateway says about a day: its lines, and the attempts it could not be asked about."""
+
+    lines: list[SettlementLine]
+    unchecked: list[str] = field(default_factory=list)  # gateway refs of attempts left unanswered
 
 
 class Gateway(Backend, ABC):
@@ -127,3 +145,8 @@ class Gateway(Backend, ABC):
     @abstractmethod
     def settlement(self, day: date) -> list[SettlementLine]:
         """The gateway's report of one day's transactions, for reconciliation."""
+
+    def report(self, day: date, attempts: Sequence[Attempt]) -> GatewayReport:
+        """What reconciliation compares with our payments of ``day`` (a Vietnam day): the settlement
+        report where the gateway has one; an adapter without one asks about each of ``attempts``."""
+        return GatewayReport(self.settlement(day))

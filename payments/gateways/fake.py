@@ -1,5 +1,6 @@
 """An in-memory gateway for unit tests: callbacks are JSON bodies signed with HMAC-SHA256 of a test key
-in the X-Fake-Signature header; ``outcomes`` decides what a status query answers."""
+in the X-Fake-Signature header; ``outcomes`` decides what a status query answers, ``settled`` (filled
+with ``report_line``) what the settlement report of a day lists."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ class FakeGateway(Gateway):
         self.outcomes: dict[str, Outcome] = {}
         self.refunds: list[tuple[str, int]] = []
         self.amounts: dict[str, int] = {}
+        self.settled: dict[date, list[SettlementLine]] = {}  # what settlement(day) reports
+
+    def report_line(self, day: date, line: SettlementLine) -> None:
+        """Make ``settlement(day)`` report ``line`` (to plant a mismatch in a test)."""
+        self.settled.setdefault(day, []).append(line)
 
     def create(self, request: CreateRequest) -> Created:
         self.created.append(request)
@@ -73,4 +79,4 @@ class FakeGateway(Gateway):
         return RefundResult(f"re_{idempotency_key[:12]}", amount_vnd, Outcome.refunded)
 
     def settlement(self, day: date) -> list[SettlementLine]:
-        return []
+        return list(self.settled.get(day, []))

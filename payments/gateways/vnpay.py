@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Self
 from urllib.parse import quote_plus
 
@@ -17,11 +17,13 @@ import httpx
 from core.config import Settings
 from core.time import to_local, utc_now
 from payments.gateways.base import (
+    Attempt,
     CallbackEvent,
     Created,
     CreateRequest,
     Gateway,
     GatewayError,
+    GatewayReport,
     Outcome,
     RefundResult,
     SettlementLine,
@@ -135,6 +137,14 @@ def outcome_of(response_code: str, transaction_status: str | None) -> Outcome:
     if response_code == CANCELLED:
         return Outcome.canceled
     return Outcome.failed
+
+
+def pay_day(vnp_pay_date: str) -> date | None:
+    """The day of a vnp_PayDate (yyyyMMddHHmmss, Vietnam time), None if absent or malformed."""
+    try:
+        return datetime.strptime(vnp_pay_date[:8], "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def amount_of(vnp_amount: str) -> int:
@@ -291,6 +301,32 @@ class VNPay(Gateway):
 
     def settlement(self, day: Any) -> list[SettlementLine]:
         raise GatewayError("VNPay has no settlement report API: reconcile with querydr per payment")
+
+    def report(self, day: date, attempts: Sequence[Attempt]) -> GatewayReport:
+        """VNPay offers no daily report: ask ``querydr`` about each of our attempts of the day. An attempt
+        VNPay does not know (code 91) is a pending line; one it did not answer is left unchecked."""
+        lines: list[SettlementLine] = []
+        unchecked: list[str] = []
+        for attempt in attempts:
+            try:
+                status = self.query(
+                    attempt.gateway_ref, attempt.reference, transaction_date=attempt.created_at
+                )
+            except GatewayError:
+                unchecked.append(attempt.gateway_ref)
+                continue
+            txn_no = str(status.raw.get("vnp_TransactionNo") or "")
+            lines.append(
+                SettlementLine(
+                    gateway_ref=attempt.gateway_ref,
+                    reference=attempt.reference,
+                    amount_vnd=status.amount_vnd,
+                    outcome=status.outcome,
+                    settled_on=pay_day(str(status.raw.get("vnp_PayDate") or "")),
+                    transaction_no=txn_no if txn_no not in ("", "0") else None,
+                )
+            )
+        return GatewayReport(lines, unchecked)
 
 
 class VNPaySandbox(VNPay):

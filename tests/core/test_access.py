@@ -132,6 +132,10 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
     "GET /decisions/{decision_id}": frozenset({"supervisor"}),
+    "GET /payments/reconciliation": frozenset({"supervisor"}),
+    "POST /payments/reconciliation/{mismatch_id}/attach": frozenset({"supervisor"}),
+    "POST /payments/reconciliation/{mismatch_id}/refund": frozenset({"supervisor"}),
+    "POST /payments/reconciliation/{mismatch_id}/write-off": frozenset({"supervisor"}),
     **dict.fromkeys(
         (
             "GET /review",
@@ -169,6 +173,7 @@ PARAMS = {
     "dispute_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
     "attachment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d17",
     "payment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
+    "mismatch_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d18",
 }
 
 
