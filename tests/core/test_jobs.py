@@ -1,6 +1,7 @@
 """The job engine on the embedded default (Dramatiq StubBroker, in-process worker)."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from core.jobs import UnknownTask, enqueue
 from core.jobs.runner import execute
 from core.jobs.worker import JobWorker
 from core.models import AuditEntry, Job, JobStatus, Role
+from core.time import utc_now
 from tests.support import tasks
 from tests.support.factories import staff_headers
 
@@ -132,3 +134,18 @@ def test_broker_down_keeps_jobs_pending_until_it_is_back(db: Session, unique: st
     db.rollback()  # end this session's read snapshot
     assert db.get(Job, job_id).status is JobStatus.done  # type: ignore[union-attr]
     assert tasks.calls[unique] == 1
+
+
+def test_every_scheduled_job_runs_with_the_schedulers_payload(db: Session, own_data_dir: Path) -> None:
+    """The scheduler sends {"at": slot} to every periodic task; a handler that cannot take it would die
+    every time it is due (payments.check_pending and penalties.points_restorations once did)."""
+    from core.jobs.schedule import SCHEDULES, enqueue_due
+    from core.plugins import load_tasks
+
+    load_tasks()
+    assert {"payments.check_pending", "penalties.points_restorations", "payments.reconcile"} <= set(SCHEDULES)
+    made = enqueue_due(utc_now())
+    assert len(made) == len(SCHEDULES)
+    jobs = db.scalars(select(Job).where(Job.name.in_(SCHEDULES))).all()
+    outcomes = {job.name: execute(str(job.id)) for job in jobs}
+    assert outcomes == dict.fromkeys(SCHEDULES, "done")
