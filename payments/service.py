@@ -255,6 +255,12 @@ def _apply_outcome(session: Session, payment: Payment, event: CallbackEvent, now
         if payment.status in PAID:
             return False
         txn_no = str(event.raw.get("vnp_TransactionNo") or event.raw.get("charge") or "") or None
+        if payment.decision.status is DecisionStatus.cancelled:
+            # Money for a decision cancelled while the citizen was paying: it goes back (reconciliation).
+            payment.status, payment.paid_at, payment.gateway_txn_no = PaymentStatus.needs_refund, now, txn_no
+            session.flush()
+            _audit(session, payment, "payment.decision_cancelled")
+            return True
         try:
             with session.begin_nested():
                 session.execute(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from core.jobs.runner import execute
-from core.models import Job, JobStatus
+from core.models import AuditEntry, Job, JobStatus
 from core.plugins import load_tasks
 from core.time import utc_now, vn_today
 from payments import service
@@ -152,6 +152,20 @@ def test_a_second_success_for_a_paid_decision_is_kept_for_refund(db: Session) ->
     )  # the bank took it after all
     db.commit()
     assert (second.status, first.status) == (PaymentStatus.succeeded, PaymentStatus.needs_refund)
+
+
+def test_money_for_a_decision_cancelled_meanwhile_is_kept_for_refund_not_settled(db: Session) -> None:
+    load_tasks()
+    decision = a_decision(db, 9207)
+    payment = service.create_payment(db, decision, actor="test", gateway=FakeGateway())
+    decision.status = DecisionStatus.cancelled  # e.g. a dispute upheld while the citizen was paying
+    db.flush()
+    assert service.apply_event(db, "fake", event(payment, Outcome.succeeded)) is service.Applied.applied
+    db.commit()
+    assert payment.status is PaymentStatus.needs_refund and decision.status is DecisionStatus.cancelled
+    assert db.scalar(select(func.count()).select_from(Job).where(Job.name == service.SETTLE_TASK)) == 0
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.object_id == str(payment.id))).all()
+    assert "payment.decision_cancelled" in actions
 
 
 KILL_MID_SETTLEMENT = """
