@@ -22,7 +22,8 @@ def settle_payment(session: Session, *, payment_id: str) -> None:
 
 @periodic(timedelta(hours=1))
 @task("payments.check_pending")
-def check_pending_payments(session: Session) -> None:
+def check_pending_payments(session: Session, *, at: str | None = None) -> None:
+    # ``at`` is the scheduler's slot (every periodic job gets it); the check uses the clock's now.
     counts = check_pending(session, utc_now())
     if counts["checked"]:
         audit.record(

@@ -21,7 +21,7 @@ from core.config import Settings
 from core.jobs.runner import execute
 from core.models import Job, JobStatus
 from core.plugins import load_tasks
-from core.time import vn_today
+from core.time import utc_now, vn_today
 from payments import service
 from payments.gateways.base import CallbackEvent, Gateway, Outcome, SignatureInvalid
 from payments.gateways.fake import FakeGateway, fake_signature
@@ -285,3 +285,22 @@ def test_pending_attempts_past_their_page_are_checked_with_the_gateway(
     counts = service.check_pending(db, now)
     assert counts == {"checked": 1, "changed": 1, "unreachable": 0}
     assert (payment.status, recent.status) == (PaymentStatus.succeeded, PaymentStatus.pending)
+
+
+def test_the_scheduled_pending_check_runs_as_a_job(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler gives every periodic job its slot (``at``): the hourly check must take it and run."""
+    from core.jobs.schedule import enqueue_due
+
+    load_tasks()
+    gw = FakeGateway()
+    monkeypatch.setattr(service, "gateway_for", lambda name=None: gw)
+    payment = service.create_payment(db, a_decision(db, 9209), actor="test")
+    payment.created_at = utc_now() - timedelta(minutes=20)
+    gw.outcomes[payment.gateway_ref or ""] = Outcome.succeeded
+    db.commit()
+    assert any(key.startswith("payments.check_pending@") for key in enqueue_due())
+    job = db.scalars(select(Job).where(Job.name == "payments.check_pending")).one()
+    assert execute(str(job.id)) == "done"
+    db.rollback()
+    db.expire_all()
+    assert db.get(Payment, payment.id).status is PaymentStatus.succeeded  # type: ignore[union-attr]
