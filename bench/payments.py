@@ -592,6 +592,7 @@ def main() -> int:
         args.concurrency = min(args.concurrency, 64)
 
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
     data_dir = Path(tempfile.mkdtemp(prefix="tvp-bench-payments-"))
     secret = secrets.token_urlsafe(32)
     os.environ.update(
@@ -606,7 +607,8 @@ def main() -> int:
             "TVP_VNPAY_API_URL": "http://127.0.0.1:9/merchant_webapi/api/transaction",  # never called here
         }
     )
-    sys.path.insert(0, str(ROOT))
+    # This script's folder first on the path would make `payments` this very file, not the package.
+    sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
     from core.plugins import load_models, load_tasks
     from core.time import follow_test_clock
 
@@ -625,7 +627,11 @@ def main() -> int:
     creations = run.pop("_creations")
     result = {
         "quick": args.quick,
-        "machine": {"cpus": os.cpu_count(), "load_1min_at_end": round(os.getloadavg()[0], 2)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_1min_at_start": round(load_at_start, 2),
+            "load_1min_at_end": round(os.getloadavg()[0], 2),
+        },
         "callbacks": run,
         "creation": {
             "sqlite": sqlite_creation,
