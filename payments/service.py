@@ -110,7 +110,10 @@ def start_payment(
     prefix = f"{decision.id}:{amount}:{today.isoformat()}:"
     closed = session.scalar(
         select(func.count()).where(
-            Payment.idempotency_key.startswith(prefix), Payment.status != PaymentStatus.pending
+            # decision_id first: a LIKE on the key alone cannot use an index (a scan of every payment)
+            Payment.decision_id == decision.id,
+            Payment.idempotency_key.startswith(prefix),
+            Payment.status != PaymentStatus.pending,
         )
     )
     key = f"{prefix}{closed or 0}"
