@@ -16,7 +16,7 @@ from tests.support.db import postgres_base_url
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# The moved-clock runs skip it: 2 minutes each, and the bench's own processes keep the machine's clock.
+# The moved-clock runs skip it (2 minutes a run): tests/payments cover the payments' dates there.
 @pytest.mark.clockless
 @pytest.mark.timeout(900)
 def test_quick_payments_bench_passes_its_checks(tmp_path: Path) -> None:
