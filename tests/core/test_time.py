@@ -60,3 +60,24 @@ def test_tvp_processes_run_on_the_test_clock(db: Session, database_url: str) -> 
 def test_the_test_clock_is_ignored_outside_tests(db: Session, database_url: str) -> None:
     created = _canary_created_at(db, database_url, {"TVP_TEST_CLOCK": _test_clock(), "TVP_ENV": "dev"})
     assert created.year > 2001
+
+
+def test_the_moved_clock_ticks_from_the_moment_the_process_joins_it() -> None:
+    """time-machine starts ticking at the first reading; a process that read the time only after a slow
+    start (a server importing its models) ran seconds behind the tests that started it."""
+    hatch = time_machine.escape_hatch
+    real = hatch.time.time() if hatch.is_travelling() else time.time()
+    joined_late = (
+        "from core.time import follow_test_clock; follow_test_clock()\n"
+        "import time; time.sleep(1.5); print(time.time())\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", joined_late],
+        env={**os.environ, "TVP_ENV": "test", "TVP_TEST_CLOCK": f"2001-02-03T04:05:06+00:00@{real}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    instant = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC).timestamp()
+    assert float(run.stdout) >= instant + 1.5
