@@ -36,7 +36,8 @@ class ClipSpill:
 
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
-        self._file: IO[bytes] = tempfile.TemporaryFile(dir=folder, prefix="clip-")
+        # Closed (and so deleted) when the last frame in it is let go.
+        self._file: IO[bytes] = tempfile.TemporaryFile(dir=folder, prefix="clip-")  # noqa: SIM115
         self._end = 0
 
     def append(self, data: bytes) -> tuple[int, int]:
