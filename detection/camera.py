@@ -377,10 +377,9 @@ class CameraProcessor:
                     Track(tid, vehicle_class), frame.index, stride=self.options.stride
                 )
             live.see(vehicle_class)
-            live.track.points.append(
-                TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2), (x1, y1, x2, y2))
-            )
-            live.boxes[frame.index] = (x1, y1, x2, y2)
+            box = (x1, y1, x2, y2)  # one tuple for both: a queue at a long red holds many
+            live.track.points.append(TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2), box))
+            live.boxes[frame.index] = box
             live.last_index = frame.index
             tracked.append(i)
         unsettled = [i for i in tracked if self._live[_tid(vehicles, i)].wants_read(frame.index)]

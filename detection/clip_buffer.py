@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import cv2
 import numpy as np
 
-AHEAD = 4  # frames waiting to be encoded before the loop waits for the encoder
+AHEAD = 2  # frames waiting to be encoded (each holds its 6 MiB raw image) before the loop waits
 
 
 class ClipBufferError(RuntimeError):
