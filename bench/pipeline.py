@@ -8,7 +8,8 @@ violations as full-rate processing.
 queued at the stop line (detection.footage.queue_scenario; kept in --keep to reuse), runs one camera
 over it in a child process and reports frames/s per footage minute (the first and the last must not
 differ much), the most vehicles tracked at once, the clip buffer's peak size and the camera process's
-peak RSS (bench/results/pipeline_queue.json).
+peak RSS, per minute and overall, with RSS, pending events and live tracks each footage second
+("trace") to see where it peaks (bench/results/pipeline_queue.json).
 
 Without --footage, generates the standard scenario (a car speeding at 80 km/h on green, one running
 the red at 30 km/h, one stopping) from the photos in ../shared/datasets/openalpr_us. For each setting
