@@ -8,7 +8,8 @@ violations as full-rate processing.
 queued at the stop line (detection.footage.queue_scenario; kept in --keep to reuse), runs one camera
 over it in a child process and reports frames/s per footage minute (the first and the last must not
 differ much), the most vehicles tracked at once, the clip buffer's peak size and the camera process's
-peak RSS (bench/results/pipeline_queue.json).
+peak RSS, per minute and overall, with RSS, pending events and live tracks each footage second
+("trace") to see where it peaks (bench/results/pipeline_queue.json).
 
 Without --footage, generates the standard scenario (a car speeding at 80 km/h on green, one running
 the red at 30 km/h, one stopping) from the photos in ../shared/datasets/openalpr_us. For each setting
@@ -122,6 +123,7 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
     began = last = time.perf_counter()
     live = peak_buffer = 0
     frames = 0
+    trace: list[list[float]] = []  # each second: frame, RSS MB, pending events, live tracks
     for frame in prefetch(VideoFileSource(config.camera.id, footage, stride=stride).frames()):
         if frame.index >= limit_min * per_minute:
             break
@@ -130,6 +132,7 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
         live = max(live, processor.live_tracks)
         if frame.index % 25 < stride:
             peak_buffer = max(peak_buffer, buffer_bytes(processor))
+            trace.append([frame.index, _rss_mb(), processor.pending_events, processor.live_tracks])
         if frames >= per_minute * (len(minutes) + 1):
             now = time.perf_counter()
             done = frames - sum(m["frames"] for m in minutes)
@@ -139,14 +142,24 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
                     "fps": round(done / (now - last), 2),
                     "max_live_tracks": live,
                     "rss_mb": _rss_mb(),
+                    "peak_rss_mb": _rss_mb("VmHWM"),  # the highest so far
                 }
             )
             last, live = now, 0
     if frames > sum(m["frames"] for m in minutes):  # a last part minute
         done = frames - sum(m["frames"] for m in minutes)
         fps = done / (time.perf_counter() - last)
-        minutes.append({"frames": done, "fps": round(fps, 2), "max_live_tracks": live, "rss_mb": _rss_mb()})
+        minutes.append(
+            {
+                "frames": done,
+                "fps": round(fps, 2),
+                "max_live_tracks": live,
+                "rss_mb": _rss_mb(),
+                "peak_rss_mb": _rss_mb("VmHWM"),
+            }
+        )
     events += [e.summary() for e in processor.flush()]
+    trace.append([frames, _rss_mb(), processor.pending_events, processor.live_tracks])
     elapsed = time.perf_counter() - began
     return {
         "stride": stride,
@@ -164,12 +177,13 @@ def run_loop(footage: Path, camera: Path, stride: int, gate: bool, limit_min: fl
         "rss_growth_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - loaded_mb, 1),
         "events": events,
         "torch_loaded": "torch" in sys.modules,  # issue 12: nothing on the camera loop imports torch
+        "trace": trace,
     }
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
     status = Path("/proc/self/status").read_text()
-    return round(int(status.split("VmRSS:")[1].split()[0]) / 1024, 1)
+    return round(int(status.split(f"{field}:")[1].split()[0]) / 1024, 1)
 
 
 def bench_queue(args: argparse.Namespace) -> None:

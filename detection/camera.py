@@ -15,12 +15,14 @@ import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from detection.camera_config import CameraConfig
 from detection.clip_buffer import ClipBuffer, Kept
+from detection.clip_spill import Spilled, spill, staging_dir
 from detection.colour import body_colour
 from detection.continuity import Newcomer, Trail, reassociate
 from detection.frame_size import check_frame_size
@@ -46,7 +48,7 @@ Box = tuple[int, int, int, int]
 class EvidenceFrame:
     index: int
     captured_at: datetime
-    stored: np.ndarray | Kept  # the original frame, or the clip buffer's copy of it (decoded when read)
+    stored: np.ndarray | Kept | Spilled  # the original frame, or the clip buffer's copy (decoded when read)
     box: Box | None  # the vehicle in this frame, when tracked
 
     @property
@@ -162,6 +164,8 @@ class ProcessorOptions:
     clip_after_s: float = 2.0
     before_s: float = 1.0  # the "before" evidence frame, this long before the violation
     clip_quality: int | None = 95  # JPEG quality of the frames kept for clips (None: raw, ≈1 GiB at 1080p)
+    spill_clips: bool = True  # a pending event's clip waits on disk for its track to end (clip_spill.py)
+    spill_dir: Path | None = None  # where (None: the data dir's staging folder)
     scene: SceneOptions = field(default_factory=SceneOptions)
 
 
@@ -337,6 +341,8 @@ class CameraProcessor:
                 continue  # not snapshotted yet (or a frame is missing): snapshot from the buffer
             pending.frames = [EvidenceFrame(i, t, self._kept[i], box) for i, t, box in frames]
             pending.clip = [EvidenceFrame(i, t, self._kept[i], box) for i, t, box in clip]
+            if not pending.live.ended:
+                self._spill(pending)
         self._awaiting, self._kept, self._wanted = [], {}, set()
 
     def _set_origin(self, frame: Frame) -> None:
@@ -371,10 +377,9 @@ class CameraProcessor:
                     Track(tid, vehicle_class), frame.index, stride=self.options.stride
                 )
             live.see(vehicle_class)
-            live.track.points.append(
-                TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2), (x1, y1, x2, y2))
-            )
-            live.boxes[frame.index] = (x1, y1, x2, y2)
+            box = (x1, y1, x2, y2)  # one tuple for both: a queue at a long red holds many
+            live.track.points.append(TrackPoint(frame.captured_at, (x1 + x2) / 2, float(y2), box))
+            live.boxes[frame.index] = box
             live.last_index = frame.index
             tracked.append(i)
         unsettled = [i for i in tracked if self._live[_tid(vehicles, i)].wants_read(frame.index)]
@@ -464,6 +469,8 @@ class CameraProcessor:
             )
             if pending.frames is None and (tail_seen or flushing):
                 pending.frames, pending.clip = self._snapshot(pending)
+                if not (pending.live.ended or flushing):
+                    self._spill(pending)
             if pending.frames is not None and (pending.live.ended or flushing):
                 out.append(self._event(pending))
             else:
@@ -486,6 +493,19 @@ class CameraProcessor:
         before_i = min(before_i, max(0, at_i - 1))
         key = [with_vehicle[before_i], with_vehicle[at_i]] if with_vehicle else []
         return key, frames
+
+    def _spill(self, pending: _Pending) -> None:
+        """The clip's frames, about to wait for the track to end, moved out of memory."""
+        if not self.options.spill_clips or pending.frames is None or pending.clip is None:
+            return
+        kept = [f.stored for f in pending.clip if isinstance(f.stored, Kept)]
+        moved = spill(kept, self.options.spill_dir or staging_dir())
+
+        def swap(f: EvidenceFrame) -> EvidenceFrame:
+            return EvidenceFrame(f.index, f.captured_at, moved.get(f.index, f.stored), f.box)
+
+        pending.frames = [swap(f) for f in pending.frames]
+        pending.clip = [swap(f) for f in pending.clip]
 
     def _event(self, pending: _Pending) -> ViolationEvent:
         live = pending.live

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import cv2
 import numpy as np
 
-AHEAD = 4  # frames waiting to be encoded before the loop waits for the encoder
+AHEAD = 2  # frames waiting to be encoded (each holds its 6 MiB raw image) before the loop waits
 
 
 class ClipBufferError(RuntimeError):
@@ -43,10 +43,7 @@ class Kept:
         data = self.data
         if isinstance(data, np.ndarray):
             return data
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        if image is None:
-            raise ClipBufferError(f"frame {self.index}: could not decode the kept JPEG")
-        return image
+        return decode_jpeg(data, self.index)
 
 
 class ClipBuffer:
@@ -92,6 +89,13 @@ class ClipBuffer:
 
     def between(self, start: datetime, end: datetime) -> list[Kept]:
         return [f for f in self._frames if start <= f.captured_at <= end]
+
+
+def decode_jpeg(data: bytes, index: int) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ClipBufferError(f"frame {index}: could not decode the kept JPEG")
+    return image
 
 
 def _jpeg(image: np.ndarray, quality: int) -> bytes:

@@ -255,9 +255,10 @@ class StreamSource(FrameSource):
             time.sleep(0)  # let a stop() from another thread land before reconnecting
 
 
-def prefetch(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+def prefetch(frames: Iterator[Frame], depth: int = 2) -> Iterator[Frame]:
     """Decode ahead in a thread (OpenCV releases the GIL while decoding), so decoding overlaps detection.
-    Errors from the source are raised in the consumer, in order."""
+    Errors from the source are raised in the consumer, in order. Each frame queued is 6 MiB at 1080p:
+    two are enough to keep the loop fed (issue 12: a camera under 500 MB)."""
     import queue
 
     box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)

@@ -12,6 +12,7 @@ import pytest
 
 from detection.camera import MAX_READS, CameraProcessor, ProcessorOptions, ViolationEvent
 from detection.camera_config import CameraConfig, load_camera_config
+from detection.clip_spill import Spilled
 from detection.footage import STOP_LINE_M, Drive, crossing_time
 from detection.pipeline import PlatePipeline
 from detection.rules.base import Light
@@ -236,3 +237,7 @@ def test_clips_kept_encoded_hold_the_same_frames(strided, generated_footage) -> 
             ]
         for a, b in zip(encoded.frames + encoded.clip[::10], exact.frames + exact.clip[::10], strict=True):
             assert cv2.PSNR(a.image, b.image) > 35
+    # An event that waited for its vehicle's track to end kept its clip on disk, not in memory (raw
+    # frames stay in memory: they have no file form).
+    assert any(isinstance(f.stored, Spilled) for e in strided[0] for f in e.clip)
+    assert not any(isinstance(f.stored, Spilled) for e in raw for f in e.clip)
