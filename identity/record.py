@@ -48,12 +48,13 @@ class IdentityRecord:
     issue_date: date | None = None
     expiry: date | None = None
     authenticated: bool = False
-    provenance: MappingProxyType[str, Source] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+    provenance: MappingProxyType[str, Source] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False
+    )
 
     def __post_init__(self) -> None:
-        if not self.provenance:
-            filled = {f: self.source for f in FIELDS if getattr(self, f) is not None}
-            object.__setattr__(self, "provenance", MappingProxyType(filled))
+        given = dict(self.provenance) or {f: self.source for f in FIELDS if getattr(self, f) is not None}
+        object.__setattr__(self, "provenance", MappingProxyType(given))
 
     def value(self, name: str) -> Any:
         return getattr(self, name)
@@ -72,8 +73,10 @@ class IdentityRecord:
         return out
 
 
-# Most trusted first: a merged record takes each field from the first source that has it.
+# Most trusted first: a merged record takes each field from the first source that has it; the name
+# prefers the sources that keep its diacritics (the MRZ has none).
 SOURCE_ORDER = (Source.chip, Source.mrz, Source.qr)
+FIELD_ORDER = {"full_name": (Source.chip, Source.qr, Source.mrz)}
 
 
 def merge(records: list[IdentityRecord]) -> IdentityRecord:
@@ -82,17 +85,17 @@ def merge(records: list[IdentityRecord]) -> IdentityRecord:
     if not records:
         raise ValueError("merge needs at least one record")
 
-    def rank(r: IdentityRecord) -> int:
+    def rank(r: IdentityRecord, order: tuple[Source, ...] = SOURCE_ORDER) -> int:
         if r.source is Source.chip and not r.authenticated:
-            return len(SOURCE_ORDER)
-        return SOURCE_ORDER.index(r.source)
+            return len(order)
+        return order.index(r.source)
 
-    ordered = sorted(records, key=rank)
-    best = ordered[0]
+    best = sorted(records, key=rank)[0]
     values: dict[str, Any] = {}
     provenance: dict[str, Source] = {}
     for name in FIELDS:
-        for r in ordered:
+        order = FIELD_ORDER.get(name, SOURCE_ORDER)
+        for r in sorted(records, key=lambda r: rank(r, order)):
             if r.value(name) is not None:
                 values[name] = r.value(name)
                 provenance[name] = r.source

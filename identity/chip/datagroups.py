@@ -68,7 +68,12 @@ def _face_record(image: bytes, width: int, height: int) -> bytes:
 
 def encode_dg2(image: bytes, width: int, height: int) -> bytes:
     header = BiometricHeader(
-        {"version": b"\x01\x01", "biometric_type": b"\x02", "format_owner": b"\x01\x01", "format_type": b"\x00\x08"}
+        {
+            "version": b"\x01\x01",
+            "biometric_type": b"\x02",
+            "format_owner": b"\x01\x01",
+            "format_type": b"\x00\x08",
+        }
     )
     info = BiometricInfo({"header": header, "data": _face_record(image, width, height)})
     return bytes(DG2({"group": BiometricGroup({"count": 1, "info": info})}).dump())
@@ -100,7 +105,9 @@ def encode_dg13(values: dict[str, Any]) -> bytes:
         if value is None:
             continue
         kind = "names" if isinstance(value, list | tuple) else "text"
-        items.append({"number": _DG13_NUMBERS[name], "value": {kind: list(value) if kind == "names" else value}})
+        items.append(
+            {"number": _DG13_NUMBERS[name], "value": {kind: list(value) if kind == "names" else value}}
+        )
     return bytes(DG13({"version": 1, "oid": DG13_OID, "fields": items}).dump())
 
 

@@ -111,5 +111,7 @@ def load_sod(data: bytes) -> cms.ContentInfo:
 
 def dump_sod(info: cms.ContentInfo) -> bytes:
     """``77`` + the ContentInfo: EF.SOD as a chip holds it."""
-    wrapped = cms.ContentInfo({"content_type": info["content_type"], "content": info["content"]}, explicit=SOD_TAG)
+    wrapped = cms.ContentInfo(
+        {"content_type": info["content_type"], "content": info["content"]}, explicit=SOD_TAG
+    )
     return bytes(wrapped.dump())

@@ -76,7 +76,9 @@ def _signed_data(sod: bytes) -> cms.SignedData:
             "chip.sod.format", "Không đọc được EF.SOD từ chip.", f"EF.SOD cannot be parsed: {exc}"
         ) from exc
     if info["content_type"].native != "signed_data":
-        raise ChipDataError("chip.sod.format", "EF.SOD không phải SignedData.", "EF.SOD is not CMS SignedData.")
+        raise ChipDataError(
+            "chip.sod.format", "EF.SOD không phải SignedData.", "EF.SOD is not CMS SignedData."
+        )
     return info["content"]
 
 
@@ -152,7 +154,9 @@ def _ecdsa_der(signature: bytes) -> bytes:
     if signature[:1] == b"\x30":
         return signature
     half = len(signature) // 2
-    return encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
+    return encode_dss_signature(
+        int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+    )
 
 
 def _verify(key: Any, signature: bytes, data: bytes, algo: algos.SignedDigestAlgorithm, digest: str) -> str:
@@ -210,7 +214,9 @@ def _validity(cert: x509.Certificate, at: datetime, who: str) -> None:
         )
     if at > cert.not_valid_after_utc:
         raise _fail(
-            f"{who}_expired", f"Chứng thư {who.upper()} đã hết hạn.", f"The {who.upper()} certificate has expired."
+            f"{who}_expired",
+            f"Chứng thư {who.upper()} đã hết hạn.",
+            f"The {who.upper()} certificate has expired.",
         )
 
 

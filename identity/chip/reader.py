@@ -64,7 +64,9 @@ def read_chip(data: ChipData, trust: TrustStore | None = None, *, at: datetime |
     extra = dg13 or DG13Data({})
     if extra.get("id12") not in (None, mrz.id12):
         raise ChipDataError(
-            "chip.inconsistent", "Số định danh trong DG13 khác DG1.", "The ID in DG13 differs from the one in DG1."
+            "chip.inconsistent",
+            "Số định danh trong DG13 khác DG1.",
+            "The ID in DG13 differs from the one in DG1.",
         )
     sex = {"nam": Sex.male, "nữ": Sex.female}.get(str(extra.get("sex") or "").strip().lower())
     record = IdentityRecord(
