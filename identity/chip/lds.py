@@ -2,6 +2,7 @@
 fields), EF.SOD (CMS SignedData over an LDSSecurityObject). Tags: DG1 ``61``, DG2 ``75``, DG13 ``6D``,
 SOD ``77``; DG13's layout is the one public CCCD readers reverse-engineered (unofficial)."""
 
+# ruff: noqa: RUF012  (asn1crypto specs are class-level lists by design)
 from __future__ import annotations
 
 from asn1crypto import algos, cms, core

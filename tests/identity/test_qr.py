@@ -14,7 +14,10 @@ from identity.qr import parse_qr_text, qr_text, read_qr_image
 from tests.support.identity import citizen
 
 # A payload written by hand in the card's layout (synthetic person), not produced by qr_text.
-SEVEN = "079099012345|023456789|Nguyễn Văn An|01011999|Nam|12 Lê Lợi, Phường Bến Nghé, Quận 1, TP Hồ Chí Minh|15062021"
+SEVEN = (
+    "079099012345|023456789|Nguyễn Văn An|01011999|Nam|12 Lê Lợi, Phường Bến Nghé, Quận 1, TP Hồ Chí Minh"
+    "|15062021"
+)
 SIX = "001185000001|Trần Thị Bình|15081985|Nữ|5 Hàng Bạc, Hoàn Kiếm, Hà Nội|02032022"
 
 
