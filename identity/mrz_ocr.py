@@ -61,13 +61,11 @@ class MRZLineModel:
         index = {c: i + 1 for i, c in enumerate(chars)}  # class 0 is the CTC blank
         return np.array([0] + [index[c] for c in ALPHABET])
 
-    def frame_probs(self, images: Sequence[np.ndarray], stretch: float = 1.0) -> list[np.ndarray]:
+    def frame_probs(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each BGR line image → (frames, 1 + len(ALPHABET)) probabilities: blank first, renormalised."""
         if not images:
             return []
-        widths = [
-            max(8, math.ceil(stretch * REC_HEIGHT * im.shape[1] / max(1, im.shape[0]))) for im in images
-        ]
+        widths = [max(8, math.ceil(REC_HEIGHT * im.shape[1] / max(1, im.shape[0]))) for im in images]
         batch = np.zeros((len(images), 3, REC_HEIGHT, max(widths)), np.float32)
         for i, (img, w) in enumerate(zip(images, widths, strict=True)):
             if img.ndim == 2:
@@ -127,13 +125,10 @@ def greedy_text(probs: np.ndarray) -> str:
     return "".join(chars)
 
 
-def constrained_decode(
-    probs: np.ndarray, allowed: Sequence[str], *, exact: bool = True
-) -> tuple[str, float] | None:
-    """The most probable CTC path that emits exactly ``len(allowed)`` characters (at most, when not
-    ``exact``), the n-th one from ``allowed[n]`` (Viterbi over (characters emitted, current frame
-    label)); None if the line has too few frames. Returns the text and its mean log-probability per
-    frame."""
+def constrained_decode(probs: np.ndarray, allowed: Sequence[str]) -> tuple[str, float] | None:
+    """The most probable CTC path that emits exactly ``len(allowed)`` characters, the n-th one from
+    ``allowed[n]`` (Viterbi over (characters emitted, current frame label)); None if the image has too
+    few frames. Returns the text and its mean log-probability per frame."""
     n_chars, n_sym = len(allowed), len(ALPHABET)
     frames = probs.shape[0]
     blank_logp = np.log(probs[:, 0] + 1e-12)
@@ -176,8 +171,7 @@ def constrained_decode(
         new_sym = candidates.max(axis=0) + emit
         sym_from[t] = np.where(choice == 0, -2, np.where(choice == 1, -1, other_from))
         blank, sym = new_blank, new_sym
-    ends = np.maximum(blank, sym.max(axis=1))
-    k = n_chars if exact else int(ends[1:].argmax()) + 1
+    k = n_chars
     end_blank, end_sym = blank[k], sym[k].max()
     if not np.isfinite(max(end_blank, end_sym)):
         return None
@@ -244,10 +238,82 @@ def split_rows(block: np.ndarray) -> list[tuple[float, np.ndarray]]:
     return out
 
 
+def _ink_columns(row: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(row, cv2.COLOR_BGR2GRAY) if row.ndim == 3 else row
+    ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1].astype(np.float32)
+    return np.convolve(ink.sum(axis=0), np.ones(3) / 3, mode="same")
+
+
+def cell_edges(row: np.ndarray, pitch: float | None = None) -> tuple[np.ndarray, float] | None:
+    """The 31 x-positions between the 30 character cells of an MRZ line (monospace: a fixed pitch),
+    each placed in the nearest inter-character gap; and the pitch. ``pitch`` given: the line may be cut
+    short (its trailing fillers outside the crop), so it is not estimated from this line's width."""
+    cols = _ink_columns(row)
+    inked = np.flatnonzero(cols > 0.05 * cols.max()) if cols.max() > 0 else np.array([], int)
+    if inked.size == 0:
+        return None
+    left, right = int(inked[0]), int(inked[-1])
+    pitch = pitch or (right - left) / (LINE - 0.3)
+    edges = [left - 0.2 * pitch]
+    for _ in range(LINE - 1):
+        expected = edges[-1] + pitch
+        lo, hi = int(expected - 0.35 * pitch), int(expected + 0.35 * pitch) + 1
+        if lo < 0 or hi > len(cols):
+            edges.append(expected)
+            continue
+        window = cols[lo:hi]
+        quiet = np.flatnonzero(window <= window.min() + 0.05 * max(1.0, float(cols.max())))
+        edges.append(lo + float(quiet.mean()))
+    edges.append(edges[-1] + pitch)
+    return np.array(edges), pitch
+
+
+# The pieces of each line read at once (cells [a, b)). The recogniser drops characters on a whole
+# 30-character line and on runs of 3+ ``<`` (a digit after them is often lost), so lines are read
+# about 10 characters at a time, and cells the layout fixes to ``<`` (line 1 col 28, line 2 cols
+# 19-28) are not read at all; the check digit after them is read with one ``<`` of context.
+PLAN = (
+    ((0, 10), (10, 20), (20, 27), (28, 30)),
+    ((0, 9), (9, 18), (28, 30)),
+    ((0, 10), (10, 20), (20, 30)),
+)
+
+
+def chunk_images(
+    row: np.ndarray, edges: np.ndarray, pitch: float, plan: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, np.ndarray]]:
+    """(first cell, end cell, image) for each piece of ``plan`` inside the crop, with a background
+    margin on both sides; cells past the crop's right edge are left out (trailing fillers)."""
+    width = row.shape[1]
+    margin = max(2, round(0.3 * pitch))
+    pieces = []
+    for a, end in plan:
+        b = end
+        while b > a and edges[b] > width + 0.3 * pitch:
+            b -= 1
+        if b == a:
+            continue
+        x0, x1 = max(0, round(edges[a])), min(width, round(edges[b]))
+        piece = cv2.copyMakeBorder(row[:, x0:x1], 0, 0, margin, margin, cv2.BORDER_REPLICATE)
+        pieces.append((a, b, piece))
+    return pieces
+
+
+def tidy_names(line: str) -> str:
+    """Names end at the first ``<<`` after the surname's: everything after it is filler (misread
+    chevrons in the trailing run become ``<`` again)."""
+    surname_end = line.find("<<")
+    if surname_end < 0:
+        return line
+    end = line.find("<<", surname_end + 2)
+    return line if end < 0 else line[:end].ljust(LINE, FILL)
+
+
 class MRZReader:
     """Card-back photo → the MRZ's three lines and the identity record, all check digits verified."""
 
     DETECT_SHORT_SIDE = 640  # the detector sees the photo at most this large (shorter side, px)
+    MAX_TRIPLES = 3  # groups of three consecutive lines tried, from the bottom up
 
     def __init__(self, model: MRZLineModel | None = None, detector: TextDetector | None = None):
         self.model = model or MRZLineModel()
@@ -280,23 +346,46 @@ class MRZReader:
                 "No three-line MRZ was found in the image.",
             )
         first_error: MRZError | None = None
-        probs: dict[int, np.ndarray] = {}
         # Bottom-most triple first: the MRZ is the last text block on the card back.
-        for start in range(len(lines) - 3, -1, -1):
-            todo = [i for i in range(start, start + 3) if i not in probs]
-            probs.update(zip(todo, self.model.frame_probs([lines[i][1] for i in todo]), strict=True))
-            # The names line may be boxed without its trailing fillers: read it at any length, pad it.
-            decoded = [constrained_decode(probs[start + i], LAYOUT[i], exact=i < 2) for i in range(3)]
-            if any(d is None for d in decoded):
+        for start in range(len(lines) - 3, max(-1, len(lines) - 3 - self.MAX_TRIPLES), -1):
+            read = self._read_triple([lines[start + i][1] for i in range(3)])
+            if read is None:
                 continue
-            texts = tuple(d[0].ljust(LINE, FILL) for d in decoded if d is not None)
+            texts, score = read
             try:
                 record = parse_cccd_mrz(list(texts))
             except MRZError as exc:
                 first_error = first_error or exc
                 continue
-            score = sum(d[1] for d in decoded if d is not None) / 3
-            return MRZRead((texts[0], texts[1], texts[2]), record, score)
+            return MRZRead(texts, record, score)
         raise first_error or MRZError(
             "mrz.unreadable", "Không đọc được MRZ trong ảnh.", "The MRZ in the image could not be read."
         )
+
+    def _read_triple(self, rows: list[np.ndarray]) -> tuple[tuple[str, str, str], float] | None:
+        """Three line crops → three 30-character lines, read piece by piece (PLAN)."""
+        geometry = [cell_edges(rows[0]), cell_edges(rows[1])]
+        if geometry[0] is None or geometry[1] is None:
+            return None
+        pitch = float(np.median([geometry[0][1], geometry[1][1]]))
+        third = cell_edges(rows[2], pitch)  # the names line may be boxed without its trailing fillers
+        if third is None:
+            return None
+        pieces = [
+            chunk_images(row, g[0], g[1], plan)
+            for row, g, plan in zip(rows, [*geometry, third], PLAN, strict=True)
+        ]
+        probs = iter(self.model.frame_probs([img for line in pieces for _, _, img in line]))
+        texts, total, frames = [], 0.0, 0
+        for i, line in enumerate(pieces):
+            chars = [FILL] * LINE
+            for a, b, _ in line:
+                p = next(probs)
+                decoded = constrained_decode(p, LAYOUT[i][a:b])
+                if decoded is None:
+                    return None
+                chars[a:b] = decoded[0]
+                total += decoded[1] * p.shape[0]
+                frames += p.shape[0]
+            texts.append("".join(chars))
+        return (texts[0], texts[1], tidy_names(texts[2])), total / max(1, frames)
