@@ -364,16 +364,16 @@ class MRZReader:
 
     def _read_triple(self, rows: list[np.ndarray]) -> tuple[tuple[str, str, str], float] | None:
         """Three line crops → three 30-character lines, read piece by piece (PLAN)."""
-        geometry = [cell_edges(rows[0]), cell_edges(rows[1])]
-        if geometry[0] is None or geometry[1] is None:
+        first, second = cell_edges(rows[0]), cell_edges(rows[1])
+        if first is None or second is None:
             return None
-        pitch = float(np.median([geometry[0][1], geometry[1][1]]))
+        pitch = float(np.median([first[1], second[1]]))
         third = cell_edges(rows[2], pitch)  # the names line may be boxed without its trailing fillers
         if third is None:
             return None
         pieces = [
             chunk_images(row, g[0], g[1], plan)
-            for row, g, plan in zip(rows, [*geometry, third], PLAN, strict=True)
+            for row, g, plan in zip(rows, [first, second, third], PLAN, strict=True)
         ]
         probs = iter(self.model.frame_probs([img for line in pieces for _, _, img in line]))
         texts, total, frames = [], 0.0, 0

@@ -95,8 +95,8 @@ def read_qr_image(image: np.ndarray) -> IdentityRecord:
     """Find and decode the CCCD QR in a camera image (BGR or grey); QRError when there is none."""
     import zxingcpp
 
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    good = [b for b in found if b.valid]
+    found = zxingcpp.read_barcodes(image)
+    good = [b for b in found if b.valid and b.format == zxingcpp.BarcodeFormat.QRCode]
     if not good:
         raise QRError(
             "qr.not_found",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
@@ -48,13 +49,15 @@ class IdentityRecord:
     issue_date: date | None = None
     expiry: date | None = None
     authenticated: bool = False
-    provenance: MappingProxyType[str, Source] = field(
-        default_factory=lambda: MappingProxyType({}), compare=False
-    )
+    provenance: Mapping[str, Source] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         given = dict(self.provenance) or {f: self.source for f in FIELDS if getattr(self, f) is not None}
         object.__setattr__(self, "provenance", MappingProxyType(given))
+
+    def changed(self, **changes: Any) -> IdentityRecord:
+        """A copy with ``changes``, every filled field's provenance this record's source again."""
+        return replace(self, **changes, provenance={})
 
     def value(self, name: str) -> Any:
         return getattr(self, name)
@@ -65,7 +68,7 @@ class IdentityRecord:
             v = getattr(self, f.name)
             if isinstance(v, date):
                 v = v.isoformat()
-            elif isinstance(v, MappingProxyType):
+            elif isinstance(v, Mapping):
                 v = {k: str(s) for k, s in v.items()}
             elif isinstance(v, StrEnum):
                 v = str(v)
@@ -100,12 +103,10 @@ def merge(records: list[IdentityRecord]) -> IdentityRecord:
                 values[name] = r.value(name)
                 provenance[name] = r.source
                 break
-    return replace(
-        best,
-        **{n: values.get(n) for n in FIELDS},
-        authenticated=any(r.authenticated for r in records),
-        provenance=MappingProxyType(provenance),
-    )
+    changes: dict[str, Any] = {n: values.get(n) for n in FIELDS}
+    changes["authenticated"] = any(r.authenticated for r in records)
+    changes["provenance"] = provenance
+    return replace(best, **changes)
 
 
 _SPACES = re.compile(r"[^0-9A-Z]+")

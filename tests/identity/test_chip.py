@@ -39,7 +39,7 @@ def test_genuine_chip_reads_as_an_authenticated_record() -> None:
     assert read.auth.signature_algorithm == "rsassa_pss" and read.auth.hash_algorithm == "sha256"
     assert "CSCA VN TEST" in read.auth.csca_subject
     face = cv2.imdecode(np.frombuffer(read.face_image or b"", np.uint8), cv2.IMREAD_COLOR)
-    assert face.shape[:2] == (320, 240)
+    assert face is not None and face.shape[:2] == (320, 240)
 
 
 def test_ecdsa_and_pkcs1_signers() -> None:
