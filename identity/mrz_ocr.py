@@ -1,9 +1,13 @@
 """Reading the MRZ from a photo of the card back with the project's OCR engine (PP-OCRv4, the models in
-rapidocr-onnxruntime): the text detector finds the lines, the recogniser gives per-frame character
-probabilities over the MRZ alphabet, and each line is decoded to exactly 30 characters with every
-position restricted to what the TD1 layout allows there (digits in dates, numbers and check digits;
-letters in codes and names; ``<`` in fillers). That is the only "correction": the check digits then
-decide whether the read is right.
+rapidocr-onnxruntime).
+
+The text detector finds the MRZ block; the block is deskewed and cut into its rows; each row into its 30
+monospace cells. The recogniser reads about ten cells at a time (it drops characters on whole lines and
+after runs of ``<``), each piece as photographed and contrast-stretched, and every piece is decoded to
+exactly its number of characters, each position restricted to what the TD1 layout allows there (digits
+in dates, numbers and check digits; letters in codes and names; ``<`` in fillers), look-alikes folded
+only where the type forces it (O→0 in a date, 0→O in a name). That is the only "correction": the check
+digits then decide whether the read is right.
 """
 
 from __future__ import annotations
@@ -210,11 +214,34 @@ def _pad(image: np.ndarray, quad: np.ndarray, margin: float) -> np.ndarray:
     return crop_quad(image, np.array(grown, np.float32))
 
 
+def _ink(image: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    return cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+
+
+def deskew(block: np.ndarray, max_deg: float = 3.0, step: float = 0.25) -> np.ndarray:
+    """``block`` turned so its text rows are level: the angle whose row ink profile is sharpest. The
+    detector's box is only roughly aligned (perspective, other text in the box), and over a 30-character
+    line a fraction of a degree moves one end by a third of a character's height."""
+    ink = _ink(block)
+    h, w = ink.shape
+    best, best_angle = -1.0, 0.0
+    for angle in np.arange(-max_deg, max_deg + step / 2, step):
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), float(angle), 1.0)
+        profile = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST).sum(axis=1, dtype=np.float64)
+        sharpness = float(np.square(np.diff(profile)).sum())
+        if sharpness > best:
+            best, best_angle = sharpness, float(angle)
+    if best_angle == 0.0:
+        return block
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), best_angle, 1.0)
+    return cv2.warpAffine(block, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
 def split_rows(block: np.ndarray) -> list[tuple[float, np.ndarray]]:
     """The text rows of a rectified block (dark ink on a light card), by its row ink profile; each row
-    with a margin of a quarter of its height. Returns (row centre y, crop)."""
-    grey = cv2.cvtColor(block, cv2.COLOR_BGR2GRAY) if block.ndim == 3 else block
-    ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    with a margin of a third of its height. Returns (row centre y, crop)."""
+    ink = _ink(block)
     profile = ink.mean(axis=1)
     if profile.max() <= 0:
         return []
@@ -233,7 +260,7 @@ def split_rows(block: np.ndarray) -> list[tuple[float, np.ndarray]]:
     for a, b in rows:
         if b - a < 0.4 * tall:  # a stroke fragment or underline, not a text row
             continue
-        m = max(2, (b - a) // 4)
+        m = max(2, (b - a) // 3)
         out.append(((a + b) / 2, block[max(0, a - m) : min(block.shape[0], b + m)]))
     return out
 
@@ -299,6 +326,14 @@ def chunk_images(
     return pieces
 
 
+def stretch_contrast(image: np.ndarray) -> np.ndarray:
+    """Grey levels stretched to the full range (a dim or washed-out photo)."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    lo, hi = float(grey.min()), float(grey.max())
+    scaled = np.clip((grey.astype(np.float32) - lo) * (255.0 / max(1.0, hi - lo)), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(scaled, cv2.COLOR_GRAY2BGR)
+
+
 def tidy_names(line: str) -> str:
     """Names end at the first ``<<`` after the surname's: everything after it is filler (misread
     chevrons in the trailing run become ``<`` again)."""
@@ -330,7 +365,7 @@ class MRZReader:
         for quad in self.detector.detect(small):
             if not is_horizontal(quad):
                 continue
-            block = _pad(image, quad / scale, 0.08)
+            block = deskew(_pad(image, quad / scale, 0.08))
             top = float((quad / scale)[:, 1].min())
             for y, row in split_rows(block):
                 if row.shape[1] >= 10 * row.shape[0]:  # an MRZ line is ~20× as wide as it is tall
@@ -375,17 +410,22 @@ class MRZReader:
             chunk_images(row, g[0], g[1], plan)
             for row, g, plan in zip(rows, [first, second, third], PLAN, strict=True)
         ]
-        probs = iter(self.model.frame_probs([img for line in pieces for _, _, img in line]))
-        texts, total, frames = [], 0.0, 0
+        images = [img for line in pieces for _, _, img in line]
+        # Each piece as photographed and contrast-stretched; the likelier reading of the two wins.
+        probs = self.model.frame_probs(images + [stretch_contrast(img) for img in images])
+        looks = list(zip(probs[: len(images)], probs[len(images) :], strict=True))
+        texts, total, frames, k = [], 0.0, 0, 0
         for i, line in enumerate(pieces):
             chars = [FILL] * LINE
             for a, b, _ in line:
-                p = next(probs)
-                decoded = constrained_decode(p, LAYOUT[i][a:b])
-                if decoded is None:
+                reads = [(constrained_decode(p, LAYOUT[i][a:b]), p.shape[0]) for p in looks[k]]
+                k += 1
+                found = [(d, n) for d, n in reads if d is not None]
+                if not found:
                     return None
-                chars[a:b] = decoded[0]
-                total += decoded[1] * p.shape[0]
-                frames += p.shape[0]
+                (text, score), n = max(found, key=lambda item: item[0][1])
+                chars[a:b] = text
+                total += score * n
+                frames += n
             texts.append("".join(chars))
         return (texts[0], texts[1], tidy_names(texts[2])), total / max(1, frames)

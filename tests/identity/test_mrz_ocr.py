@@ -96,3 +96,19 @@ def test_random_photos(reader: MRZReader) -> None:
         c = citizen(i)
         photo = photograph(render_back(c, seed=i), PhotoConditions.random(random.Random(i)), seed=i)
         assert list(reader.read(photo).lines) == mrz_lines(c)
+
+
+def test_deskew_levels_a_tilted_block() -> None:
+    import cv2
+
+    from identity.mrz_ocr import deskew, split_rows
+
+    block = render_back(citizen(0))[360:540, 30:830]
+    h, w = block.shape[:2]
+    turned = cv2.warpAffine(
+        block, cv2.getRotationMatrix2D((w / 2, h / 2), 1.5, 1.0), (w, h), borderMode=cv2.BORDER_REPLICATE
+    )
+    level = max(r.shape[0] for _, r in split_rows(block))
+    assert max(r.shape[0] for _, r in split_rows(turned)) > level + 5  # a slanted row is taller
+    rows = split_rows(deskew(turned))
+    assert len(rows) == 3 and max(r.shape[0] for _, r in rows) <= level + 2
