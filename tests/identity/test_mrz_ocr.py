@@ -8,7 +8,8 @@ import pytest
 from identity.errors import MRZError
 from identity.fixtures.cards import PhotoConditions, mrz_lines, photograph, render_back
 from identity.mrz import check_digit
-from identity.mrz_ocr import ALPHABET, LAYOUT, PLAN, MRZReader, constrained_decode, fold, tidy_names
+from identity.mrz_cells import PLAN, tidy_names
+from identity.mrz_ocr import ALPHABET, LAYOUT, MRZReader, constrained_decode, fold
 from tests.support.identity import citizen
 
 
@@ -101,7 +102,7 @@ def test_random_photos(reader: MRZReader) -> None:
 def test_deskew_levels_a_tilted_block() -> None:
     import cv2
 
-    from identity.mrz_ocr import deskew, split_rows
+    from identity.mrz_cells import deskew, split_rows
 
     block = render_back(citizen(0))[360:540, 30:830]
     h, w = block.shape[:2]
