@@ -13,15 +13,20 @@ from identity.mrz import LINE
 from ocr.text_detector import crop_quad
 
 
-def pad_quad(image: np.ndarray, quad: np.ndarray, margin: float) -> np.ndarray:
-    """The quad grown by ``margin`` × its height on every side (DB boxes hug the strokes)."""
-    centre = quad.mean(axis=0)
-    height = float(np.linalg.norm(quad[0] - quad[3]))
-    grown = []
-    for p in quad:
-        d = p - centre
-        grown.append(p + d / (np.abs(d) + 1e-6) * margin * height)
-    return crop_quad(image, np.array(grown, np.float32))
+def pad_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The text in ``quad``, rectified, with room around it: DB boxes hug the strokes and would clip
+    letter tops. The margins follow one line's height (a box may hold several MRZ lines, about 15
+    characters wide per line height), so a margin never reaches the desk beside the card."""
+    u, v = quad[1] - quad[0], quad[3] - quad[0]
+    width, height = float(np.linalg.norm(u)), float(np.linalg.norm(v))
+    line = min(height, width / 15)
+    u, v = u / max(1e-6, width), v / max(1e-6, height)
+    a, b = 0.15 * line, 0.35 * line
+    grown = np.array(
+        [quad[0] - a * u - b * v, quad[1] + a * u - b * v, quad[2] + a * u + b * v, quad[3] - a * u + b * v],
+        np.float32,
+    )
+    return crop_quad(image, grown)
 
 
 def _ink(image: np.ndarray) -> np.ndarray:
@@ -123,6 +128,11 @@ def chunk_images(
     margin on both sides; cells past the crop's right edge are left out (trailing fillers)."""
     width = row.shape[1]
     margin = max(2, round(0.3 * pitch))
+    # Card colour, not the edge column repeated: a stroke at a piece's edge smeared into its margin
+    # turns an I into an H.
+    paper = [
+        float(v) for v in np.percentile(row.reshape(-1, row.shape[-1] if row.ndim == 3 else 1), 90, axis=0)
+    ]
     pieces = []
     for a, end in plan:
         b = end
@@ -131,7 +141,7 @@ def chunk_images(
         if b == a:
             continue
         x0, x1 = max(0, round(edges[a])), min(width, round(edges[b]))
-        piece = cv2.copyMakeBorder(row[:, x0:x1], 0, 0, margin, margin, cv2.BORDER_REPLICATE)
+        piece = cv2.copyMakeBorder(row[:, x0:x1], 0, 0, margin, margin, cv2.BORDER_CONSTANT, value=paper)
         pieces.append((a, b, piece))
     return pieces
 
@@ -144,11 +154,16 @@ def stretch_contrast(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(scaled, cv2.COLOR_GRAY2BGR)
 
 
-def tidy_names(line: str) -> str:
-    """Names end at the first ``<<`` after the surname's: everything after it is filler (misread
-    chevrons in the trailing run become ``<`` again)."""
+def names_end(line: str) -> int | None:
+    """Where the names end: the first ``<<`` after the surname's (given names are joined by one ``<``)."""
     surname_end = line.find("<<")
     if surname_end < 0:
-        return line
+        return None
     end = line.find("<<", surname_end + 2)
-    return line if end < 0 else line[:end].ljust(LINE, FILL)
+    return None if end < 0 else end
+
+
+def tidy_names(line: str) -> str:
+    """Everything after the names is filler (misread chevrons in the trailing run become ``<`` again)."""
+    end = names_end(line)
+    return line if end is None else line[:end].ljust(LINE, FILL)

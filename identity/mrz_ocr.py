@@ -30,6 +30,7 @@ from identity.mrz_cells import (
     cell_edges,
     chunk_images,
     deskew,
+    names_end,
     pad_quad,
     split_rows,
     stretch_contrast,
@@ -224,7 +225,7 @@ class MRZReader:
         for quad in self.detector.detect(small):
             if not is_horizontal(quad):
                 continue
-            block = deskew(pad_quad(image, quad / scale, 0.08))
+            block = deskew(pad_quad(image, quad / scale))
             top = float((quad / scale)[:, 1].min())
             for y, row in split_rows(block):
                 if row.shape[1] >= 10 * row.shape[0]:  # an MRZ line is ~20× as wide as it is tall
@@ -256,6 +257,26 @@ class MRZReader:
             "mrz.unreadable", "Không đọc được MRZ trong ảnh.", "The MRZ in the image could not be read."
         )
 
+    def _read_pieces(
+        self, pieces: list[tuple[int, int, np.ndarray]], layout: Sequence[str]
+    ) -> list[tuple[int, int, str, float, int]] | None:
+        """Each piece read as photographed and contrast-stretched; the likelier constrained decode of
+        the two wins. Returns (first cell, end cell, text, mean log-probability, frames)."""
+        images = [img for _, _, img in pieces]
+        probs = self.model.frame_probs(images + [stretch_contrast(img) for img in images])
+        out = []
+        for k, (a, b, _) in enumerate(pieces):
+            found = []
+            for p in (probs[k], probs[len(images) + k]):
+                decoded = constrained_decode(p, layout[a:b])
+                if decoded is not None:
+                    found.append((decoded[0], decoded[1], p.shape[0]))
+            if not found:
+                return None
+            text, score, n = max(found, key=lambda item: item[1])
+            out.append((a, b, text, score, n))
+        return out
+
     def _read_triple(self, rows: list[np.ndarray]) -> tuple[tuple[str, str, str], float] | None:
         """Three line crops → three 30-character lines, read piece by piece (PLAN)."""
         first, second = cell_edges(rows[0]), cell_edges(rows[1])
@@ -265,26 +286,24 @@ class MRZReader:
         third = cell_edges(rows[2], pitch)  # the names line may be boxed without its trailing fillers
         if third is None:
             return None
-        pieces = [
-            chunk_images(row, g[0], g[1], plan)
-            for row, g, plan in zip(rows, [first, second, third], PLAN, strict=True)
-        ]
-        images = [img for line in pieces for _, _, img in line]
-        # Each piece as photographed and contrast-stretched; the likelier reading of the two wins.
-        probs = self.model.frame_probs(images + [stretch_contrast(img) for img in images])
-        looks = list(zip(probs[: len(images)], probs[len(images) :], strict=True))
-        texts, total, frames, k = [], 0.0, 0, 0
-        for i, line in enumerate(pieces):
+        texts, total, frames = [], 0.0, 0
+        for i, (row, (edges, step)) in enumerate(zip(rows, [first, second, third], strict=True)):
+            reads = self._read_pieces(chunk_images(row, edges, step, PLAN[i]), LAYOUT[i])
+            if reads is None:
+                return None
             chars = [FILL] * LINE
-            for a, b, _ in line:
-                reads = [(constrained_decode(p, LAYOUT[i][a:b]), p.shape[0]) for p in looks[k]]
-                k += 1
-                found = [(d, n) for d, n in reads if d is not None]
-                if not found:
-                    return None
-                (text, score), n = max(found, key=lambda item: item[0][1])
+            for a, b, text, score, n in reads:
                 chars[a:b] = text
                 total += score * n
                 frames += n
             texts.append("".join(chars))
-        return (texts[0], texts[1], tidy_names(texts[2])), total / max(1, frames)
+        names = tidy_names(texts[2])
+        end = names_end(names)
+        if end is not None:
+            # The name's last letters again, without the run of fillers after them (a letter before
+            # many ``<`` is often misread: MAI as MAH).
+            start = max(0, end - 6)
+            tail = self._read_pieces(chunk_images(rows[2], third[0], third[1], [(start, end + 1)]), LAYOUT[2])
+            if tail:
+                names = tidy_names(names[:start] + tail[0][2] + names[end + 1 :])
+        return (texts[0], texts[1], names), total / max(1, frames)
