@@ -8,7 +8,7 @@ import pytest
 from identity.errors import MRZError
 from identity.fixtures.cards import PhotoConditions, mrz_lines, photograph, render_back
 from identity.mrz import check_digit
-from identity.mrz_cells import PLAN, tidy_names
+from identity.mrz_cells import PLAN, names_end, tidy_names
 from identity.mrz_ocr import ALPHABET, LAYOUT, MRZReader, constrained_decode, fold
 from tests.support.identity import citizen
 
@@ -90,6 +90,12 @@ def test_names_end_at_the_second_double_filler() -> None:
     assert tidy_names("HOANG<<THANH<PHUC<<<<A<A<A<AAA") == "HOANG<<THANH<PHUC<<<<<<<<<<<<<"
     assert tidy_names("LE<<AN<<<<<<<<<<<<<<<<<<<<<<<<") == "LE<<AN<<<<<<<<<<<<<<<<<<<<<<<<"
     assert tidy_names("NGUYEN<VAN<AN<<<<<<<<<<<<<<<<<") == "NGUYEN<VAN<AN<<<<<<<<<<<<<<<<<"
+
+
+def test_where_the_names_end() -> None:
+    assert names_end("LE<<BAO<MAI<<<<<<<<<<<<<<<<<<<") == 11
+    assert names_end("NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<") == 14
+    assert names_end("A" * 30) is None
 
 
 def test_random_photos(reader: MRZReader) -> None:
