@@ -217,6 +217,12 @@ class Settings(BaseSettings):
     )
     vnpay_timeout_s: float = Field(10.0, gt=0, description="Per-request timeout to the VNPay API")
 
+    identity_csca_dir: Path | None = Field(
+        None,
+        description="Chip ID cards: folder of trusted CSCA certificates (PEM or DER) for passive "
+        "authentication; default <data_dir>/csca",
+    )
+
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")
 
@@ -301,6 +307,10 @@ class Settings(BaseSettings):
     @property
     def resolved_evidence_dir(self) -> Path:
         return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def resolved_csca_dir(self) -> Path:
+        return self.identity_csca_dir or self.data_dir / "csca"
 
     @property
     def resolved_models_dir(self) -> Path:

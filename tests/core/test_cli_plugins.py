@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Every group with the commands it must hold ("" is the top level). Other packages may add more.
 TREE = {
     "": {"serve", "worker", "demo", "process", "replay", "db", "seed", "audit", "jobs", "users"}
-    | {"plates", "models", "cameras", "footage", "registry", "evidence", "runs"},
+    | {"plates", "models", "cameras", "footage", "registry", "evidence", "runs", "identity"},
     "db": {"upgrade", "downgrade", "current", "check"},
     "seed": {"demo"},
     "audit": {"verify", "anchor"},
@@ -35,6 +35,7 @@ TREE = {
     "registry": {"serve"},
     "evidence": {"verify"},
     "runs": {"list"},
+    "identity": {"fixtures", "read-qr", "read-mrz", "read-chip"},
 }
 
 
