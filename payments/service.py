@@ -257,7 +257,7 @@ def _apply_outcome(session: Session, payment: Payment, event: CallbackEvent, now
     if event.outcome is Outcome.succeeded:
         if payment.status in PAID:
             return False
-        txn_no = str(event.raw.get("vnp_TransactionNo") or event.raw.get("charge") or "") or None
+        txn_no = event.transaction_no
         if payment.decision.status is DecisionStatus.cancelled:
             # Money for a decision cancelled while the citizen was paying: it goes back (reconciliation).
             payment.status, payment.paid_at, payment.gateway_txn_no = PaymentStatus.needs_refund, now, txn_no
@@ -337,6 +337,7 @@ def refresh(session: Session, payment: Payment, *, gateway: Gateway | None = Non
             currency="VND",
             occurred_at=None,
             raw=dict(report.raw),
+            transaction_no=report.transaction_no,
         )
         apply_event(session, payment.gateway, event)
         session.refresh(payment)

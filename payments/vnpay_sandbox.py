@@ -105,7 +105,12 @@ def _send_ipn(state: SandboxState, params: dict[str, str]) -> None:
         answer = {"error": str(exc)}
     with state.lock:
         state.ipn_log.append(
-            {"TxnRef": params["vnp_TxnRef"], "code": params["vnp_ResponseCode"], "answer": answer}
+            {
+                "TxnRef": params["vnp_TxnRef"],
+                "TransactionNo": params.get("vnp_TransactionNo"),
+                "code": params["vnp_ResponseCode"],
+                "answer": answer,
+            }
         )
 
 

@@ -65,6 +65,7 @@ class CallbackEvent:
     currency: str
     occurred_at: datetime | None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    transaction_no: str | None = None  # the gateway's own id of the money moved (vnp_TransactionNo, charge)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class StatusReport:
     outcome: Outcome
     amount_vnd: int
     raw: Mapping[str, Any] = field(default_factory=dict)
+    transaction_no: str | None = None
 
 
 @dataclass(frozen=True)

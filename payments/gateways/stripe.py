@@ -250,6 +250,7 @@ class StripeGateway(Gateway):
             currency=str(obj.get("currency", "")).lower(),
             occurred_at=occurred,
             raw=event,
+            transaction_no=_charge_id(obj) if kind.startswith("payment_intent.") else obj.get("id"),
         )
 
     def _verify_signature(self, headers: Mapping[str, str], body: bytes) -> None:
@@ -276,7 +277,11 @@ class StripeGateway(Gateway):
 
     def _report(self, gateway_ref: str, intent: Mapping[str, Any]) -> StatusReport:
         return StatusReport(
-            intent.get("id", gateway_ref), intent_outcome(intent), int(intent["amount"]), intent
+            intent.get("id", gateway_ref),
+            intent_outcome(intent),
+            int(intent["amount"]),
+            intent,
+            transaction_no=_charge_id(intent),
         )
 
     def _get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -357,3 +362,14 @@ def _settlement_line(txn: Mapping[str, Any]) -> SettlementLine | None:
         outcome=Outcome.refunded if refund else Outcome.succeeded,
         settled_on=to_local(datetime.fromtimestamp(int(available), UTC)).date() if available else None,
     )
+
+
+def _charge_id(intent: Mapping[str, Any]) -> str | None:
+    """The intent's charge: ``latest_charge`` (API 2022-11-15 on), else the older ``charges`` list."""
+    latest = intent.get("latest_charge")
+    if isinstance(latest, str):
+        return latest
+    if isinstance(latest, Mapping):
+        return latest.get("id")
+    charges = (intent.get("charges") or {}).get("data") or []
+    return charges[-1].get("id") if charges else None

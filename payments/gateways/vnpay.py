@@ -213,6 +213,7 @@ class VNPay(Gateway):
             currency="VND",
             occurred_at=None,
             raw=params,
+            transaction_no=txn_no or None,
         )
 
     def _post(
@@ -267,6 +268,7 @@ class VNPay(Gateway):
             outcome=outcome,
             amount_vnd=amount_of(str(data.get("vnp_Amount", "0"))),
             raw=data,
+            transaction_no=str(data.get("vnp_TransactionNo") or "") or None,
         )
 
     def refund(

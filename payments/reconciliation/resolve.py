@@ -54,11 +54,8 @@ def _record_gateway_success(session: Session, mismatch: Mismatch, payment: Payme
         amount_vnd=mismatch.gateway_amount_vnd or 0,
         currency=payment.currency,
         occurred_at=None,
-        raw={
-            "source": "reconciliation",
-            "mismatch": str(mismatch.id),
-            "vnp_TransactionNo": mismatch.transaction_no,
-        },
+        raw={"source": "reconciliation", "mismatch": str(mismatch.id)},
+        transaction_no=mismatch.transaction_no,
     )
     result = payments.apply_event(session, payment.gateway, event)
     if result is payments.Applied.amount_mismatch:

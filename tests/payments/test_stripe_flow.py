@@ -138,6 +138,8 @@ def test_full_pay_flow_card_webhook_settled_receipt(tvp: str, localstripe: str, 
         assert pay_with_card(localstripe, pi) == "succeeded"  # Stripe.js in the app
         payment = settled(db, created["id"])  # the webhook, then the server's worker
         assert payment.status is PaymentStatus.succeeded and payment.receipt_number.startswith("BL-")  # type: ignore[union-attr]
+        charged = intent(localstripe, pi)["charges"]["data"]
+        assert [c["id"] for c in charged] == [payment.gateway_txn_no]  # type: ignore[union-attr]
 
         mine = app.get(f"/api/citizen/v1/payments/{created['id']}").json()
         assert (mine["status"], mine["receipt_number"]) == ("succeeded", payment.receipt_number)

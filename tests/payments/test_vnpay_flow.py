@@ -98,7 +98,8 @@ def test_full_pay_flow_sandbox_ipn_paid_receipt(servers: Servers, db: Session) -
         back = pay_at_sandbox(created["redirect_url"])
         assert str(back.url).startswith(f"{servers.tvp}/payments/vnpay/return")
         assert "Thanh toán thành công" in back.text  # the IPN came first (normal mode)
-        assert [e["answer"]["RspCode"] for e in servers.sandbox_state()["ipn_log"]] == ["00"]
+        ipns = servers.sandbox_state()["ipn_log"]
+        assert [e["answer"]["RspCode"] for e in ipns] == ["00"]
 
         early = app.get(f"/api/citizen/v1/payments/{created['id']}/receipt.pdf")
         assert early.status_code == 409 and early.json()["error"] == "ReceiptNotReady"
@@ -118,6 +119,8 @@ def test_full_pay_flow_sandbox_ipn_paid_receipt(servers: Servers, db: Session) -
     assert {db.get(Notice, n).status for n in notice_ids} == {NoticeStatus.paid}  # type: ignore[union-attr]
     assert notify_jobs(db, "decision.paid") == 1
     assert events(db) == 1
+    paid = db.scalars(select(Payment).where(Payment.decision_id == decision.id)).one()
+    assert paid.gateway_txn_no and paid.gateway_txn_no == ipns[0]["TransactionNo"]
 
 
 def test_another_citizen_gets_404(servers: Servers, db: Session) -> None:
