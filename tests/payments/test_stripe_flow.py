@@ -139,7 +139,7 @@ def test_full_pay_flow_card_webhook_settled_receipt(tvp: str, localstripe: str, 
         payment = settled(db, created["id"])  # the webhook, then the server's worker
         assert payment.status is PaymentStatus.succeeded and payment.receipt_number.startswith("BL-")  # type: ignore[union-attr]
         charged = intent(localstripe, pi)["charges"]["data"]
-        assert [c["id"] for c in charged] == [payment.gateway_txn_no]  # type: ignore[union-attr]
+        assert [c["id"] for c in charged] == [payment.gateway_txn_no]
 
         mine = app.get(f"/api/citizen/v1/payments/{created['id']}").json()
         assert (mine["status"], mine["receipt_number"]) == ("succeeded", payment.receipt_number)
