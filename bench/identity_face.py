@@ -61,7 +61,12 @@ def labelled_distances(n: int, seed: int) -> dict[str, Any]:
                     per_person[key].append(d)
                 else:
                     impostor.append(d)
-    return {"people": [p.key for p in people], "genuine": genuine, "impostor": impostor, "per_person": per_person}
+    return {
+        "people": [p.key for p in people],
+        "genuine": genuine,
+        "impostor": impostor,
+        "per_person": per_person,
+    }
 
 
 def rates(genuine: list[float | None], impostor: list[float | None], t: float) -> dict[str, float]:
@@ -125,14 +130,18 @@ def main() -> None:
     found = [x for x in d["genuine"] if x is not None]
     imp = [x for x in d["impostor"] if x is not None]
     print(f"people: {', '.join(d['people'])}")
-    print(f"genuine pairs {len(d['genuine'])} (no face found in {len(d['genuine']) - len(found)}), "
-          f"impostor pairs {len(d['impostor'])}")
+    print(
+        f"genuine pairs {len(d['genuine'])} (no face found in {len(d['genuine']) - len(found)}), "
+        f"impostor pairs {len(d['impostor'])}"
+    )
     print(f"genuine distance: median {statistics.median(found):.3f}, max {max(found):.3f}")
     print(f"impostor distance: median {statistics.median(imp):.3f}, min {min(imp):.3f}")
     for key, ds in d["per_person"].items():
         ok = [x for x in ds if x is not None]
-        print(f"  {key:13s} genuine median {statistics.median(ok) if ok else float('nan'):.3f} "
-              f"max {max(ok) if ok else float('nan'):.3f}, not found {len(ds) - len(ok)}")
+        print(
+            f"  {key:13s} genuine median {statistics.median(ok) if ok else float('nan'):.3f} "
+            f"max {max(ok) if ok else float('nan'):.3f}, not found {len(ds) - len(ok)}"
+        )
     print(f"at the policy threshold {chosen}: FAR {at['far']:.2%}, FRR {at['frr']:.2%}")
     for r in sweep:
         print(f"  t={r['threshold']:.2f}: FAR {r['far']:.2%}  FRR {r['frr']:.2%}")

@@ -69,7 +69,7 @@ class FaceBackend(Backend):
 
 
 def _digest(image: np.ndarray) -> str:
-    return hashlib.sha1(np.ascontiguousarray(image).tobytes() + str(image.shape).encode()).hexdigest()
+    return hashlib.sha256(np.ascontiguousarray(image).tobytes() + str(image.shape).encode()).hexdigest()
 
 
 @dataclass
@@ -80,7 +80,9 @@ class FakeFaceBackend(FaceBackend):
     name: ClassVar[str] = "fake"
     scripted: dict[str, list[tuple[Face, np.ndarray]]] = field(default_factory=dict)
 
-    def register(self, image: np.ndarray, faces: Sequence[tuple[Face, Sequence[float]]]) -> np.ndarray:
+    def register(
+        self, image: np.ndarray, faces: Sequence[tuple[Face, Sequence[float] | np.ndarray]]
+    ) -> np.ndarray:
         self.scripted[_digest(image)] = [(f, np.asarray(e, np.float64)) for f, e in faces]
         return image
 

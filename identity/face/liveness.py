@@ -83,7 +83,9 @@ def head_turn(
             "Chưa thấy quay đầu sang trái rồi sang phải.",
             "No head turn to the left and then the right was seen.",
         )
-    return LivenessResult(True, "liveness.ok", tuple(yaws), far, "Đã xác nhận người thật.", "Liveness confirmed.")
+    return LivenessResult(
+        True, "liveness.ok", tuple(yaws), far, "Đã xác nhận người thật.", "Liveness confirmed."
+    )
 
 
 def require_passed(result: LivenessResult) -> LivenessResult:

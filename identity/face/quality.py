@@ -58,7 +58,9 @@ def count_gate(faces: list[Face]) -> Face:
     return faces[0]
 
 
-def check_frame(image: np.ndarray, faces: list[Face], policy: FacePolicy, *, pose: bool = True) -> FrameQuality:
+def check_frame(
+    image: np.ndarray, faces: list[Face], policy: FacePolicy, *, pose: bool = True
+) -> FrameQuality:
     """The one face of ``image`` if it passes every gate, else FaceQualityError with the first
     failing gate's code. ``pose=False`` skips the pose gate (liveness frames are turned on purpose)."""
     face = count_gate(faces)

@@ -155,7 +155,9 @@ def test_fake_backend_scripts_faces_and_embeddings() -> None:
 
 def test_fake_backend_liveness() -> None:
     fake = FakeFaceBackend()
-    frames = [fake.register(_textured(10 + i), [(_face(s), np.zeros(128))]) for i, s in enumerate([0, -12, 12])]
+    frames = [
+        fake.register(_textured(10 + i), [(_face(s), np.zeros(128))]) for i, s in enumerate([0, -12, 12])
+    ]
     assert head_turn(fake, frames).passed
     static = [fake.register(_textured(20 + i), [(_face(), np.zeros(128))]) for i in range(3)]
     assert not head_turn(fake, static).passed
