@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -29,10 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SWEEP = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)
+SWEEP = (0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
 
 
-def labelled_distances(n: int, seed: int) -> dict[str, Any]:
+def labelled_pairs(n: int, seed: int) -> dict[str, Any]:
+    """Every (live person, chip person, distance or None when no face was found in the live photo)."""
     import numpy as np
 
     from identity.face.backend import load_backend
@@ -42,9 +44,7 @@ def labelled_distances(n: int, seed: int) -> dict[str, Any]:
     backend = load_backend("dlib")
     people = F.available()
     refs = {p.key: reference_embedding(backend, decode_image(F.chip_photo(F.portrait(p)))) for p in people}
-    genuine: list[float | None] = []
-    impostor: list[float | None] = []
-    per_person: dict[str, list[float | None]] = {p.key: [] for p in people}
+    pairs: list[tuple[str, str, float | None]] = []
     for p in people:
         rng = random.Random(f"{seed}-{p.key}")
         for _ in range(n):
@@ -55,18 +55,14 @@ def labelled_distances(n: int, seed: int) -> dict[str, Any]:
                 face = max(found, key=lambda f: (f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
                 emb = backend.embed(live, face)
             for key, ref in refs.items():
-                d = None if emb is None else backend.distance(emb, ref)
-                if key == p.key:
-                    genuine.append(d)
-                    per_person[key].append(d)
-                else:
-                    impostor.append(d)
-    return {
-        "people": [p.key for p in people],
-        "genuine": genuine,
-        "impostor": impostor,
-        "per_person": per_person,
-    }
+                pairs.append((p.key, key, None if emb is None else backend.distance(emb, ref)))
+    return {"people": [p.key for p in people], "large": [p.key for p in people if p.large], "pairs": pairs}
+
+
+def split(pairs: list[tuple[str, str, float | None]], live_people: set[str]) -> tuple[list[Any], list[Any]]:
+    genuine = [d for a, b, d in pairs if a == b and a in live_people]
+    impostor = [d for a, b, d in pairs if a != b and a in live_people]
+    return genuine, impostor
 
 
 def rates(genuine: list[float | None], impostor: list[float | None], t: float) -> dict[str, float]:
@@ -124,27 +120,44 @@ def main() -> None:
     from identity.face.policy import FacePolicy
 
     chosen = FacePolicy().max_distance
-    d = labelled_distances(args.pairs, args.seed)
-    sweep = [rates(d["genuine"], d["impostor"], t) for t in SWEEP]
-    at = rates(d["genuine"], d["impostor"], chosen)
-    found = [x for x in d["genuine"] if x is not None]
-    imp = [x for x in d["impostor"] if x is not None]
-    print(f"people: {', '.join(d['people'])}")
-    print(
-        f"genuine pairs {len(d['genuine'])} (no face found in {len(d['genuine']) - len(found)}), "
-        f"impostor pairs {len(d['impostor'])}"
-    )
-    print(f"genuine distance: median {statistics.median(found):.3f}, max {max(found):.3f}")
-    print(f"impostor distance: median {statistics.median(imp):.3f}, min {min(imp):.3f}")
-    for key, ds in d["per_person"].items():
+    d = labelled_pairs(args.pairs, args.seed)
+    print(f"people: {', '.join(d['people'])} (large faces: {', '.join(d['large'])})")
+    report: dict[str, Any] = {}
+    for label, live_people in (("all", set(d["people"])), ("large_live_faces", set(d["large"]))):
+        genuine, impostor = split(d["pairs"], live_people)
+        found = [x for x in genuine if x is not None]
+        imp = [x for x in impostor if x is not None]
+        at = rates(genuine, impostor, chosen)
+        sweep = [rates(genuine, impostor, t) for t in SWEEP]
+        print(
+            f"[{label}] genuine pairs {len(genuine)} (no face found in {len(genuine) - len(found)}), "
+            f"impostor pairs {len(impostor)}"
+        )
+        print(
+            f"  genuine distance: median {statistics.median(found):.3f}, max {max(found):.3f}; "
+            f"impostor distance: median {statistics.median(imp):.3f}, min {min(imp):.3f}"
+        )
+        print(f"  at the policy threshold {chosen}: FAR {at['far']:.2%}, FRR {at['frr']:.2%}")
+        for r in sweep:
+            print(f"    t={r['threshold']:.2f}: FAR {r['far']:.2%}  FRR {r['frr']:.2%}")
+        report[label] = {
+            "genuine_pairs": len(genuine),
+            "impostor_pairs": len(impostor),
+            "no_face_found": len(genuine) - len(found),
+            "genuine_median": statistics.median(found),
+            "genuine_max": max(found),
+            "impostor_median": statistics.median(imp),
+            "impostor_min": min(imp),
+            "at_threshold": at,
+            "sweep": sweep,
+        }
+    for key in d["people"]:
+        ds = [x for a, b, x in d["pairs"] if a == b == key]
         ok = [x for x in ds if x is not None]
         print(
             f"  {key:13s} genuine median {statistics.median(ok) if ok else float('nan'):.3f} "
-            f"max {max(ok) if ok else float('nan'):.3f}, not found {len(ds) - len(ok)}"
+            f"max {max(ok) if ok else float('nan'):.3f}, no face found {len(ds) - len(ok)}/{len(ds)}"
         )
-    print(f"at the policy threshold {chosen}: FAR {at['far']:.2%}, FRR {at['frr']:.2%}")
-    for r in sweep:
-        print(f"  t={r['threshold']:.2f}: FAR {r['far']:.2%}  FRR {r['frr']:.2%}")
     checkin = bench_checkin(args.runs)
     print(
         f"check-in decision (passive auth + one face match): median {checkin['median_ms']:.0f} ms, "
@@ -154,13 +167,14 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "people": d["people"],
+        "large_faces": d["large"],
         "pairs_per_person": args.pairs,
         "threshold": chosen,
-        "at_threshold": at,
-        "sweep": sweep,
-        "genuine_distances": d["genuine"],
-        "impostor_distances": d["impostor"],
+        **report,
+        "pairs": [{"live": a, "chip": b, "distance": x} for a, b, x in d["pairs"]],
         "checkin": checkin,
+        "load_average": os.getloadavg(),
+        "cpus": os.cpu_count(),
     }
     args.out.write_text(json.dumps(result, indent=1))
     print(f"wrote {args.out}")

@@ -102,3 +102,10 @@ def load_backend(name: str) -> FaceBackend:
         import identity.face.dlib_backend  # noqa: F401  (registers itself)
     backend: FaceBackend = FaceBackend.by_name(name)()
     return backend
+
+
+def backend_from_settings() -> FaceBackend:
+    """The backend named by ``TVP_IDENTITY_FACE_BACKEND`` (default ``dlib``)."""
+    from core.config import get_settings
+
+    return load_backend(get_settings().identity_face_backend)

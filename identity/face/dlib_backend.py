@@ -11,7 +11,7 @@ import numpy as np
 
 from identity.face.backend import Face, FaceBackend
 
-UPSAMPLE_MAX_SIDE = 400  # upsample once only small images (a chip photo); a live frame is not (4x the time)
+UPSAMPLE_MAX_SIDE = 400  # a small image (a chip photo) with no face found is searched again upsampled
 
 
 @cache
@@ -46,9 +46,11 @@ class DlibFaceBackend(FaceBackend):
 
     def detect(self, image: np.ndarray) -> list[Face]:
         rgb = _rgb(image)
-        upsample = 1 if max(rgb.shape[:2]) <= UPSAMPLE_MAX_SIDE else 0
+        found = self._detector(rgb, 0)
+        if not found and max(rgb.shape[:2]) <= UPSAMPLE_MAX_SIDE:
+            found = self._detector(rgb, 1)  # faces below HOG's ~80 px window
         faces = []
-        for r in self._detector(rgb, upsample):
+        for r in found:
             shape = self._shape(rgb, r)
             points = tuple((float(shape.part(i).x), float(shape.part(i).y)) for i in range(5))
             faces.append(Face((r.left(), r.top(), r.right(), r.bottom()), points))  # type: ignore[arg-type]

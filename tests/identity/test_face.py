@@ -9,7 +9,7 @@ import pytest
 from identity.chip.reader import read_chip
 from identity.crosscheck import source_trust
 from identity.errors import FaceError, FaceQualityError
-from identity.face.backend import Face, FaceBackend, FakeFaceBackend, load_backend
+from identity.face.backend import Face, FaceBackend, FakeFaceBackend, backend_from_settings, load_backend
 from identity.face.liveness import head_turn, require_passed
 from identity.face.match import match_face
 from identity.face.policy import FacePolicy
@@ -140,6 +140,13 @@ def _textured(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 255, (480, 640, 3), dtype=np.uint8)
 
 
+def test_an_unknown_backend_is_refused() -> None:
+    from core.backends import UnknownBackend
+
+    with pytest.raises(UnknownBackend):
+        load_backend("nope")
+
+
 def test_fake_backend_scripts_faces_and_embeddings() -> None:
     fake = load_backend("fake")
     assert isinstance(fake, FakeFaceBackend)
@@ -187,11 +194,15 @@ def test_policy_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setenv("TVP_IDENTITY_FACE_MAX_DISTANCE", "0.42")
     monkeypatch.setenv("TVP_IDENTITY_FACE_LIVENESS", "false")
+    monkeypatch.setenv("TVP_IDENTITY_FACE_BACKEND", "fake")
     get_settings.cache_clear()
     try:
         policy = FacePolicy.from_settings()
+        backend = backend_from_settings()
     finally:
+        monkeypatch.delenv("TVP_IDENTITY_FACE_BACKEND")
         monkeypatch.delenv("TVP_IDENTITY_FACE_MAX_DISTANCE")
         monkeypatch.delenv("TVP_IDENTITY_FACE_LIVENESS")
         get_settings.cache_clear()
     assert policy.max_distance == 0.42 and not policy.require_liveness
+    assert isinstance(backend, FakeFaceBackend)
