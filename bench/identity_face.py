@@ -14,6 +14,8 @@ are easier than a genuine second photo taken years apart.
 
 Check-in decision: passive authentication of a fixture chip whose DG2 is Grace Hopper's photo, then
 one face match of a 640×480 live frame against it (gates, detection, two embeddings). Target ≤ 300 ms.
+Also timed: the same with the chip photo's embedding made when the card is read, so that only the live
+frame's detection and embedding remain once the frame arrives.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def rates(genuine: list[float | None], impostor: list[float | None], t: float) -
 def bench_checkin(runs: int) -> dict[str, Any]:
     from identity.chip.reader import read_chip
     from identity.face.backend import load_backend
-    from identity.face.match import match_face
+    from identity.face.match import match_face, prepare_reference
     from identity.fixtures import faces as F
     from identity.fixtures.chip import ChipPKI
     from identity.fixtures.citizens import make_citizens
@@ -84,7 +86,7 @@ def bench_checkin(runs: int) -> dict[str, Any]:
     photo = F.portrait("hopper")
     chip = pki.chip(make_citizens(1, seed=7)[0], face=F.chip_photo(photo))
     live = F.on_canvas(F.augment(F.scale(photo, 0.75), random.Random(1))[0])
-    totals, auths, matches, distances = [], [], [], []
+    totals, auths, matches, prepared, frame_only, distances = [], [], [], [], [], []
     for i in range(runs + 1):
         t0 = time.perf_counter()
         read = read_chip(chip, pki.trust)
@@ -92,11 +94,18 @@ def bench_checkin(runs: int) -> dict[str, Any]:
         assert read.face_image is not None
         result = match_face(backend, live, read.face_image)
         t2 = time.perf_counter()
+        # The same decision with the chip photo embedded as soon as the card is read (before the frame).
+        reference = prepare_reference(backend, read.face_image)
+        t3 = time.perf_counter()
+        match_face(backend, live, reference)
+        t4 = time.perf_counter()
         if i == 0:
             continue  # warm-up (model loading)
         auths.append((t1 - t0) * 1000)
         matches.append((t2 - t1) * 1000)
         totals.append((t2 - t0) * 1000)
+        prepared.append((t3 - t2) * 1000)
+        frame_only.append((t4 - t3) * 1000)
         distances.append(result.distance)
     return {
         "runs": runs,
@@ -104,6 +113,8 @@ def bench_checkin(runs: int) -> dict[str, Any]:
         "p90_ms": sorted(totals)[int(0.9 * (len(totals) - 1))],
         "passive_auth_median_ms": statistics.median(auths),
         "face_match_median_ms": statistics.median(matches),
+        "chip_photo_embedding_median_ms": statistics.median(prepared),
+        "after_frame_median_ms": statistics.median(frame_only),
         "distance": distances[0],
         "target_ms": 300,
     }
@@ -164,6 +175,12 @@ def main() -> None:
         f"p90 {checkin['p90_ms']:.0f} ms (passive auth {checkin['passive_auth_median_ms']:.0f} ms, "
         f"face match {checkin['face_match_median_ms']:.0f} ms); target ≤ 300 ms"
     )
+    early = checkin["chip_photo_embedding_median_ms"]
+    print(
+        f"  with the chip photo embedded at card-read time ({early:.0f} ms then): "
+        f"{checkin['after_frame_median_ms']:.0f} ms from the live frame to the decision"
+    )
+    print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: other processes share them)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "people": d["people"],

@@ -6,7 +6,7 @@ call (nothing biometric is returned or stored).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
@@ -44,6 +44,19 @@ def reference_embedding(backend: FaceBackend, photo: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class ChipFace:
+    """The chip photo's face embedding, made once per attempt (it can be made as soon as the card is
+    read, while the candidate turns to the camera) and dropped with the attempt."""
+
+    embedding: np.ndarray = field(repr=False)
+
+
+def prepare_reference(backend: FaceBackend, chip_photo: bytes | np.ndarray) -> ChipFace:
+    photo = decode_image(chip_photo) if isinstance(chip_photo, bytes) else chip_photo
+    return ChipFace(reference_embedding(backend, photo))
+
+
+@dataclass(frozen=True)
 class MatchResult:
     distance: float
     threshold: float
@@ -65,7 +78,7 @@ class MatchResult:
 def match_face(
     backend: FaceBackend,
     live: np.ndarray,
-    chip_photo: bytes | np.ndarray,
+    chip_photo: bytes | np.ndarray | ChipFace,
     policy: FacePolicy | None = None,
 ) -> MatchResult:
     """Gate the live frame, then measure its face's distance to the chip photo's face.
@@ -74,7 +87,6 @@ def match_face(
     """
     policy = policy or FacePolicy()
     quality = check_frame(live, backend.detect(live), policy)
-    photo = decode_image(chip_photo) if isinstance(chip_photo, bytes) else chip_photo
-    ref = reference_embedding(backend, photo)
-    distance = backend.distance(backend.embed(live, quality.face), ref)
+    ref = chip_photo if isinstance(chip_photo, ChipFace) else prepare_reference(backend, chip_photo)
+    distance = backend.distance(backend.embed(live, quality.face), ref.embedding)
     return MatchResult(distance, policy.max_distance, quality)

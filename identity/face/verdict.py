@@ -3,8 +3,15 @@ matched the chip photo (+ the liveness challenge, when the policy requires it) â
 
 from __future__ import annotations
 
-from identity.face.liveness import LivenessResult
-from identity.face.match import MatchResult
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from identity.face.backend import FaceBackend
+from identity.face.liveness import LivenessResult, head_turn
+from identity.face.match import ChipFace, MatchResult, match_face
 from identity.face.policy import FacePolicy
 from identity.record import TrustLevel
 
@@ -23,3 +30,37 @@ def person_trust(
     if policy.require_liveness and (liveness is None or not liveness.passed):
         return card_trust
     return TrustLevel.person_bound
+
+
+@dataclass(frozen=True)
+class FaceVerdict:
+    trust: TrustLevel
+    match: MatchResult
+    liveness: LivenessResult | None  # None: not required, or not run after a failed match
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "trust": str(self.trust),
+            "match": self.match.as_dict(),
+            "liveness": self.liveness.as_dict() if self.liveness else None,
+        }
+
+
+def verify_person(
+    backend: FaceBackend,
+    card_trust: TrustLevel,
+    chip_photo: bytes | np.ndarray | ChipFace,
+    frames: Sequence[np.ndarray],
+    policy: FacePolicy | None = None,
+) -> FaceVerdict:
+    """The first frame (facing the camera) is matched with the chip photo; the liveness challenge
+    runs over all frames, each the first frame's person: the face that turned is the face that matched.
+
+    Raises FaceQualityError for a frame that fails a gate, FaceError for an unusable chip photo.
+    """
+    policy = policy or FacePolicy()
+    if not frames:
+        raise ValueError("verify_person needs at least one frame")
+    match = match_face(backend, frames[0], chip_photo, policy)
+    liveness = head_turn(backend, frames, policy) if policy.require_liveness and match.matched else None
+    return FaceVerdict(person_trust(card_trust, match, liveness, policy), match, liveness)

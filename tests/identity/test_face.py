@@ -11,9 +11,9 @@ from identity.crosscheck import source_trust
 from identity.errors import FaceError, FaceQualityError
 from identity.face.backend import Face, FaceBackend, FakeFaceBackend, backend_from_settings, load_backend
 from identity.face.liveness import head_turn, require_passed
-from identity.face.match import match_face
+from identity.face.match import match_face, prepare_reference
 from identity.face.policy import FacePolicy
-from identity.face.verdict import person_trust
+from identity.face.verdict import person_trust, verify_person
 from identity.fixtures import faces as F
 from identity.record import TrustLevel
 from tests.support.identity import citizen, pki
@@ -206,3 +206,28 @@ def test_policy_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         get_settings.cache_clear()
     assert policy.max_distance == 0.42 and not policy.require_liveness
     assert isinstance(backend, FakeFaceBackend)
+
+
+def test_verify_person_binds_the_turning_face_to_the_chip() -> None:
+    frames = _turns([0, -40, 0, 40])
+    verdict = verify_person(dlib(), TrustLevel.high, hopper_chip(), frames)
+    assert verdict.trust is TrustLevel.person_bound
+    assert verdict.liveness is not None and verdict.liveness.passed
+    shown = verdict.as_dict()
+    assert shown["trust"] == "person_bound" and "embedding" not in str(shown)
+
+    stranger = verify_person(dlib(), TrustLevel.high, F.chip_photo(F.portrait("zidane_right")), frames)
+    assert stranger.trust is TrustLevel.high and not stranger.match.matched and stranger.liveness is None
+
+    still = verify_person(
+        dlib(), TrustLevel.high, prepare_reference(dlib(), hopper_chip()), _turns([0, 0, 0])
+    )
+    assert still.match.matched and still.liveness is not None and not still.liveness.passed
+    assert still.trust is TrustLevel.high
+
+
+def test_a_chip_photo_without_a_face_is_refused() -> None:
+    blank = F.jpeg(np.full((320, 240, 3), 200, np.uint8))
+    with pytest.raises(FaceError) as exc:
+        match_face(dlib(), live(), blank)
+    assert exc.value.code == "face.reference.none"
