@@ -222,6 +222,11 @@ class Settings(BaseSettings):
         description="Chip ID cards: folder of trusted CSCA certificates (PEM or DER) for passive "
         "authentication; default <data_dir>/csca",
     )
+    identity_face_backend: str = Field("dlib", description="Face match backend (dlib, fake)")
+    identity_face_max_distance: float = Field(
+        0.5, gt=0, description="Face match: the largest embedding distance accepted as the same person"
+    )
+    identity_face_liveness: bool = Field(True, description="Face match: require the head-turn challenge")
 
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")

@@ -41,3 +41,12 @@ class ChipDataError(IdentityError):
 
 class PassiveAuthFailed(IdentityError):
     """The chip data are not authentic: hash, signature, certificate chain or validity failed."""
+
+
+class FaceError(IdentityError):
+    """The face check could not be made: no usable face in the live frame or in the chip photo."""
+
+
+class FaceQualityError(FaceError):
+    """A live frame fails a quality gate (``face.none``, ``face.several``, ``face.too_small``,
+    ``face.blurred``, ``face.turned``): the candidate is asked for another frame."""
