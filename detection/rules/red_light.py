@@ -7,10 +7,11 @@ waited on the crossing); one that was already over the line (stopped on the cros
 it enters the junction on red.
 
 A crossing counts once the vehicle has gone clearly past the line: its anchor (the box's bottom
-centre) one box height beyond it, reached by moves the vehicle could make, without coming back. A
-vehicle standing at the line is not running it: its anchor moves with the box, not the vehicle (the
-bottom edge jitters, and a vehicle queuing behind hides the lower part of the box, lifting the anchor
-by up to half a box height while the vehicle stands still), so a box height is the unit, not metres.
+centre) a box height beyond it, or CLEAR_M on the road where the camera is calibrated, reached by
+moves the vehicle could make, without coming back, and with the box's top edge moving on too. A
+vehicle standing at the line is not running it, whatever its anchor does: the bottom edge jitters,
+and a vehicle queuing behind hides the lower part of the box, lifting the anchor over the line (by up
+to half a box height) while the vehicle, and the top of its box, stand still.
 The moment judged is the (last) crossing itself, unless the vehicle came to rest between the crossing
 and clearly past (WAIT_S with less than STILL_BOX box heights of progress): then it waited at the
 line, and the moment judged is when it set off from there (a queued vehicle whose anchor slipped over
