@@ -13,7 +13,7 @@ vehicle standing at the line is not running it, whatever its anchor does: the bo
 and a vehicle queuing behind hides the lower part of the box, lifting the anchor over the line (by up
 to half a box height) while the vehicle, and the top of its box, stand still.
 The moment judged is the (last) crossing itself, unless the vehicle came to rest between the crossing
-and clearly past (WAIT_S with less than STILL_BOX box heights of progress): then it waited at the
+and clearly past (WAIT_S with less than REST_BOX box heights of progress): then it waited at the
 line, and the moment judged is when it set off from there (a queued vehicle whose anchor slipped over
 the line on red and that left on green did not run the red; a rider creeping on over the line on red
 did).
@@ -64,7 +64,9 @@ JUMP_BOX = 3.0
 # camera is calibrated.
 CLEAR_BOX, CLEAR_M = 1.0, 3.0
 BOX_WINDOW_S = 1.0  # the box height: the median over this long before the crossing (before occlusion)
-WAIT_S, STILL_BOX = 2.0, 0.25  # at rest: less progress than this (box heights) over this long
+# At rest: less progress than REST_BOX box heights over WAIT_S. The whole vehicle moved: its box's top
+# edge went on by STILL_BOX box heights.
+WAIT_S, REST_BOX, STILL_BOX = 2.0, 0.15, 0.25
 
 
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
@@ -123,7 +125,7 @@ def _clear_crossing(
     # next point to look at; the open crossing (i, frac, side it came from, box height); the hit
     state = track.derived(key, lambda: [1, None, None])
     if state[2] is not None:
-        return state[2]  # type: ignore[no-any-return]
+        return state[2]
     points = np.array(line.points, float)
     road = None if to_road is None else cv2.perspectiveTransform(points[None], to_road)[0]
     k = int(state[0])
@@ -147,7 +149,7 @@ def _clear_crossing(
                 continue  # look at point k again: it may already be clear of the line
         k += 1
     state[0] = k
-    return state[2]  # type: ignore[no-any-return]
+    return state[2]
 
 
 def _clear(
@@ -177,7 +179,7 @@ def _set_off(
     track: Track, path: np.ndarray, line: np.ndarray, i: int, k: int, came_from: float, height: float
 ) -> int | None:
     """The last point of points i+1..k where the vehicle had been at rest past the line for WAIT_S
-    (net progress under STILL_BOX box heights; a running median of 5 points damps the box's jitter),
+    (net progress under REST_BOX box heights; a running median of 5 points damps the box's jitter),
     or None if it kept moving from the crossing on."""
     if not height:
         return None
@@ -188,7 +190,7 @@ def _set_off(
     for m in range(len(past)):
         while j + 1 < m and t[m] - t[j + 1] >= WAIT_S:
             j += 1  # the latest point at least WAIT_S before m
-        if t[m] - t[j] >= WAIT_S and past[m] - past[j] < STILL_BOX * height:
+        if t[m] - t[j] >= WAIT_S and past[m] - past[j] < REST_BOX * height:
             rest = m
     return None if rest is None else i + 1 + rest
 
