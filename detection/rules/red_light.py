@@ -6,6 +6,18 @@ crossed the stop line on red is caught at that crossing once it enters the junct
 waited on the crossing); one that was already over the line (stopped on the crossing) is caught when
 it enters the junction on red.
 
+A crossing counts once the vehicle has gone clearly past the line: its anchor (the box's bottom
+centre) a box height beyond it, or CLEAR_M on the road where the camera is calibrated, reached by
+moves the vehicle could make, without coming back, and with the box's top edge moving on too. A
+vehicle standing at the line is not running it, whatever its anchor does: the bottom edge jitters,
+and a vehicle queuing behind hides the lower part of the box, lifting the anchor over the line (by up
+to half a box height) while the vehicle, and the top of its box, stand still.
+The moment judged is the (last) crossing itself, unless the vehicle came to rest between the crossing
+and clearly past (WAIT_S with less than REST_BOX box heights of progress): then it waited at the
+line, and the moment judged is when it set off from there (a queued vehicle whose anchor slipped over
+the line on red and that left on green did not run the red; a rider creeping on over the line on red
+did).
+
 A crossing on a step over a gap in the track (lost, then re-linked) is judged only if the vehicle could
 have moved that far: a queued rider "reappearing" deep in the junction is an identity switch.
 
@@ -18,14 +30,16 @@ a track that ends before that is given the benefit of the doubt.
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import datetime, timedelta
 from itertools import takewhile
 
+import cv2
 import numpy as np
 
 from detection.camera_config import LaneConfig, LineConfig, LineKind, Movement
-from detection.rules.base import Finding, Light, RuleContext, SignalTimeline, Track, inside
+from detection.rules.base import Finding, Light, RuleContext, SignalTimeline, Track, crossing, inside
 
 GRACE_S = 0.0  # a vehicle already over the line when the light turns red is not in violation
 TURN_MIN_PX = 40.0  # path past the line needed to tell straight from a turn
@@ -42,21 +56,33 @@ APPROACH_ANGLE_DEG = 45.0  # such a track must have gone into the junction withi
 # junction 1 s later; such a jump is an identity switch onto cross traffic.
 GAP_S = 0.7
 START_ACCEL_BOX_S2 = 1.5  # box heights per s² (≈ 2.5 m/s² for a rider's ≈ 1.6 m box)
+# Between ordinary frames a step is questioned only past this many box heights beyond the vehicle's
+# speed: the track jumping to another vehicle (from the queue onto cross traffic), not a fast one.
+JUMP_BOX = 3.0
+# Clearly past the line: by a box height (more than the box's jitter, or a vehicle behind hiding its
+# lower part, can move the anchor), or by CLEAR_M on the road (a pedestrian crossing's width) where the
+# camera is calibrated.
+CLEAR_BOX, CLEAR_M = 1.0, 3.0
+BOX_WINDOW_S = 1.0  # the box height: the median over this long before the crossing (before occlusion)
+# At rest: less progress than REST_BOX box heights over WAIT_S. The whole vehicle moved: its box's top
+# edge went on by STILL_BOX box heights.
+WAIT_S, REST_BOX, STILL_BOX = 2.0, 0.15, 0.25
 
 
 def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
     if (ctx.signal is None and not ctx.heads) or len(track.points) < 2:
         return []
     path = track.xy()
+    to_road = ctx.homography()
     entries = [ln for ln in ctx.config.lines if ln.kind is LineKind.junction_entry]
     for line in (ln for ln in ctx.config.lines if ln.kind is LineKind.stop_line):
-        stop = _crossed(track, path, line)
+        stop = _crossed(track, path, line, to_road)
         if not entries:
             if stop is None:
                 continue
             return _judge(track, ctx, path, line, stop)
         found_entry = next(
-            ((e, hit) for e in entries if (hit := _entered(track, path, e, line)) is not None), None
+            ((e, hit) for e in entries if (hit := _entered(track, path, e, line, to_road)) is not None), None
         )
         if found_entry is None:
             continue  # not (yet) in the junction
@@ -73,18 +99,128 @@ def evaluate(track: Track, ctx: RuleContext) -> list[Finding]:
     return []
 
 
+# (step i → i+1 that crossed, fraction along it, the moment judged: the crossing, or the set-off of a
+# vehicle that waited past the line)
 Hit = tuple[int, float, datetime]
 
 
-def _crossed(track: Track, path: np.ndarray, line: LineConfig) -> Hit | None:
-    hit = track.first_crossing(line.points)
+def _crossed(track: Track, path: np.ndarray, line: LineConfig, to_road: np.ndarray | None) -> Hit | None:
+    hit = _clear_crossing(track, path, line, to_road)
     if hit is None:
         return None
-    i, frac = hit
+    i, frac, set_off = hit
+    if set_off is not None:
+        return i, frac, track.points[set_off].t
     a, b = track.points[i].t, track.points[i + 1].t
-    if not _reachable(track, path, i):
-        return None
     return i, frac, a + timedelta(seconds=(b - a).total_seconds() * frac)
+
+
+def _clear_crossing(
+    track: Track, path: np.ndarray, line: LineConfig, to_road: np.ndarray | None
+) -> tuple[int, float, int | None] | None:
+    """The crossing of ``line`` that the vehicle followed by going clearly past it without coming back
+    or jumping: (step i, fraction, the point it set off from if it waited past the line, else None).
+    Kept on the track: a call scans the points added since the last one."""
+    key = ("clear crossing", tuple(tuple(map(float, p)) for p in line.points))
+    # next point to look at; the open crossing (i, frac, side it came from, box height); the hit
+    state = track.derived(key, lambda: [1, None, None])
+    if state[2] is not None:
+        return state[2]
+    points = np.array(line.points, float)
+    road = None if to_road is None else cv2.perspectiveTransform(points[None], to_road)[0]
+    k = int(state[0])
+    while k < len(path) and state[2] is None:
+        open_ = state[1]
+        if open_ is not None:
+            i, frac, came_from, height = open_
+            side = _signed(points, path[k])
+            if side * came_from > 0 or not _reachable(track, path, k - 1):
+                state[1] = open_ = None  # back before the line (jitter), or a jump: not a crossing
+            elif _clear(-side * came_from, height, path[k], road, to_road) and _top_moved(
+                track, points, i, k, came_from, height
+            ):
+                state[2] = (i, frac, _set_off(track, path, points, i, k, came_from, height))
+                break
+        if open_ is None:
+            step = crossing(path[k - 1 : k + 1], line.points)
+            came_from = np.sign(_signed(points, path[k - 1])) or -np.sign(_signed(points, path[k]))
+            if step is not None and came_from and _reachable(track, path, k - 1):
+                state[1] = (k - 1, step[1], float(came_from), _box_height(track, k - 1))
+                continue  # look at point k again: it may already be clear of the line
+        k += 1
+    state[0] = k
+    return state[2]
+
+
+def _clear(
+    past_px: float, height: float, p: np.ndarray, road: np.ndarray | None, to_road: np.ndarray | None
+) -> bool:
+    """Past the line by a box height, or by CLEAR_M on the road where the calibration tells metres
+    (for a low camera a box height is many metres)."""
+    if past_px >= CLEAR_BOX * height:
+        return True
+    if road is None or to_road is None:
+        return False
+    on_road = cv2.perspectiveTransform(np.array([[p]], float), to_road)[0, 0]
+    return abs(_signed(road, on_road)) >= CLEAR_M
+
+
+def _top_moved(track: Track, line: np.ndarray, i: int, k: int, came_from: float, height: float) -> bool:
+    """Whether the box's top edge went past the line's way too (STILL_BOX box heights from point i to
+    k): the vehicle moved, not only the bottom edge of its box (a vehicle queuing behind hides it)."""
+    a, b = track.points[i].box, track.points[k].box
+    if a is None or b is None:
+        return True
+    top_a, top_b = np.array([(a[0] + a[2]) / 2, a[1]]), np.array([(b[0] + b[2]) / 2, b[1]])
+    return (_signed(line, top_a) - _signed(line, top_b)) * came_from >= STILL_BOX * height
+
+
+def _set_off(
+    track: Track, path: np.ndarray, line: np.ndarray, i: int, k: int, came_from: float, height: float
+) -> int | None:
+    """The last point of points i+1..k where the vehicle had been at rest past the line for WAIT_S
+    (net progress under REST_BOX box heights; a running median of 5 points damps the box's jitter),
+    or None if it kept moving from the crossing on."""
+    if not height:
+        return None
+    t = [(p.t - track.points[i + 1].t).total_seconds() for p in track.points[i + 1 : k + 1]]
+    raw = [-_signed(line, path[m]) * came_from for m in range(i + 1, k + 1)]
+    past = [float(np.median(raw[max(0, m - 2) : m + 3])) for m in range(len(raw))]
+    rest, j = None, 0
+    for m in range(len(past)):
+        while j + 1 < m and t[m] - t[j + 1] >= WAIT_S:
+            j += 1  # the latest point at least WAIT_S before m
+        if t[m] - t[j] >= WAIT_S and past[m] - past[j] < REST_BOX * height:
+            rest = m
+    return None if rest is None else i + 1 + rest
+
+
+def _signed(line: np.ndarray, p: np.ndarray) -> float:
+    """Signed distance (px) from the nearest segment of the polyline; the sign says which side."""
+    best, signed = math.inf, 0.0
+    for a, b in itertools.pairwise(line):
+        ab, ap = b - a, p - a
+        length2 = float(ab @ ab)
+        t = min(1.0, max(0.0, float(ap @ ab) / length2)) if length2 else 0.0
+        dist = float(np.hypot(*(ap - t * ab)))
+        if dist < best:
+            cross = float(ab[0] * ap[1] - ab[1] * ap[0])
+            best, signed = dist, math.copysign(dist, cross) if cross else 0.0
+    return signed
+
+
+def _box_height(track: Track, i: int) -> float:
+    """The vehicle's box height before point i: the median over BOX_WINDOW_S (0 when no box is known:
+    then any point past the line is clear of it)."""
+    at = track.points[i].t
+    heights = [
+        p.box[3] - p.box[1]
+        for p in takewhile(
+            lambda p: (at - p.t).total_seconds() <= BOX_WINDOW_S, reversed(track.points[: i + 1])
+        )
+        if p.box is not None
+    ]
+    return float(np.median(heights)) if heights else 0.0
 
 
 def _reachable(track: Track, path: np.ndarray, i: int) -> bool:
@@ -92,9 +228,13 @@ def _reachable(track: Track, path: np.ndarray, i: int) -> bool:
     points = track.points
     gap = (points[i + 1].t - points[i].t).total_seconds()
     box = points[i].box
-    if gap <= GAP_S or box is None:
+    if box is None:
         return True
     size = float(box[3] - box[1])
+    slack = size if gap > GAP_S else JUMP_BOX * size
+    step = float(np.hypot(*(path[i + 1] - path[i])))
+    if step <= slack:
+        return True
     recent = list(
         takewhile(lambda k: (points[i].t - points[k].t).total_seconds() <= 1.0, range(i - 1, -1, -1))
     )
@@ -103,13 +243,18 @@ def _reachable(track: Track, path: np.ndarray, i: int) -> bool:
         for k in recent
     ]
     speed = float(np.median(steps)) if steps else 0.0
-    reach = size + speed * gap + 0.5 * START_ACCEL_BOX_S2 * size * gap**2
-    return float(np.hypot(*(path[i + 1] - path[i]))) <= reach
+    if recent:  # nor does a switch there and back: the net move over the second before
+        k = recent[-1] - 1 if recent[-1] > 0 else recent[-1]
+        net = float(np.hypot(*(path[i] - path[k]))) / max((points[i].t - points[k].t).total_seconds(), 1e-3)
+        speed = min(speed, net)
+    return step <= slack + speed * gap + 0.5 * START_ACCEL_BOX_S2 * size * gap**2
 
 
-def _entered(track: Track, path: np.ndarray, entry: LineConfig, stop: LineConfig) -> Hit | None:
+def _entered(
+    track: Track, path: np.ndarray, entry: LineConfig, stop: LineConfig, to_road: np.ndarray | None
+) -> Hit | None:
     """Crossing the junction-entry line away from the stop line (not oncoming traffic leaving)."""
-    hit = _crossed(track, path, entry)
+    hit = _crossed(track, path, entry, to_road)
     if hit is None:
         return None
     (ax, ay), (bx, by) = entry.points[0], entry.points[-1]

@@ -213,10 +213,11 @@ def boxed(points: list[tuple[float, float]], height: float = 60.0) -> Track:
         ([(6.0, 810), (6.5, 800), (7.0, 790), (8.1, 540)], False),
         # lost for 1 s while riding at 100 px/s: the crossing in the gap counts
         ([(6.0, 880), (6.5, 830), (7.0, 780), (8.0, 680)], True),
-        # lost for 1 s just as it set off from the line
-        ([(6.0, 790), (6.5, 790), (7.0, 790), (8.0, 720)], True),
-        # an ordinary step (no gap) is never questioned
+        # lost for 1 s just as it set off from the line (then on, a box height past it)
+        ([(6.0, 790), (6.5, 790), (7.0, 790), (8.0, 720), (8.2, 690)], True),
+        # an ordinary step (no gap) is questioned only as a jump of several box heights
         ([(6.0, 800), (6.2, 790), (6.4, 700)], True),
+        ([(6.0, 790), (6.2, 790), (6.4, 520)], False),
         # across the line against the lane's direction (toward the camera)
         ([(6.0, 700), (6.2, 740), (6.4, 800)], False),
     ],
