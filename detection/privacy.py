@@ -234,9 +234,10 @@ class PrivacyFilter:
             score, best = max(scored, key=lambda s: s[0])
             if score >= MIN_TEXT_MATCH:
                 return best
-            unread = [b for (s, b), r in zip(scored, reads, strict=True) if r is None]
-            if tracked is not None and unread:
-                near = max(unread, key=lambda b: _iou(b, tracked))
+            if tracked is not None:
+                # No plate reads as theirs: the plate where theirs was a frame ago is theirs, unreadable or
+                # misread (a smudge, motion blur); another vehicle's plate is not there a frame later.
+                near = max(boxes, key=lambda b: _iou(b, tracked))
                 return near if _iou(near, tracked) >= TRACK_IOU else None
             return None
         if offender.vehicle_box is not None:  # no text to check: the vehicle's own (most confident) plate
