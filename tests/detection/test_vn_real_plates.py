@@ -13,6 +13,7 @@ from detection.pipeline import PLATE_CONF, WEAK_READ_CONF, PlateFound, PlatePipe
 from detection.types import iou
 from ocr.plate_format import PlateFamily, compact
 from ocr.reader import PPOCRPlateReader
+from tests.support.cpu import int8_margin
 from tests.support.datasets import labelled
 
 
@@ -52,9 +53,11 @@ def _read_at(found: list[PlateFound], box: tuple[int, int, int, int]) -> PlateFo
         # a close-up whose plate fills the photo (no surroundings for the detector)
         ("monkez__bien-so_thanhnien_rzxj.jpg", PlateFamily.car),
         # a close-up where the detector boxes only parts of the plate (they read nothing)
-        ("tranvanhao__6.jpg", PlateFamily.car),
+        pytest.param("tranvanhao__6.jpg", PlateFamily.car, marks=int8_margin),
         # hard crops: rows found by the text detector read them, the enhanced crops misread them
-        ("monkez__bien-so_thanhnien-2_ljdt.jpg", PlateFamily.car),  # not "88LD0078"
+        pytest.param(
+            "monkez__bien-so_thanhnien-2_ljdt.jpg", PlateFamily.car, marks=int8_margin
+        ),  # not "88LD0078"
         ("monkez__maxresdefault.jpg", PlateFamily.motorbike),  # not "61F1272"
         # special plates: diplomatic in both orders, army
         ("monkez__xe-ngoai-giao-1_bezk.jpg", PlateFamily.foreign),
@@ -76,6 +79,7 @@ def test_every_labelled_plate_of_the_photo_is_read(
 DENSE = "monkez__ban-xe-may-cu-gia-2-trieu-den-duoi-3-trieu.jpg"
 
 
+@int8_margin
 def test_a_low_scored_plate_that_reads_surely_is_kept(pipeline: PlatePipeline) -> None:
     """A dense motorbike frame: the leftmost plate scores 0.1-0.25 with the whole-frame detector and
     no vehicle crop finds it; its sure read keeps it."""
