@@ -194,3 +194,23 @@ def test_a_candidate_registers_once_per_exam(desk: Desk) -> None:
         headers=desk.headers,
     )
     assert again.status_code == 409 and again.json()["error"] == "AlreadyRegistered"
+
+
+def test_a_photo_of_the_card_back_is_read_by_the_ocr_engine(desk: Desk) -> None:
+    from identity.fixtures.cards import PhotoConditions, photograph, render_back
+    from identity.fixtures.faces import jpeg
+
+    c = desk.candidate
+    cond = PhotoConditions(
+        tilt_deg=-3.0,
+        perspective=0.02,
+        blur_sigma=0.8,
+        light_gradient=0.2,
+        brightness=0.9,
+        noise=2.0,
+        jpeg_quality=85,
+    )
+    photo = photograph(render_back(c, seed=1), cond, seed=1)
+    body = desk.checkin({"qr_text": qr_text(c.record()), "mrz_photo": b64(jpeg(photo))}).json()
+    assert (body["verdict"], body["reason_code"]) == ("pending_officer", "trust.low"), body
+    assert sorted(body["sources"]) == ["mrz", "qr"] and body["findings"] == []
