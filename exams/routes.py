@@ -108,7 +108,7 @@ def submit_checkin(
     outcome = checkin.evaluate(card, backend, policy, trust)  # no transaction held meanwhile
     with session_scope() as db:
         reg = service.registration(db, service.get_exam(db, exam_id), body.cccd)
-        attempt = service.record_attempt(db, reg, card, outcome, actor=principal.actor)
+        attempt = service.record_attempt(db, reg, outcome, actor=principal.actor)
         return CheckinRead.model_validate(attempt)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.time import utc_now
-from exams.checkin import CardInput, Outcome
+from exams.checkin import Outcome
 from exams.exceptions import (
     AlreadyRegistered,
     CheckinNotFound,
@@ -76,9 +76,7 @@ def registration(session: Session, exam: Exam, cccd: str) -> Registration:
     return reg
 
 
-def record_attempt(
-    session: Session, reg: Registration, card: CardInput, outcome: Outcome, *, actor: str
-) -> CheckinAttempt:
+def record_attempt(session: Session, reg: Registration, outcome: Outcome, *, actor: str) -> CheckinAttempt:
     """The attempt as decided: the measured distance and outcome only, never the images."""
     attempt = CheckinAttempt(
         registration_id=reg.id,
