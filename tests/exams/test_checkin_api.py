@@ -170,6 +170,7 @@ def test_bad_input_is_a_422_with_the_engines_code_and_nothing_written(desk: Desk
     )
     assert raw.status_code == 422
     assert _attempts(db) == 0
+    assert not db.scalars(select(AuditEntry).where(AuditEntry.action == "exam.checkin")).all()
 
 
 def _blank() -> bytes:
