@@ -25,6 +25,7 @@ PACKAGES = (
     "penalties.review",
     "payments",
     "payments.reconciliation",  # daily comparison with the gateways, mismatches, resolve actions
+    "exams",  # candidates' identity check-in for driving tests and online exams
     "citizen_app_api",
     "citizen_app_api.delivery",
     "web",

@@ -16,6 +16,7 @@ from tests.support.factories import citizen_token, make_citizen, staff_headers
 STAFF = frozenset(r.value for r in Role)
 PUBLIC = "public"
 REVIEWERS = frozenset({"reviewer", "supervisor"})
+EXAM_DESK = frozenset({"exam_officer", "admin"})
 # Every route of the app and who may call it. A new route fails this test until it is listed here.
 EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /healthz": PUBLIC,
@@ -128,6 +129,11 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /payments/stripe/return": PUBLIC,  # display only, the client secret checked with Stripe
     "GET /api/payments/{payment_id}": frozenset({"supervisor"}),
     "POST /api/payments/{payment_id}/refunds": frozenset({"supervisor"}),
+    "POST /api/exams": EXAM_DESK,
+    "POST /api/exams/{exam_id}/candidates": EXAM_DESK,
+    "POST /api/exams/{exam_id}/checkins": EXAM_DESK,
+    "GET /api/exams/{exam_id}/checkins/{checkin_id}": EXAM_DESK,
+    "POST /api/exams/{exam_id}/checkins/{checkin_id}/decision": EXAM_DESK,
     "GET /decisions/pending": frozenset({"supervisor"}),
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
@@ -174,6 +180,8 @@ PARAMS = {
     "attachment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d17",
     "payment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
     "mismatch_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d18",
+    "exam_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d19",
+    "checkin_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1a",
 }
 
 
