@@ -25,6 +25,20 @@ def to_local(value: datetime, tz: ZoneInfo = VN_TZ) -> datetime:
     return value.astimezone(tz)
 
 
+def utc_instant(value: datetime) -> datetime:
+    """An instant given by a client, as UTC: it must carry its offset and lie in 2000–2099 (a year 1 or
+    9999 with a far offset cannot even be stored)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("give the time with its UTC offset, e.g. 2026-12-01T08:00:00+07:00")
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range (2000–2099)") from None
+    if not 2000 <= instant.year <= 2099:
+        raise ValueError("the time is out of range (2000–2099)")
+    return instant
+
+
 def format_local(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     return "" if value is None else to_local(value).strftime(fmt)
 

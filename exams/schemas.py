@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from core.time import utc_instant
 from exams.models import ExamKind, Verdict
 
 FILE_MAX_BYTES = 2 * 1024 * 1024  # one decoded chip file, photo or frame
@@ -25,7 +26,9 @@ class ExamCreate(BaseModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
     kind: ExamKind
     centre: str = Field(min_length=1, max_length=200)
-    starts_at: datetime = Field(description="With its UTC offset")
+    starts_at: Annotated[datetime, AfterValidator(utc_instant)] = Field(
+        description="With its UTC offset, e.g. 2026-12-01T08:00:00+07:00 (stored as UTC)"
+    )
 
 
 class ExamRead(BaseModel):

@@ -109,13 +109,21 @@ def unique() -> str:
     return uuid.uuid4().hex[:10]
 
 
-# Computer vision on fixed footage and fixtures: no date there depends on the clock or the machine's zone.
+# Computer vision on fixed footage and fixtures: no date there depends on the clock or the machine's zone,
+# and no database is touched (scripts/test.sh runs them on SQLite only, at one instant).
 CLOCKLESS_DIRS = tuple(Path(__file__).parent / name for name in ("detection", "ocr"))
+DATABASE_FIXTURES = {"database_url", "clean_db", "db", "app", "client"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(folder in item.path.parents for folder in CLOCKLESS_DIRS):
+            used = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+            if used:
+                raise pytest.UsageError(
+                    f"{item.nodeid} uses {sorted(used)}: tests under detection/ and ocr/ are clockless and run "
+                    "on SQLite only; put a database test elsewhere"
+                )
             item.add_marker(pytest.mark.clockless)
 
 
