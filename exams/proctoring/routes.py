@@ -61,7 +61,7 @@ def _reverify(
         reg = exams_service.registration(db, exams_service.get_exam(db, exam_id), cccd)
         flag = service.reverify(db, reg, frame, check, store, actor=actor)
         return ReverificationRead(
-            outcome=str(check.kind or "ok"),  # type: ignore[arg-type]
+            outcome=str(check.kind or "ok"),
             code=check.code,
             distance=check.distance,
             threshold=check.threshold,

@@ -271,7 +271,9 @@ def purge(session: Session, store: BlobStore, now: datetime | None = None) -> Pu
     """Delete the admitted faces of ended exams and the frames of flags past their retention. A frame
     shared by a flag still kept (a duplicate-face pair resolved apart) stays until that one goes too."""
     now = now or utc_now()
-    refs = session.execute(delete(FaceReference).where(FaceReference.keep_until <= now)).rowcount or 0
+    ended = list(session.scalars(select(FaceReference).where(FaceReference.keep_until <= now)))
+    for ref in ended:
+        session.delete(ref)
     due = list(
         session.scalars(
             select(ProctorFlag).where(
@@ -287,4 +289,4 @@ def purge(session: Session, store: BlobStore, now: datetime | None = None) -> Pu
         if key is not None and session.scalar(kept) is None:
             store.delete(key)
     session.flush()
-    return Purged(refs, len(due))
+    return Purged(len(ended), len(due))
