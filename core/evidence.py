@@ -1,4 +1,7 @@
-"""Content-addressed evidence store: files keyed by SHA-256, never overwritten, verified on read."""
+"""Content-addressed evidence store: files keyed by SHA-256, never overwritten, verified on read.
+
+Evidence is kept; the one exception is a blob under a retention rule (a proctoring frame), which its
+owner removes with ``delete`` when the rule says so."""
 
 from __future__ import annotations
 
@@ -66,8 +69,15 @@ class BlobStore(Backend, ABC):
             return False
         return True
 
+    def delete(self, key: str) -> None:
+        """Remove a blob whose retention ended (missing already: a no-op)."""
+        self._remove(check_key(key))
+
     @abstractmethod
     def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def _remove(self, key: str) -> None: ...
 
     @abstractmethod
     def _write(self, key: str, data: bytes) -> None: ...
@@ -107,6 +117,9 @@ class LocalBlobStore(BlobStore):
                 os.link(tmp, target)
         finally:
             os.unlink(tmp)
+
+    def _remove(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
 
     def _read(self, key: str) -> bytes:
         try:
@@ -164,6 +177,9 @@ class S3BlobStore(BlobStore):
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
                 raise
+
+    def _remove(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._object(key))  # S3: missing is no error
 
     def _read(self, key: str) -> bytes:
         from botocore.exceptions import ClientError

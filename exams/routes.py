@@ -15,9 +15,11 @@ from core.auth.deps import require
 from core.auth.principal import Principal
 from core.config import Settings
 from core.db import get_write_session, session_scope
+from core.evidence import get_blob_store
 from core.models import Role
 from exams import checkin, service
 from exams.models import Verdict
+from exams.proctoring import service as proctoring
 from exams.schemas import (
     BODY_MAX_BYTES,
     CandidateCreate,
@@ -109,6 +111,10 @@ def submit_checkin(
     with session_scope() as db:
         reg = service.registration(db, service.get_exam(db, exam_id), body.cccd)
         attempt = service.record_attempt(db, reg, outcome, actor=principal.actor)
+        if attempt.verdict is Verdict.admitted:  # online: keep the face for re-checks, flag duplicates
+            proctoring.on_admitted(
+                db, reg, card.frames[0], backend, policy, get_blob_store(), actor=principal.actor
+            )
         return CheckinRead.model_validate(attempt)
 
 

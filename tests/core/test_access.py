@@ -134,6 +134,11 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/exams/{exam_id}/checkins": EXAM_DESK,
     "GET /api/exams/{exam_id}/checkins/{checkin_id}": EXAM_DESK,
     "POST /api/exams/{exam_id}/checkins/{checkin_id}/decision": EXAM_DESK,
+    "POST /api/exams/{exam_id}/candidates/{cccd}/reverifications": EXAM_DESK,
+    "POST /api/exams/{exam_id}/me/reverifications": frozenset({"citizen"}),
+    "GET /api/exams/{exam_id}/flags": EXAM_DESK,
+    "GET /api/exams/{exam_id}/flags/{flag_id}/evidence": EXAM_DESK,
+    "POST /api/exams/{exam_id}/flags/{flag_id}/resolution": EXAM_DESK,
     "GET /decisions/pending": frozenset({"supervisor"}),
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
@@ -182,6 +187,7 @@ PARAMS = {
     "mismatch_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d18",
     "exam_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d19",
     "checkin_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1a",
+    "flag_id": "1b9a7c51-7f4e-4a0e-8c55-0c2f9e1d3a77",
 }
 
 
