@@ -134,6 +134,19 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/exams/{exam_id}/checkins": EXAM_DESK,
     "GET /api/exams/{exam_id}/checkins/{checkin_id}": EXAM_DESK,
     "POST /api/exams/{exam_id}/checkins/{checkin_id}/decision": EXAM_DESK,
+    **dict.fromkeys(
+        (
+            "GET /exams",
+            "POST /exams",
+            "GET /exams/{exam_id}",
+            "POST /exams/{exam_id}/candidates",
+            "GET /exams/{exam_id}/candidates/{reg_id}/checkin",
+            "POST /exams/{exam_id}/candidates/{reg_id}/checkin",
+            "GET /exams/{exam_id}/checkins/{checkin_id}",
+            "POST /exams/{exam_id}/checkins/{checkin_id}/decision",
+        ),
+        EXAM_DESK,
+    ),
     "GET /decisions/pending": frozenset({"supervisor"}),
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
@@ -182,6 +195,7 @@ PARAMS = {
     "mismatch_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d18",
     "exam_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d19",
     "checkin_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1a",
+    "reg_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1b",
 }
 
 
