@@ -209,13 +209,14 @@ def desk_checkin(
     with session_scope(writes=False) as db:
         exam = service.get_exam(db, exam_id)
         reg = queries.registration_by_id(db, exam, reg_id)
-        seen = {
+        cccd = reg.cccd
+        seen: dict[str, Any] = {
             "exam": {"id": exam.id, "code": exam.code},
             "reg": {"id": reg.id, "cccd": reg.cccd, "full_name": reg.full_name},
         }
     files = {"dg1": dg1, "sod": sod, "dg2": dg2, "dg13": dg13}
     try:
-        body = checkin_body(reg.cccd, files, qr_text, mrz_text, frames or [])
+        body = checkin_body(cccd, files, qr_text, mrz_text, frames or [])
         result, card = routes.check_in(exam_id, body, backend, policy, trust, actor=principal.actor)
     except AppError as exc:  # unusable input (or a registration gone meanwhile): nothing recorded
         error = message_of(request, exc)
