@@ -54,6 +54,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/citizen/v1/notices/{notice_id}/document.pdf": frozenset({"citizen"}),
     "GET /api/citizen/v1/notices/{notice_id}/verify": frozenset({"citizen"}),
     "GET /api/citizen/v1/events": frozenset({"citizen"}),
+    "GET /api/citizen/v1/exams": frozenset({"citizen"}),
+    "POST /api/citizen/v1/exams/registrations/{reg_id}/checkins": frozenset({"citizen"}),
     "POST /api/decisions": frozenset({"supervisor"}),
     "GET /api/decisions": frozenset({"supervisor"}),
     "GET /api/decisions/{decision_id}": frozenset({"supervisor"}),
