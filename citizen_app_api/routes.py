@@ -16,7 +16,7 @@ from citizen_app_api.evidence import router as evidence_router
 from citizen_app_api.idp import router as idp_router
 from citizen_app_api.integrity import verify_notice_evidence
 from citizen_app_api.responses import router as responses_router
-from citizen_app_api.responses import upload_limits as upload_limits
+from citizen_app_api.responses import upload_limits as notice_upload_limits
 from citizen_app_api.schemas import IntegrityReport, NoticeDetail, NoticeSummary
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
@@ -28,6 +28,15 @@ from registry.schemas import CitizenWithVehicles
 from registry.service import get_citizen
 
 router = APIRouter(prefix="/api/citizen/v1", tags=["citizen app"])
+
+
+def upload_limits(settings: Settings) -> dict[str, int]:
+    """Disputes' attachments, and an online check-in's card data and camera frames."""
+    from exams.schemas import BODY_MAX_BYTES
+
+    return {**notice_upload_limits(settings), "/api/citizen/v1/exams/": BODY_MAX_BYTES}
+
+
 DB = Annotated[Session, Depends(get_write_session, scope="function")]  # reads are audited
 Citizen = Annotated[Principal, Depends(citizen_only())]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -98,6 +107,7 @@ def verify_my_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> Integr
 def install(app: FastAPI, settings: Settings) -> None:
     from citizen_app_api.decisions import router as decisions_router
     from citizen_app_api.events import router as events_router
+    from citizen_app_api.exams import router as exams_router
     from citizen_app_api.payments import router as payments_router
 
     app.include_router(evidence_router)
@@ -107,3 +117,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(events_router)
     app.include_router(decisions_router)
     app.include_router(payments_router)
+    app.include_router(exams_router)

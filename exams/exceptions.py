@@ -31,6 +31,14 @@ class NotPending(Conflict):
     """The attempt is not waiting for an officer: its verdict stands."""
 
 
+class AlreadyDecided(Conflict):
+    """An officer already admitted or refused this attempt."""
+
+
+class EngineRefused(Conflict):
+    """The identity check refused the candidate: an officer cannot admit on it; a new attempt is needed."""
+
+
 class CheckinInputError(InvalidInput):
     """The check-in data cannot be used (bad encoding, unreadable card or frame): nothing was recorded.
 

@@ -29,6 +29,13 @@ class Verdict(StrEnum):
     pending_officer = "pending_officer"  # printed card only, or findings: an officer decides
 
 
+class OfficerDecision(StrEnum):
+    """What the officer at the desk decided: only this lets a candidate in (see exams/service.py)."""
+
+    admitted = "admitted"
+    refused = "refused"
+
+
 class Exam(UUIDPk, Timestamps, Base):
     __tablename__ = "exams"
 
@@ -69,5 +76,7 @@ class CheckinAttempt(UUIDPk, Timestamps, Base):
     submitted_by: Mapped[str] = mapped_column(String(120))
     decided_by: Mapped[str | None] = mapped_column(String(120))  # the officer, for a pending attempt
     decided_at: Mapped[datetime | None]
+    officer_decision: Mapped[OfficerDecision | None] = enum_column(OfficerDecision, nullable=True)
+    officer_reason: Mapped[str | None] = mapped_column(String(500))
 
     registration: Mapped[Registration] = relationship()

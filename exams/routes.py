@@ -104,18 +104,30 @@ def submit_checkin(
     policy: Annotated[FacePolicy, Depends(face_policy)],
     trust: Annotated[TrustStore, Depends(trust_store)],
 ) -> CheckinRead:
+    return check_in(exam_id, body, backend, policy, trust, actor=principal.actor)[0]
+
+
+def check_in(
+    exam_id: uuid.UUID,
+    body: CheckinCreate,
+    backend: FaceBackend,
+    policy: FacePolicy,
+    trust: TrustStore,
+    *,
+    actor: str,
+) -> tuple[CheckinRead, checkin.CardInput]:
+    """One attempt for the API, the desk page and the candidate's online check-in: the decoded card
+    comes back too, for a page that shows its photos in this one answer (they are never stored)."""
     with session_scope(writes=False) as db:
         service.registration(db, service.get_exam(db, exam_id), body.cccd)  # 404 before the engine runs
     card = checkin.decode(body)
     outcome = checkin.evaluate(card, backend, policy, trust)  # no transaction held meanwhile
     with session_scope() as db:
         reg = service.registration(db, service.get_exam(db, exam_id), body.cccd)
-        attempt = service.record_attempt(db, reg, outcome, actor=principal.actor)
+        attempt = service.record_attempt(db, reg, outcome, actor=actor)
         if attempt.verdict is Verdict.admitted:  # online: keep the face for re-checks, flag duplicates
-            proctoring.on_admitted(
-                db, reg, card.frames[0], backend, policy, get_blob_store(), actor=principal.actor
-            )
-        return CheckinRead.model_validate(attempt)
+            proctoring.on_admitted(db, reg, card.frames[0], backend, policy, get_blob_store(), actor=actor)
+        return CheckinRead.model_validate(attempt), card
 
 
 @router.get("/{exam_id}/checkins/{checkin_id}", response_model=CheckinRead, summary="A check-in's verdict")

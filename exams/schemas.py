@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from core.time import utc_instant
-from exams.models import ExamKind, Verdict
+from exams.models import ExamKind, OfficerDecision, Verdict
 
 FILE_MAX_BYTES = 2 * 1024 * 1024  # one decoded chip file, photo or frame
 B64_MAX_CHARS = (FILE_MAX_BYTES + 2) // 3 * 4 + 8  # its base64 text (a little slack for line breaks)
@@ -102,6 +102,10 @@ class CheckinRead(BaseModel):
     submitted_by: str
     decided_by: str | None
     decided_at: datetime | None
+    officer_decision: OfficerDecision | None = Field(
+        None, description="The desk officer's decision (only an admission lets the candidate in)"
+    )
+    officer_reason: str | None = None
     created_at: datetime
 
 

@@ -12,14 +12,16 @@ from core import audit
 from core.time import utc_now
 from exams.checkin import Outcome
 from exams.exceptions import (
+    AlreadyDecided,
     AlreadyRegistered,
     CheckinNotFound,
+    EngineRefused,
     ExamCodeTaken,
     ExamNotFound,
     NotPending,
     NotRegistered,
 )
-from exams.models import CheckinAttempt, Exam, Registration, Verdict
+from exams.models import CheckinAttempt, Exam, OfficerDecision, Registration, Verdict
 from exams.schemas import ExamCreate
 
 
@@ -144,6 +146,43 @@ def decide(
     attempt.verdict = verdict
     attempt.reason_code = f"officer.{verdict}"
     attempt.reason = reason
+    _decided(session, attempt, OfficerDecision(verdict), reason, actor=actor, was=previous)
+    return attempt
+
+
+def desk_decide(
+    session: Session, attempt: CheckinAttempt, decision: OfficerDecision, reason: str, *, actor: str
+) -> CheckinAttempt:
+    """The desk officer's decision, which is what lets a candidate in. The rules:
+
+    - one decision per attempt (AlreadyDecided);
+    - an attempt the engine refused (chip not authentic, another person, face mismatch…) can only be
+      refused: admitting needs a new attempt (EngineRefused);
+    - an attempt the engine admitted, or one waiting for an officer, can be admitted or refused;
+      deciding a waiting one also settles its verdict (as the API's decision does);
+    - a reason is always given and audited with the decision.
+    """
+    if attempt.officer_decision is not None:
+        raise AlreadyDecided(f"the attempt was already {attempt.officer_decision} by {attempt.decided_by}")
+    if attempt.verdict is Verdict.pending_officer:
+        return decide(session, attempt, Verdict(decision.value), reason, actor=actor)
+    if attempt.verdict is Verdict.refused and decision is OfficerDecision.admitted:
+        raise EngineRefused(f"the check refused the candidate ({attempt.reason_code}): check in again")
+    _decided(session, attempt, decision, reason, actor=actor, was=attempt.reason_code)
+    return attempt
+
+
+def _decided(
+    session: Session,
+    attempt: CheckinAttempt,
+    decision: OfficerDecision,
+    reason: str,
+    *,
+    actor: str,
+    was: str,
+) -> None:
+    attempt.officer_decision = decision
+    attempt.officer_reason = reason
     attempt.decided_by = actor
     attempt.decided_at = utc_now()
     session.flush()
@@ -155,9 +194,9 @@ def decide(
         object_id=attempt.id,
         detail={
             "owner_cccd": attempt.registration.cccd,
-            "verdict": str(verdict),
+            "verdict": str(attempt.verdict),
+            "officer_decision": str(decision),
             "reason": reason,
-            "was": previous,
+            "was": was,
         },
     )
-    return attempt

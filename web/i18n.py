@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from web.exams_text import EXAM_TEXT
+
 LANGS = ("vi", "en")
 TEXT: dict[str, dict[str, str]] = {
     "app_name": {"vi": "Hệ thống xử lý vi phạm giao thông", "en": "Traffic violation processing"},
@@ -289,6 +291,8 @@ TEXT: dict[str, dict[str, str]] = {
     "run_status_partial": {"vi": "Chưa đầy đủ", "en": "Partial"},
     "run_status_failed": {"vi": "Lỗi", "en": "Failed"},
 }
+
+TEXT.update(EXAM_TEXT)
 
 
 def lang_of(request: Request) -> str:

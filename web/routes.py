@@ -191,10 +191,18 @@ def _plate(compact: str | None) -> str:
 templates.env.filters["plate"] = _plate
 
 
+def upload_limits(settings: Settings) -> dict[str, int]:
+    """The desk's check-in form carries chip files and camera frames (core.http_guards.RequestGuard)."""
+    from exams.schemas import BODY_MAX_BYTES
+
+    return {"/exams/": BODY_MAX_BYTES}
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     from web.citizen import router as citizen_router
     from web.decisions import router as decisions_router
     from web.disputes import router as disputes_router
+    from web.exams import router as exams_router
     from web.notices import router as notices_router
     from web.payments import router as payments_router
     from web.review import router as review_router
@@ -205,5 +213,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(citizen_router)
     app.include_router(disputes_router)
     app.include_router(payments_router)
+    app.include_router(exams_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)

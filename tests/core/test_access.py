@@ -54,6 +54,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/citizen/v1/notices/{notice_id}/document.pdf": frozenset({"citizen"}),
     "GET /api/citizen/v1/notices/{notice_id}/verify": frozenset({"citizen"}),
     "GET /api/citizen/v1/events": frozenset({"citizen"}),
+    "GET /api/citizen/v1/exams": frozenset({"citizen"}),
+    "POST /api/citizen/v1/exams/registrations/{reg_id}/checkins": frozenset({"citizen"}),
     "POST /api/decisions": frozenset({"supervisor"}),
     "GET /api/decisions": frozenset({"supervisor"}),
     "GET /api/decisions/{decision_id}": frozenset({"supervisor"}),
@@ -139,6 +141,19 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /api/exams/{exam_id}/flags": EXAM_DESK,
     "GET /api/exams/{exam_id}/flags/{flag_id}/evidence": EXAM_DESK,
     "POST /api/exams/{exam_id}/flags/{flag_id}/resolution": EXAM_DESK,
+    **dict.fromkeys(
+        (
+            "GET /exams",
+            "POST /exams",
+            "GET /exams/{exam_id}",
+            "POST /exams/{exam_id}/candidates",
+            "GET /exams/{exam_id}/candidates/{reg_id}/checkin",
+            "POST /exams/{exam_id}/candidates/{reg_id}/checkin",
+            "GET /exams/{exam_id}/checkins/{checkin_id}",
+            "POST /exams/{exam_id}/checkins/{checkin_id}/decision",
+        ),
+        EXAM_DESK,
+    ),
     "GET /decisions/pending": frozenset({"supervisor"}),
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
@@ -188,6 +203,7 @@ PARAMS = {
     "exam_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d19",
     "checkin_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1a",
     "flag_id": "1b9a7c51-7f4e-4a0e-8c55-0c2f9e1d3a77",
+    "reg_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1b",
 }
 
 
