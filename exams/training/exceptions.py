@@ -13,7 +13,8 @@ class TrainingError(Conflict):
 
     def __init__(self, code: str, vi: str, en: str, **context: Any) -> None:
         self.code = code
-        super().__init__({"code": code, "vi": vi, "en": en, **context})
+        self.info: dict[str, Any] = {"code": code, "vi": vi, "en": en, **context}
+        super().__init__(self.info)
 
 
 class EnrolmentNotFound(NotFound):

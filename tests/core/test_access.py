@@ -134,6 +134,12 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/exams/{exam_id}/checkins": EXAM_DESK,
     "GET /api/exams/{exam_id}/checkins/{checkin_id}": EXAM_DESK,
     "POST /api/exams/{exam_id}/checkins/{checkin_id}/decision": EXAM_DESK,
+    "POST /api/training/enrolments": EXAM_DESK,
+    "GET /api/training/enrolments/{enrolment_id}": EXAM_DESK,
+    "POST /api/training/enrolments/{enrolment_id}/checkin": EXAM_DESK,
+    "POST /api/training/enrolments/{enrolment_id}/checkout": EXAM_DESK,
+    "GET /api/training/enrolments/{enrolment_id}/sessions": EXAM_DESK,
+    "GET /api/training/enrolments/{enrolment_id}/totals": EXAM_DESK,
     "GET /decisions/pending": frozenset({"supervisor"}),
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
@@ -182,6 +188,7 @@ PARAMS = {
     "mismatch_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d18",
     "exam_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d19",
     "checkin_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1a",
+    "enrolment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1b",
 }
 
 

@@ -93,7 +93,7 @@ def test_enrolment_is_once_per_centre_and_course(db: Session) -> None:
     _enrol(db)
     with pytest.raises(AlreadyEnrolled) as err:
         _enrol(db)
-    assert err.value.status_code == 409 and err.value.detail["code"] == "training.already_enrolled"
+    assert err.value.status_code == 409 and err.value.info["code"] == "training.already_enrolled"
     assert _enrol(db, course="C-2027-01").course == "C-2027-01"  # another course is fine
 
 
@@ -119,7 +119,7 @@ def test_a_new_checkin_waits_fifteen_minutes_after_the_checkout(db: Session) -> 
     assert out is not None
     with pytest.raises(TooSoonAfterCheckout) as err:
         service.check_in(db, e, MATCH, actor=STAFF, now=out + 14 * M + 59 * S)
-    detail = err.value.detail
+    detail = err.value.info
     assert err.value.status_code == 409 and detail["code"] == "training.too_soon"
     assert detail["allowed_from"]["vn"] == "05/12/2026 09:15:00" and "09:15:00" in detail["vi"]
     assert service.check_in(db, e, MATCH, actor=STAFF, now=out + 15 * M) is not None
@@ -140,7 +140,7 @@ def test_one_open_session_per_learner(db: Session) -> None:
     for enrolment in (b, c):
         with pytest.raises(SessionAlreadyOpen) as err:
             service.check_in(db, enrolment, MATCH, actor=STAFF, now=T0 + H)
-        assert err.value.detail["session_id"] == str(opened.id)
+        assert err.value.info["session_id"] == str(opened.id)
     with pytest.raises(NoOpenSession):  # the open one is on the other enrolment
         service.check_out(db, c, MATCH, actor=STAFF, now=T0 + H)
     other = _enrol(db, cccd="079203009999")  # another learner is not held up
@@ -151,7 +151,7 @@ def test_a_checkout_needs_an_open_session_and_a_later_time(db: Session) -> None:
     e = _enrol(db)
     with pytest.raises(NoOpenSession) as err:
         service.check_out(db, e, MATCH, actor=STAFF, now=T0)
-    assert err.value.detail["code"] == "training.no_open_session"
+    assert err.value.info["code"] == "training.no_open_session"
     service.check_in(db, e, MATCH, actor=STAFF, now=T0)
     with pytest.raises(CheckoutBeforeCheckin):
         service.check_out(db, e, MATCH, actor=STAFF, now=T0 - S)
@@ -187,7 +187,7 @@ def test_a_checkin_on_a_full_day_is_refused_until_vietnamese_midnight(db: Sessio
     assert service.counted_on(db, e.cccd, date(2026, 12, 5)) == 10 * H
     with pytest.raises(DailyLimitReached) as err:  # 23:59:59 on the 5th in Vietnam
         service.check_in(db, e, MATCH, actor=STAFF, now=datetime(2026, 12, 5, 16, 59, 59, tzinfo=UTC))
-    assert err.value.detail == {
+    assert err.value.info == {
         "code": "training.day_limit",
         "vi": "Đã đủ 10 giờ học được tính trong ngày 05/12/2026.",
         "en": "The 10 counted hours of 05/12/2026 (Vietnam day) are used up.",
