@@ -27,6 +27,7 @@ PACKAGES = (
     "payments.reconciliation",  # daily comparison with the gateways, mismatches, resolve actions
     "exams",  # candidates' identity check-in for driving tests and online exams
     "exams.proctoring",  # online exams: webcam re-verification, flags, the proctor's queue
+    "exams.training",  # driving-school learners: enrolment, training sessions (DAT rules)
     "citizen_app_api",
     "citizen_app_api.delivery",
     "web",

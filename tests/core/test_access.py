@@ -154,6 +154,12 @@ EXPECTED: dict[str, frozenset[str] | str] = {
         ),
         EXAM_DESK,
     ),
+    "POST /api/training/enrolments": EXAM_DESK,
+    "GET /api/training/enrolments/{enrolment_id}": EXAM_DESK,
+    "POST /api/training/enrolments/{enrolment_id}/checkin": EXAM_DESK,
+    "POST /api/training/enrolments/{enrolment_id}/checkout": EXAM_DESK,
+    "GET /api/training/enrolments/{enrolment_id}/sessions": EXAM_DESK,
+    "GET /api/training/enrolments/{enrolment_id}/totals": EXAM_DESK,
     "GET /decisions/pending": frozenset({"supervisor"}),
     "POST /decisions": frozenset({"supervisor"}),
     "GET /decisions": frozenset({"supervisor"}),
@@ -204,6 +210,7 @@ PARAMS = {
     "checkin_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1a",
     "flag_id": "1b9a7c51-7f4e-4a0e-8c55-0c2f9e1d3a77",
     "reg_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1b",
+    "enrolment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1c",
 }
 
 

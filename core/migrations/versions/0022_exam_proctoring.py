@@ -8,7 +8,7 @@ unusable) or at admission (duplicate_face), its frame's evidence key until purge
 resolution.
 
 Revision ID: 0022
-Revises: 0019 (0020/0021 are added in parallel; the lead re-chains at merge)
+Revises: 0021
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 
 
 revision: str = '0022'
-down_revision: str | None = '0019'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
