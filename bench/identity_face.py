@@ -13,15 +13,25 @@ Limitation: 4 distinct people only, so the FAR rests on 6 identity pairs; augmen
 are easier than a genuine second photo taken years apart.
 
 Check-in decision: passive authentication of a fixture chip whose DG2 is Grace Hopper's photo, then
-one face match of a 640×480 live frame against it (gates, detection, two embeddings). Target ≤ 300 ms.
-Also timed: the same with the chip photo's embedding made when the card is read, so that only the live
-frame's detection and embedding remain once the frame arrives.
+one face match of a 640×480 live frame against it (gates, detection, two embeddings). Target ≤ 300 ms;
+p50/p95 of the wall time and of the process's CPU time are printed and written to the JSON. Also timed:
+the same with the chip photo's embedding made when the card is read, so that only the live frame's
+detection and embedding remain once the frame arrives; and the whole exam check-in
+(exams.checkin.evaluate: chip + 3 frames with the head-turn liveness challenge).
+
+Measured 2026-11-30 on this 2-CPU machine (AMD EPYC, shared): CPU time of the decision p50 195 ms,
+p95 201 ms, but wall time p50 606 ms, p95 858 ms at a load average of 9.4 (others' jobs), so the
+target holds on a CPU of our own only. Nearly all of it is the two dlib ResNet embeddings (~85 ms
+each: the dlib wheel is built without BLAS and holds the GIL while it runs); passive authentication
+takes 2 ms of CPU. The whole check-in with liveness: CPU time p50 403 ms (510 ms before the first
+frame was measured once for both the match and the liveness challenge).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import statistics
@@ -73,10 +83,23 @@ def rates(genuine: list[float | None], impostor: list[float | None], t: float) -
     return {"threshold": t, "far": far, "frr": frr}
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank percentile (q in 0..100) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95), "max_ms": max(values)}
+
+
 def bench_checkin(runs: int) -> dict[str, Any]:
+    from exams.checkin import CardInput, evaluate
+    from exams.models import Verdict
     from identity.chip.reader import read_chip
     from identity.face.backend import load_backend
     from identity.face.match import match_face, prepare_reference
+    from identity.face.policy import FacePolicy
     from identity.fixtures import faces as F
     from identity.fixtures.chip import ChipPKI
     from identity.fixtures.citizens import make_citizens
@@ -84,39 +107,59 @@ def bench_checkin(runs: int) -> dict[str, Any]:
     backend = load_backend("dlib")
     pki = ChipPKI.create()
     photo = F.portrait("hopper")
-    chip = pki.chip(make_citizens(1, seed=7)[0], face=F.chip_photo(photo))
+    citizen = make_citizens(1, seed=7)[0]
+    chip = pki.chip(citizen, face=F.chip_photo(photo))
     live = F.on_canvas(F.augment(F.scale(photo, 0.75), random.Random(1))[0])
-    totals, auths, matches, prepared, frame_only, distances = [], [], [], [], [], []
+    # The liveness sequence: frontal, then the head turned to each side (identity.fixtures.faces.turned).
+    frontal = F.on_canvas(F.scale(photo, 0.75))
+    face = backend.detect(frontal)[0]
+    frames = (frontal, *(F.turned(frontal, face.nose, s, face.eye_distance * 0.6) for s in (-40, 40)))
+    card = CardInput(citizen.id12, chip, None, None, None, frames)
+    policy = FacePolicy()
+    totals, auths, matches, prepared, frame_only, full, distances = [], [], [], [], [], [], []
+    cpu: list[float] = []
+    full_cpu: list[float] = []
     for i in range(runs + 1):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         read = read_chip(chip, pki.trust)
         t1 = time.perf_counter()
         assert read.face_image is not None
         result = match_face(backend, live, read.face_image)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         # The same decision with the chip photo embedded as soon as the card is read (before the frame).
         reference = prepare_reference(backend, read.face_image)
         t3 = time.perf_counter()
         match_face(backend, live, reference)
-        t4 = time.perf_counter()
+        t4, c4 = time.perf_counter(), time.process_time()
+        outcome = evaluate(card, backend, policy, pki.trust)  # the exam check-in: + liveness frames
+        t5, c5 = time.perf_counter(), time.process_time()
+        assert outcome.verdict is Verdict.admitted, outcome.reason_code
         if i == 0:
             continue  # warm-up (model loading)
         auths.append((t1 - t0) * 1000)
         matches.append((t2 - t1) * 1000)
         totals.append((t2 - t0) * 1000)
+        cpu.append((c2 - c0) * 1000)
         prepared.append((t3 - t2) * 1000)
         frame_only.append((t4 - t3) * 1000)
+        full.append((t5 - t4) * 1000)
+        full_cpu.append((c5 - c4) * 1000)
         distances.append(result.distance)
+    decision = summary(totals)
     return {
         "runs": runs,
+        **decision,
+        "cpu": summary(cpu),  # CPU time of the process: what the wait for a shared CPU does not inflate
         "median_ms": statistics.median(totals),
-        "p90_ms": sorted(totals)[int(0.9 * (len(totals) - 1))],
+        "p90_ms": percentile(totals, 90),
         "passive_auth_median_ms": statistics.median(auths),
         "face_match_median_ms": statistics.median(matches),
         "chip_photo_embedding_median_ms": statistics.median(prepared),
         "after_frame_median_ms": statistics.median(frame_only),
+        "with_liveness": {"frames": len(frames), **summary(full), "cpu": summary(full_cpu)},
         "distance": distances[0],
         "target_ms": 300,
+        "met": decision["p95_ms"] <= 300,
     }
 
 
@@ -171,9 +214,20 @@ def main() -> None:
         )
     checkin = bench_checkin(args.runs)
     print(
-        f"check-in decision (passive auth + one face match): median {checkin['median_ms']:.0f} ms, "
-        f"p90 {checkin['p90_ms']:.0f} ms (passive auth {checkin['passive_auth_median_ms']:.0f} ms, "
-        f"face match {checkin['face_match_median_ms']:.0f} ms); target ≤ 300 ms"
+        f"check-in decision (passive auth + one face match): p50 {checkin['p50_ms']:.0f} ms, "
+        f"p95 {checkin['p95_ms']:.0f} ms (passive auth {checkin['passive_auth_median_ms']:.0f} ms, "
+        f"face match {checkin['face_match_median_ms']:.0f} ms); target ≤ 300 ms: "
+        f"{'met' if checkin['met'] else 'NOT met'} at p95"
+    )
+    print(
+        f"  CPU time of the decision (not inflated by waiting for a shared CPU): "
+        f"p50 {checkin['cpu']['p50_ms']:.0f} ms, p95 {checkin['cpu']['p95_ms']:.0f} ms"
+    )
+    full = checkin["with_liveness"]
+    print(
+        f"  the exam check-in with the liveness challenge ({full['frames']} frames, exams.checkin.evaluate): "
+        f"p50 {full['p50_ms']:.0f} ms, p95 {full['p95_ms']:.0f} ms "
+        f"(CPU time p50 {full['cpu']['p50_ms']:.0f} ms)"
     )
     early = checkin["chip_photo_embedding_median_ms"]
     print(

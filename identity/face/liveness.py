@@ -17,8 +17,8 @@ import numpy as np
 
 from identity.errors import FaceError
 from identity.face.backend import FaceBackend
+from identity.face.match import LiveFace, measure_live
 from identity.face.policy import FacePolicy
-from identity.face.quality import check_frame
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,14 @@ class LivenessResult:
 
 
 def head_turn(
-    backend: FaceBackend, frames: Sequence[np.ndarray], policy: FacePolicy | None = None
+    backend: FaceBackend,
+    frames: Sequence[np.ndarray],
+    policy: FacePolicy | None = None,
+    *,
+    first: LiveFace | None = None,
 ) -> LivenessResult:
-    """Raises FaceQualityError for a frame without exactly one usable face."""
+    """Raises FaceQualityError for a frame without exactly one usable face. ``first``: the first
+    frame's face as the match already measured it (its gates are a superset of these), not redone."""
     policy = policy or FacePolicy()
     if len(frames) < policy.min_frames:
         return LivenessResult(
@@ -55,15 +60,10 @@ def head_turn(
             f"Cần ít nhất {policy.min_frames} khung hình.",
             f"At least {policy.min_frames} frames are needed.",
         )
-    yaws, distances = [], []
-    first: np.ndarray | None = None
-    for frame in frames:
-        q = check_frame(frame, backend.detect(frame), policy, pose=False)
-        yaws.append(q.yaw)
-        emb = backend.embed(frame, q.face)
-        if first is None:
-            first = emb
-        distances.append(backend.distance(emb, first))
+    faces = [first if first is not None else measure_live(backend, frames[0], policy, pose=False)]
+    faces += [measure_live(backend, frame, policy, pose=False) for frame in frames[1:]]
+    yaws = [f.quality.yaw for f in faces]
+    distances = [backend.distance(f.embedding, faces[0].embedding) for f in faces]
     far = max(distances)
     if far > policy.max_distance:
         return LivenessResult(

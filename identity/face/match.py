@@ -57,6 +57,23 @@ def prepare_reference(backend: FaceBackend, chip_photo: bytes | np.ndarray) -> C
 
 
 @dataclass(frozen=True)
+class LiveFace:
+    """A live frame's gated face and its embedding, measured once per attempt: the match and the
+    liveness challenge share the first frame's (the embedding is dropped with the attempt)."""
+
+    quality: FrameQuality
+    embedding: np.ndarray = field(repr=False)
+
+
+def measure_live(
+    backend: FaceBackend, frame: np.ndarray, policy: FacePolicy, *, pose: bool = True
+) -> LiveFace:
+    """Raises FaceQualityError for a frame that fails a gate (``pose=False``: the pose gate skipped)."""
+    quality = check_frame(frame, backend.detect(frame), policy, pose=pose)
+    return LiveFace(quality, backend.embed(frame, quality.face))
+
+
+@dataclass(frozen=True)
 class MatchResult:
     distance: float
     threshold: float
@@ -86,7 +103,12 @@ def match_face(
     Raises FaceQualityError for a frame that fails a gate, FaceError for an unusable chip photo.
     """
     policy = policy or FacePolicy()
-    quality = check_frame(live, backend.detect(live), policy)
+    return match_live(backend, measure_live(backend, live, policy), chip_photo, policy)
+
+
+def match_live(
+    backend: FaceBackend, live: LiveFace, chip_photo: bytes | np.ndarray | ChipFace, policy: FacePolicy
+) -> MatchResult:
+    """The distance of an already measured live face to the chip photo's face."""
     ref = chip_photo if isinstance(chip_photo, ChipFace) else prepare_reference(backend, chip_photo)
-    distance = backend.distance(backend.embed(live, quality.face), ref.embedding)
-    return MatchResult(distance, policy.max_distance, quality)
+    return MatchResult(backend.distance(live.embedding, ref.embedding), policy.max_distance, live.quality)

@@ -11,7 +11,7 @@ import numpy as np
 
 from identity.face.backend import FaceBackend
 from identity.face.liveness import LivenessResult, head_turn
-from identity.face.match import ChipFace, MatchResult, match_face
+from identity.face.match import ChipFace, MatchResult, match_live, measure_live
 from identity.face.policy import FacePolicy
 from identity.record import TrustLevel
 
@@ -61,6 +61,8 @@ def verify_person(
     policy = policy or FacePolicy()
     if not frames:
         raise ValueError("verify_person needs at least one frame")
-    match = match_face(backend, frames[0], chip_photo, policy)
-    liveness = head_turn(backend, frames, policy) if policy.require_liveness and match.matched else None
+    first = measure_live(backend, frames[0], policy)
+    match = match_live(backend, first, chip_photo, policy)
+    needed = policy.require_liveness and match.matched
+    liveness = head_turn(backend, frames, policy, first=first) if needed else None
     return FaceVerdict(person_trust(card_trust, match, liveness, policy), match, liveness)

@@ -231,3 +231,40 @@ def test_a_chip_photo_without_a_face_is_refused() -> None:
     with pytest.raises(FaceError) as exc:
         match_face(dlib(), live(), blank)
     assert exc.value.code == "face.reference.none"
+
+
+class CountingBackend(FakeFaceBackend):
+    def __init__(self) -> None:
+        super().__init__()
+        self.detected: list[int] = []
+        self.embedded: list[int] = []
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        self.detected.append(id(image))
+        return super().detect(image)
+
+    def embed(self, image: np.ndarray, face: Face) -> np.ndarray:
+        self.embedded.append(id(image))
+        return super().embed(image, face)
+
+
+def test_verify_person_measures_each_image_once() -> None:
+    fake = CountingBackend()
+    me = np.zeros(128)
+    chip = fake.register(_textured(30), [(_face(), me)])
+    frames = [fake.register(_textured(31 + i), [(_face(s), me)]) for i, s in enumerate([0, -12, 12])]
+    verdict = verify_person(fake, TrustLevel.high, chip, frames)
+    assert verdict.trust is TrustLevel.person_bound
+    images = [id(chip), *map(id, frames)]
+    assert sorted(fake.detected) == sorted(images) and sorted(fake.embedded) == sorted(images)
+
+
+def test_liveness_checks_the_first_frame_when_no_match_measured_it() -> None:
+    fake = CountingBackend()
+    frames = [
+        fake.register(_textured(40 + i), [(_face(s), np.zeros(128))]) for i, s in enumerate([0, -12, 12])
+    ]
+    frames[0] = _textured(99)  # no face registered: the first frame holds none
+    with pytest.raises(FaceQualityError) as exc:
+        head_turn(fake, frames)
+    assert exc.value.code == "face.none"
