@@ -121,8 +121,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             used = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
             if used:
                 raise pytest.UsageError(
-                    f"{item.nodeid} uses {sorted(used)}: tests under detection/ and ocr/ are clockless and run "
-                    "on SQLite only; put a database test elsewhere"
+                    f"{item.nodeid} uses {sorted(used)}: tests under detection/ and ocr/ are clockless "
+                    "and run on SQLite only; put a database test elsewhere"
                 )
             item.add_marker(pytest.mark.clockless)
 

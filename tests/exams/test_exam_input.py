@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from exams.models import Exam
 from tests.support.factories import staff_headers
 
 
-def _create(client: TestClient, starts_at: str, code: str) -> object:
+def _create(client: TestClient, starts_at: str, code: str) -> httpx.Response:
     return client.post(
         "/api/exams",
         json={"code": code, "kind": "online", "centre": "Trường THPT Chu Văn An", "starts_at": starts_at},
