@@ -205,9 +205,11 @@ def install(app: FastAPI, settings: Settings) -> None:
     from web.exams import router as exams_router
     from web.notices import router as notices_router
     from web.payments import router as payments_router
+    from web.proctoring import router as proctoring_router
     from web.review import router as review_router
 
     app.include_router(review_router)
+    app.include_router(proctoring_router)
     app.include_router(notices_router)
     app.include_router(decisions_router)
     app.include_router(citizen_router)

@@ -68,3 +68,4 @@ class ProctorFlag(UUIDPk, Timestamps, Base):
     resolution_reason: Mapped[str | None] = mapped_column(String(500))
 
     registration: Mapped[Registration] = relationship(foreign_keys=[registration_id])
+    other_registration: Mapped[Registration | None] = relationship(foreign_keys=[other_registration_id])

@@ -130,7 +130,7 @@ def list_flags(
     status: FlagStatus = FlagStatus.open,
 ) -> FlagPage:
     exam = exams_service.get_exam(db, exam_id)
-    flags, total = service.list_flags(db, exam, status=status, page=page, size=size)
+    flags, total = service.list_flags(db, exam, statuses=(status,), page=page, size=size)
     service.audit_queue_read(db, exam, flags, actor=principal.actor, purpose="proctor queue")
     return FlagPage(items=[flag_read(f) for f in flags], total=total, page=page, size=size)
 

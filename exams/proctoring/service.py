@@ -5,12 +5,13 @@ and read of a flag is audited."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit
 from core.evidence import BlobStore
@@ -189,14 +190,31 @@ def _flag(
 
 
 def list_flags(
-    session: Session, exam: Exam, *, status: FlagStatus, page: int, size: int
+    session: Session,
+    exam: Exam,
+    *,
+    statuses: Collection[FlagStatus],
+    page: int,
+    size: int,
+    newest_first: bool = False,
 ) -> tuple[list[ProctorFlag], int]:
-    where = (ProctorFlag.exam_id == exam.id, ProctorFlag.status == status)
+    """A page of an exam's flags in ``statuses``: oldest first (the API's queue) or newest first (the
+    proctor's page), with both candidates of a duplicate-face pair loaded."""
+    where = (ProctorFlag.exam_id == exam.id, ProctorFlag.status.in_(list(statuses)))
     total = session.scalar(select(func.count()).select_from(ProctorFlag).where(*where)) or 0
+    order = (
+        (ProctorFlag.created_at.desc(), ProctorFlag.id.desc())
+        if newest_first
+        else (
+            ProctorFlag.created_at,
+            ProctorFlag.id,
+        )
+    )
     rows = session.scalars(
         select(ProctorFlag)
         .where(*where)
-        .order_by(ProctorFlag.created_at, ProctorFlag.id)
+        .options(selectinload(ProctorFlag.registration), selectinload(ProctorFlag.other_registration))
+        .order_by(*order)
         .offset((page - 1) * size)
         .limit(size)
     )
@@ -204,8 +222,18 @@ def list_flags(
 
 
 def audit_queue_read(
-    session: Session, exam: Exam, flags: list[ProctorFlag], *, actor: str, purpose: str
+    session: Session,
+    exam: Exam,
+    flags: list[ProctorFlag],
+    *,
+    actor: str,
+    purpose: str,
+    with_others: bool = False,
 ) -> None:
+    """``with_others``: the reader also saw the other candidate of each duplicate-face flag."""
+    owners = {f.registration.cccd for f in flags}
+    if with_others:
+        owners |= {f.other_registration.cccd for f in flags if f.other_registration is not None}
     audit.record_read(
         session,
         actor=actor,
@@ -213,8 +241,29 @@ def audit_queue_read(
         object_id=exam.id,
         purpose=purpose,
         flags=[str(f.id) for f in flags],
-        owners=sorted({f.registration.cccd for f in flags}),
+        owners=sorted(owners),
     )
+
+
+def online_exams(session: Session, *, page: int, size: int) -> tuple[list[tuple[Exam, int]], int]:
+    """Online exams, latest start first, each with its number of open flags."""
+    open_flags = (
+        select(func.count())
+        .select_from(ProctorFlag)
+        .where(ProctorFlag.exam_id == Exam.id, ProctorFlag.status == FlagStatus.open)
+        .correlate(Exam)
+        .scalar_subquery()
+    )
+    online = Exam.kind == ExamKind.online
+    total = session.scalar(select(func.count()).select_from(Exam).where(online)) or 0
+    rows = session.execute(
+        select(Exam, open_flags)
+        .where(online)
+        .order_by(Exam.starts_at.desc(), Exam.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return [(exam, count) for exam, count in rows], total
 
 
 def get_flag(session: Session, exam: Exam, flag_id: uuid.UUID) -> ProctorFlag:
