@@ -30,9 +30,27 @@ def head_postprocess_nodes(path: Path) -> list[str]:
     return [n for n in names if n.startswith(head + "/") and "/cv2." not in n and "/cv3." not in n]
 
 
-def quantize(model: ResolvedModel, frames: Sequence[np.ndarray], target: Path | None = None) -> Path:
-    """Write the int8 model to ``target`` (default: beside the fp32 one in the models folder)."""
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+def quantize(
+    model: ResolvedModel,
+    frames: Sequence[np.ndarray],
+    target: Path | None = None,
+    *,
+    reduce_range: bool = True,
+    method: str = "MinMax",
+    keep_float: Sequence[str] = (),
+) -> Path:
+    """Write the int8 model to ``target`` (default: beside the fp32 one in the models folder).
+
+    ``reduce_range``: 7-bit weights (-64..64). x86 CPUs without VNNI (AVX2, AVX-512 before VNNI) add
+    the u8×s8 products two at a time in saturating 16-bit sums; 255·64·2 fits, 255·127·2 does not, so
+    only 7-bit weights give the same scores on every CPU. ``keep_float``: node names left in fp32."""
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     if not frames:
@@ -69,7 +87,9 @@ def quantize(model: ResolvedModel, frames: Sequence[np.ndarray], target: Path | 
             per_channel=True,
             weight_type=QuantType.QInt8,
             activation_type=QuantType.QUInt8,
-            nodes_to_exclude=head_postprocess_nodes(prepared),
+            nodes_to_exclude=head_postprocess_nodes(prepared) + list(keep_float),
+            reduce_range=reduce_range,
+            calibrate_method=CalibrationMethod[method],
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(staged, target)  # the temp dir may be on another filesystem
