@@ -167,8 +167,8 @@ def int8_scores_as_made(name: str, path: Path) -> bool:
         logger.info("%s: int8 (%s): 7-bit weights, exact on this CPU without VNNI", name, path.name)
         return True
     logger.warning(
-        "%s: fp32, not %s: its 8-bit weights saturate the 16-bit sums of this CPU without VNNI "
-        "(`tvp models quantize` remakes it with 7-bit weights; TVP_MODEL_PRECISION=int8 forces it)",
+        "%s: fp32, not %s: its 8-bit weights would saturate the 16-bit sums of this CPU without VNNI "
+        "(TVP_MODEL_PRECISION=int8 forces it)",
         name,
         path.name,
     )

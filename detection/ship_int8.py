@@ -14,6 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from detection.cpu import int8_exact_everywhere
 from detection.images import IMAGE_SUFFIXES, load_image
 from detection.models import SHIPPED, SHIPPED_INT8, resolve_fp32, sha256_file, shipped_manifest
 from detection.quantize import quantize
@@ -43,24 +44,22 @@ def real_calibration_frames(datasets: Path, photos: int, clip_frames: int, seed:
     return frames
 
 
-def ship(
-    name: str, frames: list[np.ndarray], calibration: str, *, reduce_range: bool = True
-) -> dict[str, Any]:
+def ship(name: str, frames: list[np.ndarray], calibration: str) -> dict[str, Any]:
     """Quantise ``name`` into detection/weights and record it in int8.json (``weight_bits`` 7: the same
-    scores on CPUs with and without VNNI, see detection.quantize)."""
+    scores on CPUs with and without VNNI; 8: fp32 on CPUs without VNNI, see detection.cpu)."""
     fp32 = resolve_fp32(name)
     source_sha = sha256_file(fp32.source)
     target = SHIPPED / f"{name}-{source_sha[:12]}-int8.onnx"
     manifest = shipped_manifest()
     old = manifest.get(name)
-    quantize(fp32, frames, target, reduce_range=reduce_range)
+    quantize(fp32, frames, target)
     if old and old["file"] != target.name:
         (SHIPPED / old["file"]).unlink(missing_ok=True)
     entry = {
         "file": target.name,
         "sha256": sha256_file(target),
         "precision": "int8",
-        "weight_bits": 7 if reduce_range else 8,
+        "weight_bits": 7 if int8_exact_everywhere(target) else 8,
         "source": fp32.source.name,
         "source_sha256": source_sha,
         "fp32_sha256": fp32.sha256,

@@ -56,10 +56,12 @@ def test_seven_bit_weights_are_exact_everywhere(tmp_path: Path) -> None:
     assert largest_int8_weight(int8_model(tmp_path / "c.onnx", [-128])) == 128
 
 
-def test_shipped_int8_detectors_have_seven_bit_weights() -> None:
-    for name, entry in shipped_manifest().items():
-        assert entry["weight_bits"] == 7, name
-        assert int8_exact_everywhere(SHIPPED / entry["file"]), name
+def test_shipped_int8_files_record_their_weight_bits() -> None:
+    manifest = shipped_manifest()
+    for name, entry in manifest.items():
+        bits = 7 if int8_exact_everywhere(SHIPPED / entry["file"]) else 8
+        assert entry["weight_bits"] == bits, name
+    assert manifest["plate-vn"]["weight_bits"] == 7  # plate reads are the same on every CPU
 
 
 @pytest.fixture
