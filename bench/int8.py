@@ -59,7 +59,7 @@ def measure(precision: str, clip_frames: list[Any], camera: Path) -> dict[str, A
     return {
         "precision": precision,
         "models": {
-            k: f"{v['name']}@{v['sha256'][:12]} ({v['precision']})"
+            k: f"{v['name']}@{v['sha256'][:12]} ({v.get('precision', 'fp32')})"
             for k, v in pipeline.provenance.items()
             if "sha256" in v
         },

@@ -136,7 +136,9 @@ class Settings(BaseSettings):
     )
 
     model_precision: str = Field(
-        "auto", description="auto (int8 when `tvp models quantize` has made it), fp32 or int8"
+        "auto",
+        description="auto (int8 when made or shipped, unless its 8-bit weights saturate on this CPU), "
+        "fp32 or int8",
     )
     vehicle_imgsz: int = Field(
         640,

@@ -10,6 +10,7 @@ import fcntl
 import hashlib
 import importlib.metadata as md
 import json
+import logging
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from detection.vehicles import VehicleClass
 COCO_VEHICLES = {2: VehicleClass.car, 3: VehicleClass.motorbike, 5: VehicleClass.bus, 7: VehicleClass.truck}
 SHIPPED = Path(__file__).parent / "weights"  # weights trained by our own command, shipped with tvp
 VN_PLATE_WEIGHTS = "plate-vn.pt"  # written by `tvp models train-plates`
+logger = logging.getLogger(__name__)
 
 
 class ModelNotFound(FileNotFoundError):
@@ -134,8 +136,9 @@ def resolve(name: str) -> ResolvedModel:
     """The model as ONNX with dynamic batch, height and width, so that one file serves whole frames
     letterboxed to their own aspect and batches of square crops. int8 is the default
     (TVP_MODEL_PRECISION=auto): one made here by `tvp models quantize`, else the one shipped in
-    detection/weights for these very weights — so a fresh clone exports nothing. Otherwise fp32,
-    exported once into the models folder."""
+    detection/weights for these very weights — so a fresh clone exports nothing — unless it would score
+    differently on this CPU (`int8_scores_as_made`). Otherwise fp32, exported once into the models
+    folder. TVP_MODEL_PRECISION=int8 takes the int8 file whatever the CPU."""
     precision = get_settings().model_precision
     if precision != "fp32":
         spec, source = find_source(name)
@@ -143,11 +146,33 @@ def resolve(name: str) -> ResolvedModel:
         local = _fp32_path(name, source, source_sha)
         local_int8 = models_dir() / f"{local.stem.removesuffix('-int8')}-int8.onnx"
         path = local_int8 if local_int8.exists() else shipped_int8(name, source_sha)
-        if path is not None:
+        if path is not None and (precision == "int8" or int8_scores_as_made(name, path)):
             return ResolvedModel(name, path, sha256_file(path), source, spec.classes, 640, "int8")
-        if precision == "int8":
+        if path is None and precision == "int8":
             raise ModelNotFound(f"no int8 version of {name} ({local_int8}); run `tvp models quantize`")
     return resolve_fp32(name)
+
+
+def int8_scores_as_made(name: str, path: Path) -> bool:
+    """Whether the int8 model ``path`` gives here the scores it was measured with: on CPUs with VNNI or
+    AMX, and on any CPU when its weights are 7-bit (see detection.cpu). Logs the choice and why."""
+    from detection.cpu import int8_exact_everywhere, int8_saturates
+
+    if not int8_saturates():
+        logger.info(
+            "%s: int8 (%s): this CPU adds int8 products exactly (VNNI, AMX or not x86)", name, path.name
+        )
+        return True
+    if int8_exact_everywhere(path):
+        logger.info("%s: int8 (%s): 7-bit weights, exact on this CPU without VNNI", name, path.name)
+        return True
+    logger.warning(
+        "%s: fp32, not %s: its 8-bit weights would saturate the 16-bit sums of this CPU without VNNI "
+        "(TVP_MODEL_PRECISION=int8 forces it)",
+        name,
+        path.name,
+    )
+    return False
 
 
 SHIPPED_INT8 = SHIPPED / "int8.json"  # provenance of the int8 files shipped in detection/weights

@@ -24,6 +24,12 @@ from tests.support.datasets import real_clip
 NAMES = ("coco-yolov8n", "plate-vn")
 
 
+@pytest.fixture(autouse=True)
+def vnni_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a CPU with VNNI, where auto takes every shipped int8 file (the CPU's say: test_int8_cpu)."""
+    monkeypatch.setattr("detection.cpu.cpu_flags", lambda: frozenset({"avx2", "avx512_vnni"}))
+
+
 @pytest.fixture
 def no_export(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     built: list[Path] = []
