@@ -43,7 +43,7 @@ def tvp(*args: object) -> Result:
 
 def decoded_frames(clip: Path, count: int) -> list[np.ndarray]:
     cap = cv2.VideoCapture(str(clip))
-    frames = []
+    frames: list[np.ndarray] = []
     try:
         while len(frames) < count:
             ok, image = cap.read()
@@ -52,6 +52,10 @@ def decoded_frames(clip: Path, count: int) -> list[np.ndarray]:
     finally:
         cap.release()
     return frames
+
+
+def count(db: Session, model: type) -> int:
+    return db.scalar(select(func.count()).select_from(model)) or 0
 
 
 def sign_in(client: TestClient, username: str) -> None:
@@ -83,7 +87,7 @@ def test_demo_on_a_real_clip_fills_the_queue_with_real_frames(
     assert found, result.output
     # With footage the queue holds the clip's candidates only, not the drawn scenes.
     assert {c.camera.code for c in found} == {CAMERA_CODE}
-    assert db.scalar(select(func.count()).select_from(User)) > 0  # the demo's staff, seeded as always
+    assert count(db, User) > 0  # the demo's staff, seeded as always
     run = db.scalars(select(ProcessingRun)).one()
     reds = [e for e in run.events if e["code"] == "RED_LIGHT"]
     lo, hi = runner["crossed_stop_line"]["times_s"][0], runner["entered_junction"]["times_s"][1]
@@ -121,8 +125,7 @@ def test_demo_on_a_real_clip_fills_the_queue_with_real_frames(
     assert again.exit_code == 0, again.output
     assert "already in the queue" in again.output
     db.rollback()
-    assert db.scalar(select(func.count()).select_from(ViolationCandidate)) == len(found)
-    assert db.scalar(select(func.count()).select_from(ProcessingRun)) == 1
+    assert count(db, ViolationCandidate) == len(found) and count(db, ProcessingRun) == 1
 
 
 def small_video(path: Path, size: tuple[int, int], frames: int = 5) -> Path:
@@ -136,7 +139,7 @@ def small_video(path: Path, size: tuple[int, int], frames: int = 5) -> Path:
 def assert_nothing_written(db: Session) -> None:
     db.rollback()
     for model in (User, Citizen, Camera, ProcessingRun, ViolationCandidate):
-        assert db.scalar(select(func.count()).select_from(model)) == 0, model.__name__
+        assert count(db, model) == 0, model.__name__
 
 
 def test_bad_footage_or_camera_stops_the_demo_before_it_writes(
