@@ -24,6 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -32,7 +33,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.config import Environment, InsecureSettings, Settings, get_settings
-from core.console import err, out
+from core.console import err, fail, out
 from core.plugins import cli_modules, modules_with
 from core.time import follow_test_clock
 
@@ -195,23 +196,70 @@ def seed_demo(
     out.print(table)
 
 
+FootageOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--footage", help="A real clip to process into the review queue (repeatable; pair each with --camera)"
+    ),
+]
+DemoCameraOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--camera", help="The camera YAML of the --footage clip in the same position"),
+]
+FootageDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--footage-dir", help="A folder of clips, each with its camera YAML by name (a.mp4, a.yaml)"
+    ),
+]
+
+
+def _demo_footage(
+    footage: list[Path], cameras: list[Path], footage_dir: Path | None, span: tuple[str | None, str | None]
+) -> Callable[[], int] | None:
+    """The footage hook (penalties.runs.demo) once it has checked every clip and camera file; None
+    without footage."""
+    if not footage and not cameras and footage_dir is None:
+        if any(span):
+            raise fail("--from/--to limit the --footage clips: give one")
+        return None
+    hooks = modules_with("demo_footage", "demo")
+    if not hooks:
+        raise fail("--footage needs the penalties package (footage processing), which is not installed")
+    loader: Callable[[], int] = hooks[0].demo_footage(footage, cameras, footage_dir, *span)
+    return loader
+
+
 @app.command()
 def demo(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server")] = True,
+    footage: FootageOpt = None,
+    camera: DemoCameraOpt = None,
+    footage_dir: FootageDirOpt = None,
+    span_from: Annotated[
+        str | None, typer.Option("--from", help="Process each clip from here (12.5, 01:10, f120)")
+    ] = None,
+    span_to: Annotated[
+        str | None, typer.Option("--to", help="…and stop before here: a time or a frame, as --from")
+    ] = None,
 ) -> None:
-    """The main job on the embedded default: migrate, seed the demo data, and serve."""
+    """The main job on the embedded default: migrate, seed the demo data, and serve. With --footage
+    (or --footage-dir) real clips fill the review queue instead of the drawn scenes."""
     from core.demo import seed_all
     from core.migrate import upgrade
     from core.seed import DEMO_PASSWORD, DEMO_STAFF
 
     settings = _settings_or_exit()
     _refuse_demo_in_production(settings)
+    load_footage = _demo_footage(footage or [], camera or [], footage_dir, (span_from, span_to))
     with out.status("migrating the database…"):
         upgrade()
     with out.status("loading demo data…"):
-        counts = seed_all(random.Random(2026))
+        counts = seed_all(random.Random(2026), scenes=load_footage is None)
     out.print(f"[green]demo data ready[/] ({', '.join(f'{k}: {v}' for k, v in counts.items())} new)")
+    if load_footage is not None:
+        out.print(f"[green]real footage processed[/]: {load_footage()} new candidates in the review queue")
     table = Table("username", "roles", "password", title="Demo staff sign-in")
     for username, _name, roles in DEMO_STAFF:
         table.add_row(username, ", ".join(r.value for r in roles), DEMO_PASSWORD)

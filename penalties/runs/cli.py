@@ -79,7 +79,7 @@ def _prepare(camera: str, *, register: bool = True) -> Any:
         raise fail(str(exc)) from exc
 
 
-def _span(start: str | None, end: str | None) -> Any:
+def parse_span(start: str | None, end: str | None) -> Any:
     from detection.span import Span, SpanError
 
     try:
@@ -124,7 +124,7 @@ def _progress() -> Progress:
     )
 
 
-def _run(
+def run_footage(
     footage: Path,
     camera: str,
     *,
@@ -224,8 +224,8 @@ def process(
     span_to: ToOpt = None,
 ) -> None:
     """Run recorded footage through the pipeline and store violation candidates with their evidence."""
-    span = _span(span_from, span_to)
-    runner, result, elapsed = _run(
+    span = parse_span(span_from, span_to)
+    runner, result, elapsed = run_footage(
         footage,
         camera,
         kind="process",
@@ -267,7 +267,7 @@ def replay(
     from penalties.runs.models import ProcessingRun
     from penalties.runs.replay import diff_events
 
-    span = _span(span_from, span_to)
+    span = parse_span(span_from, span_to)
     previous: list[dict[str, Any]] | None = None
     if against is not None:
         _prepare(camera, register=False)
@@ -276,7 +276,7 @@ def replay(
             if earlier is None:
                 raise fail(f"no run {against}")
             previous = run_events(session, earlier.id)
-    runner, result, elapsed = _run(
+    runner, result, elapsed = run_footage(
         footage,
         camera,
         kind="replay",
