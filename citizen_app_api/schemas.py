@@ -16,6 +16,18 @@ class Text(BaseModel):
     en: str
 
 
+class ViolationWords(Text):
+    """The violation as the law of its (Vietnamese) date names it: ``vi``/``en`` are its name (the bare
+    code, with ``unknown`` saying why, when that law does not name it)."""
+
+    article: str | None = Field(description="The provision (legal reference) in that law")
+    law: str | None = Field(description="The decree in force on the violation date")
+    fine_min_vnd: int | None
+    fine_max_vnd: int | None
+    points: int | None = Field(description="Licence points for the vehicle class")
+    unknown: Text | None = Field(description="Why the law of that date does not name the code")
+
+
 class Deadline(BaseModel):
     kind: Literal["response", "payment"]
     label: Text
@@ -34,7 +46,7 @@ class NoticeSummary(BaseModel):
     status_label: Text
     my_role: Literal["owner", "driver"]
     violation_code: str
-    violation: Text
+    violation: ViolationWords
     plate: str | None
     detected_at: datetime
     detected_at_local: str = Field(description="dd/mm/yyyy HH:MM in Vietnam time")

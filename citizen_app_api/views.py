@@ -17,14 +17,15 @@ from citizen_app_api.schemas import (
     NoticeDetail,
     NoticeSummary,
     Text,
+    ViolationWords,
 )
 from core.time import format_local, to_local, vn_today
 from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink
-from penalties.law import LawError, provision
 from penalties.law.assessment import late_charge
 from penalties.notices.access import liable_cccd
 from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.models import Notice, NoticeStatus
+from penalties.notices.words import notice_words
 from penalties.responses.models import Acknowledgement, Nomination, NominationStatus
 from penalties.responses.service import is_organisation
 
@@ -72,15 +73,19 @@ def deadlines(notice: Notice, status: str, today: date) -> list[Deadline]:
     return found
 
 
-def violation_text(notice: Notice) -> tuple[Text, str | None]:
-    """The provision's description (by the law of the violation date) and the law's name."""
-    candidate = notice.candidate
-    vehicle_class = candidate.vehicle_class or str(notice.owner_snapshot.get("vehicle_type") or "car")
-    try:
-        version, rule = provision(notice.violation_code, vehicle_class, candidate.detected_at)
-    except LawError:
-        return Text(vi=notice.violation_code, en=notice.violation_code), None
-    return Text(vi=rule.description_vi, en=rule.description_en), version.name
+def violation_words(notice: Notice) -> ViolationWords:
+    """The violation in the words of the law of its date, for the class the fine was assessed for."""
+    w = notice_words(notice)
+    return ViolationWords(
+        vi=w.name_vi,
+        en=w.name_en,
+        article=w.article,
+        law=w.law,
+        fine_min_vnd=w.fine_min_vnd,
+        fine_max_vnd=w.fine_max_vnd,
+        points=w.points,
+        unknown=None if w.known else Text(vi=w.note("vi"), en=w.note("en")),
+    )
 
 
 def summary(notice: Notice, cccd: str, *, today: date | None = None) -> NoticeSummary:
@@ -88,7 +93,6 @@ def summary(notice: Notice, cccd: str, *, today: date | None = None) -> NoticeSu
     status = citizen_status(notice, cccd)
     late = 0 if status in OWES_NOTHING else late_charge(notice.amount_vnd, notice.due_date, today)
     due = 0 if status in OWES_NOTHING else notice.amount_vnd + late
-    text, _ = violation_text(notice)
     return NoticeSummary(
         id=notice.id,
         number=notice.number,
@@ -96,7 +100,7 @@ def summary(notice: Notice, cccd: str, *, today: date | None = None) -> NoticeSu
         status_label=STATUS_TEXT[status],
         my_role="driver" if notice.driver_cccd == cccd else "owner",
         violation_code=notice.violation_code,
-        violation=text,
+        violation=violation_words(notice),
         plate=notice.owner_snapshot.get("plate_display") or notice.candidate.plate,
         detected_at=notice.candidate.detected_at,
         detected_at_local=format_local(notice.candidate.detected_at),
@@ -155,13 +159,13 @@ def detail(session: Session, notice: Notice, cccd: str) -> NoticeDetail:
     items = list(candidate.evidence)
     manifest = manifest_item(items)
     manifest_sha = manifest.sha256 if manifest else None
-    _, law = violation_text(notice)
     camera = candidate.camera
     base = f"{PREFIX}/notices/{notice.id}"
+    seen = summary(notice, cccd)
     return NoticeDetail(
-        **summary(notice, cccd).model_dump(),
+        **seen.model_dump(),
         legal_basis=notice.legal_basis,
-        law=law,
+        law=seen.violation.law if seen.violation.unknown is None else None,
         measured=dict(candidate.measured),
         camera=CameraRead(
             code=camera.code,

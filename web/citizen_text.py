@@ -37,6 +37,9 @@ TEXT: dict[str, dict[str, str]] = {
     "place_time": {"vi": "Địa điểm, thời gian", "en": "Place and time"},
     "plate": {"vi": "Biển số", "en": "Plate"},
     "fine": {"vi": "Mức phạt", "en": "Fine"},
+    "law_article": {"vi": "Điều khoản", "en": "Article"},
+    "fine_range": {"vi": "Khung tiền phạt theo quy định", "en": "Fine range in the law"},
+    "law_points": {"vi": "trừ {n} điểm GPLX", "en": "{n} licence points"},
     "points": {"vi": "Điểm trừ GPLX", "en": "Licence points"},
     "evidence": {"vi": "Hình ảnh, video chứng cứ (đã làm mờ)", "en": "Evidence pictures and video (blurred)"},
     "evidence_missing": {

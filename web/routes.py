@@ -29,6 +29,8 @@ from core.models import JobStatus, Role
 from core.pagination import PageNumber
 from core.time import format_local
 from penalties.cameras.service import camera_count
+from penalties.law.words import describe
+from penalties.notices.words import notice_words
 from penalties.review.queue import pending_count
 from registry.service import registry_counts
 from web.i18n import lang_of, translator
@@ -36,6 +38,8 @@ from web.i18n import lang_of, translator
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["local"] = format_local
+templates.env.globals["law_words"] = describe
+templates.env.globals["notice_words"] = notice_words
 router = APIRouter(tags=["web"], include_in_schema=False, default_response_class=HTMLResponse)
 DB = Annotated[Session, Depends(get_session, scope="function")]
 Anyone = Annotated[Principal | None, Depends(public())]

@@ -18,6 +18,7 @@ from core.db import session_scope
 from registry.models import Citizen
 from tests.support.citizen_app import citizen_app_server
 from tests.support.citizen_notices import citizen_with_notice, issued_notice
+from tests.web.test_law_words import NEW, money, row
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -79,6 +80,14 @@ def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(
     page.locator("#notice").wait_for()
     assert page.locator("#number").inner_text() == number
     assert page.locator("#legal-basis").inner_text().startswith("ND 168/2024")
+    law = row("RED_LIGHT", "car", NEW)  # the decree's words, read from its CSV
+    assert page.locator("#violation").inner_text() == f"{law['description_vi']} (RED_LIGHT)"
+    assert page.locator("#article").inner_text() == law["legal_reference"]
+    assert (
+        page.locator("#fine-range")
+        .inner_text()
+        .startswith(f"{money(law['fine_min_vnd'])} – {money(law['fine_max_vnd'])}")
+    )
     assert len(page.locator("#manifest").inner_text()) == 64
     if "/api/citizen/v1/notices/{notice_id}/evidence" in httpx.get(f"{server}/openapi.json").json()["paths"]:
         first = page.locator("#evidence img").first  # the blurred copies, fetched with the bearer token

@@ -23,6 +23,15 @@
   function money(vnd) {
     return new Intl.NumberFormat("vi-VN").format(vnd) + " ₫";
   }
+  // The violation as the law of its date names it; the bare code with the reason when it does not.
+  function violationName(n) {
+    const v = n.violation;
+    return v.unknown ? `${n.violation_code} (${label(v.unknown)})` : `${label(v)} (${n.violation_code})`;
+  }
+  function fineRange(v) {
+    if (v.fine_min_vnd == null) return "—";
+    return `${money(v.fine_min_vnd)} – ${money(v.fine_max_vnd)} · ${T.law_points.replace("{n}", v.points)}`;
+  }
   function b64url(bytes) {
     let s = "";
     bytes.forEach((b) => (s += String.fromCharCode(b)));
@@ -169,7 +178,7 @@
       "a",
       { href: "/citizen/notices/" + n.id, "data-notice-id": n.id },
       el("div", { class: "number" }, n.number),
-      el("div", {}, label(n.violation)),
+      el("div", { class: "violation" }, violationName(n)),
       el("div", { class: "muted" }, `${n.plate || ""} · ${n.detected_at_local}`),
       el("div", {}, el("span", { class: "status" }, label(n.status_label))),
       el("div", { class: "amount" }, money(n.amount_due_today_vnd)),
@@ -302,7 +311,9 @@
     $("due").textContent = money(n.amount_due_today_vnd);
     if (n.late_charge_vnd) $("late").textContent = `(${T.late_charge} ${money(n.late_charge_vnd)})`;
     $("deadlines").replaceChildren(...n.deadlines.map(deadlineItem));
-    $("violation").textContent = label(n.violation);
+    $("violation").textContent = violationName(n);
+    $("article").textContent = n.violation.article || "—";
+    $("fine-range").textContent = fineRange(n.violation);
     $("legal-basis").textContent = n.law ? `${n.legal_basis} (${n.law})` : n.legal_basis;
     $("measured").textContent = Object.entries(n.measured)
       .map(([k, v]) => `${k}: ${v}`)
