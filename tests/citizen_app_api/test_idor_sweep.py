@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session
 
 from core.app import iter_api_routes
 from core.db import Base
+from core.models import Role
 from tests.support.citizen_notices import citizen_with_notice
-from tests.support.factories import citizen_token, make_citizen
+from tests.support.factories import citizen_token, make_citizen, staff_headers
 
 PREFIX = "/api/citizen/v1"
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -126,6 +127,26 @@ def _a_payment(client: TestClient, db: Session, as_a: dict[str, str], ids: dict[
     return {"payment_id": str(made.json()["id"])}
 
 
+def _a_registration(
+    client: TestClient, db: Session, as_a: dict[str, str], ids: dict[str, str]
+) -> dict[str, str]:
+    """A's registration for an online exam (exams: the candidate's own check-in)."""
+    headers = staff_headers(Role.exam_officer)
+    exam = client.post(
+        "/api/exams",
+        json={"code": "IDOR-1", "kind": "online", "centre": "Trường A", "starts_at": "2026-12-05T01:00:00Z"},
+        headers=headers,
+    )
+    assert exam.status_code == 201, exam.text
+    made = client.post(
+        f"/api/exams/{exam.json()['id']}/candidates",
+        json={"cccd": ids["_cccd"], "full_name": "Citizen A"},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    return {"reg_id": str(made.json()["id"])}
+
+
 # Routes whose path parameters need an object of A's beyond the notice: (the route that shows the part
 # of the API is installed, how to make A's objects for it).
 BUILDERS: list[
@@ -135,6 +156,7 @@ BUILDERS: list[
     (f"POST {PREFIX}/notices/{{notice_id}}/nominate", _a_nomination),
     ("POST /api/decisions", _a_decision),
     (f"POST {PREFIX}/decisions/{{decision_id}}/payments", _a_payment),
+    (f"POST {PREFIX}/exams/registrations/{{reg_id}}/checkins", _a_registration),
 ]
 
 
