@@ -21,6 +21,8 @@ from core.config import get_settings
 from core.time import utc_now
 
 IMMEDIATE = "tvp_sqlite_immediate"
+NOWAIT = "tvp_nowait"  # a lock that is not free at once fails the transaction instead of waiting
+BUSY_TIMEOUT_MS = 30_000
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -91,14 +93,16 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: a read-then-write transaction in WAL mode could
         # otherwise fail at once with "database is locked" instead of waiting its turn.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
+        options = conn.get_execution_options()
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={0 if options.get(NOWAIT) else BUSY_TIMEOUT_MS}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")
 
 
 @lru_cache
@@ -124,15 +128,25 @@ def reset_engine() -> None:
 
 
 @contextmanager
-def session_scope(*, writes: bool = True) -> Iterator[Session]:
+def session_scope(*, writes: bool = True, wait: bool = True) -> Iterator[Session]:
     """A unit of work for jobs and scripts: commit on success, roll back on error.
 
-    ``writes`` (on SQLite) queues the transaction behind other writers from its start.
+    ``writes`` (on SQLite) queues the transaction behind other writers from its start. ``wait=False``
+    is for best-effort writes made while the caller may itself hold the lock (a request's own write
+    session on SQLite, a row it locked on PostgreSQL): a lock not free at once raises
+    sqlalchemy.exc.OperationalError instead of waiting for ourselves.
     """
     session = get_sessionmaker()()
+    options: dict[str, bool] = {}
     if writes:
-        session.connection(execution_options={IMMEDIATE: True})
+        options[IMMEDIATE] = True
+    if not wait:
+        options[NOWAIT] = True
     try:
+        if options:
+            connection = session.connection(execution_options=options)
+            if not wait and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
         yield session
         session.commit()
     except BaseException:

@@ -5,12 +5,14 @@ session row decides whether it still works. Sign-out, a password or role change,
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -18,6 +20,8 @@ from core.config import get_settings
 from core.db import session_scope
 from core.models import StaffSession, User
 from core.time import utc_now
+
+log = logging.getLogger(__name__)
 
 PAGE, API = "page", "api"
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often per session
@@ -82,9 +86,20 @@ def resolve(token: str, *, kind: str, now: datetime | None = None) -> LiveSessio
         live = LiveSession(user.id, user.full_name, frozenset(user.roles))
         stale = now - staff_session.last_seen_at > TOUCH_EVERY
     if stale:
-        with session_scope() as db:
-            db.execute(update(StaffSession).where(StaffSession.token_sha256 == key).values(last_seen_at=now))
+        _touch(key, now)
     return live
+
+
+def _touch(key: str, now: datetime) -> None:
+    """Note the session's use, best effort and without waiting: the request resolving its user may
+    already hold the write lock (on SQLite, its own write session opened before this dependency), and
+    waiting would be waiting for itself (30 s, then a 500). A touch that cannot lock at once is skipped:
+    the next request makes it."""
+    try:
+        with session_scope(wait=False) as db:
+            db.execute(update(StaffSession).where(StaffSession.token_sha256 == key).values(last_seen_at=now))
+    except OperationalError:
+        log.info("session use not noted: the database is busy; the next request notes it")
 
 
 def end(session: Session, token: str, *, actor: str, reason: str = "sign_out") -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.models import AuditEntry, Role, StaffSession
 from core.time import utc_now
-from tests.support.factories import PASSWORD, make_staff
+from tests.support.factories import PASSWORD, make_staff, staff_headers
 from tests.web.test_pages import HTML, _csrf, _sign_in
 
 NEW_PASSWORD = "another-long-password"
@@ -209,3 +209,23 @@ def test_the_cookie_is_secure_when_configured(clean_db: str, db: Session) -> Non
         resp = _sign_in(client, "https")
     cookie = resp.headers["set-cookie"].lower()
     assert "tvp_session=" in cookie and "secure" in cookie and "httponly" in cookie
+
+
+def test_a_stale_session_on_a_route_holding_the_write_lock_answers_at_once(
+    client: TestClient, db: Session
+) -> None:
+    """The receipt route opens its write session before resolving the caller: noting the session's use
+    in a second write transaction then waited for the route's own lock (SQLite: 30 s, then a 500)."""
+    headers = staff_headers(Role.reviewer)
+    long_ago = utc_now() - timedelta(minutes=5)
+    db.execute(update(StaffSession).values(last_seen_at=long_ago))
+    db.commit()
+    refused = client.post("/api/citizen/v1/deliveries/0/receipt", headers=headers)
+    assert refused.status_code == 403, refused.text  # a citizen's route: staff are refused, not a 500
+    db.rollback()  # a fresh snapshot
+    assert db.scalar(select(StaffSession.last_seen_at)) == long_ago  # skipped, not waited for
+    # A route that holds no lock while the caller is resolved notes the use as before.
+    assert client.get("/api/cameras", headers=headers).status_code == 200
+    db.rollback()  # a fresh snapshot
+    seen = db.scalar(select(StaffSession.last_seen_at))
+    assert seen is not None and seen > long_ago
