@@ -58,9 +58,15 @@ CANDIDATE_TEXT: dict[str, dict[str, str]] = {
         "vi": "Cần 3 khung hình: chụp bằng camera hoặc chọn tệp ảnh.",
         "en": "Three frames needed: capture them with the camera or choose image files.",
     },
-    "file_too_large": {"vi": "Tệp {name} quá lớn (tối đa 2 MB).", "en": "The file {name} is too large (2 MB at most)."},
+    "file_too_large": {
+        "vi": "Tệp {name} quá lớn (tối đa 2 MB).",
+        "en": "The file {name} is too large (2 MB at most).",
+    },
     "error_NotRegistered": {"vi": "Không tìm thấy đăng ký dự thi.", "en": "Registration not found."},
-    "error_CheckinInputError": {"vi": "Dữ liệu kiểm tra chưa dùng được", "en": "The check's input is unusable"},
+    "error_CheckinInputError": {
+        "vi": "Dữ liệu kiểm tra chưa dùng được",
+        "en": "The check's input is unusable",
+    },
     "error_NoReference": {
         "vi": "Chưa có khuôn mặt được duyệt cho bài thi này",
         "en": "No admitted face for this exam",

@@ -14,7 +14,13 @@ from fastapi.testclient import TestClient
 
 from web.citizen_text import TEXT
 
-PAGES = ("/citizen/notices", "/citizen/nominations", "/citizen/decisions", "/citizen/points", "/citizen/exams")
+PAGES = (
+    "/citizen/notices",
+    "/citizen/nominations",
+    "/citizen/decisions",
+    "/citizen/points",
+    "/citizen/exams",
+)
 
 
 def config(html: str) -> dict[str, object]:
