@@ -218,6 +218,7 @@ def test_the_candidate_checks_in_with_the_camera_and_is_re_verified_during_the_e
 
     page.get_by_role("link", name="Vào phòng thi").click()
     page.wait_for_url(f"**/citizen/exams/{mine}/live")
+    page.locator("#exam").wait_for()  # shown once the API confirmed the admission
     assert "mỗi 2 giây" in page.locator("#proctor-intro").inner_text()
     status = page.locator("#reverify-status")
     page.wait_for_function(
