@@ -229,6 +229,9 @@ class Settings(BaseSettings):
         0.5, gt=0, description="Face match: the largest embedding distance accepted as the same person"
     )
     identity_face_liveness: bool = Field(True, description="Face match: require the head-turn challenge")
+    exam_reverify_every_s: int = Field(
+        60, ge=1, le=3600, description="Online exam page: seconds between webcam re-verifications"
+    )
 
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")

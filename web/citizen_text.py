@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from web.citizen_exams_text import CANDIDATE_TEXT
+
 TEXT: dict[str, dict[str, str]] = {
     "app_name": {"vi": "Vi phạm giao thông của tôi", "en": "My traffic violations"},
     "language": {"vi": "English", "en": "Tiếng Việt"},
@@ -213,4 +215,5 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Not possible in the notice's current state.",
     },
     "error_ValidationError": {"vi": "Dữ liệu nhập chưa hợp lệ.", "en": "Please check what you entered."},
+    **CANDIDATE_TEXT,
 }

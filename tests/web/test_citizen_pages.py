@@ -14,7 +14,13 @@ from fastapi.testclient import TestClient
 
 from web.citizen_text import TEXT
 
-PAGES = ("/citizen/notices", "/citizen/nominations", "/citizen/decisions", "/citizen/points")
+PAGES = (
+    "/citizen/notices",
+    "/citizen/nominations",
+    "/citizen/decisions",
+    "/citizen/points",
+    "/citizen/exams",
+)
 
 
 def config(html: str) -> dict[str, object]:
@@ -31,7 +37,7 @@ def test_each_page_links_to_the_others_and_marks_itself(client: TestClient, path
         assert f'href="{other}"' in page.text
     current = re.findall(r'<a href="([^"]+)" id="nav-[a-z]+" aria-current="page"', page.text)
     assert current == [path]
-    for script in ("citizen.js", "citizen_answers.js", "citizen_decisions.js"):
+    for script in ("citizen.js", "citizen_answers.js", "citizen_decisions.js", "citizen_exams.js"):
         assert f'src="/static/{script}"' in page.text
 
 
