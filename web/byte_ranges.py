@@ -33,18 +33,20 @@ def _span(header: str, size: int) -> tuple[int, int] | None:
     match = _ONE_RANGE.fullmatch(header.strip())
     if match is None or match.group(1) == match.group(2) == "":
         return None
+    if size == 0:
+        raise RangeNotSatisfiable(size)
     first, last = match.group(1), match.group(2)
     if first == "":  # the last N bytes
         suffix = int(last)
         if suffix == 0:
             raise RangeNotSatisfiable(size)
         return max(0, size - suffix), size - 1
-    start, end = int(first), int(last) if last else size - 1
-    if end < start:
+    start = int(first)
+    if last and int(last) < start:
         return None  # not a valid range: ignored
     if start >= size:
         raise RangeNotSatisfiable(size)
-    return start, min(end, size - 1)
+    return start, min(int(last), size - 1) if last else size - 1
 
 
 def ranged_response(request: Request, data: bytes, media_type: str, headers: dict[str, str]) -> Response:
