@@ -6,6 +6,7 @@ crossing moment."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -95,7 +96,7 @@ def _clip_ready(page) -> None:  # noqa: F811 - the fixture
     page.wait_for_function("() => document.getElementById('clip').readyState >= 1")
 
 
-def test_everything_on_one_screen_at_laptop_and_tablet_sizes(page, db: Session) -> None:  # noqa: F811
+def test_everything_on_one_screen_at_laptop_and_tablet_sizes(page, db: Session, tmp_path: Path) -> None:  # noqa: F811
     candidate_id, _, _ = _seed()
     _open_claimed(page, candidate_id)
     for width, height in SCREENS:
@@ -106,7 +107,7 @@ def test_everything_on_one_screen_at_laptop_and_tablet_sizes(page, db: Session) 
         assert page.evaluate("window.scrollY") == 0
         outside = {sel: page.locator(sel).evaluate(OUTSIDE) for sel in ON_SCREEN}
         assert {sel: box for sel, box in outside.items() if box} == {}, (width, height)
-        page.screenshot(path=f"/tmp/review-{width}x{height}.png")  # for a look while developing
+        page.screenshot(path=tmp_path / f"review-{width}x{height}.png")  # to look at when it fails
     assert page.locator("#measured").inner_text().count("1.6 s") == 1  # time into red, labelled
     assert "red" in page.locator("#signal").inner_text()
     assert "51G12346" in page.locator("#alternatives").inner_text()
