@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import Request
 
 from web.exams_text import EXAM_TEXT
+from web.review_text import REVIEW_TEXT
 
 LANGS = ("vi", "en")
 TEXT: dict[str, dict[str, str]] = {
@@ -64,8 +65,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Keys: j/k move, Enter opens, n takes the next one.",
     },
     "review_keys": {
-        "vi": "Phím tắt: c xác nhận, r từ chối (chọn lý do, Enter), p sửa biển số, e chuyển cấp trên, n vụ tiếp, q hàng đợi, Esc thoát ô nhập.",
-        "en": "Keys: c confirm, r reject (pick a reason, Enter), p correct plate, e escalate, n next, q queue, Esc leaves a field.",
+        "vi": "Phím tắt: c xác nhận, r từ chối (chọn lý do, Enter), p sửa biển số, e chuyển cấp trên, o lớp đánh dấu, n vụ tiếp, q hàng đợi, Esc thoát ô nhập.",
+        "en": "Keys: c confirm, r reject (pick a reason, Enter), p correct plate, e escalate, o overlay, n next, q queue, Esc leaves a field.",
     },
     "saved_next": {"vi": "Đã lưu. Vụ tiếp theo:", "en": "Saved. Next one:"},
     "frame": {"vi": "Khung hình", "en": "Frame"},
@@ -296,6 +297,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 TEXT.update(EXAM_TEXT)
+TEXT.update(REVIEW_TEXT)
 
 
 def lang_of(request: Request) -> str:

@@ -28,6 +28,8 @@ from penalties.candidates.states import IN_REVIEW, By, takeable
 from penalties.review import service as review
 from penalties.review.queue import QueueFilter, candidate_page, filter_choices, queue
 from penalties.review.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
+from web.byte_ranges import ranged_response
+from web.review_view import crossing_seconds, frame_views, measured_rows
 from web.routes import DB, check_csrf, form_model, render
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -117,6 +119,8 @@ def _page(
     view = candidate_page(db, candidate_id, actor=principal.actor)
     candidate, panel = view.candidate, view.panel
     mine = candidate.claimed_by == principal.actor
+    clips = [i for i in view.evidence[EvidenceKind.clip] if i.id in view.playable]
+    measured, other_measured = measured_rows(candidate.measured or {})
     return render(
         request,
         "review.html",
@@ -125,6 +129,11 @@ def _page(
         c=candidate,
         evidence=view.evidence,
         playable=view.playable,
+        frames=frame_views(view.evidence),
+        clip=clips[0] if clips else None,
+        crossing_s=crossing_seconds(candidate, clips[0]) if clips else None,
+        measured=measured,
+        other_measured=other_measured,
         vehicle=panel.vehicle,
         flags=panel.flags,
         registry_error=panel.error,
@@ -251,23 +260,20 @@ def escalate_page(
 
 
 @router.get("/evidence/{item_id}")
-def evidence_file(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
-    """An evidence file, verified against its hash on the way out."""
+def evidence_file(request: Request, item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
+    """An evidence file, verified against its hash on the way out (a byte range of it when asked)."""
     item = evidence_item(db, item_id)
     data = get_blob_store().get(item.sha256)
-    return Response(
-        data,
-        media_type=item.content_type,
-        headers={"X-Content-SHA256": item.sha256},
-    )
+    return ranged_response(request, data, item.content_type, {"X-Content-SHA256": item.sha256})
 
 
 @router.get("/evidence/{item_id}/preview.webm")
-def evidence_preview(item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
-    """The browser-playable (VP8/WebM) copy of an evidence clip, written with its package."""
+def evidence_preview(request: Request, item_id: uuid.UUID, db: DB, _: Reviewer) -> Response:
+    """The browser-playable (VP8/WebM) copy of an evidence clip, written with its package; served in
+    byte ranges so that the browser can seek in it (the review page's scrubber)."""
     item = evidence_item(db, item_id, kind=EvidenceKind.clip)
     store = get_blob_store()
     sha = playable_clip(db, store, item)
     if sha is None:
         raise EvidenceNotFound(f"clip {item_id} has no browser-playable copy; download the original")
-    return Response(store.get(sha), media_type="video/webm", headers={"X-Content-SHA256": sha})
+    return ranged_response(request, store.get(sha), "video/webm", {"X-Content-SHA256": sha})

@@ -17,6 +17,7 @@
   }
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (document.querySelector("dialog[open]")) return;  // the zoomed frame is open: Esc closes it first
     if (typing(e)) {
       if (e.key === "Escape") { e.target.blur(); }
       if (e.key === "Enter" && e.target.id === "reason") { submit("reject-form"); e.preventDefault(); }
