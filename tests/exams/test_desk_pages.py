@@ -131,6 +131,10 @@ def test_officers_list_create_and_register(desk: Desk, db: Session) -> None:
     assert made.status_code == 303
     exam_page = desk.client.get(made.headers["location"], headers=HTML)
     assert "10/12/2026 08:00" in exam_page.text  # entered and shown in Vietnam's time
+    exam_id = made.headers["location"].rsplit("/", 1)[-1]
+    assert f'href="/proctoring/{exam_id}"' in exam_page.text  # an online exam links its proctor queue
+    driving = desk.client.get(f"/exams/{desk.exam_id}", headers=HTML)
+    assert 'id="proctor-link"' not in driving.text
     token = _csrf(exam_page.text)
     url = made.headers["location"] + "/candidates"
     bad = desk.client.post(url, data={"csrf": token, "cccd": "12ab", "full_name": "X"}, headers=HTML)
