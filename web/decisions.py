@@ -35,11 +35,6 @@ DECISIONS_PAGE = 50
 Cccd = Annotated[str | None, Query(max_length=12, pattern=r"^\d{0,12}$")]
 
 
-def vnd(amount: int) -> str:
-    """Vietnamese money: 1.234.567 đ."""
-    return f"{amount:,}".replace(",", ".") + " đ"
-
-
 def _error_text(request: Request, exc: AppError) -> str:
     """The service's error in the page's language, its own detail after it."""
     t = translator(lang_of(request))
@@ -81,7 +76,6 @@ def _pending(
         cccd=cccd or "",
         error=error,
         checked=checked,
-        vnd=vnd,
     )
 
 
@@ -149,7 +143,6 @@ def decisions_page(
         number=number or "",
         status=status.value if status else "",
         statuses=[s.value for s in DecisionStatus],
-        vnd=vnd,
     )
 
 
@@ -166,5 +159,4 @@ def decision_page(request: Request, decision_id: uuid.UUID, db: AuditedDB, princ
         d=decision,
         person_name=service.person_name(db, decision.cccd),
         payment_days=PAYMENT_DAYS,
-        vnd=vnd,
     )

@@ -28,7 +28,6 @@ from core.pagination import PageNumber
 from payments.reconciliation import resolve, service
 from payments.reconciliation.models import Mismatch, MismatchKind, MismatchStatus, Resolution
 from penalties.decisions.models import DecisionStatus
-from web.decisions import vnd
 from web.i18n import lang_of, translator
 from web.routes import check_csrf, render
 
@@ -92,7 +91,6 @@ def _page(
         actions=actions_of,
         error=error,
         done=done if done in {r.value for r in Resolution} else None,
-        vnd=vnd,
     )
 
 

@@ -29,7 +29,7 @@ from core.models import JobStatus, Role
 from core.pagination import PageNumber
 from core.time import format_local
 from penalties.cameras.service import camera_count
-from penalties.law.words import describe
+from penalties.law.words import describe, format_vnd
 from penalties.notices.words import notice_words
 from penalties.review.queue import pending_count
 from registry.service import registry_counts
@@ -40,6 +40,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["local"] = format_local
 templates.env.globals["law_words"] = describe
 templates.env.globals["notice_words"] = notice_words
+templates.env.globals["vnd"] = format_vnd  # one money form on every page: 18.000.000 ₫
 router = APIRouter(tags=["web"], include_in_schema=False, default_response_class=HTMLResponse)
 DB = Annotated[Session, Depends(get_session, scope="function")]
 Anyone = Annotated[Principal | None, Depends(public())]

@@ -19,7 +19,7 @@ from tests.web.test_pages import HTML, _csrf, _sign_in
 
 
 def vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đ"
+    return f"{amount:,}".replace(",", ".") + " ₫"
 
 
 def issue(client: TestClient, *notice_ids: uuid.UUID, follow: bool = False):
