@@ -8,6 +8,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from penalties.law.words import format_vnd as vnd
+
 PAYMENT_DAYS = 10  # Luật XLVPHC Art. 73(1)
 DUE_ON_RECEIPT = (
     f"{PAYMENT_DAYS} ngày kể từ ngày nhận quyết định / within {PAYMENT_DAYS} days of receiving this decision"
@@ -25,14 +27,15 @@ _ENV = Environment(
 )
 
 
-def vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " ₫"
-
-
 @dataclass(frozen=True)
 class ViolationLine:
     notice_number: str
     violation_code: str
+    # The violation as the decree of its date names it (the code when that law does not name it).
+    name_vi: str
+    name_en: str
+    law: str | None
+    fine_range: str  # that decree's range for the vehicle class, "—" when unknown
     committed_at: str  # Vietnam time, as printed
     place: str
     vehicle: str

@@ -35,8 +35,10 @@ def render_decision_pdf(doc: DecisionDocument) -> bytes:
         rows.append(
             (
                 f"Vi phạm {n} / Violation {n}",
-                f"{v.violation_code} · {v.vehicle}\n{v.committed_at} · {v.place}\n"
-                f"Thông báo / Notice {v.notice_number}\nCăn cứ / Legal basis: {v.legal_basis}\n"
+                f"{v.name_vi}\n{v.name_en}\n({v.violation_code}) · {v.vehicle}\n"
+                f"{v.committed_at} · {v.place}\nThông báo / Notice {v.notice_number}\n"
+                f"Căn cứ / Legal basis: {v.legal_basis}\n"
+                f"Văn bản / Law: {v.law or '—'} · khung / range {v.fine_range}\n"
                 f"{vnd(v.amount_vnd)} · {v.points} điểm / points",
             )
         )

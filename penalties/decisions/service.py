@@ -35,6 +35,7 @@ from penalties.notices.access import liable_cccd
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.notices.notify import notify_citizen
+from penalties.notices.words import notice_words
 from penalties.notices.states import check_transition
 from penalties.responses.service import acknowledgement_summary, is_organisation
 from registry.models import Citizen
@@ -183,10 +184,15 @@ def document_of(
     lines = []
     for item in decision.items:
         n, c = item.notice, item.notice.candidate
+        words = notice_words(n)
         lines.append(
             ViolationLine(
                 notice_number=n.number,
                 violation_code=n.violation_code,
+                name_vi=words.name_vi if words.known else f"{n.violation_code} ({words.note('vi')})",
+                name_en=words.name_en if words.known else f"{n.violation_code} ({words.note('en')})",
+                law=words.law if words.known else None,
+                fine_range=words.fine_range(),
                 committed_at=format_local(c.detected_at, "%d/%m/%Y %H:%M:%S"),
                 place=f"{c.camera.name}, {c.camera.road}",
                 vehicle=str(n.owner_snapshot.get("plate_display") or c.plate or ""),

@@ -1,5 +1,6 @@
-"""The printable notice as PDF (A4): facts, legal basis, amount, due date, payment instructions and the
-evidence images. Text in Vietnamese with English below, in a Unicode font (DejaVu)."""
+"""The printable notice as PDF (A4): facts, the violation in the words of the law of its date (name,
+article, fine range, points), amount, due date, payment instructions and the evidence images. Text in
+Vietnamese with English below, in a Unicode font (DejaVu)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from fpdf import FPDF
 
 from core.time import format_local
 from penalties.candidates.models import ViolationCandidate
+from penalties.law.words import LawWords, format_vnd
 from penalties.notices.models import Notice
+from penalties.notices.words import notice_words
 
 FONTS = [
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -22,8 +25,20 @@ class FontMissing(RuntimeError):
     pass
 
 
-def _vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " ₫"
+def violation_text(w: LawWords) -> str:
+    """The violation as the decree names it, Vietnamese then English, the code after; the bare code
+    with the reason when the law of its date does not name it."""
+    if not w.known:
+        return f"{w.code} ({w.note('vi')} / {w.note('en')})"
+    return f"{w.name_vi}\n{w.name_en}\n({w.code})"
+
+
+def law_rows(w: LawWords) -> list[tuple[str, str]]:
+    """The decree of the violation's date and its fine range for the vehicle class; the article and the
+    points are the notice's own legal basis and points rows (the same table, frozen at issue)."""
+    if not w.known:
+        return []
+    return [("Văn bản / Law", str(w.law)), ("Khung tiền phạt / Fine range", w.fine_range())]
 
 
 def render_notice_pdf(notice: Notice, candidate: ViolationCandidate, images: list[bytes]) -> bytes:
@@ -40,6 +55,7 @@ def render_notice_pdf(notice: Notice, candidate: ViolationCandidate, images: lis
     pdf.set_font("body", size=10)
     pdf.cell(0, 6, f"Số / No. {notice.number}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
+    words = notice_words(notice)
     owner = notice.owner_snapshot.get("owner", {})
     person = f"{owner.get('full_name', '')} · CCCD {notice.owner_cccd}"
     if owner.get("organisation"):
@@ -55,12 +71,13 @@ def render_notice_pdf(notice: Notice, candidate: ViolationCandidate, images: lis
                 for k in ("plate_display", "vehicle_type", "brand", "colour")
             ),
         ),
-        ("Vi phạm / Violation", notice.violation_code),
+        ("Vi phạm / Violation", violation_text(words)),
+        *law_rows(words),
         ("Thời điểm / When", format_local(candidate.detected_at, "%d/%m/%Y %H:%M:%S") + " (ICT)"),
         ("Địa điểm / Where", f"{candidate.camera.name}, {candidate.camera.road}"),
         *((k, str(v)) for k, v in candidate.measured.items()),
         ("Căn cứ / Legal basis", notice.legal_basis),
-        ("Số tiền / Fine", _vnd(notice.amount_vnd)),
+        ("Số tiền / Fine", format_vnd(notice.amount_vnd)),
         ("Điểm GPLX / Licence points", str(notice.points)),
         ("Hạn nộp / Pay by", notice.due_date.strftime("%d/%m/%Y")),
     ]
