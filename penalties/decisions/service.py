@@ -35,8 +35,8 @@ from penalties.notices.access import liable_cccd
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.notices.notify import notify_citizen
-from penalties.notices.words import notice_words
 from penalties.notices.states import check_transition
+from penalties.notices.words import notice_words
 from penalties.responses.service import acknowledgement_summary, is_organisation
 from registry.models import Citizen
 
