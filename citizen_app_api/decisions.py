@@ -10,13 +10,16 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from citizen_app_api.schemas import DecisionViolation, MyDecisionRead
+from citizen_app_api.views import violation_words
 from core import audit
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.db import get_write_session
-from core.time import utc_now, vn_today
+from core.time import format_local, utc_now, vn_today
 from penalties.decisions import service
 from penalties.decisions.ledger import standings
+from penalties.decisions.models import Decision
 from penalties.decisions.routes import document_response
 from penalties.decisions.schemas import DecisionRead, PointsRead, StandingRead
 
@@ -25,8 +28,26 @@ DB = Annotated[Session, Depends(get_write_session, scope="function")]  # reads a
 Citizen = Annotated[Principal, Depends(citizen_only())]
 
 
-@router.get("/decisions", response_model=list[DecisionRead], summary="My sanction decisions, newest first")
-def my_decisions(db: DB, principal: Citizen) -> list[DecisionRead]:
+def mine(decision: Decision) -> MyDecisionRead:
+    """The decision with the violations it sanctions named as the law of their dates names them."""
+    violations = [
+        DecisionViolation(
+            notice_id=n.id,
+            notice_number=n.number,
+            violation_code=n.violation_code,
+            violation=violation_words(n),
+            detected_at_local=format_local(n.candidate.detected_at),
+            amount_vnd=n.amount_vnd,
+            points=n.points,
+        )
+        for n in (item.notice for item in decision.items)
+    ]
+    read = DecisionRead.model_validate(decision)
+    return MyDecisionRead(**dict(read), violations=violations)
+
+
+@router.get("/decisions", response_model=list[MyDecisionRead], summary="My sanction decisions, newest first")
+def my_decisions(db: DB, principal: Citizen) -> list[MyDecisionRead]:
     rows = service.decisions_of(db, principal.cccd)
     audit.record_read(
         db,
@@ -36,13 +57,13 @@ def my_decisions(db: DB, principal: Citizen) -> list[DecisionRead]:
         purpose="citizen app: my decisions",
         decisions=len(rows),
     )
-    return [DecisionRead.model_validate(d) for d in rows]
+    return [mine(d) for d in rows]
 
 
-@router.get("/decisions/{decision_id}", response_model=DecisionRead, summary="One of my decisions")
-def my_decision(decision_id: uuid.UUID, db: DB, principal: Citizen) -> DecisionRead:
+@router.get("/decisions/{decision_id}", response_model=MyDecisionRead, summary="One of my decisions")
+def my_decision(decision_id: uuid.UUID, db: DB, principal: Citizen) -> MyDecisionRead:
     found = service.decision_for_citizen(db, decision_id, principal.cccd, purpose="decision")
-    return DecisionRead.model_validate(found)
+    return mine(found)
 
 
 @router.get("/decisions/{decision_id}/document.pdf", summary="My decision's PDF as issued")
@@ -59,14 +80,12 @@ def my_decision_html(decision_id: uuid.UUID, db: DB, principal: Citizen) -> Resp
 
 @router.post(
     "/decisions/{decision_id}/receipt",
-    response_model=DecisionRead,
+    response_model=MyDecisionRead,
     summary="Confirm I received the decision (starts the 10 days to pay)",
 )
-def confirm_receipt(decision_id: uuid.UUID, db: DB, principal: Citizen) -> DecisionRead:
+def confirm_receipt(decision_id: uuid.UUID, db: DB, principal: Citizen) -> MyDecisionRead:
     found = service.decision_for_citizen(db, decision_id, principal.cccd, purpose="receipt")
-    return DecisionRead.model_validate(
-        service.confirm_receipt(db, found, actor=principal.actor, now=utc_now())
-    )
+    return mine(service.confirm_receipt(db, found, actor=principal.actor, now=utc_now()))
 
 
 @router.get("/points", response_model=PointsRead, summary="My licence points: balance and history per class")

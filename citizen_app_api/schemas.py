@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from penalties.decisions.schemas import DecisionRead
+
 
 class Text(BaseModel):
     vi: str
@@ -56,6 +58,22 @@ class NoticeSummary(BaseModel):
     amount_due_today_vnd: int = Field(description="What paying today costs; 0 when nothing is owed")
     points: int
     deadlines: list[Deadline]
+
+
+class DecisionViolation(BaseModel):
+    """A violation a decision sanctions, in the words of the law of its date, as the notices show it."""
+
+    notice_id: uuid.UUID
+    notice_number: str
+    violation_code: str
+    violation: ViolationWords
+    detected_at_local: str = Field(description="dd/mm/yyyy HH:MM in Vietnam time")
+    amount_vnd: int = Field(description="The notice's fine as issued")
+    points: int
+
+
+class MyDecisionRead(DecisionRead):
+    violations: list[DecisionViolation] = Field(description="In the decision's order")
 
 
 class CameraRead(BaseModel):

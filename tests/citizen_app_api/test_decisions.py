@@ -18,6 +18,7 @@ from penalties.law.points import restoration_date
 from penalties.notices.models import NoticeStatus
 from tests.support.decisions import open_notice
 from tests.support.factories import citizen_token, make_citizen, staff_headers
+from tests.web.test_law_words import NEW, OLD, issued_notice, row
 
 
 def bearer(client: TestClient, cccd: str) -> dict[str, str]:
@@ -118,3 +119,41 @@ def test_my_points_per_licence_class(client: TestClient, db: Session) -> None:
     db.rollback()
     reads = db.scalars(select(AuditEntry.detail).where(AuditEntry.actor == f"citizen:{cccd}")).all()
     assert any(r.get("purpose") == "citizen app: my licence points" for r in reads)
+
+
+def test_the_decision_names_its_violations_as_the_law_of_their_dates(client: TestClient, db: Session) -> None:
+    """A decision over a violation on 31/12/2024 (ND 100/2019) and one on 01/01/2025 (ND 168/2024):
+    each is named, with its article, fine range and points, from the table of its own day (read here
+    from the decree CSVs); the code stays."""
+    owner = make_citizen(db, serial=8309)
+    old = issued_notice(db, owner, plate="51G83091", code="RED_LIGHT", at=OLD)
+    new = issued_notice(db, owner, plate="51G83092", code="RED_LIGHT", at=NEW)
+    out = client.post(
+        "/api/decisions",
+        json={"notice_ids": [str(old.id), str(new.id)]},
+        headers=staff_headers(Role.supervisor),
+    )
+    assert out.status_code == 201, out.text
+    me = bearer(client, owner.cccd)
+    one = client.get(f"/api/citizen/v1/decisions/{out.json()['id']}", headers=me).json()
+    listed = client.get("/api/citizen/v1/decisions", headers=me).json()
+    received = client.post(f"/api/citizen/v1/decisions/{out.json()['id']}/receipt", headers=me).json()
+    for body in (one, listed[0], received):
+        got = body["violations"]
+        assert [v["notice_number"] for v in got] == [old.number, new.number]
+        for v, at in zip(got, (OLD, NEW), strict=True):
+            r = row("RED_LIGHT", "car", at)
+            assert v["violation_code"] == "RED_LIGHT"
+            words = v["violation"]
+            assert (words["vi"], words["en"], words["article"]) == (
+                r["description_vi"],
+                r["description_en"],
+                r["legal_reference"],
+            )
+            assert (words["fine_min_vnd"], words["fine_max_vnd"], words["points"]) == (
+                int(r["fine_min_vnd"]),
+                int(r["fine_max_vnd"]),
+                int(r["points_deducted"] or 0),
+            )
+            assert words["unknown"] is None
+    assert one["violations"][0]["violation"]["article"] != one["violations"][1]["violation"]["article"]

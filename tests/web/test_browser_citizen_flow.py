@@ -22,6 +22,7 @@ from penalties.decisions.document import PAYMENT_DAYS
 from tests.support.citizen_app import citizen_app_server
 from tests.support.citizen_flow import reviewed_notice
 from tests.support.factories import PASSWORD, make_citizen, make_staff, make_vehicle
+from tests.web.test_law_words import row
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -90,6 +91,7 @@ def test_acknowledge_name_the_driver_dispute_decision_and_points(
         ids = {"n1": n1.id, "n2": n2.id, "n3": n3.id}
         number = {"n1": n1.number, "n2": n2.number, "n3": n3.number}
         n1_amount, n1_points = n1.amount_vnd, n1.points
+        n1_law = row(n1.violation_code, "car", n1.candidate.detected_at)  # the decree CSV, read with csv
     assert n1_points > 0
 
     # A: N1 — integrity, then the acknowledgement (what is signed, then the signed result).
@@ -206,6 +208,8 @@ def test_acknowledge_name_the_driver_dispute_decision_and_points(
         "%d/%m/%Y"
     )
     assert pa.locator("#d-points").inner_text() == f"GPLX ô tô (hạng B, C…): −{n1_points}"
+    named = pa.locator(f'#d-violations li[data-notice-id="{ids["n1"]}"]').inner_text()
+    assert n1_law["description_vi"] in named and n1_law["legal_reference"] in named and number["n1"] in named
     pa.locator("#pay-button").wait_for()  # the Pay button, with the amount due today (nothing late yet)
     assert pa.locator("#pay-button").is_enabled() and pa.locator("#paid").is_hidden()
     assert pa.locator("#pay-amount").inner_text() == vnd(n1_amount)

@@ -349,7 +349,7 @@
     notice: loadNotice,
   };
   window.tvpCitizen = {
-    config, T, lang, $, el, label, money, day, localTime, api, blobUrl,
+    config, T, lang, $, el, label, money, violationName, fineRange, day, localTime, api, blobUrl,
     showMessage, showInfo, showApiError, live, isNotice, loadNotice, pages,
   };
   document.addEventListener("DOMContentLoaded", () => {

@@ -2,8 +2,8 @@
 // to pay) and my licence points per class with their history.
 (function () {
   "use strict";
-  const { config, T, $, el, money, day, localTime, api, blobUrl, showMessage, showApiError, live, isNotice, pages } =
-    window.tvpCitizen;
+  const { config, T, $, el, money, violationName, fineRange, day, localTime, api, blobUrl, showMessage, showApiError,
+    live, isNotice, pages } = window.tvpCitizen;
   const LICENCE = { car: "licence_car", motorbike: "licence_motorbike" };
 
   function pointsText(points) {
@@ -20,6 +20,7 @@
         { href: "/citizen/decisions/" + d.id, "data-decision-id": d.id },
         el("div", { class: "number" }, d.number),
         el("div", {}, el("span", { class: "status" }, T["decision_" + d.status] || d.status)),
+        el("div", { class: "violation" }, d.violations.map(violationName).join("; ")),
         el("div", { class: "amount" }, money(d.amount_vnd)),
         el("div", { class: "due" }, `${T.pay_by}: ${d.pay_by}`),
         el("div", { class: "muted" }, `${T.points}: ${pointsText(d.points)}`)
@@ -35,6 +36,17 @@
     list.replaceChildren(...items.map(decisionItem));
     if (!items.length) list.append(el("li", { class: "muted" }, T.no_decisions));
     list.setAttribute("aria-busy", "false");
+  }
+
+  // One violation the decision sanctions: its name in the law of its date, the article, fine range and points.
+  function violationItem(v) {
+    return el(
+      "li",
+      { "data-notice-id": v.notice_id },
+      el("div", { class: "violation" }, violationName(v)),
+      el("div", { class: "muted" }, `${v.violation.article || "—"} · ${fineRange(v.violation)}`),
+      el("div", { class: "muted" }, `${v.notice_number} · ${v.detected_at_local} · ${money(v.amount_vnd)}`)
+    );
   }
 
   async function openDocument(url) {
@@ -58,6 +70,7 @@
     $("d-amount").textContent = money(d.amount_vnd);
     $("d-due").textContent = d.pay_by;
     $("d-points").textContent = pointsText(d.points);
+    $("d-violations").replaceChildren(...d.violations.map(violationItem));
     $("d-legal").textContent = d.legal_basis;
     $("d-issued").textContent = localTime(d.issued_at);
     $("d-received").textContent = d.delivered_at ? localTime(d.delivered_at) : "—";
