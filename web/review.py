@@ -1,14 +1,12 @@
-"""The police review console: a queue sorted by age with filters, and a review page that an officer can
-clear from the keyboard (c confirm, r reject, e escalate, p plate, n next, q queue)."""
+"""The police review console's review page, which an officer can clear from the keyboard (c confirm,
+r reject, e escalate, p plate, n next, q queue); the queue itself is web/review_queue.py."""
 
 from __future__ import annotations
 
-import math
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,15 +16,13 @@ from core.db import get_write_session
 from core.errors import AppError
 from core.evidence import get_blob_store
 from core.models import Role
-from core.pagination import PageNumber
-from core.time import VN_TZ
 from penalties.candidates.evidence import playable_clip
 from penalties.candidates.exceptions import EvidenceNotFound
 from penalties.candidates.models import EvidenceKind, RejectReason
 from penalties.candidates.service import evidence_item
 from penalties.candidates.states import IN_REVIEW, By, takeable
 from penalties.review import service as review
-from penalties.review.queue import QueueFilter, candidate_page, filter_choices, queue
+from penalties.review.queue import candidate_page
 from penalties.review.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
 from web.byte_ranges import ranged_response
 from web.review_view import crossing_seconds, frame_views, measured_rows
@@ -35,50 +31,10 @@ from web.routes import DB, check_csrf, form_model, render
 router = APIRouter(tags=["web"], include_in_schema=False)
 Reviewer = Annotated[Principal, Depends(require(Role.reviewer, Role.supervisor))]
 AuditedDB = Annotated[Session, Depends(get_write_session, scope="function")]
-PAGE = 25
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-Day = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 def _supervisor(principal: Principal) -> bool:
     return Role.supervisor.value in principal.roles
-
-
-@router.get("/review")
-def queue_page(
-    request: Request,
-    db: DB,
-    principal: Reviewer,
-    camera: Annotated[str | None, Query(max_length=40)] = None,
-    code: Annotated[str | None, Query(max_length=40)] = None,
-    day_from: Annotated[Day, Query(alias="from")] = None,
-    day_to: Annotated[Day, Query(alias="to")] = None,
-    min_conf: Annotated[float | None, Query(ge=0, le=1, allow_inf_nan=False)] = None,
-    flagged: bool = False,
-    page: PageNumber = 1,
-) -> Response:
-    filters = QueueFilter(camera, code, day_from, day_to, min_conf, flagged)
-    rows, total = queue(db, filters, supervisor=_supervisor(principal), page=page, size=PAGE)
-    cameras, codes = filter_choices(db)
-    return render(
-        request,
-        "review_queue.html",
-        principal,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, math.ceil(total / PAGE)),
-        cameras=cameras,
-        codes=codes,
-        filters={
-            "camera": camera or "",
-            "code": code or "",
-            "from": day_from or "",
-            "to": day_to or "",
-            "min_conf": "" if min_conf is None else min_conf,
-        },
-        now=datetime.now(VN_TZ),
-    )
 
 
 @router.post("/review/next")

@@ -20,6 +20,25 @@ REVIEW_TEXT: dict[str, dict[str, str]] = {
     "dwell": {"vi": "Thời gian dừng / cho phép", "en": "Dwell / allowed"},
     "read": {"vi": "Biển số đọc được", "en": "Plate read"},
     "no_clip": {"vi": "Không có đoạn phim.", "en": "No clip."},
+    # The queue for a working day (web/review_queue.py)
+    "my_claims": {"vi": "Vụ tôi đang giữ", "en": "My claims"},
+    "all_items": {"vi": "Tất cả", "en": "All"},
+    "release": {"vi": "Trả lại", "en": "Release"},
+    "export_csv": {"vi": "Xuất CSV (cả hàng đợi đã lọc)", "en": "Export CSV (the whole filtered queue)"},
+    "per_violation": {"vi": "Theo hành vi", "en": "Per violation"},
+    "per_camera": {"vi": "Theo camera", "en": "Per camera"},
+    "clear_filter": {"vi": "bỏ lọc", "en": "clear"},
+    "my_figures": {"vi": "Số liệu của tôi hôm nay", "en": "My figures today"},
+    "decisions_today": {"vi": "Quyết định hôm nay", "en": "Decisions today"},
+    "median_seconds": {"vi": "Trung vị giây mỗi quyết định", "en": "Median seconds per decision"},
+    "age_legend": {
+        "vi": "Thời hạn gửi thông báo 10 ngày kể từ ngày vi phạm (ngày Việt Nam):",
+        "en": "The notice must go out within 10 days of the violation (Vietnam days):",
+    },
+    "band_green": {"vi": "dưới 5 ngày", "en": "under 5 days"},
+    "band_amber": {"vi": "5–7 ngày", "en": "5–7 days"},
+    "band_red": {"vi": "từ 8 ngày (còn ≤ 2 ngày)", "en": "8 days or more (≤ 2 days left)"},
+    "days_left": {"vi": "còn {n} ngày", "en": "{n} days left"},
 }
 
 # Measured values shown with a label: (value key, limit key or None, text key, unit).

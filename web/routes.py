@@ -212,7 +212,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     from web.payments import router as payments_router
     from web.proctoring import router as proctoring_router
     from web.review import router as review_router
+    from web.review_queue import router as review_queue_router
 
+    app.include_router(review_queue_router)  # first: /review/export.csv before /review/{candidate_id}
     app.include_router(review_router)
     app.include_router(proctoring_router)
     app.include_router(notices_router)

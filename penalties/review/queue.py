@@ -1,10 +1,11 @@
-"""What the review console shows: the queue (filtered, oldest first) and one candidate's page."""
+"""What the review console shows: the queue (filtered, sorted by a whitelisted column, oldest first by
+default, with counts per violation and camera) and one candidate's page."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.evidence import get_blob_store
-from core.time import VN_TZ
+from core.time import VN_TZ, utc_now
 from penalties.cameras.models import Camera
 from penalties.candidates.evidence import playable_clip
 from penalties.candidates.exceptions import CandidateNotFound
@@ -30,10 +31,38 @@ class QueueFilter:
     day_to: date | None = None
     min_conf: float | None = None
     flagged: bool = False
+    claimed_by: str | None = None  # "my claims": held (unexpired) by this actor
 
 
-def _filtered(statuses: tuple[CandidateStatus, ...], f: QueueFilter) -> Any:
-    query = select(ViolationCandidate).join(Camera).where(ViolationCandidate.status.in_(statuses))
+# The columns the queue sorts by (the page's ?sort=); the rest of the order is oldest first, then id,
+# so that equal values keep one order from page to page.
+SORTS: dict[str, Any] = {
+    "detected": ViolationCandidate.detected_at,
+    "camera": Camera.code,
+    "violation": ViolationCandidate.violation_code,
+    "plate": ViolationCandidate.plate,
+    "confidence": ViolationCandidate.plate_confidence,
+    "status": ViolationCandidate.status,
+}
+
+
+def _order(sort: str, descending: bool) -> list[Any]:
+    column = SORTS[sort]
+    first = column.desc() if descending else column.asc()
+    return [first.nulls_last(), ViolationCandidate.detected_at, ViolationCandidate.id]
+
+
+def _filtered(statuses: tuple[CandidateStatus, ...], f: QueueFilter, *columns: Any) -> Any:
+    query = (
+        select(*(columns or (ViolationCandidate,)))
+        .select_from(ViolationCandidate)
+        .join(Camera)
+        .where(ViolationCandidate.status.in_(statuses))
+    )
+    if f.claimed_by:
+        query = query.where(
+            ViolationCandidate.claimed_by == f.claimed_by, ViolationCandidate.claim_expires_at > utc_now()
+        )
     if f.flagged:  # json_array_length exists on SQLite and PostgreSQL alike
         query = query.where(func.json_array_length(ViolationCandidate.flags) > 0)
     if f.camera:
@@ -51,16 +80,49 @@ def _filtered(statuses: tuple[CandidateStatus, ...], f: QueueFilter) -> Any:
 
 
 def queue(
-    session: Session, filters: QueueFilter, *, supervisor: bool, page: int, size: int
+    session: Session,
+    filters: QueueFilter,
+    *,
+    supervisor: bool,
+    page: int,
+    size: int,
+    sort: str = "detected",
+    descending: bool = False,
 ) -> tuple[Sequence[ViolationCandidate], int]:
-    """One page of what this reviewer may take (supervisors: escalated items too), oldest first, and
-    the total."""
+    """One page of what this reviewer may take (supervisors: escalated items too) in the asked order,
+    and the total."""
     query = _filtered(takeable(By.staff(supervisor=supervisor)), filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(ViolationCandidate.detected_at).offset((page - 1) * size).limit(size)
+        query.order_by(*_order(sort, descending)).offset((page - 1) * size).limit(size)
     ).all()
     return rows, total
+
+
+def queue_ids(
+    session: Session, filters: QueueFilter, *, supervisor: bool, sort: str, descending: bool
+) -> list[tuple[uuid.UUID, str | None]]:
+    """Every candidate of the filtered queue (all pages) with its plate, in the asked order: what an
+    export reads."""
+    columns = (ViolationCandidate.id, ViolationCandidate.plate)
+    query = _filtered(takeable(By.staff(supervisor=supervisor)), filters, *columns)
+    return [(cid, plate) for cid, plate in session.execute(query.order_by(*_order(sort, descending)))]
+
+
+def queue_counts(
+    session: Session, filters: QueueFilter, *, supervisor: bool
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """How many candidates per violation code and per camera, each under the other filters (the
+    violation counts ignore the violation filter, so that each count is what clicking it shows)."""
+    statuses = takeable(By.staff(supervisor=supervisor))
+
+    def count_by(column: Any, without: QueueFilter) -> list[tuple[str, int]]:
+        query = _filtered(statuses, without, column, func.count()).group_by(column)
+        return [(str(key), int(n)) for key, n in session.execute(query.order_by(column))]
+
+    by_code = count_by(ViolationCandidate.violation_code, replace(filters, code=None))
+    by_camera = count_by(Camera.code, replace(filters, camera=None))
+    return by_code, by_camera
 
 
 def pending_count(session: Session) -> int:

@@ -177,7 +177,9 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     **dict.fromkeys(
         (
             "GET /review",
+            "GET /review/export.csv",
             "POST /review/next",
+            "POST /review/{candidate_id}/release",
             "POST /review/{candidate_id}/claim",
             "GET /review/{candidate_id}",
             "POST /review/{candidate_id}/confirm",
