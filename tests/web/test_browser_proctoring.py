@@ -14,6 +14,7 @@ from core.time import utc_now
 from exams.proctoring.models import FlagKind, FlagStatus, ProctorFlag
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.proctoring import candidate, online_exam, raise_flag
+from tests.support.screenshots import shoot
 from tests.web.test_browser import page, server  # noqa: F401 - the fixtures: tvp serve and Chromium
 
 pytestmark = pytest.mark.browser
@@ -48,6 +49,7 @@ def test_an_officer_sees_the_frame_and_dismisses_a_flag(page, db: Session) -> No
     frame.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete", arg=frame.element_handle())
     assert frame.evaluate("img => img.naturalWidth") == 160  # the stored JPEG, decoded by the browser
+    shoot(page, "proctoring")
 
     card.locator("textarea[name=reason]").fill("Thí sinh cúi xuống nhặt bút, đã xem lại")
     card.get_by_role("button", name="Bỏ qua: không có vi phạm").click()
