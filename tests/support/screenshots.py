@@ -26,8 +26,9 @@ SHOTS: dict[str, dict[str, int]] = {
     "exam-desk": DESKTOP,
     "proctoring": DESKTOP,
 }
-# Pictures decoded and fonts in: a shot never catches a half-drawn page.
-SETTLED = "() => document.fonts.status === 'loaded' && [...document.images].every(i => i.complete)"
+# Fonts in and the pictures in the window decoded (lazy ones below it never load): no half-drawn shot.
+SETTLED = """() => document.fonts.status === 'loaded' && [...document.images].every(i => {
+  const r = i.getBoundingClientRect(); return i.complete || r.top >= innerHeight || r.bottom <= 0; })"""
 
 
 def shoot(page: Any, name: str, *, full_page: bool = False) -> Path | None:

@@ -88,6 +88,7 @@ def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(page, serve
         .startswith(f"{money(law['fine_min_vnd'])} – {money(law['fine_max_vnd'])}")
     )
     assert len(page.locator("#manifest").inner_text()) == 64
+    shoot(page, "citizen-notice")
     if "/api/citizen/v1/notices/{notice_id}/evidence" in httpx.get(f"{server}/openapi.json").json()["paths"]:
         first = page.locator("#evidence img").first  # the blurred copies, fetched with the bearer token
         first.wait_for()
@@ -100,7 +101,6 @@ def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(page, serve
     assert verdict.inner_text() == "Chứng cứ toàn vẹn"
     # 7 checks of the package and its chain link, and the blurred copies' check once they are made
     assert page.locator("#checks li.ok").count() in (7, 8) and page.locator("#checks li.bad").count() == 0
-    shoot(page, "citizen-notice", full_page=True)
 
     page.get_by_role("link", name="English").click()
     page.get_by_role("button", name="Verify integrity").click()

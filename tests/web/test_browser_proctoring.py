@@ -42,6 +42,7 @@ def test_an_officer_sees_the_frame_and_dismisses_a_flag(page, db: Session) -> No
     cards = page.locator("section.flag")
     assert cards.count() == 2
     assert cards.first.get_attribute("data-id") == str(newer_id)  # newest first
+    shoot(page, "proctoring")
     card = page.locator(f"#flag-{older_id}")
     assert "Nguyễn Văn An" in card.locator(".candidate").inner_text()
     assert card.locator(".kind").inner_text().startswith("Không thấy khuôn mặt")
@@ -49,7 +50,6 @@ def test_an_officer_sees_the_frame_and_dismisses_a_flag(page, db: Session) -> No
     frame.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete", arg=frame.element_handle())
     assert frame.evaluate("img => img.naturalWidth") == 160  # the stored JPEG, decoded by the browser
-    shoot(page, "proctoring")
 
     card.locator("textarea[name=reason]").fill("Thí sinh cúi xuống nhặt bút, đã xem lại")
     card.get_by_role("button", name="Bỏ qua: không có vi phạm").click()
