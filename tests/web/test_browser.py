@@ -15,6 +15,7 @@ from core.db import session_scope
 from core.models import Role
 from tests.support.citizen_app import free_port, tvp_serve
 from tests.support.factories import PASSWORD, make_staff
+from tests.support.screenshots import shoot
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,7 +56,7 @@ def page(server: str):
         browser.close()
 
 
-def test_sign_in_see_dashboard_switch_language_and_sign_out(page, db: Session, tmp_path: Path) -> None:
+def test_sign_in_see_dashboard_switch_language_and_sign_out(page, db: Session) -> None:
     with session_scope() as seeding:  # see the note in the next test
         make_staff(seeding, Role.ops, username="khanh")
     page.goto("/ops/jobs")
@@ -73,7 +74,7 @@ def test_sign_in_see_dashboard_switch_language_and_sign_out(page, db: Session, t
     assert page.locator("h1").inner_text() == "Background jobs"
     page.get_by_role("link", name="Dashboard").click()
     assert page.locator(".tile").count() == 4
-    page.screenshot(path=os.environ.get("TVP_TEST_SCREENSHOT", str(tmp_path / "dashboard.png")))
+    shoot(page, "dashboard")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
     page.goto("/")
@@ -141,6 +142,7 @@ def test_review_candidates_to_a_notice_with_the_keyboard_only(page, db: Session,
     page.wait_for_url(lambda url: url.endswith("/review") and "login" not in url)
     assert page.locator("#queue tbody tr").count() == 2
     assert page.locator("#queue tbody tr.selected .plate").inner_text() == "51G-123.45"  # the oldest first
+    shoot(page, "review-queue")
 
     timings = []
     requests.clear()
@@ -182,6 +184,7 @@ def test_review_candidates_to_a_notice_with_the_keyboard_only(page, db: Session,
     assert page.locator("#legal-basis").inner_text().startswith("ND 168/2024")
     assert notice.number in page.locator("#pay").inner_text()
     assert page.locator(".evidence img").count() == 2
+    shoot(page, "staff-notice")
     printed = page.pdf(format="A4")  # the page prints
     assert printed.startswith(b"%PDF") and len(printed) > 10_000
     served = page.request.get(page.locator("#pdf").get_attribute("href") or "")

@@ -18,6 +18,7 @@ from core.db import session_scope
 from registry.models import Citizen
 from tests.support.citizen_app import citizen_app_server
 from tests.support.citizen_notices import citizen_with_notice, issued_notice
+from tests.support.screenshots import shoot
 from tests.web.test_law_words import NEW, money, row
 
 pytestmark = pytest.mark.browser
@@ -45,9 +46,7 @@ def page(server: str):
         browser.close()
 
 
-def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(
-    page, server: str, db: Session, tmp_path: Path
-) -> None:
+def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(page, server: str, db: Session) -> None:
     # Seed in a BEGIN IMMEDIATE transaction (the server's job relay holds SQLite's write lock often).
     with session_scope() as seeding:
         a, notice = citizen_with_notice(seeding, serial=5501, plate="51G12345", display="51G-123.45")
@@ -89,6 +88,7 @@ def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(
         .startswith(f"{money(law['fine_min_vnd'])} – {money(law['fine_max_vnd'])}")
     )
     assert len(page.locator("#manifest").inner_text()) == 64
+    shoot(page, "citizen-notice")
     if "/api/citizen/v1/notices/{notice_id}/evidence" in httpx.get(f"{server}/openapi.json").json()["paths"]:
         first = page.locator("#evidence img").first  # the blurred copies, fetched with the bearer token
         first.wait_for()
@@ -101,7 +101,6 @@ def test_a_citizen_signs_in_opens_a_notice_and_verifies_its_evidence(
     assert verdict.inner_text() == "Chứng cứ toàn vẹn"
     # 7 checks of the package and its chain link, and the blurred copies' check once they are made
     assert page.locator("#checks li.ok").count() in (7, 8) and page.locator("#checks li.bad").count() == 0
-    page.screenshot(path=os.environ.get("TVP_TEST_SCREENSHOT", str(tmp_path / "citizen.png")), full_page=True)
 
     page.get_by_role("link", name="English").click()
     page.get_by_role("button", name="Verify integrity").click()

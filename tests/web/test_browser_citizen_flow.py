@@ -22,6 +22,7 @@ from penalties.decisions.document import PAYMENT_DAYS
 from tests.support.citizen_app import citizen_app_server
 from tests.support.citizen_flow import reviewed_notice
 from tests.support.factories import PASSWORD, make_citizen, make_staff, make_vehicle
+from tests.support.screenshots import shoot
 from tests.web.test_law_words import row
 
 pytestmark = pytest.mark.browser
@@ -77,9 +78,7 @@ def citizen_signs_in(page, cccd: str) -> None:
     page.locator("#notices[aria-busy=false]").wait_for()
 
 
-def test_acknowledge_name_the_driver_dispute_decision_and_points(
-    browser, server: str, tmp_path: Path
-) -> None:
+def test_acknowledge_name_the_driver_dispute_decision_and_points(browser, server: str) -> None:
     # Seed in a BEGIN IMMEDIATE transaction (the server's job relay holds SQLite's write lock often).
     with session_scope() as seeding:
         a = make_citizen(seeding, serial=7701, name="Nguyễn Văn An")
@@ -214,7 +213,7 @@ def test_acknowledge_name_the_driver_dispute_decision_and_points(
     assert pa.locator("#pay-button").is_enabled() and pa.locator("#paid").is_hidden()
     assert pa.locator("#pay-amount").inner_text() == vnd(n1_amount)
     decision_number = pa.locator("#d-number").inner_text()
-    pa.screenshot(path=str(tmp_path / "decision.png"), full_page=True)
+    shoot(pa, "citizen-decision", full_page=True)
 
     pa.get_by_role("link", name="Điểm GPLX").click()
     car = pa.locator("section.licence[data-class=car]")

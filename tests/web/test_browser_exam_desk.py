@@ -28,6 +28,7 @@ from identity.fixtures.chip import tampered
 from tests.support.citizen_app import free_port, tvp_serve
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.identity import citizen, pki
+from tests.support.screenshots import shoot
 from tests.web.test_browser import page  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
@@ -112,6 +113,7 @@ def test_the_desk_admits_a_genuine_holder_and_refuses_a_tampered_chip(
         assert page.locator(img).evaluate(
             "i => i.complete && i.naturalWidth > 0 && i.src.startsWith('data:')"
         )
+    shoot(page, "exam-desk")
     page.fill("#decision-reason", "Khuôn mặt khớp ảnh chip")
     page.click("#admit")
     page.wait_for_selector("#done")

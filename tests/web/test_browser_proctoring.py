@@ -14,6 +14,7 @@ from core.time import utc_now
 from exams.proctoring.models import FlagKind, FlagStatus, ProctorFlag
 from tests.support.factories import PASSWORD, make_staff
 from tests.support.proctoring import candidate, online_exam, raise_flag
+from tests.support.screenshots import shoot
 from tests.web.test_browser import page, server  # noqa: F401 - the fixtures: tvp serve and Chromium
 
 pytestmark = pytest.mark.browser
@@ -41,6 +42,7 @@ def test_an_officer_sees_the_frame_and_dismisses_a_flag(page, db: Session) -> No
     cards = page.locator("section.flag")
     assert cards.count() == 2
     assert cards.first.get_attribute("data-id") == str(newer_id)  # newest first
+    shoot(page, "proctoring")
     card = page.locator(f"#flag-{older_id}")
     assert "Nguyễn Văn An" in card.locator(".candidate").inner_text()
     assert card.locator(".kind").inner_text().startswith("Không thấy khuôn mặt")

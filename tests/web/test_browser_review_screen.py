@@ -21,6 +21,7 @@ from core.time import utc_now
 from penalties.candidates.models import EvidenceItem, EvidenceKind
 from tests.support.citizen_notices import evidence_candidate
 from tests.support.factories import PASSWORD, make_citizen, make_staff, make_vehicle
+from tests.support.screenshots import shoot
 from tests.web.test_browser import page, server  # noqa: F401 - the fixtures: tvp serve and Chromium
 
 pytestmark = pytest.mark.browser
@@ -108,6 +109,8 @@ def test_everything_on_one_screen_at_laptop_and_tablet_sizes(page, db: Session, 
         outside = {sel: page.locator(sel).evaluate(OUTSIDE) for sel in ON_SCREEN}
         assert {sel: box for sel, box in outside.items() if box} == {}, (width, height)
         page.screenshot(path=tmp_path / f"review-{width}x{height}.png")  # to look at when it fails
+        if (width, height) == SCREENS[0]:
+            shoot(page, "review-page")
     assert page.locator("#measured").inner_text().count("1.6 s") == 1  # time into red, labelled
     assert "red" in page.locator("#signal").inner_text()
     assert "51G12346" in page.locator("#alternatives").inner_text()
