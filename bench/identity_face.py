@@ -19,7 +19,8 @@ the same with the chip photo's embedding made when the card is read, so that onl
 detection and embedding remain once the frame arrives; and the whole exam check-in
 (exams.checkin.evaluate: chip + 3 frames with the head-turn liveness challenge).
 
-Measured 2026-11-30 on this 2-CPU machine (AMD EPYC, shared): CPU time of the decision p50 195 ms,
+Measured 2026-11-30 at load 1.7 (--pairs 10 --runs 20): wall p50 188 ms, p95 201 ms, CPU p50 187 ms.
+Earlier the same day on this 2-CPU machine (AMD EPYC, shared): CPU time of the decision p50 195 ms,
 p95 201 ms, but wall time p50 606 ms, p95 858 ms at a load average of 9.4 (others' jobs), so the
 target holds on a CPU of our own only. Nearly all of it is the two dlib ResNet embeddings (~85 ms
 each: the dlib wheel is built without BLAS and holds the GIL while it runs); passive authentication
