@@ -30,6 +30,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "PATCH /api/admin/users/{user_id}": frozenset({"admin"}),
     "GET /api/ops/jobs": frozenset({"ops", "admin"}),
     "POST /api/ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
+    "GET /api/ops/opendata": frozenset({"ops", "admin"}),
+    "GET /api/ops/opendata/{month}/{name}": frozenset({"ops", "admin"}),
     "POST /api/registry/citizens": frozenset({"admin"}),
     "GET /api/registry/citizens/{cccd}": frozenset({"reviewer", "supervisor", "exam_officer", "admin"}),
     "POST /api/registry/vehicles": frozenset({"admin"}),
