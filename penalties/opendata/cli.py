@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from core.console import fail, out
 
@@ -17,7 +16,9 @@ GROUPS = {"opendata": opendata_app}
 @opendata_app.command("publish")
 def publish_month(
     month: Annotated[str, typer.Option("--month", help="The Vietnam month, YYYY-MM (over already)")],
-    k: Annotated[int | None, typer.Option(min=2, help="Smallest cell published; default TVP_OPENDATA_K")] = None,
+    k: Annotated[
+        int | None, typer.Option(min=2, help="Smallest cell published; default TVP_OPENDATA_K")
+    ] = None,
     actor: Annotated[str, typer.Option(help="Who publishes (for the audit log)")] = "cli",
 ) -> None:
     """Count the month's confirmed violations, suppress cells below k and write violations.csv,
@@ -64,8 +65,12 @@ def list_published() -> None:
 
     _settings_or_exit()
     _schema_or_exit()
-    table = Table("path", "rows", "k", "bytes", "sha256", "published (Vietnam)")
     with session_scope(writes=False) as session:
-        for f in list_files(session):
-            table.add_row(f.path, str(f.rows), str(f.k), str(f.size_bytes), f.sha256[:16], format_local(f.published_at))
-    out.print(table)
+        files = list_files(session)
+        if not files:
+            out.print("nothing published yet: `tvp opendata publish --month YYYY-MM`")
+        for f in files:
+            out.print(
+                f"{f.path}  {f.rows} rows  k={f.k}  {f.size_bytes} bytes  sha256 {f.sha256[:16]}…  "
+                f"published {format_local(f.published_at)} (Vietnam)"
+            )

@@ -14,7 +14,10 @@ DATASET = "tvp-violations-monthly"
 SCHEMA_VERSION = 1
 COLUMNS = ("period", *DIMENSIONS, *MEASURES)
 FIELDS: dict[str, tuple[str, str]] = {
-    "period": ("string", "Vietnam calendar month (Asia/Ho_Chi_Minh) the violations were detected in, YYYY-MM"),
+    "period": (
+        "string",
+        "Vietnam calendar month (Asia/Ho_Chi_Minh) the violations were detected in, YYYY-MM",
+    ),
     "province_code": ("string", "Two-digit province code of the camera's area, or * (merged)"),
     "violation_code": ("string", "Violation code of the fine tables (e.g. RED_LIGHT), or * (merged)"),
     "vehicle_class": ("string", "car, motorbike, bus, truck, other or unknown, or * (merged)"),

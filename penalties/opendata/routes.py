@@ -58,7 +58,9 @@ class OpenDataFileRead(BaseModel):
         )
 
 
-@router.get("", response_model=list[OpenDataFileRead], summary="Published open data files, newest month first")
+@router.get(
+    "", response_model=list[OpenDataFileRead], summary="Published open data files, newest month first"
+)
 def files(db: DB, _: Ops) -> list[OpenDataFileRead]:
     return [OpenDataFileRead.of(row) for row in list_files(db)]
 

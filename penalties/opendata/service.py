@@ -40,9 +40,7 @@ def build(session: Session, month: str, *, k: int, now: datetime | None = None) 
     return suppress(month, count_cells(session, month), k)
 
 
-def publish(
-    session: Session, store: BlobStore, month: str, *, k: int, licence: str, actor: str
-) -> Published:
+def publish(session: Session, store: BlobStore, month: str, *, k: int, licence: str, actor: str) -> Published:
     """Write the month's files to the store and point ``opendata/MONTH/NAME`` at them (flushes only)."""
     if k < 2:
         raise ValueError("k must be at least 2")
