@@ -198,6 +198,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
 }
 PRINCIPALS = ["anonymous", "citizen", *sorted(STAFF)]
 PARAMS = {
+    "month": "2025-03",
     "job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11",
     "user_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d10",
     "candidate_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d12",
