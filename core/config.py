@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = Field(None, description="S3 secret key")
     s3_region: str = Field("us-east-1", description="S3 region")
 
+    opendata_k: int = Field(
+        10, ge=2, description="Open data: a cell with fewer violations is merged up, never published alone"
+    )
+    opendata_licence: str = Field(
+        "CC BY 4.0 — tvp open data", description="Open data: the licence line in every published file set"
+    )
+
     models_dir: Path | None = Field(
         None,
         description="Model weights (trained, exported, quantised), shared by every data dir; "

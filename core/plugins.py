@@ -23,6 +23,7 @@ PACKAGES = (
     "penalties.responses",
     "penalties.decisions",
     "penalties.review",
+    "penalties.opendata",  # anonymised monthly statistics, k-anonymous, published to the store
     "payments",
     "payments.reconciliation",  # daily comparison with the gateways, mismatches, resolve actions
     "exams",  # candidates' identity check-in for driving tests and online exams

@@ -30,6 +30,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "PATCH /api/admin/users/{user_id}": frozenset({"admin"}),
     "GET /api/ops/jobs": frozenset({"ops", "admin"}),
     "POST /api/ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
+    "GET /api/ops/opendata": frozenset({"ops", "admin"}),
+    "GET /api/ops/opendata/{month}/{name}": frozenset({"ops", "admin"}),
     "POST /api/registry/citizens": frozenset({"admin"}),
     "GET /api/registry/citizens/{cccd}": frozenset({"reviewer", "supervisor", "exam_officer", "admin"}),
     "POST /api/registry/vehicles": frozenset({"admin"}),
@@ -196,6 +198,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
 }
 PRINCIPALS = ["anonymous", "citizen", *sorted(STAFF)]
 PARAMS = {
+    "month": "2025-03",
     "job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11",
     "user_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d10",
     "candidate_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d12",
