@@ -110,9 +110,15 @@ def serve(
     settings = _settings_or_exit()
     _server_logs(settings)
     application = create_app(settings, run_jobs=settings.uses_stub_broker)
-    # log_config=None: uvicorn's own loggers go through ours (JSON in production) instead of its format
+    # log_config=None: uvicorn's loggers go through ours (JSON in production); its access log is
+    # replaced by tvp.access, written inside the request so that it carries the request id.
     uvicorn.run(
-        application, host=host or settings.host, port=port or settings.port, log_level="info", log_config=None
+        application,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
     )
 
 

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import secrets
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -82,9 +83,21 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s job=%(job_
 HANDLER_NAME = "tvp"
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of each line (as logging.lastResort does)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure(log_format: str, level: int) -> None:
     """Log to stderr in the chosen format, replacing the handler an earlier call installed."""
-    handler = logging.StreamHandler()
+    handler = _Stderr()
     handler.addFilter(ContextIds())
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     handler.set_name(HANDLER_NAME)

@@ -1,8 +1,9 @@
 """GET /metrics (the Prometheus text exposition, database gauges computed at scrape time) and the
-middleware that counts HTTP requests by route template."""
+middleware that counts HTTP requests by route template and writes the access log line."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from core.metrics import CONTENT_TYPE, HTTP_LATENCY, HTTP_REQUESTS, render
 from core.models import Role
 from core.plugins import modules_with
 
+access_log = logging.getLogger("tvp.access")
 router = APIRouter(tags=["ops"])
 DB = Annotated[Session, Depends(get_session, scope="function")]
 UNMATCHED = "<unmatched>"  # a path no route knows: never the raw path (unbounded label values)
@@ -46,7 +48,9 @@ def route_template(scope: Scope) -> str:
 
 
 class RequestMetrics:
-    """ASGI middleware: counts each HTTP request and times it, labelled by route template."""
+    """ASGI middleware: counts each HTTP request and times it, labelled by route template, and logs one
+    access line per request (inside RequestIds, so it carries the request id; the query string, which
+    may hold personal data, is left out)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,6 +71,19 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route, method = route_template(scope), scope["method"]
+            route, method, took = route_template(scope), scope["method"], time.perf_counter() - started
             HTTP_REQUESTS.labels(route, method, str(status)).inc()
-            HTTP_LATENCY.labels(route, method).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(route, method).observe(took)
+            access_log.info(
+                "%s %s %s %.1f ms",
+                method,
+                route,
+                status,
+                took * 1000,
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(took * 1000, 1),
+                },
+            )
