@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -112,7 +113,7 @@ def test_json_lines_carry_extras_and_exceptions() -> None:
     assert "ValueError: bad frame" in line["exception"] and line["time"].endswith("+00:00")
 
 
-def test_an_unknown_log_format_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_log_format_is_refused(tmp_path: Path) -> None:
     from pydantic import ValidationError
 
     from core.config import Settings
