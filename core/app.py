@@ -15,6 +15,8 @@ from core.auth.ratelimit import SignInLimiter
 from core.config import Settings, get_settings
 from core.errors import install_error_handlers
 from core.http_guards import RequestGuard, SecurityHeaders
+from core.logs import RequestIds
+from core.metrics_routes import RequestMetrics
 from core.plugins import load_models, load_tasks, modules_with
 
 logger = logging.getLogger(__name__)
@@ -83,15 +85,17 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
     larger = {
         p: n for m in modules_with("upload_limits", "routes") for p, n in m.upload_limits(settings).items()
     }
-    # outermost: runs first
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, larger=larger)
+    app.add_middleware(RequestMetrics)  # counts the guard's refusals too
+    app.add_middleware(RequestIds)  # outermost: every log line of the request carries its id
     install_error_handlers(app)
 
     from core.auth.routes import router as auth_router
     from core.health import router as health_router
     from core.jobs.routes import router as jobs_router
+    from core.metrics_routes import router as metrics_router
 
-    for router in (health_router, auth_router, jobs_router):
+    for router in (health_router, auth_router, jobs_router, metrics_router):
         app.include_router(router)
     for module in modules_with("router", "routes"):
         app.include_router(module.router)

@@ -17,6 +17,7 @@ start-up with ``PluginShapeError``. A Typer made with ``hidden=True`` is an alia
 from __future__ import annotations
 
 import logging
+import os
 import random
 import signal
 import sys
@@ -67,6 +68,14 @@ def _settings_or_exit():  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from exc
 
 
+def _server_logs(settings: Settings) -> None:
+    """Long-running processes log JSON in production unless TVP_LOG_FORMAT says otherwise."""
+    from core.logs import configure
+
+    chosen = settings.log_format or ("json" if settings.env is Environment.production else "text")
+    configure(chosen, logging.getLogger().level)
+
+
 def _schema_or_exit() -> None:
     """Exit 2 unless the database is migrated to this tvp's head (commands never migrate it)."""
     from core.migrate import SchemaNotCurrent, require_head
@@ -80,10 +89,10 @@ def _schema_or_exit() -> None:
 
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from core.logs import configure
+
+    chosen = os.environ.get("TVP_LOG_FORMAT", "text")
+    configure("json" if chosen == "json" else "text", logging.DEBUG if verbose else logging.INFO)
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -99,8 +108,18 @@ def serve(
     from core.app import create_app
 
     settings = _settings_or_exit()
+    _server_logs(settings)
     application = create_app(settings, run_jobs=settings.uses_stub_broker)
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+    # log_config=None: uvicorn's loggers go through ours (JSON in production); its access log is
+    # replaced by tvp.access, written inside the request so that it carries the request id.
+    uvicorn.run(
+        application,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -109,6 +128,7 @@ def worker(threads: Annotated[int | None, typer.Option(help="Job threads")] = No
     from core.jobs.worker import JobWorker
 
     settings = _settings_or_exit()
+    _server_logs(settings)
     if settings.uses_stub_broker:
         err.print(
             "[yellow]TVP_BROKER_URL is stub://: jobs already run inside `tvp serve`; "

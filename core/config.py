@@ -240,6 +240,16 @@ class Settings(BaseSettings):
         60, ge=1, le=3600, description="Online exam page: seconds between webcam re-verifications"
     )
 
+    metrics_token: str = Field(
+        "", description="Bearer token Prometheus scrapes /metrics with; unset: only ops/admin staff may"
+    )
+    log_format: str | None = Field(
+        None,
+        pattern="^(json|text)$",
+        description="Log lines as json or text; default json for "
+        "`tvp serve` and `tvp worker` in production, text otherwise",
+    )
+
     host: str = Field("127.0.0.1", description="tvp serve: bind address")
     port: int = Field(8000, description="tvp serve: port")
 
@@ -295,6 +305,8 @@ class Settings(BaseSettings):
         if len(set(values)) < len(values):
             problems.append("the same value is used for two secrets; each must be its own")
         problems += self._stripe_problems()
+        if self.metrics_token and (why := weakness(self.metrics_token)):
+            problems.append(f"TVP_METRICS_TOKEN ({why})")
         if not self.session_cookie_secure:
             problems.append("TVP_SESSION_COOKIE_SECURE must be true (cookies over HTTPS only)")
         if self.hsts_seconds < 86400:

@@ -12,6 +12,7 @@ tail has been seen and the vehicle's track has ended (so the plate read is the v
 from __future__ import annotations
 
 import bisect
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from core import metrics
 from detection.camera_config import CameraConfig
 from detection.clip_buffer import ClipBuffer, Kept
 from detection.clip_spill import Spilled, spill, staging_dir
@@ -273,7 +275,12 @@ class CameraProcessor:
             self._refill()
         self.frames_seen += 1
         if frame.index % self.options.stride == 0 and (self.gate is None or self.gate.changed(frame.image)):
+            started = time.perf_counter()
             self._process(frame)
+            metrics.DETECTION_LATENCY.labels(self.camera_id).observe(time.perf_counter() - started)
+            metrics.FRAMES_PROCESSED.labels(self.camera_id).inc()
+        else:
+            metrics.FRAMES_SKIPPED.labels(self.camera_id).inc()
         return self._ready(frame.captured_at, frame.index, flushing=False)
 
     def warm(self, frame: Frame) -> None:

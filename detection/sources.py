@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from core import metrics
 from core.backends import Backend
 from detection.images import IMAGE_SUFFIXES, ImageError, load_image
 from detection.span import Span
@@ -228,6 +229,7 @@ class StreamSource(FrameSource):
                 if self.max_attempts is not None and self.failures >= self.max_attempts:
                     raise SourceError(f"stream {self.url} unreachable after {self.failures} attempts")
                 logger.warning("camera %s: stream unreachable, retrying in %.1fs", self.camera_id, backoff)
+                metrics.STREAM_DROPS.labels(self.camera_id).inc()
                 self.stopping.wait(backoff)
                 backoff = min(self.max_backoff, backoff * 2)
                 continue
@@ -238,6 +240,7 @@ class StreamSource(FrameSource):
                     ok, image = cap.read()
                     if not ok:
                         logger.warning("camera %s: stream dropped; reconnecting", self.camera_id)
+                        metrics.STREAM_DROPS.labels(self.camera_id).inc()
                         break
                     # The stream's own presentation clock, anchored to the arrival of the first frame
                     # after (re)connecting, is free of network jitter; arrival time when it has none.

@@ -149,3 +149,19 @@ def route_access(route: APIRoute) -> Access | None:
         return None
 
     return walk(route.dependant)
+
+
+class ScrapeAccess(Access):
+    """Staff with one of ``roles``, or a scraper presenting the configured scrape token as its bearer.
+    Without TVP_METRICS_TOKEN set no token is accepted: there is no default one."""
+
+    def __call__(self, request: Request) -> Principal | None:
+        expected = get_settings().metrics_token
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if expected and scheme.lower() == "bearer" and secrets.compare_digest(token, expected):
+            return Principal("service", "metrics-scraper", "Prometheus")
+        return super().__call__(request)
+
+
+def scrape_token_or(*roles: Role) -> ScrapeAccess:
+    return ScrapeAccess(roles)

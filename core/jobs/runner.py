@@ -12,6 +12,7 @@ from sqlalchemy import update
 from core.config import Settings
 from core.db import session_scope
 from core.jobs import TASKS, UnknownTask
+from core.logs import job_context
 from core.models import Job, JobStatus
 from core.time import utc_now
 
@@ -25,6 +26,11 @@ class JobFailed(Exception):
 
 def execute(job_id: str) -> str:
     """Run a job once. Returns the resulting status; raises JobFailed when a retry is due."""
+    with job_context(job_id):
+        return _execute(job_id)
+
+
+def _execute(job_id: str) -> str:
     jid = uuid.UUID(job_id)
     try:
         with session_scope() as session:

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, metrics
 from core.evidence import BlobStore
 from detection.camera import ViolationEvent
 from penalties.cameras.config import LoadedCamera
@@ -72,4 +72,5 @@ def record_event(
         object_id=candidate.id,
         detail={"code": event.code, "plate": candidate.plate, "manifest_sha256": manifest},
     )
+    metrics.CANDIDATES_RECORDED.labels(event.code).inc()  # counted at flush: a rolled-back run overcounts
     return candidate

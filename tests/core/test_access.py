@@ -29,6 +29,9 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/admin/users": frozenset({"admin"}),
     "PATCH /api/admin/users/{user_id}": frozenset({"admin"}),
     "GET /api/ops/jobs": frozenset({"ops", "admin"}),
+    "GET /metrics": frozenset(
+        {"ops", "admin"}
+    ),  # or the TVP_METRICS_TOKEN bearer (tests/core/test_metrics.py)
     "POST /api/ops/jobs/{job_id}/retry": frozenset({"ops", "admin"}),
     "GET /api/ops/opendata": frozenset({"ops", "admin"}),
     "GET /api/ops/opendata/{month}/{name}": frozenset({"ops", "admin"}),

@@ -47,6 +47,8 @@ def test_a_secret_from_the_environment_is_used_as_given(tmp_path: Path) -> None:
         ({"idp_embedded": True}, "embedded dev identity provider"),
         ({"vnpay_hash_secret": ""}, "TVP_VNPAY_HASH_SECRET (not set)"),
         ({"payment_gateway": "vnpay-sandbox"}, "vnpay-sandbox is the demo gateway"),
+        ({"metrics_token": "scrape-me"}, "TVP_METRICS_TOKEN (shorter than 32"),
+        ({"metrics_token": "m" * 40}, "TVP_METRICS_TOKEN (too predictable"),
     ],
 )
 def test_production_refuses_weak_settings(overrides: dict[str, Any], message: str) -> None:
