@@ -23,6 +23,7 @@ from penalties.notices.models import Notice
 CONFIRMED = (CandidateStatus.confirmed, CandidateStatus.awaiting_registry)
 Cell = tuple[int, uuid.UUID, str]  # hour, camera, violation code
 Candidate = ViolationCandidate
+Events = Select[uuid.UUID, str, datetime | None]  # camera, violation code, when
 
 
 def vn_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -30,11 +31,11 @@ def vn_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _event_queries(start: datetime, end: datetime) -> dict[str, Select[tuple[uuid.UUID, str, datetime]]]:
+def _event_queries(start: datetime, end: datetime) -> dict[str, Events]:
     """For each metric: (camera, violation code, when) of every event in [start, end)."""
     what = (Candidate.camera_id, Candidate.violation_code)
 
-    def reviewed(statuses: Iterable[CandidateStatus]) -> Select[tuple[uuid.UUID, str, datetime]]:
+    def reviewed(statuses: Iterable[CandidateStatus]) -> Events:
         return select(*what, Candidate.reviewed_at).where(
             Candidate.reviewed_at >= start, Candidate.reviewed_at < end, Candidate.status.in_(list(statuses))
         )
@@ -72,7 +73,8 @@ def count_day(session: Session, day: date) -> dict[Cell, Counter[str]]:
     start, end = vn_day_bounds(day)
     cells: dict[Cell, Counter[str]] = defaultdict(Counter)
     for metric, query in _event_queries(start, end).items():
-        for camera_id, code, at in session.execute(query):
+        for camera_id, code, at in session.execute(query).tuples():
+            assert at is not None  # every query selects by its time
             cells[(to_local(at).hour, camera_id, code)][metric] += 1
     return cells
 

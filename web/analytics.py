@@ -37,7 +37,7 @@ class AnalyticsQuery:
         first: Annotated[Day, Query(alias="from")] = None,
         last: Annotated[Day, Query(alias="to")] = None,
         camera: Annotated[str | None, Query(max_length=40)] = None,
-        area: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+        area: Annotated[str | None, Query(pattern=r"^(\d{2})?$")] = None,
     ) -> None:
         t = translator(lang_of(request))
         start, end = default_range(vn_today())
