@@ -73,7 +73,7 @@ def count_day(session: Session, day: date) -> dict[Cell, Counter[str]]:
     start, end = vn_day_bounds(day)
     cells: dict[Cell, Counter[str]] = defaultdict(Counter)
     for metric, query in _event_queries(start, end).items():
-        for camera_id, code, at in session.execute(query).tuples():
+        for camera_id, code, at in session.execute(query):
             assert at is not None  # every query selects by its time
             cells[(to_local(at).hour, camera_id, code)][metric] += 1
     return cells

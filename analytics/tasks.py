@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 REFRESH_TASK = "analytics.refresh_days"
 
 
-@periodic(timedelta(hours=1), offset=timedelta(minutes=5))
+@periodic(timedelta(hours=1))
 @task(REFRESH_TASK, max_attempts=5)
 def refresh_recent_days(session: Session, *, at: str | None = None) -> None:
     """Rebuild the aggregate of the Vietnam day of the slot ``at`` (default: now) and the day before."""
