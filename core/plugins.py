@@ -29,6 +29,7 @@ PACKAGES = (
     "exams",  # candidates' identity check-in for driving tests and online exams
     "exams.proctoring",  # online exams: webcam re-verification, flags, the proctor's queue
     "exams.training",  # driving-school learners: enrolment, training sessions (DAT rules)
+    "analytics",  # the IOC dashboard's daily aggregate, kept by a job
     "citizen_app_api",
     "citizen_app_api.delivery",
     "web",

@@ -58,7 +58,7 @@ class Payment(UUIDPk, Timestamps, Base):
     gateway_txn_no: Mapped[str | None] = mapped_column(String(100))  # VNPay vnp_TransactionNo, charge id
     redirect_url: Mapped[str | None] = mapped_column(String(4000))
     status: Mapped[PaymentStatus] = enum_column(PaymentStatus, default=PaymentStatus.pending, index=True)
-    paid_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None] = mapped_column(index=True)
     settled_at: Mapped[datetime | None]  # the decision, its notices and the warnings updated
     receipt_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     refunded_vnd: Mapped[int] = mapped_column(BigInteger, default=0)

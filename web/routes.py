@@ -204,6 +204,7 @@ def upload_limits(settings: Settings) -> dict[str, int]:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
+    from web.analytics import router as analytics_router
     from web.citizen import router as citizen_router
     from web.decisions import router as decisions_router
     from web.disputes import router as disputes_router
@@ -223,5 +224,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(disputes_router)
     app.include_router(payments_router)
     app.include_router(exams_router)
+    app.include_router(analytics_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)

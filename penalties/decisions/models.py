@@ -49,7 +49,7 @@ class Decision(UUIDPk, Timestamps, Base):
     points: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     legal_basis: Mapped[str] = mapped_column(String(2000))
     status: Mapped[DecisionStatus] = enum_column(DecisionStatus, default=DecisionStatus.issued, index=True)
-    issued_at: Mapped[datetime]
+    issued_at: Mapped[datetime] = mapped_column(index=True)
     issued_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     # Receipt starts the 10 days to pay (Luật XLVPHC Art. 73(1)); None until it is confirmed.
     delivered_at: Mapped[datetime | None]

@@ -43,7 +43,7 @@ class Notice(UUIDPk, Timestamps, Base):
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     points: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[NoticeStatus] = enum_column(NoticeStatus, default=NoticeStatus.issued, index=True)
-    issued_at: Mapped[datetime]
+    issued_at: Mapped[datetime] = mapped_column(index=True)
     due_date: Mapped[date] = mapped_column(Date)
     # The notice document (PDF) as issued, in the evidence store: served as it was, never re-rendered.
     document_sha256: Mapped[str | None] = mapped_column(String(64))
