@@ -9,6 +9,8 @@ A check-in or check-out runs the identity engine outside any transaction, like a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -25,7 +27,7 @@ from exams import checkin
 from exams.routes import face_backend, face_policy, trust_store
 from exams.schemas import BODY_MAX_BYTES, CheckinCreate
 from exams.training import service
-from exams.training.exceptions import FaceNotVerified
+from exams.training.exceptions import FaceNotVerified, TrainingError
 from exams.training.models import Enrolment, TrainingSession
 from exams.training.schemas import (
     EnrolmentCreate,
@@ -46,6 +48,18 @@ DB = Annotated[Session, Depends(get_write_session, scope="function")]
 Backend = Annotated[FaceBackend, Depends(face_backend)]
 Policy = Annotated[FacePolicy, Depends(face_policy)]
 Trust = Annotated[TrustStore, Depends(trust_store)]
+
+
+@contextmanager
+def _rule_refusals_audited(enrolment_id: uuid.UUID, step: str, actor: str, now: datetime) -> Iterator[None]:
+    """Every attempt is audited, a refusal by the rules too: the request's own transaction rolls back
+    with the error, so the refusal is recorded in one of its own."""
+    try:
+        yield
+    except TrainingError as exc:
+        with session_scope() as db:
+            service.record_rule_refusal(db, enrolment_id, step, exc.info, actor=actor, now=now)
+        raise
 
 
 def clock() -> datetime:
@@ -137,12 +151,14 @@ def check_in(
 ) -> SessionRead:
     with session_scope(writes=False) as db:
         cccd = service.get_enrolment(db, enrolment_id).cccd
-        service.ensure_can_check_in(db, cccd, now)  # before the engine runs
-    outcome = checkin.evaluate(_card(body, cccd), backend, policy, trust)  # no transaction held
-    with session_scope() as db:
-        enrolment = service.get_enrolment(db, enrolment_id)
-        opened = service.check_in(db, enrolment, outcome, actor=principal.actor, now=now)
-        answer = None if opened is None else _session_read(opened)
+    with _rule_refusals_audited(enrolment_id, "checkin", principal.actor, now):
+        with session_scope(writes=False) as db:
+            service.ensure_can_check_in(db, cccd, now)  # before the engine runs
+        outcome = checkin.evaluate(_card(body, cccd), backend, policy, trust)  # no transaction held
+        with session_scope() as db:
+            enrolment = service.get_enrolment(db, enrolment_id)
+            opened = service.check_in(db, enrolment, outcome, actor=principal.actor, now=now)
+            answer = None if opened is None else _session_read(opened)
     if answer is None:
         raise _refusal(outcome)
     return answer
@@ -168,14 +184,16 @@ def check_out(
     trust: Trust,
     now: Now,
 ) -> SessionRead:
-    with session_scope(writes=False) as db:
-        enrolment = service.get_enrolment(db, enrolment_id)
-        cccd = enrolment.cccd
-        service.open_session_of(db, enrolment, now)  # before the engine runs
-    outcome = checkin.evaluate(_card(body, cccd), backend, policy, trust)
-    with session_scope() as db:
-        enrolment = service.get_enrolment(db, enrolment_id)
-        found = _session_read(service.check_out(db, enrolment, outcome, actor=principal.actor, now=now))
+    with _rule_refusals_audited(enrolment_id, "checkout", principal.actor, now):
+        with session_scope(writes=False) as db:
+            enrolment = service.get_enrolment(db, enrolment_id)
+            cccd = enrolment.cccd
+            service.open_session_of(db, enrolment, now)  # before the engine runs
+        outcome = checkin.evaluate(_card(body, cccd), backend, policy, trust)
+        with session_scope() as db:
+            enrolment = service.get_enrolment(db, enrolment_id)
+            session = service.check_out(db, enrolment, outcome, actor=principal.actor, now=now)
+            found = _session_read(session)
     if found.checked_out_at is None:
         raise _refusal(outcome, session_id=str(found.id), refused_checkouts=found.refused_checkouts)
     return found

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -149,6 +150,20 @@ def _attempt_detail(enrolment: Enrolment, outcome: Outcome) -> dict[str, object]
 def verified(outcome: Outcome) -> bool:
     """Training needs the person: chip authentic + face matched (+ liveness, per policy)."""
     return outcome.verdict is Verdict.admitted
+
+
+def record_rule_refusal(
+    session: Session, enrolment_id: uuid.UUID, step: str, info: dict[str, Any], *, actor: str, now: datetime
+) -> None:
+    """A check-in or check-out the rules refused (too soon, day limit, a session open or none open)."""
+    audit.record(
+        session,
+        actor=actor,
+        action=f"training.{step}_rule_refused",
+        object_type="training_enrolment",
+        object_id=enrolment_id,
+        detail={"code": info.get("code"), "at": now.isoformat()},
+    )
 
 
 def check_in(

@@ -170,6 +170,9 @@ def test_a_session_in_and_out_with_a_refused_checkout_face_in_between(centre: Ce
     soon = centre.check(enrolment_id, "checkin")
     assert soon.status_code == 409 and soon.json()["detail"]["code"] == "training.too_soon"
     assert soon.json()["detail"]["allowed_from"]["vn"] == "05/12/2026 09:20:00"
+    refused = _audit(db, "training.checkin_rule_refused")  # every attempt is audited, a rule's refusal too
+    assert [e.detail["code"] for e in refused] == ["training.session_open", "training.too_soon"]
+    assert {str(e.object_id) for e in refused} == {enrolment_id}
 
     totals = centre.client.get(f"/api/training/enrolments/{enrolment_id}/totals", headers=centre.headers)
     assert totals.status_code == 200
