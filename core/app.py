@@ -103,3 +103,17 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = False) -> F
             module.install(app, settings)
     check_route_access(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory `tvp serve --workers N` names: each spawned worker process builds its own app (no
+    in-process jobs: several workers run only with a broker and `tvp worker`)."""
+    import os
+
+    from core.logs import configure_server
+    from core.time import follow_test_clock
+
+    follow_test_clock()  # only under the test suite's moved-clock runs
+    settings = get_settings()
+    configure_server(settings, int(os.environ.get("TVP_SERVE_LOG_LEVEL", logging.INFO)))
+    return create_app(settings, run_jobs=False)

@@ -69,11 +69,9 @@ def _settings_or_exit():  # type: ignore[no-untyped-def]
 
 
 def _server_logs(settings: Settings) -> None:
-    """Long-running processes log JSON in production unless TVP_LOG_FORMAT says otherwise."""
-    from core.logs import configure
+    from core.logs import configure_server
 
-    chosen = settings.log_format or ("json" if settings.env is Environment.production else "text")
-    configure(chosen, logging.getLogger().level)
+    configure_server(settings, logging.getLogger().level)
 
 
 def _schema_or_exit() -> None:
@@ -101,6 +99,9 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> 
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (more than 1 needs PostgreSQL and a broker)")
+    ] = 1,
 ) -> None:
     """Serve the API, citizen API and staff pages (jobs run in-process on the embedded default)."""
     import uvicorn
@@ -108,18 +109,52 @@ def serve(
     from core.app import create_app
 
     settings = _settings_or_exit()
+    if workers > 1:
+        _several_workers_or_exit(settings)
     _server_logs(settings)
-    application = create_app(settings, run_jobs=settings.uses_stub_broker)
     # log_config=None: uvicorn's loggers go through ours (JSON in production); its access log is
     # replaced by tvp.access, written inside the request so that it carries the request id.
-    uvicorn.run(
-        application,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-        log_config=None,
-        access_log=False,
-    )
+    common: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": "info",
+        "log_config": None,
+        "access_log": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, run_jobs=settings.uses_stub_broker), **common)
+        return
+    # Each worker is a spawned process that imports the factory and builds its own app (and log handler
+    # and test clock) from the same environment; TVP_LOG_LEVEL carries this process's level over.
+    os.environ[SERVE_LOG_LEVEL_ENV] = str(logging.getLogger().level)
+    uvicorn.run(SERVE_FACTORY, factory=True, workers=workers, **common)
+
+
+SERVE_FACTORY = "core.app:create_app_from_env"
+SERVE_LOG_LEVEL_ENV = "TVP_SERVE_LOG_LEVEL"
+
+
+def _several_workers_or_exit(settings: Settings) -> None:
+    from core.db import get_engine
+
+    problems = []
+    if settings.uses_stub_broker:
+        problems.append("TVP_BROKER_URL is stub:// (jobs run inside the one serving process)")
+    if get_engine().dialect.name == "sqlite":
+        problems.append("the database is a SQLite file (one process writes it)")
+    if problems:
+        err.print(
+            "[bold red]--workers above 1 needs PostgreSQL and a broker:[/] "
+            + "; ".join(problems)
+            + ". Set TVP_DATABASE_URL=postgresql+psycopg://… and TVP_BROKER_URL=amqp://… or redis://…, "
+            "and run the jobs with `tvp worker`."
+        )
+        raise typer.Exit(2)
+    if settings.rate_limit_storage.startswith("memory:"):
+        err.print(
+            "[yellow]TVP_RATE_LIMIT_STORAGE is memory://: each worker counts failed sign-ins on its own; "
+            "use redis://… to share the limits.[/]"
+        )
 
 
 @app.command()

@@ -15,10 +15,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from core.config import Settings
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
@@ -68,6 +71,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
             "job_id": getattr(record, "job_id", None),
+            "pid": record.process,  # `tvp serve --workers N`: which worker process wrote the line
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and key not in line:
@@ -106,6 +110,14 @@ def configure(log_format: str, level: int) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def configure_server(settings: Settings, level: int) -> None:
+    """Long-running processes log JSON in production unless TVP_LOG_FORMAT says otherwise."""
+    from core.config import Environment
+
+    chosen = settings.log_format or ("json" if settings.env is Environment.production else "text")
+    configure(chosen, level)
 
 
 class RequestIds:

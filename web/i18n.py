@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import Request
 
 from web.exams_text import EXAM_TEXT
+from web.ops_text import OPS_TEXT
 from web.review_text import REVIEW_TEXT
 
 LANGS = ("vi", "en")
@@ -298,6 +299,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 TEXT.update(EXAM_TEXT)
 TEXT.update(REVIEW_TEXT)
+TEXT.update(OPS_TEXT)
 
 
 def lang_of(request: Request) -> str:

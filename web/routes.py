@@ -32,6 +32,7 @@ from penalties.cameras.service import camera_count
 from penalties.law.words import describe, format_vnd
 from penalties.notices.words import notice_words
 from penalties.review.queue import pending_count
+from penalties.runs.health import camera_health
 from registry.service import registry_counts
 from web.i18n import lang_of, translator
 
@@ -163,6 +164,11 @@ def jobs_page(
         pages=max(1, math.ceil(total / size)),
         statuses=[s.value for s in JobStatus],
     )
+
+
+@router.get("/ops/cameras")
+def cameras_page(request: Request, db: DB, principal: Ops) -> Response:
+    return render(request, "ops_cameras.html", principal, cameras=camera_health(db))
 
 
 @router.post("/ops/jobs/{job_id}/retry")

@@ -116,6 +116,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /logout": STAFF,
     "GET /": STAFF,
     "GET /ops/jobs": frozenset({"ops", "admin"}),
+    "GET /ops/cameras": frozenset({"ops", "admin"}),
     "GET /analytics": frozenset({"supervisor", "ops", "admin"}),
     "GET /analytics.csv": frozenset({"supervisor", "ops", "admin"}),
     "GET /citizen": PUBLIC,

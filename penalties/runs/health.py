@@ -1,0 +1,65 @@
+"""Camera health for the ops page: each camera's newest processing run and when it last found something.
+
+There are no leases yet: nothing records which worker or host holds a camera, so ``lease_holder`` is
+always None until runs record it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from penalties.cameras.models import Camera
+from penalties.runs.models import ProcessingRun, RunEvent
+
+
+@dataclass(frozen=True)
+class CameraHealth:
+    code: str
+    name: str
+    active: bool
+    run: ProcessingRun | None  # the newest run, of any kind
+    last_event_at: datetime | None  # the newest event the run recorded: the closest to a "last frame"
+    lease_holder: str | None = None
+
+
+def camera_health(session: Session) -> list[CameraHealth]:
+    ranked = select(
+        ProcessingRun.id,
+        func.row_number()
+        .over(
+            partition_by=ProcessingRun.camera_code,
+            order_by=(ProcessingRun.created_at.desc(), ProcessingRun.id.desc()),
+        )
+        .label("rank"),
+    ).subquery()
+    newest = session.scalars(
+        select(ProcessingRun).join(ranked, ranked.c.id == ProcessingRun.id).where(ranked.c.rank == 1)
+    ).all()
+    runs = {run.camera_code: run for run in newest}
+    last_events = _last_event_times(session, [run.id for run in newest])
+    return [
+        CameraHealth(
+            code=camera.code,
+            name=camera.name,
+            active=camera.active,
+            run=runs.get(camera.code),
+            last_event_at=last_events.get(runs[camera.code].id) if camera.code in runs else None,
+        )
+        for camera in session.scalars(select(Camera).order_by(Camera.code))
+    ]
+
+
+def _last_event_times(session: Session, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    if not run_ids:
+        return {}
+    rows = session.execute(
+        select(RunEvent.run_id, func.max(RunEvent.created_at))
+        .where(RunEvent.run_id.in_(run_ids))
+        .group_by(RunEvent.run_id)
+    )
+    return {run_id: at for run_id, at in rows if at is not None}

@@ -1,0 +1,25 @@
+"""Vietnamese and English text for the ops pages (camera health)."""
+
+from __future__ import annotations
+
+OPS_TEXT: dict[str, dict[str, str]] = {
+    "camera_health": {"vi": "Tình trạng camera", "en": "Camera health"},
+    "newest_run": {"vi": "Lượt xử lý gần nhất", "en": "Newest run"},
+    "run_kind": {"vi": "Loại", "en": "Kind"},
+    "run_started": {"vi": "Bắt đầu", "en": "Started"},
+    "run_ended": {"vi": "Kết thúc", "en": "Ended"},
+    "last_event": {"vi": "Sự kiện gần nhất", "en": "Last event"},
+    "frames_done": {"vi": "Khung hình đã xử lý", "en": "Frames processed"},
+    "lease_holder": {"vi": "Tiến trình giữ camera", "en": "Lease holder"},
+    "never": {"vi": "chưa bao giờ", "en": "never"},
+    "inactive": {"vi": "ngừng hoạt động", "en": "inactive"},
+    "no_cameras": {"vi": "Chưa có camera.", "en": "No cameras yet."},
+    "times_in_vn": {"vi": "Giờ Việt Nam (UTC+7).", "en": "Times in Vietnam time (UTC+7)."},
+    "no_leases_note": {
+        "vi": "Chưa có cơ chế giữ camera (lease): các lượt xử lý chưa ghi tiến trình hay máy nào chạy "
+        "chúng, nên cột này luôn là —. Sự kiện gần nhất là lúc lượt xử lý ghi nhận vi phạm gần nhất, "
+        "không phải khung hình gần nhất.",
+        "en": "There are no camera leases yet: runs do not record which worker or host runs them, so this "
+        "column is always —. The last event is when the run last recorded a finding, not its last frame.",
+    },
+}
