@@ -21,6 +21,7 @@ import os
 import random
 import signal
 import sys
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -127,6 +128,9 @@ def serve(
     # Each worker is a spawned process that imports the factory and builds its own app (and log handler
     # and test clock) from the same environment; TVP_LOG_LEVEL carries this process's level over.
     os.environ[SERVE_LOG_LEVEL_ENV] = str(logging.getLogger().level)
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics is answered by one worker: the counters of all of them meet in files here.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="tvp-metrics-")
     uvicorn.run(SERVE_FACTORY, factory=True, workers=workers, **common)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -60,6 +61,9 @@ def _access_lines(log: Path) -> list[dict[str, object]]:
     return lines
 
 
+SCRAPE_TOKEN = secrets.token_urlsafe(32)
+
+
 def test_two_workers_serve_on_postgresql_with_a_broker(database_url: str, tmp_path: Path) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("several workers need PostgreSQL (TVP_TEST_DATABASE_URL)")
@@ -72,7 +76,9 @@ def test_two_workers_serve_on_postgresql_with_a_broker(database_url: str, tmp_pa
         "TVP_DATABASE_URL": database_url,
         "TVP_BROKER_URL": AMQP_URL,
         "TVP_LOG_FORMAT": "json",
+        "TVP_METRICS_TOKEN": SCRAPE_TOKEN,
     }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # serve makes one for its workers
     with log.open("wb") as sink:
         proc = subprocess.Popen(
             [TVP, "serve", "--workers", "2", "--port", str(port)],
@@ -103,6 +109,17 @@ def test_two_workers_serve_on_postgresql_with_a_broker(database_url: str, tmp_pa
                     break
         assert set(statuses) == {200}
         assert len(answered) == 2 and answered <= workers, (answered, workers)
+        # One scrape holds every worker's requests (serve gives them a shared multiprocess folder).
+        scraped = httpx.get(
+            f"{base}/metrics", headers={"Authorization": f"Bearer {SCRAPE_TOKEN}"}, timeout=10
+        )
+        assert scraped.status_code == 200, scraped.text
+        counted = sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in scraped.text.splitlines()
+            if line.startswith("tvp_http_requests_total{") and 'route="/healthz"' in line
+        )
+        assert counted >= len(statuses), (counted, len(statuses))
         # Each worker follows the suite's clock (moved under TVP_TEST_CLOCK runs) as this process does.
         for line in _access_lines(log):
             logged = datetime.fromisoformat(str(line["time"]))
