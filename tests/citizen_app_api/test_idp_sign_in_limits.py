@@ -39,7 +39,8 @@ def from_address(app: FastAPI, host: str) -> TestClient:
 
 def audit_entries(action: str) -> list[AuditEntry]:
     with get_sessionmaker()() as session:  # a fresh session: only what was committed
-        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+        query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+        return list(session.scalars(query))
 
 
 @pytest.fixture

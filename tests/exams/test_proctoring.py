@@ -111,7 +111,7 @@ def _count(db: Session, model: Any, **where: Any) -> int:
 
 def _audit(db: Session, action: str) -> list[AuditEntry]:
     db.rollback()
-    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)))
 
 
 def test_admission_keeps_the_face_for_the_exam_only_and_a_good_frame_is_ok(

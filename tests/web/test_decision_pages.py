@@ -64,7 +64,9 @@ def test_the_list_shows_a_decidable_notice_and_not_a_disputed_one(client: TestCl
     assert "Notices to decide" in client.get("/decisions/pending?lang=en", headers=HTML).text
 
     db.rollback()
-    reads = db.scalars(select(AuditEntry).where(AuditEntry.action == "notices.read")).all()
+    reads = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "notices.read").order_by(AuditEntry.seq)
+    ).all()
     assert any(str(open_one.id) in r.detail.get("notices", []) for r in reads)
 
 
@@ -112,7 +114,9 @@ def test_two_notices_of_one_person_give_one_decision(client: TestClient, db: Ses
     assert decision.number not in client.get("/decisions?status=paid", headers=HTML).text
 
     db.rollback()
-    reads = db.scalars(select(AuditEntry).where(AuditEntry.action == "decision.read")).all()
+    reads = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "decision.read").order_by(AuditEntry.seq)
+    ).all()
     assert any(r.detail["purpose"] == "review console: decision page" for r in reads)
 
 

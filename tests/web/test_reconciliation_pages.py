@@ -79,7 +79,9 @@ def test_the_page_lists_mismatches_with_their_facts_in_both_languages(
     )
 
     db.rollback()
-    reads = db.scalars(select(AuditEntry).where(AuditEntry.action == "payment_mismatches.read")).all()
+    reads = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "payment_mismatches.read").order_by(AuditEntry.seq)
+    ).all()
     assert reads and {r.actor for r in reads} == {f"staff:{user.id}"}
     assert p.lost_ipn.decision.number in reads[0].detail["decisions"]
     assert p.lost_ipn.decision.cccd in reads[0].detail["owners"]

@@ -118,7 +118,9 @@ def test_export_cells_never_start_a_formula_and_bad_input_is_refused(client: Tes
     for bad in ("sort=owner", "dir=sideways", "min_conf=2"):
         refused = client.get(f"/review/export.csv?{bad}")
         assert refused.status_code == 422 and refused.json()["error"] == "ValidationError"
-    audited = db.scalars(select(AuditEntry).where(AuditEntry.action == "review_queue.read")).all()
+    audited = db.scalars(
+        select(AuditEntry).where(AuditEntry.action == "review_queue.read").order_by(AuditEntry.seq)
+    ).all()
     assert len(audited) == 1  # the refused exports read nothing and record nothing
 
 
