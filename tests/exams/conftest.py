@@ -89,8 +89,11 @@ class Desk:
         )
 
 
-@pytest.fixture
-def desk(app: FastAPI, client: TestClient) -> Iterator[Desk]:
+def open_exam(
+    app: FastAPI, client: TestClient, *, kind: str, prefix: str, centre: str, starts_at: str
+) -> tuple[FakeFaceBackend, dict[str, str], str]:
+    """The CSCA trust store written, the fake face backend and the default policy in place, and an exam
+    made by an exam officer: (the fake backend, the officer's headers, the exam's id)."""
     pki().write_trust_dir(get_settings().resolved_csca_dir)
     fake = FakeFaceBackend()
     app.dependency_overrides[routes.face_backend] = lambda: fake
@@ -99,15 +102,27 @@ def desk(app: FastAPI, client: TestClient) -> Iterator[Desk]:
     made = client.post(
         "/api/exams",
         json={
-            "code": f"DT-{uuid.uuid4().hex[:8]}",
-            "kind": "driving_test",
-            "centre": "Trung tâm sát hạch Quận 9",
-            "starts_at": "2026-12-05T01:00:00Z",
+            "code": f"{prefix}-{uuid.uuid4().hex[:8]}",
+            "kind": kind,
+            "centre": centre,
+            "starts_at": starts_at,
         },
         headers=headers,
     )
     assert made.status_code == 201, made.text
-    exam_id = made.json()["id"]
+    return fake, headers, made.json()["id"]
+
+
+@pytest.fixture
+def desk(app: FastAPI, client: TestClient) -> Iterator[Desk]:
+    fake, headers, exam_id = open_exam(
+        app,
+        client,
+        kind="driving_test",
+        prefix="DT",
+        centre="Trung tâm sát hạch Quận 9",
+        starts_at="2026-12-05T01:00:00Z",
+    )
     c = citizen(0)
     reg = client.post(
         f"/api/exams/{exam_id}/candidates", json={"cccd": c.id12, "full_name": c.full_name}, headers=headers

@@ -16,22 +16,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.config import get_settings
 from core.db import session_scope
 from core.evidence import get_blob_store
 from core.models import AuditEntry, Role
 from core.time import utc_now
-from exams import routes
 from exams.proctoring.models import FaceReference, ProctorFlag
 from exams.proctoring.service import EVIDENCE_KEEP, EXAM_WINDOW, Purged, purge
 from exams.schemas import FILE_MAX_BYTES
 from identity.chip.datagroups import decode_dg2
 from identity.face.backend import Face, FakeFaceBackend
 from identity.face.match import decode_image
-from identity.face.policy import FacePolicy
 from identity.fixtures.citizens import Citizen
 from registry.models import Citizen as RegisteredCitizen
-from tests.exams.conftest import ME, OTHER, b64, chip_json, face, png, textured
+from tests.exams.conftest import ME, OTHER, b64, chip_json, face, open_exam, png, textured
 from tests.support.factories import citizen_token, staff_headers
 from tests.support.identity import citizen, pki
 
@@ -80,23 +77,10 @@ class Online:
 
 @pytest.fixture
 def online(app: FastAPI, client: TestClient) -> Iterator[Online]:
-    pki().write_trust_dir(get_settings().resolved_csca_dir)
-    fake = FakeFaceBackend()
-    app.dependency_overrides[routes.face_backend] = lambda: fake
-    app.dependency_overrides[routes.face_policy] = lambda: FacePolicy()
-    headers = staff_headers(Role.exam_officer)
-    made = client.post(
-        "/api/exams",
-        json={
-            "code": f"ON-{uuid.uuid4().hex[:8]}",
-            "kind": "online",
-            "centre": "Thi trực tuyến",
-            "starts_at": utc_now().isoformat(),
-        },
-        headers=headers,
+    fake, headers, exam_id = open_exam(
+        app, client, kind="online", prefix="ON", centre="Thi trực tuyến", starts_at=utc_now().isoformat()
     )
-    assert made.status_code == 201, made.text
-    exam = Online(client, fake, headers, made.json()["id"])
+    exam = Online(client, fake, headers, exam_id)
     exam.register(citizen(0))
     exam.register(citizen(1))
     yield exam
