@@ -12,6 +12,8 @@ tail has been seen and the vehicle's track has ended (so the plate read is the v
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -294,6 +296,39 @@ class CameraProcessor:
             if not self._resumed:  # a restored reader has already seen these frames
                 for reader in self.heads.values():
                     reader.update(frame.captured_at, frame.image)
+
+    # -- segments of one footage processed in parallel (penalties/runs/segments.py)
+
+    def warm_signal(self, frame: Frame) -> None:
+        """A frame long before the part of the footage this processor runs: only the signal heads read
+        it, as a pass over the whole footage would (every n-th frame; no motion gate)."""
+        if frame.index % self.options.stride == 0:
+            for reader in self.heads.values():
+                reader.update(frame.captured_at, frame.image)
+
+    def idle_signature(self, at: datetime) -> str | None:
+        """With nothing tracked and nothing pending, everything that decides what comes next, as a
+        hash: two processors with the same signature after the same frame go on identically (the
+        clip buffer aside: it holds the last seconds of frames). None while anything is in flight."""
+        bytetrack = self.tracker._tracker
+        if self._live or self._pending or self._alias or bytetrack.tracked or bytetrack.lost:
+            return None
+        heads = {
+            name: [
+                [[t.isoformat(), str(s)] for t, s in reader.timeline.since(at)],
+                str(reader._seen),
+                reader._seen_since.isoformat() if reader._seen_since else None,
+                reader._streak,
+            ]
+            for name, reader in self.heads.items()
+        }
+        state = [bytetrack._next_id, bytetrack.frame == 0, self._dirty, heads]
+        return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+
+    def busy_before(self, index: int) -> bool:
+        """A vehicle first seen before frame ``index`` is still tracked, or its event still pending."""
+        lives = [*self._live.values(), *(p.live for p in self._pending)]
+        return any(min(live.boxes, default=live.last_index) < index for live in lives)
 
     # -- resuming mid-flight (penalties.runs.runner checkpoints this every few seconds)
 

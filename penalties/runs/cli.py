@@ -259,15 +259,27 @@ def replay(
     ] = False,
     span_from: FromOpt = None,
     span_to: ToOpt = None,
+    segments: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Cut the footage into this many segments run in parallel by the job workers"
+        ),
+    ] = 1,
+    overlap: Annotated[
+        float, typer.Option(min=0.0, help="Seconds each segment warms up on before its own part")
+    ] = 30.0,
 ) -> None:
     """Run footage again (after a model or config change) and compare with an earlier run. Stores the
-    replay's results (its run id is printed) but creates no candidates."""
+    replay's results (its run id is printed) but creates no candidates. With --segments, the same
+    events as one pass, found in parallel by the job workers (in this process on the embedded default)."""
     from core.db import session_scope
     from penalties.runs.events import run_events
     from penalties.runs.models import ProcessingRun
     from penalties.runs.replay import diff_events
 
     span = parse_span(span_from, span_to)
+    if segments > 1 and (span_from or span_to):
+        raise fail("--segments replays the whole footage: leave out --from/--to")
     previous: list[dict[str, Any]] | None = None
     if against is not None:
         _prepare(camera, register=False)
@@ -276,27 +288,42 @@ def replay(
             if earlier is None:
                 raise fail(f"no run {against}")
             previous = run_events(session, earlier.id)
-    runner, result, elapsed = run_footage(
-        footage,
-        camera,
-        kind="replay",
-        stride=stride,
-        motion_gate=motion_gate,
-        start=start,
-        resume=False,
-        span=span,
-    )
-    diff = None if previous is None else diff_events(previous, result.events)
-    report = None if diff is None else {"run": str(runner.run_id), "against": str(against), **diff.as_dict()}
+    if segments > 1:
+        begun = time.monotonic()
+        run_json = _segmented_replay(
+            footage,
+            camera,
+            segments=segments,
+            overlap=overlap,
+            stride=stride,
+            motion_gate=motion_gate,
+            start=start,
+        )
+        run_id, events, frames = run_json["run_id"], run_json["events"], run_json["frames"]
+        elapsed = time.monotonic() - begun
+    else:
+        runner, result, elapsed = run_footage(
+            footage,
+            camera,
+            kind="replay",
+            stride=stride,
+            motion_gate=motion_gate,
+            start=start,
+            resume=False,
+            span=span,
+        )
+        run_id, events, frames = runner.run_id, result.events, result.frames
+        run_json = json.loads(_run_json(runner, result))
+    diff = None if previous is None else diff_events(previous, events)
+    report = None if diff is None else {"run": str(run_id), "against": str(against), **diff.as_dict()}
     if diff_out and report is not None:
         diff_out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     if as_json:
-        out.print_json(_run_json(runner, result, **({"diff": report} if report is not None else {})))
+        with_diff = {**run_json, **({"diff": report} if report is not None else {})}
+        out.print_json(json.dumps(with_diff, ensure_ascii=False))
         return
-    out.print(_events_table(result.events, f"replay {runner.run_id}"))
-    out.print(
-        f"{result.frames} frames in {elapsed:.1f} s ({result.frames / max(elapsed, 1e-6):.1f} frames/s)"
-    )
+    out.print(_events_table(events, f"replay {run_id}"))
+    out.print(f"{frames} frames in {elapsed:.1f} s ({frames / max(elapsed, 1e-6):.1f} frames/s)")
     if diff is None:
         return
     if diff.identical:
@@ -312,6 +339,81 @@ def replay(
         table.add_row("[yellow]~ changed", e["at"], e["code"], detail)
     out.print(table)
     out.print(f"{diff.unchanged} unchanged")
+
+
+def _segmented_replay(
+    footage: Path,
+    camera: str,
+    *,
+    segments: int,
+    overlap: float,
+    stride: int,
+    motion_gate: bool,
+    start: datetime | None,
+) -> dict[str, Any]:
+    """Enqueue the segments, follow them with one progress bar (running them on an in-process worker
+    on the embedded default; `tvp worker` processes run them with a broker), return the run's JSON."""
+    from core.config import get_settings
+    from core.db import session_scope
+    from core.jobs.worker import JobWorker
+    from detection.sources import VideoFileSource
+    from detection.span import Span
+    from penalties.runs.events import run_events
+    from penalties.runs.models import ProcessingRun
+    from penalties.runs.replays import ReplayError, replay_progress, start_segmented_replay
+    from penalties.runs.runner import footage_sha256
+
+    loaded = _prepare(camera, register=False)
+    if not footage.is_file():
+        raise fail(f"--segments needs a video file: {footage} is not one")
+    source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride, Span())
+    if not total or not isinstance(source, VideoFileSource):
+        raise fail(f"{footage}: its number of frames is unknown, so it cannot be cut into segments")
+    try:
+        with session_scope() as session:
+            replay = start_segmented_replay(
+                session,
+                loaded,
+                footage,
+                total_frames=total,
+                started_at=source.start_time(),
+                segments=segments,
+                stride=stride,
+                motion_gate=motion_gate,
+                overlap_s=overlap,
+                footage_sha256=footage_sha256(footage),
+            )
+            replay_id = replay.id
+    except ReplayError as exc:
+        raise fail(str(exc.detail)) from exc
+    embedded = get_settings().uses_stub_broker
+    worker = JobWorker(threads=segments, relay_interval=0.2, scheduler=False).start() if embedded else None
+    try:
+        with _progress() as progress:
+            task = progress.add_task(f"replay in {segments} segments", total=None, fps=0.0, found=0)
+            while True:
+                with session_scope(writes=False) as session:
+                    state = replay_progress(session, replay_id)
+                progress.update(task, total=state.total, completed=state.done)
+                if state.finished:
+                    break
+                time.sleep(0.5)
+    finally:
+        if worker is not None:
+            worker.stop()
+    if state.error:
+        raise fail(f"replay {replay_id} failed: {state.error}")
+    with session_scope(writes=False) as session:
+        run = session.get_one(ProcessingRun, replay_id)
+        return {
+            "run_id": str(replay_id),
+            "kind": "replay",
+            "span": [None, None],
+            "frames": run.frames_done,
+            "events": run_events(session, replay_id),
+            "signal": (run.checkpoint or {}).get("signal", {}),
+            "segments": state.segments,
+        }
 
 
 def _live_source(camera_id: str, source: str, max_attempts: int | None) -> Any:

@@ -1,0 +1,15 @@
+"""Jobs of segmented replays: one long job per segment (penalties/runs/replays.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+from core.jobs import task
+from core.jobs.long import LongJob
+from penalties.runs.replays import SEGMENT_TASK, process_segment_run
+
+
+@task(SEGMENT_TASK, long=True, max_attempts=3)
+def replay_segment(job: LongJob, *, run_id: str) -> None:
+    """Run one segment of a replay; the last one to finish merges them."""
+    process_segment_run(uuid.UUID(run_id), check=job.check)
