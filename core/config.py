@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         300, ge=0, description="Same plate, camera and violation within this many seconds: one candidate"
     )
     evidence_dir: Path | None = Field(None, description="Local evidence folder; default <data_dir>/evidence")
+    footage_dir: Path | None = Field(
+        None,
+        description="Footage ops may replay from the browser, uploads too; default <data_dir>/footage",
+    )
+    footage_upload_max_bytes: int = Field(
+        2 * 1024**3, ge=1, description="Largest footage file ops may upload for a replay"
+    )
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (MinIO)")
     s3_bucket: str = Field("tvp-evidence", description="Evidence bucket")
     s3_access_key: str | None = Field(None, description="S3 access key")
@@ -343,6 +350,10 @@ class Settings(BaseSettings):
     @property
     def resolved_evidence_dir(self) -> Path:
         return self.evidence_dir or self.data_dir / "evidence"
+
+    @property
+    def resolved_footage_dir(self) -> Path:
+        return self.footage_dir or self.data_dir / "footage"
 
     @property
     def resolved_csca_dir(self) -> Path:

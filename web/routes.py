@@ -203,10 +203,11 @@ templates.env.filters["plate"] = _plate
 
 
 def upload_limits(settings: Settings) -> dict[str, int]:
-    """The desk's check-in form carries chip files and camera frames (core.http_guards.RequestGuard)."""
+    """The desk's check-in form carries chip files and camera frames, the replay form a footage file
+    (core.http_guards.RequestGuard)."""
     from exams.schemas import BODY_MAX_BYTES
 
-    return {"/exams/": BODY_MAX_BYTES}
+    return {"/exams/": BODY_MAX_BYTES, "/ops/replays": settings.footage_upload_max_bytes + 64 * 1024}
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -218,6 +219,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     from web.notices import router as notices_router
     from web.payments import router as payments_router
     from web.proctoring import router as proctoring_router
+    from web.replays import router as replays_router
     from web.review import router as review_router
     from web.review_queue import router as review_queue_router
 
@@ -231,5 +233,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(payments_router)
     app.include_router(exams_router)
     app.include_router(analytics_router)
+    app.include_router(replays_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     set_html_error_renderer(_render_error)

@@ -6,6 +6,7 @@ import uuid
 
 from core.jobs import task
 from core.jobs.long import LongJob
+from penalties.runs.replay_ops import PROMOTE_TASK, promote_run
 from penalties.runs.replays import SEGMENT_TASK, process_segment_run
 
 
@@ -13,3 +14,9 @@ from penalties.runs.replays import SEGMENT_TASK, process_segment_run
 def replay_segment(job: LongJob, *, run_id: str) -> None:
     """Run one segment of a replay; the last one to finish merges them."""
     process_segment_run(uuid.UUID(run_id), check=job.check)
+
+
+@task(PROMOTE_TASK, long=True, max_attempts=3)
+def replay_promote(job: LongJob, *, replay_id: str) -> None:
+    """A replay's events become candidates for review, as `tvp process` makes them."""
+    promote_run(uuid.UUID(replay_id), check=job.check)

@@ -102,7 +102,7 @@ def start_segmented_replay(
         session.flush()
         return run
 
-    replay = new_run({"segments": segments, "overlap_frames": overlap})
+    replay = new_run({"segments": segments, "overlap_frames": overlap, "camera_text": loaded.text})
     ids = []
     for part in parts:
         run = new_run({"segment": {**part.as_dict(), "of": str(replay.id)}, "camera_text": loaded.text})

@@ -117,6 +117,10 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /": STAFF,
     "GET /ops/jobs": frozenset({"ops", "admin"}),
     "GET /ops/cameras": frozenset({"ops", "admin"}),
+    "GET /ops/replays": frozenset({"ops", "admin"}),
+    "POST /ops/replays": frozenset({"ops", "admin"}),
+    "GET /ops/replays/{replay_id}": frozenset({"ops", "admin"}),
+    "POST /ops/replays/{replay_id}/promote": frozenset({"ops", "admin"}),
     "GET /analytics": frozenset({"supervisor", "ops", "admin"}),
     "GET /analytics.csv": frozenset({"supervisor", "ops", "admin"}),
     "GET /citizen": PUBLIC,
@@ -205,6 +209,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
 PRINCIPALS = ["anonymous", "citizen", *sorted(STAFF)]
 PARAMS = {
     "month": "2025-03",
+    "replay_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
     "job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11",
     "user_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d10",
     "candidate_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d12",
