@@ -105,7 +105,7 @@ def test_start_a_replay_watch_it_finish_diff_and_promote(page, db: Session, gene
     deadline = time.monotonic() + 180  # the promotion job runs the footage through the pipeline
     while time.monotonic() < deadline:
         with session_scope(writes=False) as s:
-            plates = sorted(s.scalars(select(ViolationCandidate.plate)))
+            plates = sorted(str(p) for p in s.scalars(select(ViolationCandidate.plate)))
             promoted = s.scalar(
                 select(func.count())
                 .select_from(ProcessingRun)

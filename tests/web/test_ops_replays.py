@@ -68,10 +68,12 @@ def ops(client: TestClient) -> TestClient:
     return client
 
 
-def _start(ops: TestClient, files: dict[str, object] | None = None, **fields: str) -> Any:
+def _start(
+    ops: TestClient, *, files: dict[str, Any] | None = None, form: dict[str, str] | None = None, **fields: str
+) -> Any:
     page = ops.get("/ops/replays")
-    data = {"csrf": _csrf(page.text), "segments": "4", "stride": "3", **fields}
-    return ops.post("/ops/replays", data=data, files=files, follow_redirects=False)  # type: ignore[arg-type]
+    data = {"csrf": _csrf(page.text), "segments": "4", "stride": "3", **fields, **(form or {})}
+    return ops.post("/ops/replays", data=data, files=files, follow_redirects=False)
 
 
 def test_start_a_replay_from_the_footage_folder(
@@ -117,14 +119,14 @@ def test_footage_outside_the_folder_or_missing_is_refused(
 
 def test_bad_form_values_are_refused(ops: TestClient, db: Session, footage_dir: Path, camera: str) -> None:
     code = camera.split(":")[0]
-    cases = [
+    cases: list[tuple[dict[str, str], str]] = [
         ({"camera_version": f"{code}:9"}, "has no configuration version 9"),
         ({"camera_version": ""}, "choose a camera configuration version"),
         ({"camera_version": camera, "segments": "0"}, "segments: 1 to 16"),
         ({"camera_version": camera, "stride": "99"}, "stride: 1 to 10"),
     ]
     for fields, message in cases:
-        refused = _start(ops, footage="junction/footage.mp4", **fields)
+        refused = _start(ops, footage="junction/footage.mp4", form=fields)
         assert refused.status_code == 422 and message in refused.json()["detail"], fields
     no_csrf = ops.post("/ops/replays", data={"footage": "junction/footage.mp4", "camera_version": camera})
     assert no_csrf.status_code == 403
@@ -150,7 +152,8 @@ def test_an_upload_is_stored_in_the_footage_folder_or_refused(
     stored = list(uploads.iterdir())
     assert len(stored) == 1 and stored[0].read_bytes() == video
     db.expire_all()
-    assert db.scalars(select(ProcessingRun)).first().options["footage_name"] == f"uploads/{stored[0].name}"
+    replay = db.scalars(select(ProcessingRun)).first()
+    assert replay is not None and replay.options["footage_name"] == f"uploads/{stored[0].name}"
 
 
 def _finished_replay(db: Session, events: list[dict[str, object]], sha: str = "f" * 64) -> ProcessingRun:
