@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core.db import session_scope
 from core.errors import AppError
 from core.jobs import enqueue
+from core.jobs.long import LeaseLost
 from core.time import utc_now
 from detection.camera import CameraProcessor, ProcessorOptions
 from detection.pipeline import PlatePipeline
@@ -125,9 +126,11 @@ def _summary(event: Any) -> dict[str, Any]:
     return {**event.summary(), "key": dedup_key(event), "candidate_id": None}
 
 
-def process_segment_run(run_id: uuid.UUID, check: Callable[[], None] = lambda: None) -> SegmentResult:
+def process_segment_run(
+    run_id: uuid.UUID, check: Callable[[], None] = lambda: None, *, last_attempt: bool = True
+) -> SegmentResult:
     """Run one segment from its start (a retry or a takeover starts it again), then merge if it was the
-    last one."""
+    last one. A failure fails the replay only on the job's ``last_attempt`` (else the job tries again)."""
     with session_scope() as session:
         run = session.get_one(ProcessingRun, run_id)
         opts = dict(run.options)
@@ -155,11 +158,15 @@ def process_segment_run(run_id: uuid.UUID, check: Callable[[], None] = lambda: N
 
     try:
         result = run_segment(processor, source.frames(), segment, _summary, on_frame=tick)
+    except LeaseLost:
+        raise  # another worker has taken the segment over
     except Exception as exc:
         with session_scope() as session:
             run = session.get_one(ProcessingRun, run_id)
-            run.status, run.error, run.finished_at = RunStatus.failed, str(exc)[-2000:], utc_now()
-            _merge_when_done(session, uuid.UUID(opts["segment"]["of"]))
+            run.error = str(exc)[-2000:]
+            if last_attempt:
+                run.status, run.finished_at = RunStatus.failed, utc_now()
+                _merge_when_done(session, uuid.UUID(opts["segment"]["of"]))
         raise
     with session_scope() as session:
         run = session.get_one(ProcessingRun, run_id)
