@@ -4,7 +4,11 @@ pass finds (issue 16's target: a 4-segment replay gives byte-identical candidate
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from core.models import Job
 from core.plugins import load_tasks
 from penalties.runs.models import ProcessingRun, RunKind, RunStatus
 from penalties.runs.segments import EMITTED, Segment, merge, plan, sync_frame
+from tests.core.test_broker_worker import broker_url, queue_name, start_worker  # noqa: F401 - fixtures
 
 
 def tvp(*args: object) -> Result:
@@ -213,3 +218,38 @@ def test_a_failing_segment_fails_the_replay_on_its_last_attempt_only(
         replays.start_segmented_replay(
             db, loaded, gone, total_frames=100, started_at=generated_footage.started_at, segments=200
         )
+
+
+@pytest.mark.broker
+@pytest.mark.clockless  # footage at a fixed time
+def test_segments_run_by_tvp_worker_processes_over_rabbitmq(
+    db: Session,
+    long_footage,
+    evidence_dir: Path,
+    database_url: str,
+    queue_name: str,  # noqa: F811
+    broker_url: str,  # noqa: F811
+    start_worker: Callable[[], subprocess.Popen[bytes]],  # noqa: F811
+) -> None:
+    """Two `tvp worker` processes take the four segments from the real broker; `tvp replay` only
+    enqueues and follows them. The merged events are the single pass's, byte for byte."""
+    footage, camera = long_footage.video, long_footage.camera
+    single = tvp("replay", footage, "--camera", camera, "--stride", "3", "--json")
+    assert single.exit_code == 0, single.output
+    workers = [start_worker(), start_worker()]
+    env = {
+        **os.environ,
+        "TVP_DATABASE_URL": database_url,
+        "TVP_BROKER_URL": broker_url,
+        "TVP_JOBS_QUEUE": queue_name,
+    }
+    args = ["replay", footage, "--camera", camera, "--stride", "3", "--segments", "4", "--overlap", "4"]
+    split = subprocess.run(
+        [str(Path(sys.executable).parent / "tvp"), *map(str, args), "--json"],
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
+    assert split.returncode == 0, split.stderr.decode()[-3000:]
+    assert json.dumps(json.loads(split.stdout)["events"]) == json.dumps(json.loads(single.stdout)["events"])
+    assert all(w.poll() is None for w in workers)  # both still serving
