@@ -7,10 +7,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from core import audit
+from core.db import get_write_session
 from core.models import Job
 from core.time import format_local
 from penalties.cameras.service import list_cameras
@@ -30,6 +33,7 @@ from penalties.runs.replays import ReplayError, replay_progress
 from web.routes import DB, Ops, check_csrf, render, templates
 
 router = APIRouter(tags=["web"], include_in_schema=False)
+AuditedDB = Annotated[Session, Depends(get_write_session, scope="function")]  # plates shown: audited
 
 
 def _event_time(at: str) -> str:
@@ -88,12 +92,27 @@ def start_replay(
 
 @router.get("/ops/replays/{replay_id}")
 def replay_page(
-    request: Request, replay_id: uuid.UUID, db: DB, principal: Ops, against: uuid.UUID | None = None
+    request: Request,
+    replay_id: uuid.UUID,
+    db: AuditedDB,
+    principal: Ops,
+    against: uuid.UUID | None = None,
 ) -> Response:
     replay = get_replay(db, replay_id)
     progress = replay_progress(db, replay.id)
     earlier = earlier_runs(db, replay) if progress.finished else []
     diff = replay_diff(db, replay, against) if against is not None and progress.finished else None
+    events = run_events(db, replay.id) if progress.finished else []
+    if events or diff is not None:
+        shown = events + ([] if diff is None else diff.removed)
+        audit.record_read(
+            db,
+            actor=principal.actor,
+            object_type="processing_run",
+            object_id=replay.id,
+            purpose="replay events" + ("" if against is None else f" and diff against run {against}"),
+            plates=sorted({str(e["plate"]) for e in shown if e.get("plate")}),
+        )
     promoted = None
     if replay.options.get("promoted_job"):
         promoted = db.scalar(select(Job).where(Job.id == uuid.UUID(replay.options["promoted_job"])))
@@ -103,7 +122,7 @@ def replay_page(
         principal,
         replay=replay,
         progress=progress,
-        events=run_events(db, replay.id) if progress.finished else [],
+        events=events,
         earlier=earlier,
         against=against,
         diff=diff,

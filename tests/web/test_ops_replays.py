@@ -224,6 +224,9 @@ def test_the_diff_against_an_earlier_run_and_promotion(ops: TestClient, db: Sess
     assert re.search(r'<tr class="removed">.*SPEED_20_35.*<td>36</td>.*51G-123.45', diff)
     assert re.search(r'<tr class="changed">.*RED_LIGHT.*plate: 30A99988 → 30A99989', diff)
     assert "20/11/2026 08:30:09.000" in diff  # in Vietnam time
+    read = db.scalars(select(AuditEntry).where(AuditEntry.action == "processing_run.read")).one()
+    assert read.object_id == str(replay.id) and read.detail["plates"] == ["30A99988", "30A99989", "51G12345"]
+    db.rollback()
 
     wrong = ops.get(f"/ops/replays/{replay.id}?against={other_footage.id}")
     assert (
@@ -237,7 +240,7 @@ def test_the_diff_against_an_earlier_run_and_promotion(ops: TestClient, db: Sess
         f"/ops/replays/{replay.id}/promote", data={"csrf": _csrf(page.text)}, follow_redirects=False
     )
     assert promoted.status_code == 303
-    db.expire_all()
+    db.rollback()  # a fresh snapshot: the ids read above began a transaction (SQLite keeps its snapshot)
     job = db.scalars(select(Job).where(Job.name == "penalties.replay_promote")).one()
     assert job.payload == {"replay_id": str(replay.id)}
     audit = db.scalars(select(AuditEntry).where(AuditEntry.action == "runs.replay_promoted")).one()
