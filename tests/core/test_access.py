@@ -44,6 +44,9 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/cameras/configs": frozenset({"ops", "admin"}),
     "GET /api/cameras/{code}/configs": frozenset({"reviewer", "supervisor", "ops", "admin"}),
     "GET /api/cameras/{code}/configs/{version}": frozenset({"reviewer", "supervisor", "ops", "admin"}),
+    "GET /api/runs": frozenset({"ops", "admin"}),
+    "GET /api/runs/{run_id}": frozenset({"ops", "admin"}),
+    "GET /api/runs/{run_id}/events": frozenset({"ops", "admin"}),
     "GET /api/candidates": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/claim": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/release": frozenset({"reviewer", "supervisor"}),
@@ -227,6 +230,7 @@ PARAMS = {
     "checkin_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1a",
     "flag_id": "1b9a7c51-7f4e-4a0e-8c55-0c2f9e1d3a77",
     "reg_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1b",
+    "run_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1c",
     "enrolment_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d1c",
 }
 
