@@ -194,6 +194,9 @@ def train_helmets_command(
     imgsz: Annotated[int, typer.Option(help="Training image size")] = 320,
     batch: Annotated[int, typer.Option(help="Batch size")] = 16,
     int8: Annotated[bool, typer.Option(help="Also make the int8 ONNX (calibrated on training crops)")] = True,
+    images: Annotated[
+        int | None, typer.Option(help="Only the first N training photos (a quick try, not a model)")
+    ] = None,
     seed: int = 0,
 ) -> None:
     """Fine-tune the helmet detector (motorbike, head_helmet, head_no_helmet) on helmet_dev's training
@@ -207,6 +210,11 @@ def train_helmets_command(
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
+    if not parts["train"]:
+        err.print(f"[red]{data}: no training photos (all {len(parts['held-out'])} are held out)[/]")
+        raise typer.Exit(2)
+    if images is not None:
+        parts["train"] = parts["train"][:images]
     dataset = models_dir() / "datasets" / "helmets"
     with _progress() as progress:
         task = progress.add_task("cutting training images", total=len(parts["train"]))
