@@ -101,8 +101,12 @@ def build_helmet_dataset(
     rng = random.Random(seed)
     shutil.rmtree(out, ignore_errors=True)
     counts = {"photos": 0, "crops": 0, "degraded_crops": 0}
+    names = [item.image.name for item in train_items]
+    val = {n for n in names if _val(n)} or {names[-1]}  # Ultralytics needs both folders
+    if len(names) > 1 and val == set(names):
+        val.discard(names[0])
     for done, item in enumerate(train_items, 1):
-        split_dir = out / ("val" if _val(item.image.name) else "train")
+        split_dir = out / ("val" if item.image.name in val else "train")
         image = load_image(item.image)
         stem = item.image.stem[:60]
         _write(image, image_labels(item), split_dir, stem)
