@@ -197,6 +197,16 @@ def train_helmets_command(
     images: Annotated[
         int | None, typer.Option(help="Only the first N training photos (a quick try, not a model)")
     ] = None,
+    minutes: Annotated[
+        float | None,
+        typer.Option(help="Train for this long instead (epochs then fit the time; on a busy CPU)"),
+    ] = None,
+    ship: Annotated[
+        bool,
+        typer.Option(
+            "--ship", help="Maintainers: copy the weights into detection/weights and ship their int8 there"
+        ),
+    ] = False,
     seed: int = 0,
 ) -> None:
     """Fine-tune the helmet detector (motorbike, head_helmet, head_no_helmet) on helmet_dev's training
@@ -224,8 +234,9 @@ def train_helmets_command(
             seed=seed,
             progress=lambda done, _total: progress.update(task, completed=done),
         )
-    err.print(f"training on {yaml} {counts} ({epochs} epochs at {imgsz}); {len(parts['held-out'])} held out")
-    weights, metrics = train_helmets(yaml, epochs=epochs, imgsz=imgsz, batch=batch)
+    budget = f"{minutes} minutes" if minutes else f"{epochs} epochs"
+    err.print(f"training on {yaml} {counts} ({budget} at {imgsz}); {len(parts['held-out'])} held out")
+    weights, metrics = train_helmets(yaml, epochs=epochs, imgsz=imgsz, batch=batch, minutes=minutes)
     out.print(f"[green]installed {weights}[/]")
     for key in ("metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)"):
         if key in metrics:
@@ -233,12 +244,26 @@ def train_helmets_command(
     resolve.cache_clear()
     fp32 = resolve_fp32("helmet")
     out.print(f"[green]ONNX[/] {fp32.path}")
-    if int8:
-        from detection.helmet_train import calibration_crops
-        from detection.quantize import quantize
+    if not (int8 or ship):
+        return
+    from detection.helmet_train import calibration_crops
 
-        target = quantize(fp32, calibration_crops(parts["train"], seed=seed))
-        out.print(f"[green]int8[/] {target}")
+    crops = calibration_crops(parts["train"], seed=seed)
+    if ship:
+        import shutil
+
+        from detection.models import SHIPPED
+        from detection.ship_int8 import ship as ship_int8
+
+        shutil.copyfile(weights, SHIPPED / weights.name)
+        entry = ship_int8(
+            "helmet", crops, f"{len(crops)} rider crops of helmet_dev's training part (seed {seed})"
+        )
+        out.print(f"[green]shipped[/] detection/weights/{weights.name}, detection/weights/{entry['file']}")
+        return
+    from detection.quantize import quantize
+
+    out.print(f"[green]int8[/] {quantize(fp32, crops)}")
 
 
 @models_app.command("train-rec")

@@ -173,10 +173,18 @@ def trainable_coco() -> Path:
 
 
 def train_helmets(
-    data: Path, *, epochs: int, imgsz: int, batch: int, workdir: Path | None = None
+    data: Path,
+    *,
+    epochs: int,
+    imgsz: int,
+    batch: int,
+    minutes: float | None = None,
+    workdir: Path | None = None,
 ) -> tuple[Path, dict[str, float]]:
     """Fine-tune from the COCO YOLOv8n; installs the best weights as helmet-yolov8n.pt in the models
-    folder. Returns (weights, Ultralytics' metrics on its val images)."""
+    folder. Returns (weights, Ultralytics' metrics on its val images). ``minutes``: a time budget
+    instead of ``epochs`` (Ultralytics sets the epochs, and so the learning-rate schedule, from the
+    first epoch's time)."""
     from detection.ultralytics_env import load_yolo
 
     project = (workdir or models_dir() / "training").resolve()
@@ -184,6 +192,7 @@ def train_helmets(
     results = model.train(
         data=str(data),
         epochs=epochs,
+        time=minutes / 60 if minutes else None,
         imgsz=imgsz,
         batch=batch,
         device="cpu",
