@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -247,6 +248,159 @@ def sample_citizens(count: int, citizens: int) -> list[str]:
     """``count`` different citizens, spread over all of them."""
     step = max(1, citizens // count)
     return [f"079090{1 + i * step:06d}" for i in range(count)]
+
+
+# --- where the time goes --------------------------------------------------------------------------------
+
+
+@dataclass
+class SqlClock:
+    """Every statement a block of code sends (with its parameters) and the time spent waiting for them."""
+
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    _started: float = 0.0
+
+    @contextmanager
+    def watching(self) -> Iterator[SqlClock]:
+        from sqlalchemy import event
+
+        from core.db import get_engine
+
+        engine = get_engine()
+
+        def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+            self.statements.append((statement, parameters))
+            self._started = time.perf_counter()
+
+        def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+            self.seconds += time.perf_counter() - self._started
+
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        try:
+            yield self
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+
+
+def list_request(cccd: str) -> float:
+    """What GET /notices does between the route and the JSON (no HTTP): the seconds its commit took."""
+    from citizen_app_api import service, views
+    from core.db import get_sessionmaker
+    from core.pagination import Page
+
+    with get_sessionmaker()() as s:
+        rows, total = service.list_notices(s, cccd, status=None, page=1, size=20)
+        Page(items=[views.summary(n, cccd) for n in rows], total=total, page=1, size=20).model_dump_json()
+        started = time.perf_counter()
+        s.commit()
+        return time.perf_counter() - started
+
+
+def detail_request(cccd: str, notice_id: uuid.UUID) -> float:
+    from citizen_app_api import service, views
+    from core.db import get_sessionmaker
+
+    with get_sessionmaker()() as s:
+        notice = service.my_notice(s, notice_id, cccd, purpose="notice detail")
+        views.detail(s, notice, cccd).model_dump_json()
+        started = time.perf_counter()
+        s.commit()
+        return time.perf_counter() - started
+
+
+def review_queue_request(actor: str) -> float:
+    """What GET /review reads (its template aside): the page of the queue, the counts, the filters'
+    choices and the reviewer's own figures."""
+    from core.db import get_sessionmaker
+    from penalties.review.queue import QueueFilter, filter_choices, queue, queue_counts
+    from penalties.review.workday import reviewer_figures
+
+    with get_sessionmaker()() as s:
+        queue(s, QueueFilter(), supervisor=False, page=1, size=25)
+        queue_counts(s, QueueFilter(), supervisor=False)
+        filter_choices(s)
+        reviewer_figures(s, actor)
+        started = time.perf_counter()
+        s.commit()
+        return time.perf_counter() - started
+
+
+def explain(statement: str, parameters: Any) -> list[str]:
+    from core.db import get_engine
+
+    with get_engine().connect() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
+        conn.rollback()  # an audit INSERT explained with ANALYZE ran: undo it
+    return [str(line) for line in plan]
+
+
+def one_request(name: str, call: Any, rounds: int) -> dict[str, Any]:
+    """``call`` run ``rounds`` times, one after another (no concurrency): its statements, the share of the
+    time spent waiting on PostgreSQL, on the commit, and in Python; the heaviest functions (cProfile)."""
+    import cProfile
+    import io
+    import pstats
+
+    call(0)  # warm: imports, caches, the pool's first connection
+    with SqlClock().watching() as first:
+        call(1)
+    clock, commits = SqlClock(), 0.0
+    started = time.perf_counter()
+    with clock.watching():
+        for n in range(rounds):
+            commits += call(n)
+    wall = time.perf_counter() - started
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(rounds):
+        call(n)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    selects = [(s, p) for s, p in first.statements if s.lstrip().upper().startswith("SELECT")]
+    return {
+        "request": name,
+        "rounds": rounds,
+        "ms_per_request": round(wall / rounds * 1000, 2),
+        "statements_per_request": len(first.statements),
+        "statements": [" ".join(s.split())[:160] for s, _ in first.statements],
+        "ms_waiting_on_sql": round(clock.seconds / rounds * 1000, 2),
+        "ms_in_commit": round(commits / rounds * 1000, 2),
+        "ms_in_python": round((wall - clock.seconds - commits) / rounds * 1000, 2),
+        "top_functions_by_own_time": [
+            line for line in out.getvalue().splitlines() if line.strip() and "/" in line
+        ][:12],
+        "plans": [{"sql": " ".join(s.split())[:300], "plan": explain(s, p)} for s, p in selects],
+    }
+
+
+def where_time_goes(cccds: list[str], rounds: int) -> list[dict[str, Any]]:
+    """One list and one detail request profiled in this process against the seeded database."""
+    from sqlalchemy import select
+
+    from core.db import session_scope
+    from penalties.notices.models import Notice, NoticeStatus
+
+    with session_scope(writes=False) as s:
+        mine = {
+            c: s.scalars(
+                select(Notice.id).where(Notice.owner_cccd == c, Notice.status != NoticeStatus.issued).limit(1)
+            ).one()
+            for c in cccds[:rounds]
+        }
+    people = list(mine)
+    return [
+        one_request("citizen_notice_list", lambda n: list_request(people[n % len(people)]), rounds),
+        one_request(
+            "citizen_notice_detail",
+            lambda n: detail_request(people[n % len(people)], mine[people[n % len(people)]]),
+            rounds,
+        ),
+        one_request("review_queue", lambda n: review_queue_request("staff:bench"), max(3, rounds // 20)),
+    ]
 
 
 # --- the server ------------------------------------------------------------------------------------------
@@ -478,10 +632,12 @@ def main() -> int:
     parser.add_argument("--citizens", type=int, default=100_000)
     parser.add_argument("--queue", type=int, default=5_000, help="candidates waiting for review")
     parser.add_argument("--workers", default="1,2,4", help="worker counts to run, comma-separated")
-    parser.add_argument("--clients", type=int, default=64, help="concurrent clients, each its own citizen")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients, each its own citizen")
     parser.add_argument("--seconds", type=float, default=20.0, help="recorded seconds per endpoint")
     parser.add_argument("--warmup", type=float, default=3.0, help="unrecorded seconds before each endpoint")
     parser.add_argument("--reseed", action="store_true", help="drop the scratch database and seed again")
+    parser.add_argument("--seed-only", action="store_true", help="seed (or find seeded) and stop; implies --keep")
+    parser.add_argument("--profile-rounds", type=int, default=200, help="requests profiled in-process (0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the seeded database for the next run")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--scratch-db", default="tvp_bench_load")
@@ -491,7 +647,8 @@ def main() -> int:
     if args.quick:
         args.notices, args.citizens, args.queue = 2_000, 200, 100
         args.clients, args.seconds, args.warmup = min(args.clients, 8), 2.0, 0.5
-    worker_counts = [int(w) for w in args.workers.split(",")]
+        args.profile_rounds = min(args.profile_rounds, 20)
+    worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]  # none: seed and profile only
     if args.clients > args.citizens:
         raise SystemExit("--clients must not exceed --citizens (each client is its own citizen)")
 
@@ -519,12 +676,13 @@ def main() -> int:
     try:
         seeding = seed_once(args, url)
         cccds = sample_citizens(args.clients, args.citizens)
-        for workers in worker_counts:
+        profile = where_time_goes(cccds, args.profile_rounds) if args.profile_rounds and not args.seed_only else []
+        for workers in [] if args.seed_only else worker_counts:
             log = data_dir / f"serve-{workers}.log"
             runs.append(run_workers(workers, args, cccds, {**env, "TVP_DATABASE_URL": url}, log))
     finally:
         clear_queue(queue, args.broker)
-        if not args.keep:
+        if not (args.keep or args.seed_only):
             drop_database(args.postgres, args.scratch_db)
     result = {
         "quick": args.quick,
@@ -538,6 +696,7 @@ def main() -> int:
         },
         "target": {"endpoint": "citizen_notice_list", "req_per_s": 1000, "p99_ms": 50},
         "runs": runs,
+        "where_time_goes": profile,
         "all_200": all(e["all_200"] for r in runs for e in r["endpoints"].values()),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
