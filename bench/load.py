@@ -126,7 +126,14 @@ def use_database(url: str) -> None:
 
 
 # Notice states a citizen sees, by share of the notices (issued ones are not published yet).
-STATES = [("delivered", 35), ("acknowledged", 15), ("paid", 35), ("overdue", 5), ("cancelled", 5), ("decided", 5)]
+STATES = [
+    ("delivered", 35),
+    ("acknowledged", 15),
+    ("paid", 35),
+    ("overdue", 5),
+    ("cancelled", 5),
+    ("decided", 5),
+]
 
 
 def _state_case(column: str) -> str:
@@ -143,7 +150,7 @@ SEED_SQL = [
         speed_limit_kmh, active)
     SELECT md5('camera' || g)::uuid, now(), now(), 'LOAD-' || lpad(g::text, 3, '0'), 'Nút giao ' || g,
         'Đường ' || g, '79', 10.7 + g / 1000.0, 106.6 + g / 1000.0, 50, true
-    FROM generate_series(1, {CAMERAS}) g""",
+    FROM generate_series(1, {CAMERAS}) g""",  # noqa: S608 (a constant)
     # Citizens (valid CCCD: province 079, born 1990, male, serial g) and one car each.
     """INSERT INTO citizens (id, created_at, updated_at, cccd, full_name, birth_date, sex, address)
     SELECT md5('citizen' || g)::uuid, now(), now(), '079090' || lpad(g::text, 6, '0'),
@@ -151,7 +158,8 @@ SEED_SQL = [
     FROM generate_series(1, :citizens) g""",
     """INSERT INTO vehicles (id, created_at, updated_at, plate, plate_display, vehicle_type, colour, brand,
         owner_cccd, registration_status, stolen, wanted, owner_kind)
-    SELECT md5('vehicle' || g)::uuid, now(), now(), (50 + g / 100000) || 'A' || lpad((g % 100000)::text, 5, '0'),
+    SELECT md5('vehicle' || g)::uuid, now(), now(),
+        (50 + g / 100000) || 'A' || lpad((g % 100000)::text, 5, '0'),
         (50 + g / 100000) || 'A-' || lpad(((g % 100000) / 100)::text, 3, '0') || '.'
             || lpad((g % 100)::text, 2, '0'),
         'car', 'Trắng', 'Toyota', '079090' || lpad(g::text, 6, '0'), 'registered', false, false, 'person'
@@ -162,23 +170,28 @@ SEED_SQL = [
         reviewed_at)
     SELECT md5('candidate' || n)::uuid, at, at, md5('camera' || (1 + n % 50))::uuid, at, 'RED_LIGHT',
         (50 + c / 100000) || 'A' || lpad((c % 100000)::text, 5, '0'), 0.97, 'car',
-        '{"time_into_red_s": 1.8}', '{}', 'load:' || n, 'confirmed', '[]', 'staff:bench', at + interval '1 hour'
-    FROM (SELECT n, 1 + n % :citizens AS c, now() - interval '2 days' - (n % 525600) * interval '1 minute' AS at
+        '{"time_into_red_s": 1.8}', '{}', 'load:' || n, 'confirmed', '[]', 'staff:bench',
+        at + interval '1 hour'
+    FROM (SELECT n, 1 + n % :citizens AS c,
+                 now() - interval '2 days' - (n % 525600) * interval '1 minute' AS at
           FROM generate_series(1, :notices) n) s""",
     f"""INSERT INTO notices (id, created_at, updated_at, number, candidate_id, owner_cccd, owner_snapshot,
         violation_code, legal_basis, amount_vnd, points, status, issued_at, due_date)
-    SELECT md5('notice' || n)::uuid, at, at, 'TVP-LOAD-' || lpad(n::text, 8, '0'), md5('candidate' || n)::uuid,
+    SELECT md5('notice' || n)::uuid, at, at, 'TVP-LOAD-' || lpad(n::text, 8, '0'),
+        md5('candidate' || n)::uuid,
         '079090' || lpad(c::text, 6, '0'),
         json_build_object('plate', p, 'plate_display', p, 'vehicle_type', 'car', 'brand', 'Toyota',
             'colour', 'Trắng', 'registration_status', 'registered',
-            'owner', json_build_object('cccd', '079090' || lpad(c::text, 6, '0'), 'full_name', 'Nguyễn Văn ' || c,
+            'owner', json_build_object('cccd', '079090' || lpad(c::text, 6, '0'),
+                'full_name', 'Nguyễn Văn ' || c,
                 'address', 'TP Hồ Chí Minh', 'kind', 'person')),
         'RED_LIGHT', 'Nghị định 168/2024/NĐ-CP, Điều 6 khoản 9 điểm b', 18000000, 4,
         {_state_case("n % 100")}, at + interval '1 hour', (at + interval '11 days')::date
     FROM (SELECT n, 1 + n % :citizens AS c,
-                 (50 + (1 + n % :citizens) / 100000) || 'A' || lpad(((1 + n % :citizens) % 100000)::text, 5, '0') AS p,
+                 (50 + (1 + n % :citizens) / 100000) || 'A'
+                     || lpad(((1 + n % :citizens) % 100000)::text, 5, '0') AS p,
                  now() - interval '2 days' - (n % 525600) * interval '1 minute' AS at
-          FROM generate_series(1, :notices) n) s""",
+          FROM generate_series(1, :notices) n) s""",  # noqa: S608 (the states' constant CASE)
     # The review queue: candidates waiting for a first look, the oldest a few days old.
     """INSERT INTO violation_candidates (id, created_at, updated_at, camera_id, detected_at, violation_code,
         plate, plate_confidence, vehicle_class, measured, provenance, dedup_key, status, flags)
@@ -193,9 +206,7 @@ SEED_SQL = [
 def seeded_counts(session: Any) -> tuple[int, int, int] | None:
     from sqlalchemy import text
 
-    row = session.execute(
-        text("SELECT obj_description('notices'::regclass, 'pg_class')")
-    ).scalar()
+    row = session.execute(text("SELECT obj_description('notices'::regclass, 'pg_class')")).scalar()
     if not row or not str(row).startswith(SEED_MARK):
         return None
     _, citizens, notices, queue = str(row).split()
@@ -220,7 +231,13 @@ def seed(citizens: int, notices: int, queue: int) -> dict[str, Any]:
             s.execute(text(sql), {k: v for k, v in numbers.items() if f":{k}" in sql})
             steps[name] = round(time.perf_counter() - t, 1)
             print(f"  seeded {name} in {steps[name]} s", flush=True)
-        create_user(s, username=REVIEWER, full_name="Bench Reviewer", password=REVIEWER_PASSWORD, roles=[Role.reviewer])
+        create_user(
+            s,
+            username=REVIEWER,
+            full_name="Bench Reviewer",
+            password=REVIEWER_PASSWORD,
+            roles=[Role.reviewer],
+        )
         s.execute(text(f"COMMENT ON TABLE notices IS '{SEED_MARK} {citizens} {notices} {queue}'"))
     t = time.perf_counter()
     with session_scope() as s:
@@ -240,7 +257,9 @@ def seed_once(args: argparse.Namespace, url: str) -> dict[str, Any]:
         return {"seconds": 0.0, "skipped": "already seeded with these numbers"}
     if found is not None:
         raise SystemExit(f"{args.scratch_db} holds another seeding {found}: run with --reseed")
-    print(f"seeding {args.notices:,} notices of {args.citizens:,} citizens, {args.queue:,} queued", flush=True)
+    print(
+        f"seeding {args.notices:,} notices of {args.citizens:,} citizens, {args.queue:,} queued", flush=True
+    )
     return seed(*wanted)
 
 
@@ -287,25 +306,22 @@ class SqlClock:
 
 def list_request(cccd: str) -> float:
     """What GET /notices does between the route and the JSON (no HTTP): the seconds its commit took."""
-    from citizen_app_api import service, views
+    from citizen_app_api import service
     from core.db import get_sessionmaker
-    from core.pagination import Page
 
     with get_sessionmaker()() as s:
-        rows, total = service.list_notices(s, cccd, status=None, page=1, size=20)
-        Page(items=[views.summary(n, cccd) for n in rows], total=total, page=1, size=20).model_dump_json()
+        service.list_notices(s, cccd, status=None, page=1, size=20).model_dump_json()
         started = time.perf_counter()
         s.commit()
         return time.perf_counter() - started
 
 
 def detail_request(cccd: str, notice_id: uuid.UUID) -> float:
-    from citizen_app_api import service, views
+    from citizen_app_api import service
     from core.db import get_sessionmaker
 
     with get_sessionmaker()() as s:
-        notice = service.my_notice(s, notice_id, cccd, purpose="notice detail")
-        views.detail(s, notice, cccd).model_dump_json()
+        service.notice_detail(s, notice_id, cccd).model_dump_json()
         started = time.perf_counter()
         s.commit()
         return time.perf_counter() - started
@@ -321,7 +337,7 @@ def review_queue_request(actor: str) -> float:
     with get_sessionmaker()() as s:
         queue(s, QueueFilter(), supervisor=False, page=1, size=25)
         queue_counts(s, QueueFilter(), supervisor=False)
-        filter_choices(s)
+        filter_choices(s, supervisor=False)
         reviewer_figures(s, actor)
         started = time.perf_counter()
         s.commit()
@@ -437,7 +453,9 @@ def tvp_serve(workers: int, log: Path, env: dict[str, str]) -> Iterator[tuple[st
         deadline = time.monotonic() + 180  # a loaded 2-core machine imports the models slowly
         while True:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"tvp serve did not start (exit {proc.poll()}):\n{log.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"tvp serve did not start (exit {proc.poll()}):\n{log.read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
@@ -500,7 +518,9 @@ async def sign_in(base: str, cccds: list[str]) -> tuple[dict[str, str], str, flo
                 return cccd, await citizen_token(client, cccd)
 
         tokens = dict(await asyncio.gather(*(one(c) for c in cccds)))
-        staff = await client.post("/api/auth/token", json={"username": REVIEWER, "password": REVIEWER_PASSWORD})
+        staff = await client.post(
+            "/api/auth/token", json={"username": REVIEWER, "password": REVIEWER_PASSWORD}
+        )
         if staff.status_code != 200:
             raise RuntimeError(f"reviewer sign-in: HTTP {staff.status_code} {staff.text[:200]}")
     return tokens, str(staff.json()["access_token"]), time.perf_counter() - started
@@ -541,7 +561,9 @@ async def run_phase(
 ) -> None:
     """Each client (its token, its paths) sends one request after another, round the paths, for
     ``seconds`` after ``warmup_s`` of unrecorded requests."""
-    limits = httpx.Limits(max_connections=len(paths), max_keepalive_connections=len(paths), keepalive_expiry=2.0)
+    limits = httpx.Limits(
+        max_connections=len(paths), max_keepalive_connections=len(paths), keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         started = time.perf_counter()
         recording_from = started + warmup_s
@@ -599,11 +621,10 @@ def run_workers(
             phase = Phase(name)
             asyncio.run(run_phase(base, phase, paths, args.seconds, args.warmup))
             results[name] = phase.figures()
-            figures = results[name]
+            figures, ms = results[name], results[name]["latency"]
             print(
-                f"  workers={workers} {name}: {figures['req_per_s']} req/s, p50 {figures['latency']['p50_ms']} ms,"
-                f" p95 {figures['latency']['p95_ms']} ms, p99 {figures['latency']['p99_ms']} ms,"
-                f" statuses {figures['statuses']}",
+                f"  workers={workers} {name}: {figures['req_per_s']} req/s, p50 {ms['p50_ms']} ms,"
+                f" p95 {ms['p95_ms']} ms, p99 {ms['p99_ms']} ms, statuses {figures['statuses']}",
                 flush=True,
             )
     return {
@@ -626,7 +647,9 @@ def clear_queue(name: str, redis_url: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a small run: 2,000 notices, 2 s per endpoint")
     parser.add_argument("--notices", type=int, default=1_000_000)
     parser.add_argument("--citizens", type=int, default=100_000)
@@ -636,8 +659,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="recorded seconds per endpoint")
     parser.add_argument("--warmup", type=float, default=3.0, help="unrecorded seconds before each endpoint")
     parser.add_argument("--reseed", action="store_true", help="drop the scratch database and seed again")
-    parser.add_argument("--seed-only", action="store_true", help="seed (or find seeded) and stop; implies --keep")
-    parser.add_argument("--profile-rounds", type=int, default=200, help="requests profiled in-process (0: none)")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed (or find seeded) and stop; implies --keep"
+    )
+    parser.add_argument(
+        "--profile-rounds", type=int, default=200, help="requests profiled in-process (0: none)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the seeded database for the next run")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--scratch-db", default="tvp_bench_load")
@@ -676,7 +703,9 @@ def main() -> int:
     try:
         seeding = seed_once(args, url)
         cccds = sample_citizens(args.clients, args.citizens)
-        profile = where_time_goes(cccds, args.profile_rounds) if args.profile_rounds and not args.seed_only else []
+        profile = (
+            where_time_goes(cccds, args.profile_rounds) if args.profile_rounds and not args.seed_only else []
+        )
         for workers in [] if args.seed_only else worker_counts:
             log = data_dir / f"serve-{workers}.log"
             runs.append(run_workers(workers, args, cccds, {**env, "TVP_DATABASE_URL": url}, log))

@@ -44,7 +44,9 @@ def test_quick_load_bench_answers_every_request(tmp_path: Path) -> None:
     assert set(profiled) == {"citizen_notice_list", "citizen_notice_detail"}
     for profile in profiled.values():
         assert profile["plans"] and all(p["plan"] for p in profile["plans"])  # EXPLAIN ANALYZE of each SELECT
-        assert any(s.startswith("INSERT INTO audit_log") for s in profile["statements"])  # the read is audited
+        assert any(
+            s.startswith("INSERT INTO audit_log") for s in profile["statements"]
+        )  # the read is audited
     assert not _database_exists(base, scratch)  # the bench drops its scratch database
 
 
