@@ -15,7 +15,7 @@ import pytest
 from tests.support.db import postgres_base_url
 
 ROOT = Path(__file__).resolve().parents[2]
-ENDPOINTS = {"citizen_notice_list", "citizen_notice_detail", "review_queue"}
+ENDPOINTS = {"healthz", "citizen_notice_list", "citizen_notice_detail", "review_queue"}
 
 
 @pytest.mark.timeout(600)
@@ -33,6 +33,7 @@ def test_quick_load_bench_answers_every_request(tmp_path: Path) -> None:
     assert result["all_200"] is True
     assert result["database"]["notices"] == 2000 and result["database"]["seeding"]["seconds"] >= 0
     assert [r["workers"] for r in result["runs"]] == [1, 2]
+    assert result["database"]["synchronous_commit"] == "on"
     for workers in result["runs"]:
         assert workers["citizens_signed_in"] == workers["clients"] > 1
         assert set(workers["endpoints"]) == ENDPOINTS
