@@ -3,6 +3,7 @@ notices of ≥ 100,000 citizens, ≥ 1,000 req/s with p99 < 50 ms for the citize
 
     .venv/bin/python bench/load.py [--quick] [--notices 1000000] [--citizens 100000] [--queue 5000]
         [--workers 1,2,4] [--clients 64] [--seconds 20] [--reseed] [--keep]
+        [--synchronous-commit on|off] [--profile-rounds 200] [--seed-only]
         [--postgres URL] [--scratch-db tvp_bench_load] [--out bench/results/load.json]
 
 1. Seeding. A scratch PostgreSQL database (``--scratch-db`` on the server of ``--postgres``, never the
@@ -16,11 +17,17 @@ notices of ≥ 100,000 citizens, ≥ 1,000 req/s with p99 < 50 ms for the citize
    a broker (Redis, its own queue name), the product's defaults otherwise (access log, metrics, audit).
 3. ``--clients`` citizens sign in through the embedded VNeID stand-in (the authorization-code flow with
    PKCE, as the citizen app does) and a reviewer through the staff API's username + password sign-in.
-   Then three phases of ``--seconds`` each, ``--clients`` in flight (an async httpx driver, one connection
-   each): the citizen notice list (``GET /api/citizen/v1/notices``, each client as its own citizen), a
-   notice detail (``GET /api/citizen/v1/notices/{id}``, the citizen's own notices, from their list) and the
-   review queue page (``GET /review``, as the reviewer). Every answer must be 200.
-4. Prints req/s and p50/p95/p99 per endpoint and worker count and writes them to ``--out``. The driver is
+   Then four phases of ``--seconds`` each, ``--clients`` in flight (an async httpx driver, one
+   connection each): ``/healthz`` without a token (what uvicorn, the middleware and this driver cost
+   with no database), the citizen notice list (``GET /api/citizen/v1/notices``, each client as its own
+   citizen), a notice detail (``GET /api/citizen/v1/notices/{id}``, the citizen's own notices, from
+   their list) and the review queue page (``GET /review``, as the reviewer). Every answer must be 200.
+   ``--synchronous-commit off`` sets it on the scratch database only: how much of an audited read is
+   the WAL flush of its commit, during which the audit chain's head row stays locked.
+4. Before serving, one list, one detail and one review-queue read are profiled in this process
+   (``--profile-rounds``): statements per request, time waiting on SQL, in the commit and in Python,
+   cProfile's heaviest functions, and EXPLAIN (ANALYZE, BUFFERS) of each SELECT ("where_time_goes").
+5. Prints req/s and p50/p95/p99 per endpoint and worker count and writes them to ``--out``. The driver is
    one Python process on the same machine as the server: on a 2-core box it takes a share of the CPUs,
    and the figures say the machine's load at the start and end of each run.
 """
