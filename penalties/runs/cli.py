@@ -233,8 +233,10 @@ def _queue_footage(
     footage: Path, camera: str, *, stride: int, motion_gate: bool, start: datetime | None, span: Any
 ) -> None:
     from core.db import session_scope
+    from core.plugins import load_tasks
     from penalties.runs.tasks import queue_footage
 
+    load_tasks()
     if not footage.exists():
         raise fail(f"{footage} does not exist")
     loaded = _prepare(camera)
@@ -316,17 +318,13 @@ def replay(
 
 
 def _live_source(camera_id: str, source: str, max_attempts: int | None) -> Any:
-    """A stream URL reconnects forever (or up to max_attempts); a video file ends at its last frame,
-    its frames stamped from now on as if it were the camera's live picture."""
-    from core.time import utc_now
-    from detection.sources import StreamSource, VideoFileSource
+    from penalties.runs.exceptions import LiveSourceInvalid
+    from penalties.runs.live import live_source
 
-    if "://" in source and not source.startswith("file://"):
-        return StreamSource(camera_id, source, max_attempts=max_attempts)
-    path = Path(source.removeprefix("file://"))
-    if not path.is_file():
-        raise fail(f"{source} is neither a stream URL (rtsp://, http(s)://) nor a video file")
-    return VideoFileSource(camera_id, path, started_at=utc_now())
+    try:
+        return live_source(camera_id, source, max_attempts)
+    except LiveSourceInvalid as exc:
+        raise fail(str(exc)) from exc
 
 
 @cameras_app.command("run")
@@ -384,6 +382,67 @@ def camera_run(
         raise fail(f"camera {loaded.config.camera.id}: {exc}") from exc
     ended = "stopped" if stopping.is_set() or isinstance(frame_source, StreamSource) else "end of file"
     out.print(f"{ended} after {result.frames} frames; {result.candidates} new candidates")
+
+
+@cameras_app.command("start")
+def camera_start(
+    camera: Annotated[str, typer.Argument(help="Camera code (its newest stored configuration)")],
+    source: Annotated[str, typer.Option(help="rtsp://…, http(s)://… or a video file (ends at its end)")],
+    stride: StrideOpt = 2,
+    motion_gate: GateOpt = True,
+    queue_frames: Annotated[
+        int, typer.Option(min=1, max=120, help="Frames queued before the oldest are dropped (a stream)")
+    ] = 8,
+    max_attempts: Annotated[
+        int | None, typer.Option(help="Give up after this many failed connections (default: never)")
+    ] = None,
+) -> None:
+    """Hand a live camera to the job workers (`tvp worker`): exactly one worker holds it at a time,
+    another takes it over within seconds when that one dies. Prints the job id."""
+    from core.cli import _schema_or_exit, _settings_or_exit
+    from core.db import session_scope
+    from core.errors import AppError
+    from core.plugins import load_tasks
+    from penalties.runs.live import start_live
+
+    _settings_or_exit()
+    _schema_or_exit()
+    load_tasks()
+    try:
+        with session_scope() as session:
+            job = start_live(
+                session,
+                camera,
+                source,
+                stride=stride,
+                motion_gate=motion_gate,
+                queue_frames=queue_frames,
+                max_attempts=max_attempts,
+                actor="cli",
+            )
+            job_id = job.id
+    except AppError as exc:
+        raise fail(str(exc)) from exc
+    err.print(f"camera {camera} queued for the workers as job:")
+    out.print(str(job_id))
+
+
+@cameras_app.command("stop")
+def camera_stop(camera: Annotated[str, typer.Argument(help="Camera code")]) -> None:
+    """Stop a live camera started with `tvp cameras start`: its worker stops within a second or two."""
+    from core.cli import _schema_or_exit, _settings_or_exit
+    from core.db import session_scope
+    from core.errors import AppError
+    from penalties.runs.live import stop_live
+
+    _settings_or_exit()
+    _schema_or_exit()
+    try:
+        with session_scope() as session:
+            stopped = [str(job.id) for job in stop_live(session, camera, actor="cli")]
+    except AppError as exc:
+        raise fail(str(exc)) from exc
+    out.print(f"camera {camera}: stopping (job {', '.join(stopped)})")
 
 
 @runs_app.command("list")

@@ -19,6 +19,7 @@ from detection.span import Span
 from penalties.cameras.config import LoadedCamera
 from penalties.cameras.service import stored_camera_version
 from penalties.runs.footage import start_footage_run
+from penalties.runs.live import CAMERA_LIVE, camera_lease, run_live
 from penalties.runs.models import RunKind
 from penalties.runs.runner import footage_sha256 as sha_of_file
 
@@ -95,3 +96,27 @@ def process_footage(
         sha=footage_sha256,
     )
     run.consume(on_frame=lambda _frame: job.check())
+
+
+@task(CAMERA_LIVE, long=True, max_attempts=1000, lease=camera_lease)
+def camera_live(
+    job: LongJob,
+    *,
+    camera: str,
+    source: str,
+    stride: int = 2,
+    motion_gate: bool = True,
+    queue_frames: int = 8,
+    max_attempts: int | None = None,
+) -> None:
+    """A live camera until `tvp cameras stop` (or the end of a video file): many attempts, because a
+    camera is taken over each time its worker dies."""
+    run_live(
+        job,
+        camera=camera,
+        source=source,
+        stride=stride,
+        motion_gate=motion_gate,
+        queue_frames=queue_frames,
+        max_attempts=max_attempts,
+    )
