@@ -211,3 +211,74 @@ def test_killing_one_of_three_workers_loses_and_duplicates_nothing(
         assert runs[code].attempts == (2 if code in victims_cameras else 1)  # resumed, not restarted
     with session_scope(writes=False) as s:
         assert Counter(s.get_one(Job, jobs[c]).attempts for c in victims_cameras) == {2: len(victims_cameras)}
+
+
+def test_a_live_camera_is_held_by_one_worker_and_taken_over_when_it_dies(
+    database_url: str,
+    clean_db: str,
+    generated_footage,
+    queue_name: str,
+    start_worker: Callable[[], subprocess.Popen[bytes]],
+) -> None:
+    """A live camera whose stream is down (no detection cost): one worker holds its lease; SIGKILL that
+    worker and the other holds it within 10 s; `stop` then ends it there."""
+    from penalties.runs.live import start_live, stop_live
+
+    load_tasks()
+    _cameras(generated_footage.video.parent)
+    workers = [start_worker() for _ in range(2)]
+    wait_for(
+        "two workers on the long-job queue", lambda: rabbit_queue(f"{queue_name}.long")[1] == 2, timeout=60
+    )
+    with session_scope() as s:
+        job_id = start_live(
+            s,
+            "SCALE-1",
+            "rtsp://127.0.0.1:9/down",
+            stride=2,
+            motion_gate=True,
+            queue_frames=4,
+            max_attempts=None,
+            actor="test",
+        ).id
+
+    def holder() -> str | None:
+        lease = _leases().get("camera:SCALE-1")
+        return lease.holder if lease is not None else None
+
+    wait_for("a worker to hold the camera", lambda: holder() is not None, timeout=60, every=0.3)
+    victim = next(w for w in workers if f":{w.pid}:" in (holder() or ""))
+    survivor = next(w for w in workers if w is not victim)
+    victim.send_signal(signal.SIGKILL)
+    killed_at = utc_now()
+    victim.wait(10)
+    wait_for(
+        "the other worker to hold the camera", lambda: f":{survivor.pid}:" in (holder() or ""), timeout=30
+    )
+    assert (_leases()["camera:SCALE-1"].acquired_at - killed_at).total_seconds() < 10
+
+    def new_run() -> bool:  # the killed worker may have died before it began a run: not counted
+        runs = _live_runs()
+        return bool(runs) and runs[-1].created_at > killed_at
+
+    wait_for("the new holder's live run", new_run, timeout=30, every=0.3)
+
+    with session_scope() as s:
+        stop_live(s, "SCALE-1", actor="test")
+    wait_for("the camera to stop", lambda: holder() is None, timeout=30, every=0.3)
+    newest = _live_runs()[-1]
+    assert newest.status is RunStatus.completed  # stopped cleanly on the survivor
+    with session_scope(writes=False) as s:
+        job = s.get_one(Job, job_id)
+        assert job.status is JobStatus.done and job.attempts == 2
+
+
+def _live_runs() -> list[ProcessingRun]:
+    with session_scope(writes=False) as s:
+        return list(
+            s.scalars(
+                select(ProcessingRun)
+                .where(ProcessingRun.kind == RunKind.live)
+                .order_by(ProcessingRun.created_at)
+            )
+        )
