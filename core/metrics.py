@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import REGISTRY, Collector
 
@@ -34,6 +34,17 @@ FRAMES_SKIPPED = Counter(
 )
 STREAM_DROPS = Counter(
     "tvp_camera_stream_drops", "Live streams lost or unreachable (reconnects), per camera", ["camera"]
+)
+FRAMES_DROPPED = Counter(
+    "tvp_frames_dropped",
+    "Live frames dropped unprocessed because the camera's frame queue was full (the oldest go), per camera",
+    ["camera"],
+)
+CAMERA_FPS = Gauge(
+    "tvp_camera_frames_per_second",
+    "Frames a live camera's processor took from its queue per second (last few seconds), per camera",
+    ["camera"],
+    multiprocess_mode="livemax",
 )
 DETECTION_LATENCY = Histogram(
     "tvp_detection_duration_seconds",
