@@ -426,7 +426,12 @@ def jobs_retry(job_id: uuid.UUID) -> None:
 
 
 @jobs_app.command("canary")
-def jobs_canary(hold: Annotated[float, typer.Option(help="Seconds the job holds")] = 0.0) -> None:
+def jobs_canary(
+    hold: Annotated[float, typer.Option(help="Seconds the job holds")] = 0.0,
+    long: Annotated[
+        bool, typer.Option("--long", help="Probe the long-job queue (footage, cameras) instead")
+    ] = False,
+) -> None:
     """Enqueue a probe job; a running worker completes it and writes an audit entry."""
     from core.db import session_scope
     from core.jobs import enqueue
@@ -436,7 +441,10 @@ def jobs_canary(hold: Annotated[float, typer.Option(help="Seconds the job holds"
     load_tasks()
     label = uuid.uuid4().hex[:12]
     with session_scope() as session:
-        job = enqueue(session, "core.canary", {"label": label, "hold_seconds": hold})
+        if long:
+            job = enqueue(session, "core.long_canary", {"label": label, "step_seconds": hold})
+        else:
+            job = enqueue(session, "core.canary", {"label": label, "hold_seconds": hold})
     out.print(f"canary job {job.id} enqueued (label {label})")
 
 

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     job_redispatch_after_s: int = Field(
         900, ge=1, description="Re-send a dispatched job not finished after this long (lost message)"
     )
+    job_lease_ttl_s: float = Field(
+        6.0,
+        ge=1.0,
+        le=300.0,
+        description="A long job's or live camera's lease: renewed every third of this; another worker "
+        "takes the work over this long after its holder died",
+    )
     task_modules: list[str] = Field(
         default_factory=list, description="Extra modules whose @task handlers the worker imports"
     )

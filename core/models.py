@@ -104,3 +104,15 @@ class Job(UUIDPk, Timestamps, Base):
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[uuid.UUID | None]
+
+
+class Lease(Base):
+    """One holder at a time for a named thing (core/leases.py): a long job, a live camera."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200), index=True)
+    acquired_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -28,6 +28,10 @@ class TaskSpec:
     name: str
     fn: Handler
     max_attempts: int | None
+    # A long task (footage, a live camera) runs outside the job's transaction under a lease that it
+    # renews (core/jobs/long.py); ``lease`` names the lease from the payload (default: the job's id).
+    long: bool = False
+    lease: Callable[[dict[str, Any]], str] | None = None
 
 
 TASKS: dict[str, TaskSpec] = {}
@@ -37,13 +41,20 @@ class UnknownTask(LookupError):
     pass
 
 
-def task(name: str, *, max_attempts: int | None = None) -> Callable[[Handler], Handler]:
-    """Register ``fn(session, **payload)`` as the handler for jobs called ``name``."""
+def task(
+    name: str,
+    *,
+    max_attempts: int | None = None,
+    long: bool = False,
+    lease: Callable[[dict[str, Any]], str] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Register ``fn(session, **payload)`` as the handler for jobs called ``name``; with ``long=True``,
+    ``fn(job: core.jobs.long.LongJob, **payload)`` (it opens its own transactions)."""
 
     def register(fn: Handler) -> Handler:
         if name in TASKS and TASKS[name].fn is not fn:
             raise ValueError(f"task {name!r} registered twice")
-        TASKS[name] = TaskSpec(name, fn, max_attempts)
+        TASKS[name] = TaskSpec(name, fn, max_attempts, long, lease)
         return fn
 
     return register

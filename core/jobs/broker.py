@@ -10,6 +10,7 @@ from dramatiq.brokers.stub import StubBroker
 from core.config import Settings, get_settings
 
 RUN_JOB = "tvp.run_job"
+RUN_LONG_JOB = "tvp.run_long_job"  # on its own queue, so footage and cameras never starve short jobs
 _lock = threading.Lock()
 _broker: dramatiq.Broker | None = None
 
@@ -37,13 +38,17 @@ def get_broker() -> dramatiq.Broker:
     global _broker
     with _lock:
         if _broker is None:
-            from core.jobs.runner import declare_actor
+            from core.jobs.runner import declare_actors
 
             settings = get_settings()
             _broker = make_broker(settings)
             dramatiq.set_broker(_broker)
-            declare_actor(_broker, settings)
+            declare_actors(_broker, settings)
         return _broker
+
+
+def long_queue(settings: Settings) -> str:
+    return f"{settings.jobs_queue}.long"
 
 
 def reset_broker() -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import and_, or_, select
 
 from core.config import get_settings
 from core.db import session_scope
-from core.jobs import on_jobs_committed
-from core.jobs.broker import RUN_JOB, get_broker
+from core.jobs import TASKS, on_jobs_committed
+from core.jobs.broker import RUN_JOB, RUN_LONG_JOB, get_broker
 from core.models import Job, JobStatus
 from core.time import utc_now
 
@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 def dispatch_due(limit: int = 100) -> int:
     """Send due jobs to the broker; re-send ones whose message seems lost. Returns how many were sent."""
     settings = get_settings()
-    actor = get_broker().get_actor(RUN_JOB)
+    broker = get_broker()
+    actor, long_actor = broker.get_actor(RUN_JOB), broker.get_actor(RUN_LONG_JOB)
     now = utc_now()
     stale = now - timedelta(seconds=settings.job_redispatch_after_s)
     stale_retry = stale - timedelta(milliseconds=settings.job_max_backoff_ms)
@@ -43,7 +44,8 @@ def dispatch_due(limit: int = 100) -> int:
             query = query.with_for_update(skip_locked=True)
         jobs = list(session.scalars(query))
         for job in jobs:
-            message = actor.send(str(job.id))
+            spec = TASKS.get(job.name)
+            message = (long_actor if spec is not None and spec.long else actor).send(str(job.id))
             job.status = JobStatus.queued
             job.dispatched_at = now
             job.message_id = uuid.UUID(message.message_id)

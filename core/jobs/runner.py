@@ -77,24 +77,55 @@ def _record_failure(jid: uuid.UUID, exc: Exception) -> bool:
         return False
 
 
-def declare_actor(broker: dramatiq.Broker, settings: Settings) -> dramatiq.Actor:
-    from core.jobs.broker import RUN_JOB
+def execute_long_job(job_id: str) -> str:
+    from core.jobs.long import execute_long
+
+    with job_context(job_id):
+        jid = uuid.UUID(job_id)
+        with session_scope(writes=False) as session:
+            job = session.get(Job, jid)
+            name = job.name if job is not None else None
+        if name is None:
+            return "skipped"
+        spec = TASKS.get(name)
+        if spec is None or not spec.long:
+            return _execute(job_id)
+        return execute_long(jid, spec)
+
+
+LONG_TIME_LIMIT_MS = 10 * 365 * 86_400_000  # a live camera runs until stopped
+
+
+def declare_actors(broker: dramatiq.Broker, settings: Settings) -> None:
+    from core.jobs.broker import RUN_JOB, RUN_LONG_JOB, long_queue
+    from core.jobs.long import LeaseBusy
 
     def run_job(job_id: str) -> None:
         execute(job_id)
 
-    return dramatiq.Actor(
+    def run_long_job(job_id: str) -> None:
+        execute_long_job(job_id)
+
+    # Our own row decides when a job is dead; the broker just keeps redelivering with backoff.
+    common = {
+        "max_retries": 10_000,
+        "min_backoff": settings.job_min_backoff_ms,
+        "max_backoff": settings.job_max_backoff_ms,
+        "retry_when": lambda retries, exc: isinstance(exc, JobFailed | LeaseBusy),
+    }
+    dramatiq.Actor(
         run_job,
         broker=broker,
         actor_name=RUN_JOB,
         queue_name=settings.jobs_queue,
         priority=0,
-        options={
-            # Our own row decides when a job is dead; the broker just keeps redelivering with backoff.
-            "max_retries": 10_000,
-            "min_backoff": settings.job_min_backoff_ms,
-            "max_backoff": settings.job_max_backoff_ms,
-            "time_limit": 3_600_000,
-            "retry_when": lambda retries, exc: isinstance(exc, JobFailed),
-        },
+        options={**common, "time_limit": 3_600_000},
+    )
+    dramatiq.Actor(
+        run_long_job,
+        broker=broker,
+        actor_name=RUN_LONG_JOB,
+        queue_name=long_queue(settings),
+        priority=0,
+        options={**common, "time_limit": LONG_TIME_LIMIT_MS},
     )

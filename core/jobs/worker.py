@@ -52,5 +52,9 @@ class JobWorker:
         while dispatch_due():
             pass
         if isinstance(self.broker, StubBroker):
-            self.broker.join(get_settings().jobs_queue, timeout=timeout_ms)
+            from core.jobs.broker import long_queue
+
+            settings = get_settings()
+            for queue in (settings.jobs_queue, long_queue(settings)):
+                self.broker.join(queue, timeout=timeout_ms)
             self.worker.join()

@@ -19,6 +19,7 @@ from penalties.review.schemas import (
     PlateCorrection,
     RejectRequest,
     ReviewCandidateRead,
+    UnnamedOffenceRead,
 )
 
 router = APIRouter(prefix="/api", tags=["penalties"])
@@ -99,10 +100,12 @@ def confirm(
     outcome = review.confirm(
         db, candidate_id, decision, actor=principal.actor, supervisor=_supervisor(principal)
     )
-    if outcome.notice is None:
+    queued = outcome.notice is None and outcome.unnamed is None
+    if queued:
         response.status_code = 202
     return ConfirmOutcome(
         candidate=_read(outcome.candidate),
         notice=None if outcome.notice is None else NoticeRead.model_validate(outcome.notice),
-        queued=outcome.notice is None,
+        queued=queued,
+        unnamed=None if outcome.unnamed is None else UnnamedOffenceRead.model_validate(outcome.unnamed),
     )

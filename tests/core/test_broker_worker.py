@@ -70,8 +70,9 @@ def queue_name(broker_url: str) -> Iterator[str]:
     yield name
     conn = _rabbit()
     channel = conn.channel()
-    for q in (name, f"{name}.DQ", f"{name}.XQ"):
-        channel.queue_delete(q)
+    for base in (name, f"{name}.long"):
+        for q in (base, f"{base}.DQ", f"{base}.XQ"):
+            channel.queue_delete(q)
     conn.close()
 
 
@@ -86,6 +87,7 @@ def start_worker(
         "TVP_BROKER_URL": broker_url,
         "TVP_JOBS_QUEUE": queue_name,
         "TVP_JOB_MIN_BACKOFF_MS": "100",
+        "TVP_JOB_LEASE_TTL_S": "3",
     }
     tvp = str(Path(sys.executable).parent / "tvp")
 
@@ -165,6 +167,49 @@ def test_killed_worker_job_is_redelivered_and_completes_once(
     job = _job(job_id)
     assert job.attempts == 1  # only the completed run counts
     assert canary_entries() == 1  # completed exactly once
+
+
+def test_killed_workers_long_job_is_taken_over_within_its_lease(
+    clean_db: str, queue_name: str, start_worker: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    """A long job (footage, a camera) keeps what it committed: another worker resumes it a lease's time
+    to live after the holder was killed, and every step is written once."""
+    from core.models import Lease
+
+    load_tasks()
+    label = uuid.uuid4().hex[:12]
+    with session_scope() as s:
+        job_id = enqueue(s, "core.long_canary", {"label": label, "steps": 12, "step_seconds": 0.5}).id
+    first, second = start_worker(), start_worker()
+
+    def steps() -> list[int]:
+        with session_scope(writes=False) as s:
+            rows = s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "jobs.long_canary", AuditEntry.object_id == label)
+                .order_by(AuditEntry.seq)
+            )
+            return [row.detail["step"] for row in rows]
+
+    def holder() -> str | None:
+        with session_scope(writes=False) as s:
+            lease = s.get(Lease, f"job:{job_id}")
+            return lease.holder if lease is not None else None
+
+    _wait("a few steps", lambda: len(steps()) >= 3)
+    running = holder()
+    assert running is not None
+    victim = first if f":{first.pid}:" in running else second
+    survivor = second if victim is first else first
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(10)
+    killed_at, written = time.monotonic(), len(steps())
+    _wait("the survivor to take the lease", lambda: (holder() or "").split(":")[1:2] == [str(survivor.pid)])
+    assert time.monotonic() - killed_at < 10
+    _wait("the job to finish", lambda: _job(job_id).status is JobStatus.done, timeout=60)
+    assert steps() == list(range(12))  # none lost, none twice
+    assert written < 12
+    assert _job(job_id).attempts == 2
 
 
 @pytest.mark.parametrize("broker_url", [AMQP_URL, REDIS_URL], ids=["rabbitmq", "redis"])
