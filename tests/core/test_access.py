@@ -193,6 +193,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
             "POST /review/{candidate_id}/confirm",
             "POST /review/{candidate_id}/plate",
             "POST /review/{candidate_id}/reject",
+            "POST /review/{candidate_id}/drop-rider",
             "POST /review/{candidate_id}/escalate",
             "GET /evidence/{item_id}",
             "GET /evidence/{item_id}/preview.webm",

@@ -32,8 +32,10 @@ def test_each_rider_has_its_best_look_and_enlarged_head_in_the_chain(db: Session
     for position, names in files.items():
         head = cv2.imdecode(np.frombuffer(store.get(names["head"]), np.uint8), cv2.IMREAD_COLOR)
         x1, y1, x2, y2 = seen.riders.riders[position].head
+        assert head is not None
         assert head.shape[0] >= max(HEAD_MIN_PX, 4 * (y2 - y1))  # enlarged ×4, at least 160 px
         look = cv2.imdecode(np.frombuffer(store.get(names["rider"]), np.uint8), cv2.IMREAD_COLOR)
+        assert look is not None
         assert look.shape[0] > y2 - y1 and look.shape[1] > x2 - x1  # the motorbike's crop, not the head
     manifest = json.loads(store.get(candidate.provenance["manifest_sha256"]))
     assert [(r["rider"], r["helmet"]) for r in manifest["riders"]] == [(0, "worn"), (1, "missing")]
