@@ -74,7 +74,7 @@ def separable(item: HelmetImage, bikes: np.ndarray, labelled: Detections) -> lis
     from PIL import Image
 
     w, h = Image.open(item.image).size
-    crops = [rider_crop(tuple(b), w, h) for b in bikes]  # type: ignore[arg-type]
+    crops = [rider_crop((float(b[0]), float(b[1]), float(b[2]), float(b[3])), w, h) for b in bikes]
     on_bike = {i for group in assign_heads(labelled, bikes) for i in group}
     loose = [labelled.xyxy[i] for i in range(len(labelled)) if i not in on_bike]
     out = []

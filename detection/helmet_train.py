@@ -80,7 +80,8 @@ def cctv_degrade(image: np.ndarray, rng: random.Random) -> np.ndarray:
     table = np.array([((i / 255.0) ** gamma) * 255 for i in range(256)], np.uint8)
     out = cv2.LUT(out, table)
     ok, jpeg = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(25, 60)])
-    return cv2.imdecode(jpeg, cv2.IMREAD_COLOR) if ok else out
+    decoded = cv2.imdecode(jpeg, cv2.IMREAD_COLOR) if ok else None
+    return out if decoded is None else np.asarray(decoded)
 
 
 def _val(name: str) -> bool:
@@ -125,9 +126,9 @@ def build_helmet_dataset(
                 counts["degraded_crops"] += 1
         if progress:
             progress(done, len(train_items))
-    names = "".join(f"  {i}: {n}\n" for i, n in HELMET_CLASSES.items())
+    classes = "".join(f"  {i}: {n}\n" for i, n in HELMET_CLASSES.items())
     data = out / "data.yaml"
-    data.write_text(f"path: {out.resolve()}\ntrain: train/images\nval: val/images\nnames:\n{names}")
+    data.write_text(f"path: {out.resolve()}\ntrain: train/images\nval: val/images\nnames:\n{classes}")
     return data, counts
 
 
@@ -159,6 +160,7 @@ def trainable_coco() -> Path:
                 conv.weight.copy_(fused[f"{name}.conv.weight"])
                 bn.weight.fill_(1.0)
                 bn.bias.copy_(fused[f"{name}.conv.bias"])
+                assert bn.running_mean is not None and bn.running_var is not None
                 bn.running_mean.zero_()
                 bn.running_var.fill_(1.0 - bn.eps)
         state = model.state_dict()

@@ -44,7 +44,7 @@ BIKE = np.array([[100, 300, 200, 400]], np.float32)
         ((86, 250, 100, 270), True),  # centre x 93: within the 15 % side margin
     ],
 )
-def test_a_head_belongs_to_the_motorbike_under_it(head: tuple[int, ...], on_bike: bool) -> None:
+def test_a_head_belongs_to_the_motorbike_under_it(head: tuple[int, int, int, int], on_bike: bool) -> None:
     heads = _heads((*head, HELMET, 0.9))
     assert assign_heads(heads, BIKE) == ([[0]] if on_bike else [[]])
 
