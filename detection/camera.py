@@ -23,7 +23,14 @@ import numpy as np
 
 from core import metrics
 from detection.camera_config import CameraConfig
-from detection.camera_helmets import HelmetStep, RiderEvidence, RiderFinder, TrackHelmets, travel_of
+from detection.camera_helmets import (
+    MIN_MOTORBIKE_PX,
+    HelmetStep,
+    RiderEvidence,
+    RiderFinder,
+    TrackHelmets,
+    travel_of,
+)
 from detection.clip_buffer import ClipBuffer, Kept
 from detection.clip_spill import Spilled, spill, staging_dir
 from detection.colour import body_colour
@@ -460,8 +467,8 @@ class CameraProcessor:
                 continue
             if live.helmets is None:
                 live.helmets = TrackHelmets()
-            if live.helmets.wants_look():
-                box = live.boxes[frame.index]
+            box = live.boxes[frame.index]
+            if box[3] - box[1] >= MIN_MOTORBIKE_PX and live.helmets.wants_look():
                 bikes.append((live.helmets, box, travel_of(live.track.points)))
         self.helmets.run(frame.image, frame.index, frame.captured_at, bikes)
 
@@ -507,7 +514,8 @@ class CameraProcessor:
         live.ended = True
         self._judge(live, final=True)
         if live.helmets is not None and not live.helmets.judged:
-            for finding, riders in live.helmets.findings(live.track.track_id):
+            tally = self.helmets.seen if self.helmets is not None else None
+            for finding, riders in live.helmets.findings(live.track.track_id, tally):
                 # each passenger's own offence is theirs: two unhelmeted passengers are two findings
                 key = f"{finding.code}#{finding.measured.get('rider', '')}"
                 if key not in live.emitted:

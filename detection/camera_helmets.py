@@ -9,6 +9,7 @@ in-flight checkpoint carries the votes and the kept looks (small JPEG crops, nev
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ import numpy as np
 
 from core import metrics
 from detection.helmets import (
+    MIN_HEAD_PX,
     Helmet,
     MotorbikeRiders,
     RiderVote,
@@ -27,7 +29,11 @@ from detection.helmets import (
 from detection.rules import helmets as helmet_rules
 from detection.rules.base import Finding
 
-MAX_LOOKS = 12  # frames a motorbike is looked at: enough for the vote, then the detector stops
+MAX_LOOKS = 12  # frames a motorbike is looked at at most, then the detector stops
+SETTLED_FRAMES = 5  # …or sooner: once this many clear frames agree on the count and every rider is decided
+# A head must be MIN_HEAD_PX tall to count (detection.helmets); in helmet_dev a rider's head is a median
+# 0.24 and at the 95th percentile 0.49 of the motorbike's height: a motorbike under this is not looked at.
+MIN_MOTORBIKE_PX = MIN_HEAD_PX / 0.5
 LOOK_QUALITY = 92  # JPEG quality of the kept rider crops
 HEAD_SCALE = 4  # the head crop in the evidence, enlarged this much…
 HEAD_MIN_PX = 160  # …and to at least this height
@@ -103,7 +109,15 @@ class TrackHelmets:
         return len(self.vote.seen)
 
     def wants_look(self) -> bool:
-        return not self.judged and self.looks < MAX_LOOKS
+        return not self.judged and self.looks < MAX_LOOKS and not self.settled()
+
+    def settled(self) -> bool:
+        if self.looks < SETTLED_FRAMES:
+            return False
+        voted = self.vote.verdict()
+        return len(voted.count_frames) >= SETTLED_FRAMES and all(
+            r.helmet is not Helmet.unclear for r in voted.riders
+        )
 
     def add(self, index: int, at: datetime, frame: np.ndarray, found: MotorbikeRiders, crop: Any) -> None:
         self.vote.add(index, found)
@@ -123,11 +137,16 @@ class TrackHelmets:
             if encoded:
                 self.best[key] = RiderLook(index, at, rider.helmet, rider.confidence, head, (x1, y1), encoded)
 
-    def findings(self, track_id: int) -> list[tuple[Finding, list[RiderEvidence]]]:
+    def findings(
+        self, track_id: int, tally: Counter[str] | None = None
+    ) -> list[tuple[Finding, list[RiderEvidence]]]:
         """The helmet rules on the voted riders; each finding with every rider's verdict in
-        ``measured["riders_seen"]`` and its time the last frame that shows it."""
+        ``measured["riders_seen"]`` and its time the last frame that shows it. ``tally`` counts the
+        verdicts (``no count`` for a track whose riders were never clear in enough frames)."""
         self.judged = True
         voted = self.vote.verdict()
+        if tally is not None:
+            tally.update([str(r.helmet) for r in voted.riders] if voted.count else ["no count"])
         if not voted.count:
             return []
         seen = [_seen(r) for r in voted.riders]
@@ -180,6 +199,8 @@ class HelmetStep:
     frames_run: int = 0
     total_ms: float = 0.0
     last_ms: float = 0.0
+    crops: int = 0  # motorbike crops looked at
+    seen: Counter[str] = field(default_factory=Counter)  # ended tracks' rider verdicts (worn, missing…)
 
     @property
     def mean_ms(self) -> float:
@@ -204,6 +225,7 @@ class HelmetStep:
         for (state, _, _), riders, crop in zip(bikes, found, crops, strict=True):
             state.add(index, at, image, riders, crop)
         self.last_ms = (time.perf_counter() - started) * 1000
+        self.crops += len(bikes)
         self.total_ms += self.last_ms
         self.frames_run += 1
         metrics.HELMET_LATENCY.labels(self.camera_id).observe(self.last_ms / 1000)

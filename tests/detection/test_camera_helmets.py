@@ -15,7 +15,7 @@ import yaml
 
 from detection.camera import CameraProcessor, ProcessorOptions, ViolationEvent
 from detection.camera_config import CameraConfig, CameraConfigError, load_camera_config
-from detection.camera_helmets import HEAD_MIN_PX, MAX_LOOKS
+from detection.camera_helmets import HEAD_MIN_PX, MAX_LOOKS, SETTLED_FRAMES
 from detection.checkpoint import pack, unpack
 from detection.helmets import MotorbikeRiders, Rider
 from detection.pipeline import PlatePipeline
@@ -61,13 +61,14 @@ class _Bikes:
     def __init__(self) -> None:
         self.vehicles = self
         self.provenance: dict[str, Any] = {}
-        self.index = 0
+        self.small = False  # 20 px tall: a head on it could never be clear
 
     def detect_many(self, images: list[np.ndarray], *, conf: float | None = None) -> list[Detections]:
         out = []
         for image in images:
             index = int(image[0, 0, 0])  # the frame number is painted in the corner
-            box = np.array([bike_box(index)], np.float32)
+            x1, y1, x2, y2 = bike_box(index)
+            box = np.array([(x1, y1, x2, y1 + 20 if self.small else y2)], np.float32)
             out.append(Detections(box, np.array([0.9], np.float32), np.array([1]), self.names))
         return out
 
@@ -76,17 +77,20 @@ class _Bikes:
 
 
 class _Heads:
-    """A helmet detector: the driver wears a helmet, the passenger behind does not."""
+    """A helmet detector: the driver wears a helmet, the passenger behind does not (or, ``flicker``,
+    does in every other call: a vote that never settles)."""
 
-    def __init__(self) -> None:
+    def __init__(self, flicker: bool = False) -> None:
         self.calls: list[int] = []
+        self.flicker = flicker
 
     def riders(self, frame: np.ndarray, motorbikes: np.ndarray, travel: Any = None) -> list[MotorbikeRiders]:
         self.calls.append(int(frame[0, 0, 0]))
         out = []
         for x1, y1, x2, _ in motorbikes:
             driver = Rider((float(x2 - 22), y1 - 30, float(x2 - 6), y1 - 12), True, 0.9, 0, False)
-            passenger = Rider((float(x1 + 8), y1 - 28, float(x1 + 24), y1 - 10), False, 0.85, 1, False)
+            worn = self.flicker and len(self.calls) % 2 == 0
+            passenger = Rider((float(x1 + 8), y1 - 28, float(x1 + 24), y1 - 10), worn, 0.85, 1, False)
             out.append(MotorbikeRiders(tuple(float(v) for v in motorbikes[0]), (driver, passenger)))  # type: ignore[arg-type]
         return out
 
@@ -121,9 +125,10 @@ def test_on_every_third_frame_a_passenger_without_a_helmet() -> None:
     heads = _Heads()
     camera = processor(config({"enabled": True, "every_n_frames": 3}), heads)
     events = run(camera, frames())
-    # One batched call per looked-at frame, every 3rd processed frame, until the track has its looks.
-    assert heads.calls == list(range(0, 3 * MAX_LOOKS, 3))
-    assert camera.helmets is not None and camera.helmets.frames_run == MAX_LOOKS
+    # One batched call per looked-at frame, every 3rd processed frame, until the vote is settled.
+    assert heads.calls == list(range(0, 3 * SETTLED_FRAMES, 3))
+    assert camera.helmets is not None and camera.helmets.frames_run == SETTLED_FRAMES
+    assert camera.helmets.seen == {"worn": 1, "missing": 1}
     assert camera.helmets.mean_ms > 0
     assert sorted(e.code for e in events) == ["NO_HELMET_PASSENGER", "NO_HELMET_PASSENGER_CARRIED"]
     passenger = next(e for e in events if e.code == "NO_HELMET_PASSENGER")
@@ -142,6 +147,21 @@ def test_on_every_third_frame_a_passenger_without_a_helmet() -> None:
     assert head.shape[0] >= HEAD_MIN_PX and head.shape[0] >= 4 * 18
     # The head crop is cut from the bright rider area, not the dark background.
     assert head.mean() > 120
+
+
+def test_an_unsettled_vote_is_looked_at_up_to_its_limit_and_decides_nothing() -> None:
+    heads = _Heads(flicker=True)
+    camera = processor(config({"enabled": True, "every_n_frames": 1}), heads)
+    events = run(camera, frames())
+    assert heads.calls == list(range(MAX_LOOKS))
+    assert events == [] and camera.helmets is not None and camera.helmets.seen == {"worn": 1, "unclear": 1}
+
+
+def test_a_motorbike_too_small_for_a_clear_head_is_not_looked_at() -> None:
+    heads = _Heads()
+    camera = processor(config({"enabled": True, "every_n_frames": 1}), heads)
+    camera.pipeline.vehicles.small = True  # type: ignore[attr-defined]
+    assert run(camera, frames()) == [] and heads.calls == []
 
 
 def test_a_run_stopped_mid_track_resumes_with_its_votes() -> None:
