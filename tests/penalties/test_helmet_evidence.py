@@ -4,6 +4,8 @@ listed in its manifest and chained like the other files (made from a real held-o
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import timedelta
 
 import cv2
 import numpy as np
@@ -14,8 +16,9 @@ from core.evidence import get_blob_store
 from core.time import utc_now
 from detection.camera_helmets import HEAD_MIN_PX
 from penalties.candidates.evidence import rider_files, verify_candidate
-from penalties.candidates.models import EvidenceItem, EvidenceKind
-from tests.support.helmet_candidates import helmet_candidate, labelled_riders
+from penalties.candidates.models import EvidenceItem, EvidenceKind, ViolationCandidate
+from penalties.candidates.record import record_event
+from tests.support.helmet_candidates import demo_camera, helmet_candidate, helmet_event, labelled_riders
 
 
 def test_each_rider_has_its_best_look_and_enlarged_head_in_the_chain(db: Session) -> None:
@@ -44,4 +47,23 @@ def test_each_rider_has_its_best_look_and_enlarged_head_in_the_chain(db: Session
     head_item = next(i for i in items if i.kind is EvidenceKind.head_crop)
     head_item.sha256 = store.put(b"not the head")
     assert any("differ from the manifest" in p for p in verify_candidate(db, store, candidate))
+    db.rollback()
+
+
+def test_two_bare_headed_passengers_of_one_motorbike_are_two_offences(db: Session) -> None:
+    """Each passenger's own fine is theirs: same motorbike, moment and place, two candidates; the
+    same passenger seen again is one."""
+    camera, config = demo_camera(db)
+    first = helmet_event(camera.code, utc_now(), "NO_HELMET_PASSENGER", labelled_riders())
+    second = replace(first, finding=replace(first.finding, measured={**first.finding.measured, "rider": 2}))
+    store = get_blob_store()
+    assert record_event(db, store, camera, first, config, None) is not None
+    assert record_event(db, store, camera, second, config, None) is not None
+    assert record_event(db, store, camera, second, config, None) is None  # the same event again
+    later = replace(second, finding=replace(second.finding, at=second.at + timedelta(milliseconds=400)))
+    assert record_event(db, store, camera, later, config, None) is None  # merged into the same passenger's
+    riders = db.scalars(
+        select(ViolationCandidate.measured).where(ViolationCandidate.violation_code == "NO_HELMET_PASSENGER")
+    ).all()
+    assert sorted(m["rider"] for m in riders) == [1, 2]
     db.rollback()

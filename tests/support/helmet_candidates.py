@@ -23,6 +23,7 @@ from detection.helmets import MotorbikeRiders, assign_heads, crops_for, order_ri
 from detection.models import HELMET_CLASSES
 from detection.types import Detections
 from detection.vehicles import VehicleClass
+from penalties.cameras.config import LoadedCamera
 from penalties.cameras.models import Camera
 from penalties.cameras.seed import demo_config, seed_demo
 from penalties.candidates.models import ViolationCandidate
@@ -106,13 +107,18 @@ def helmet_event(camera_code: str, at: datetime, code: str, seen: RealRiders) ->
     )
 
 
-def helmet_candidate(
-    session: Session, at: datetime, code: str = "NO_HELMET_PASSENGER", seen: RealRiders | None = None
-) -> ViolationCandidate:
+def demo_camera(session: Session) -> tuple[Camera, LoadedCamera]:
     if session.scalar(select(Camera.id).where(Camera.code == CAMERA)) is None:
         seed_demo(session, random.Random(1))
     camera = session.scalars(select(Camera).where(Camera.code == CAMERA)).one()
+    return camera, demo_config(session, camera)
+
+
+def helmet_candidate(
+    session: Session, at: datetime, code: str = "NO_HELMET_PASSENGER", seen: RealRiders | None = None
+) -> ViolationCandidate:
+    camera, config = demo_camera(session)
     event = helmet_event(camera.code, at, code, seen or labelled_riders())
-    candidate = record_event(session, get_blob_store(), camera, event, demo_config(session, camera), None)
+    candidate = record_event(session, get_blob_store(), camera, event, config, None)
     assert candidate is not None
     return candidate
