@@ -1,8 +1,7 @@
 """Helmet candidates made from a real held-out helmet_dev photo (read in place): the photo's riders go
 through the camera loop's own vote, rules and kept looks (detection.camera_helmets.TrackHelmets) and
-the event is recorded with its evidence package like the pipeline's. The riders come from the trained
-helmet detector when its weights are there, else from the photo's hand-made head labels (the same
-heads, real crops either way)."""
+the event is recorded with its evidence package like the pipeline's. The riders are the photo's
+hand-made head labels (real heads and crops; the detector is measured elsewhere)."""
 
 from __future__ import annotations
 
@@ -42,7 +41,7 @@ class RealRiders:
     image: np.ndarray
     motorbike: tuple[float, float, float, float]
     riders: MotorbikeRiders
-    source: str  # "detector" or "labels"
+    source: str  # where the riders come from
 
 
 def labelled_riders(photo: str = PHOTO) -> RealRiders:
@@ -63,20 +62,6 @@ def labelled_riders(photo: str = PHOTO) -> RealRiders:
     box = tuple(float(v) for v in boxes[best])
     riders = MotorbikeRiders(box, order_riders(heads[assigned[best]]))  # type: ignore[arg-type]
     return RealRiders(image, box, riders, "labels")  # type: ignore[arg-type]
-
-
-def real_riders(photo: str = PHOTO) -> RealRiders:
-    """The trained helmet detector's riders on the labelled motorbike when its weights exist."""
-    labelled = labelled_riders(photo)
-    from detection.helmets import HelmetDetector
-    from detection.models import ModelNotFound
-
-    try:
-        detector = HelmetDetector()
-    except ModelNotFound:
-        return labelled
-    found = detector.riders(labelled.image, np.array([labelled.motorbike], np.float32))[0]
-    return RealRiders(labelled.image, labelled.motorbike, found, "detector")
 
 
 def helmet_event(camera_code: str, at: datetime, code: str, seen: RealRiders) -> ViolationEvent:

@@ -1,7 +1,8 @@
 """A no-helmet candidate in real headless Chromium against `tvp serve`: made from a real held-out
-helmet_dev photo (the trained helmet detector's riders when its weights are there, else the photo's
-head labels) through the camera loop's vote and rules, recorded with its evidence; the review page
-shows each rider's enlarged head crop (loaded, ×4), and dropping the unhelmeted rider fells it."""
+helmet_dev photo (its hand-made head labels: the detector's accuracy is bench/helmets.py's and
+test_camera_helmets_real.py's business, this is the console's) through the camera loop's vote, rules
+and kept looks, recorded with its evidence; the review page shows each rider's enlarged head crop
+(loaded, ×4), and dropping the unhelmeted rider fells the finding."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from core.models import Role
 from core.time import utc_now
 from penalties.candidates.models import CandidateStatus, ViolationCandidate
 from tests.support.factories import PASSWORD, make_staff
-from tests.support.helmet_candidates import helmet_candidate, real_riders
+from tests.support.helmet_candidates import helmet_candidate
 from tests.web.test_browser import page, server  # noqa: F401 - the fixtures: tvp serve and Chromium
 
 pytestmark = pytest.mark.browser
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.browser
 def _seed() -> object:
     with session_scope() as seeding:
         make_staff(seeding, Role.reviewer, username="lan")
-        candidate = helmet_candidate(seeding, utc_now(), "NO_HELMET_PASSENGER", real_riders())
+        candidate = helmet_candidate(seeding, utc_now(), "NO_HELMET_PASSENGER")
         seeding.flush()
         return candidate.id
 
