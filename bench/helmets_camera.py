@@ -33,7 +33,7 @@ CLIP = "hanoi_ly_thuong_kiet_hang_bai_red_to_green.mp4"
 SHARED = Path(os.environ.get("TVP_SHARED_DIR", ROOT.parent / "shared"))
 
 
-def figures(run: ClipRun) -> dict[str, Any]:
+def figures(run: ClipRun, scale: float) -> dict[str, Any]:
     return {
         "processed_frames": run.processed,
         "loop_ms_per_frame": round(1000 * run.seconds / max(1, run.processed), 1),
@@ -44,7 +44,18 @@ def figures(run: ClipRun) -> dict[str, Any]:
         "helmet_ms_per_processed_frame": round(run.helmet_ms_per_processed_frame, 1),
         "helmet_ms_per_crop": round(run.helmet_ms / max(1, run.crops), 1),
         "rider_verdicts": run.seen,
-        "no_helmet_findings": sum(e.code.startswith("NO_HELMET") for e in run.events),
+        "no_helmet_findings": [
+            {
+                "code": e.code,
+                "frame": e.key_frame.index if e.key_frame else None,
+                "box_in_clip_pixels": [round(v / scale) for v in e.key_frame.box]
+                if e.key_frame and e.key_frame.box
+                else None,
+                "riders_seen": e.finding.measured.get("riders_seen"),
+            }
+            for e in run.events
+            if e.code.startswith("NO_HELMET")
+        ],
     }
 
 
@@ -73,7 +84,7 @@ def main() -> None:
         run = run_clip(
             config, video, span, every_n=every_n, stride=args.stride, scale=scale, pipeline=pipeline
         )
-        runs[name] = figures(run)
+        runs[name] = figures(run, scale)
         print(name, json.dumps(runs[name]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(runs, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
