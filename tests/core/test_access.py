@@ -48,6 +48,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "POST /api/candidates/{candidate_id}/claim": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/release": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/plate": frozenset({"reviewer", "supervisor"}),
+    "POST /api/candidates/{candidate_id}/drop-rider": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/reject": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/escalate": frozenset({"reviewer", "supervisor"}),
     "POST /api/candidates/{candidate_id}/confirm": frozenset({"reviewer", "supervisor"}),

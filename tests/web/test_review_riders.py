@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.models import AuditEntry, Role
 from core.time import utc_now
 from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
-from tests.support.factories import make_candidate, make_staff
+from tests.support.factories import make_candidate, make_staff, staff_headers
 from tests.support.helmet_candidates import helmet_candidate
 from tests.web.test_pages import HTML, _csrf, _sign_in
 
@@ -188,3 +188,26 @@ def test_only_reviewers_may_drop(client: TestClient, db: Session) -> None:
     client.cookies.clear()
     anonymous = client.post(f"/review/{candidate.id}/drop-rider", data={"rider": "1", "reason": "a hood"})
     assert anonymous.status_code in (401, 303, 403)
+
+
+def test_the_api_drops_a_rider_too(client: TestClient, db: Session) -> None:
+    candidate = helmet_candidate(db, utc_now(), "NO_HELMET_PASSENGER")
+    db.commit()
+    reviewer = staff_headers(Role.reviewer)
+    url = f"/api/candidates/{candidate.id}/drop-rider"
+    assert (
+        client.post(url, json={"rider": 1, "reason": "a hood"}, headers=staff_headers(Role.ops)).status_code
+        == 403
+    )
+    assert (
+        client.post(url, json={"rider": 1, "reason": "a hood"}, headers=reviewer).status_code == 409
+    )  # claim
+    client.post(f"/api/candidates/{candidate.id}/claim", headers=reviewer)
+    bad = client.post(url, json={"rider": -1, "reason": "a hood"}, headers=reviewer)
+    assert bad.status_code == 422 and bad.json()["error"]
+    assert client.post(url, json={"rider": 1}, headers=reviewer).status_code == 422
+    kept = client.post(url, json={"rider": 0, "reason": "not on this motorbike"}, headers=reviewer)
+    assert kept.status_code == 200 and kept.json()["status"] == "pending_review"
+    fell = client.post(url, json={"rider": 1, "reason": "a hood, not a bare head"}, headers=reviewer)
+    assert fell.status_code == 200 and fell.json()["status"] == "rejected"
+    assert fell.json()["reject_reason"] == "not_a_violation"
