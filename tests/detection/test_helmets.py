@@ -8,6 +8,8 @@ from detection.helmets import (
     MotorbikeRiders,
     Rider,
     assign_heads,
+    bare_scores,
+    call_bare,
     dedupe_heads,
     front_to_back,
     possible_children,
@@ -119,7 +121,7 @@ def test_one_bare_frame_among_helmeted_ones_is_not_a_finding() -> None:
 
 def test_bare_in_enough_clear_frames_is_missing() -> None:
     seen = [(i, _frame((True, 0.8, 30), (False, 0.7, 28))) for i in range(4)]
-    seen.append((9, _frame((True, 0.8, 30), (False, 0.3, 28))))  # unsure: not a clear frame
+    seen.append((9, _frame((True, 0.8, 30), (False, 0.2, 28))))  # unsure: not a clear frame
     verdict = vote(seen)
     assert verdict.count == 2
     assert [r.helmet for r in verdict.riders] == [Helmet.worn, Helmet.missing]
@@ -144,3 +146,33 @@ def test_the_count_is_the_one_seen_in_most_frames_ties_to_the_smaller() -> None:
     assert vote(two + three).count == 2  # 4 against 4: the smaller count
     three.append((21, three[0][1]))
     assert vote(two + three).count == 3
+
+
+def test_a_head_is_called_bare_by_its_no_helmet_score_even_below_its_helmet_score() -> None:
+    heads = _heads(
+        (0, 0, 20, 20, HELMET, 0.7),  # helmet 0.7, but a no-helmet box of 0.25 on it
+        (50, 0, 70, 20, HELMET, 0.9),  # no no-helmet box at all
+        (100, 0, 120, 20, BARE, 0.6),
+        (0, 100, 90, 160, 0, 0.8),  # a motorbike stays a motorbike
+    )
+    bare = Detections(
+        np.array([[1, 1, 21, 21], [100, 0, 120, 20], [0, 100, 90, 160]], np.float32),
+        np.array([0.25, 0.6, 0.3], np.float32),
+        np.array([0, 0, 0], np.int64),
+        ("head_no_helmet",),
+    )
+    scores = bare_scores(heads, bare)
+    assert scores.tolist() == pytest.approx([0.25, 0.0, 0.6, 0.3])
+    called = call_bare(heads, scores, 0.2)
+    assert [called.name(i) for i in range(4)] == [
+        "head_no_helmet",
+        "head_helmet",
+        "head_no_helmet",
+        "motorbike",
+    ]
+    assert called.confidence.tolist() == pytest.approx(heads.confidence.tolist())
+    assert [call_bare(heads, scores, 0.3).name(i) for i in range(3)] == [
+        "head_helmet",
+        "head_helmet",
+        "head_no_helmet",
+    ]
