@@ -52,6 +52,12 @@ DETECTION_LATENCY = Histogram(
     ["camera"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5),
 )
+HELMET_LATENCY = Histogram(
+    "tvp_helmet_duration_seconds",
+    "Time the helmet detector adds to one frame with motorbikes in view (batched crops), per camera",
+    ["camera"],
+    buckets=(0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25),
+)
 CANDIDATES_RECORDED = Counter(
     "tvp_candidates_recorded", "Violation candidates recorded, per rule (violation code)", ["rule"]
 )

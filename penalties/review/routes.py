@@ -12,9 +12,11 @@ from core.db import get_session
 from core.models import Role
 from penalties.notices.schemas import NoticeRead
 from penalties.review import service as review
+from penalties.review.riders import drop_rider
 from penalties.review.schemas import (
     ConfirmOutcome,
     ConfirmRequest,
+    DropRider,
     EscalateRequest,
     PlateCorrection,
     RejectRequest,
@@ -65,6 +67,26 @@ def reject(candidate_id: uuid.UUID, body: RejectRequest, db: DB, principal: Revi
             body.reason,
             actor=principal.actor,
             note=body.note,
+            supervisor=_supervisor(principal),
+        )
+    )
+
+
+@router.post(
+    "/candidates/{candidate_id}/drop-rider",
+    response_model=ReviewCandidateRead,
+    summary="Drop one rider from a helmet or overload finding",
+    description="Audited, with a reason. A no-helmet finding whose rider is dropped falls and the candidate "
+    "is rejected; an overload is counted again (3+ passengers, then 2, then rejected).",
+)
+def drop(candidate_id: uuid.UUID, body: DropRider, db: DB, principal: Reviewers) -> ReviewCandidateRead:
+    return _read(
+        drop_rider(
+            db,
+            candidate_id,
+            body.rider,
+            body.reason,
+            actor=principal.actor,
             supervisor=_supervisor(principal),
         )
     )

@@ -87,3 +87,8 @@ class ConfirmOutcome(BaseModel):
     unnamed: UnnamedOffenceRead | None = Field(
         None, description="A passenger's own offence: recorded with its fine, no notice to the owner"
     )
+
+
+class DropRider(BaseModel):
+    rider: int = Field(ge=0, le=20, description="The rider's position on the motorbike (0: the driver)")
+    reason: str = Field(min_length=3, max_length=500, description="Why this rider is not in the finding")
