@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from citizen_app_api import service, views
+from citizen_app_api import service
 from citizen_app_api.evidence import router as evidence_router
 from citizen_app_api.idp import router as idp_router
 from citizen_app_api.integrity import verify_notice_evidence
@@ -62,9 +62,7 @@ def my_notices(
     page: PageNumber = 1,
     size: PageSize = 20,
 ) -> Page[NoticeSummary]:
-    rows, total = service.list_notices(db, principal.cccd, status=status, page=page, size=size)
-    items = [views.summary(n, principal.cccd) for n in rows]
-    return Page(items=items, total=total, page=page, size=size)
+    return service.list_notices(db, principal.cccd, status=status, page=page, size=size)
 
 
 @router.get(
@@ -74,8 +72,7 @@ def my_notices(
     summary="One of my notices: legal basis, measured values, evidence, manifest hash and chain link",
 )
 def my_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> NoticeDetail:
-    notice = service.my_notice(db, notice_id, principal.cccd, purpose="notice detail")
-    return views.detail(db, notice, principal.cccd)
+    return service.notice_detail(db, notice_id, principal.cccd)
 
 
 @router.get(

@@ -5,16 +5,18 @@ found") and is audited."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from citizen_app_api import views
+from citizen_app_api.schemas import NoticeDetail, NoticeSummary
 from core import audit
 from core.errors import NotFound
 from core.evidence import get_blob_store
-from penalties.notices.access import notice_for_citizen, visible_to
+from core.pagination import Page
+from penalties.notices.access import audit_citizen_read, notice_for_citizen, visible_notice, visible_to
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 from penalties.notices.service import freeze_document
@@ -43,7 +45,9 @@ class DocumentAddressedToOwner(NotFound):
 
 def list_notices(
     session: Session, cccd: str, *, status: CitizenStatus | None, page: int, size: int
-) -> tuple[Sequence[Notice], int]:
+) -> Page[NoticeSummary]:
+    """One page of the citizen's notices as the app shows them. The read is audited last, once the page
+    is built (see penalties.notices.access.visible_notice: the audit chain's lock is held to the commit)."""
     query = select(Notice).where(visible_to(cccd))
     transferred = Notice.driver_cccd.is_not(None) & (Notice.driver_cccd != cccd)
     if status is CitizenStatus.transferred:
@@ -58,6 +62,8 @@ def list_notices(
         .offset((page - 1) * size)
         .limit(size)
     ).all()
+    items = [views.summary(n, cccd) for n in rows]
+    shown = Page[NoticeSummary](items=items, total=total, page=page, size=size)
     audit.record_read(
         session,
         actor=f"citizen:{cccd}",
@@ -66,7 +72,18 @@ def list_notices(
         purpose="citizen app: my notices",
         notices=[str(n.id) for n in rows],
     )
-    return rows, total
+    return shown
+
+
+def notice_detail(session: Session, notice_id: uuid.UUID, cccd: str) -> NoticeDetail:
+    """One of the citizen's notices in full; the read is audited last, once the answer is built."""
+    try:
+        notice = visible_notice(session, notice_id, cccd)
+    except NoticeNotFound:
+        raise NoticeNotFound(NOT_FOUND) from None
+    shown = views.detail(session, notice, cccd)
+    audit_citizen_read(session, notice, cccd, purpose="notice detail")
+    return shown
 
 
 def my_notice(session: Session, notice_id: uuid.UUID, cccd: str, *, purpose: str) -> Notice:

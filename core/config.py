@@ -138,6 +138,13 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = Field(None, description="S3 secret key")
     s3_region: str = Field("us-east-1", description="S3 region")
 
+    run_events_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="Events of live runs, and whole replays, older than this are deleted daily "
+        "(footage runs keep theirs: they are the record of what created candidates)",
+    )
     opendata_k: int = Field(
         10, ge=2, description="Open data: a cell with fewer violations is merged up, never published alone"
     )

@@ -5,9 +5,11 @@ The request (``get_session``) or the job (``session_scope``) owns the transactio
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -15,6 +17,8 @@ from typing import Any, ClassVar
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import QueuePool
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from core.config import get_settings
@@ -156,13 +160,50 @@ def session_scope(*, writes: bool = True, wait: bool = True) -> Iterator[Session
         session.close()
 
 
-def get_session(request: Request) -> Iterator[Session]:
+_request_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def request_slots() -> int:
+    """How many requests of one process hold a database session at once: half the connection pool, as
+    a request may take a second connection of its own (a staff session's lookup, a best-effort write)."""
+    pool = get_engine().pool
+    size = pool.size() + pool._max_overflow if isinstance(pool, QueuePool) else 10
+    return max(1, size // 2)
+
+
+def _slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _request_slots:
+        _request_slots[loop] = asyncio.Semaphore(request_slots())
+    return _request_slots[loop]
+
+
+@asynccontextmanager
+async def _request_session(writes: bool) -> AsyncIterator[Session]:
+    """A request's session, once one of the process's request slots is free. The wait is in the event
+    loop, not in a worker thread: requests that waited for a pooled connection in a thread used to take
+    every thread (40), while those holding the connections waited for a thread to commit in (more than
+    40 requests at once on one worker: 30 s, then "QueuePool limit reached" and a 500 for all of them)."""
+    async with _slots():
+        scope = session_scope(writes=writes)
+        session = await run_in_threadpool(scope.__enter__)
+        try:
+            yield session
+        except BaseException as exc:
+            await run_in_threadpool(scope.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        await run_in_threadpool(scope.__exit__, None, None, None)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """FastAPI dependency (use with scope="function" so the commit happens before the response)."""
-    with session_scope(writes=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
+    async with _request_session(request.method not in ("GET", "HEAD", "OPTIONS")) as session:
         yield session
 
 
-def get_write_session() -> Iterator[Session]:
+async def get_write_session() -> AsyncIterator[Session]:
     """Like get_session, for reads that write an audit record (on SQLite it queues behind writers)."""
-    with session_scope(writes=True) as session:
+    async with _request_session(True) as session:
         yield session

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import REGISTRY, Collector
 
@@ -35,11 +35,28 @@ FRAMES_SKIPPED = Counter(
 STREAM_DROPS = Counter(
     "tvp_camera_stream_drops", "Live streams lost or unreachable (reconnects), per camera", ["camera"]
 )
+FRAMES_DROPPED = Counter(
+    "tvp_frames_dropped",
+    "Live frames dropped unprocessed because the camera's frame queue was full (the oldest go), per camera",
+    ["camera"],
+)
+CAMERA_FPS = Gauge(
+    "tvp_camera_frames_per_second",
+    "Frames a live camera's processor took from its queue per second (last few seconds), per camera",
+    ["camera"],
+    multiprocess_mode="livemax",
+)
 DETECTION_LATENCY = Histogram(
     "tvp_detection_duration_seconds",
     "Time to detect, track and judge one frame, per camera",
     ["camera"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5),
+)
+HELMET_LATENCY = Histogram(
+    "tvp_helmet_duration_seconds",
+    "Time the helmet detector adds to one frame with motorbikes in view (batched crops), per camera",
+    ["camera"],
+    buckets=(0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25),
 )
 CANDIDATES_RECORDED = Counter(
     "tvp_candidates_recorded", "Violation candidates recorded, per rule (violation code)", ["rule"]

@@ -25,6 +25,14 @@ import numpy as np
 
 from core import metrics
 from detection.camera_config import CameraConfig
+from detection.camera_helmets import (
+    MIN_MOTORBIKE_PX,
+    HelmetStep,
+    RiderEvidence,
+    RiderFinder,
+    TrackHelmets,
+    travel_of,
+)
 from detection.clip_buffer import ClipBuffer, Kept
 from detection.clip_spill import Spilled, spill, staging_dir
 from detection.colour import body_colour
@@ -75,6 +83,7 @@ class ViolationEvent:
     vehicle_colour: str | None = None  # colour family (detection.colour), when clear enough
     track_id: int | None = None
     footage_s: float | None = None  # the violation's position in the footage, in seconds
+    riders: list[RiderEvidence] = field(default_factory=list)  # helmet findings: each rider's best look
 
     @property
     def key_frame(self) -> EvidenceFrame | None:
@@ -122,6 +131,7 @@ class _Live:
     stride: int = 1
     reads: int = 0  # plate crops read (found or not)
     last_read: int | None = None
+    helmets: TrackHelmets | None = None  # motorbikes, when the camera checks helmets
 
     def see(self, vehicle_class: VehicleClass) -> None:
         # The detector may call one vehicle a car in one frame and a truck in the next: majority wins.
@@ -156,6 +166,7 @@ class _Pending:
     finding: Finding
     frames: list[EvidenceFrame] | None = None
     clip: list[EvidenceFrame] | None = None
+    riders: list[RiderEvidence] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -175,12 +186,18 @@ class ProcessorOptions:
 
 class CameraProcessor:
     def __init__(
-        self, config: CameraConfig, pipeline: PlatePipeline, options: ProcessorOptions | None = None
+        self,
+        config: CameraConfig,
+        pipeline: PlatePipeline,
+        options: ProcessorOptions | None = None,
+        *,
+        helmet_finder: RiderFinder | None = None,
     ):
         self.config = config
         self.pipeline = pipeline
         self.options = options or ProcessorOptions()
         self.camera_id = config.camera.id
+        self.helmets = self._helmet_step(helmet_finder)
         light = config.traffic_light
         # A controller feed is preferred: the heads are then not read at all.
         self.feed_source = SignalFeed(light.feed_url) if light is not None and light.feed_url else None
@@ -213,6 +230,17 @@ class CameraProcessor:
         self._kept: dict[int, Kept] = {}
         self._wanted: set[int] = set()
         self._resumed = False
+
+    def _helmet_step(self, finder: RiderFinder | None) -> HelmetStep | None:
+        """With ``helmets.enabled`` in the camera file: the trained helmet detector (ModelNotFound,
+        naming `tvp models train-helmets`, when it is not there), or the one given (tests)."""
+        if not self.config.helmets.enabled:
+            return None
+        if finder is None:
+            from detection.helmets import HelmetDetector
+
+            finder = HelmetDetector()
+        return HelmetStep(finder, self.config.helmets.every_n_frames, self.camera_id)
 
     def _rule_context(self) -> RuleContext:
         timeline = (
@@ -346,7 +374,10 @@ class CameraProcessor:
         return {
             "tracker": self.tracker,
             "live": self._live,
-            "pending": [(_Pending(p.live, p.finding), _refs(p.frames), _refs(p.clip)) for p in self._pending],
+            "pending": [
+                (_Pending(p.live, p.finding, riders=p.riders), _refs(p.frames), _refs(p.clip))
+                for p in self._pending
+            ],
             "heads": self.heads,
             "gate": self.gate,
             "lost_frames": self._lost_frames,
@@ -445,6 +476,7 @@ class CameraProcessor:
                 weight = plate.read.confidence * sharpness_weight(sharpness(crop))
                 if live.best_crop is None or weight > live.best_crop[0]:
                     live.best_crop = (weight, crop.copy())
+        self._look_at_riders(frame, vehicles, tracked)
         self._buffer.add(frame.index, frame.captured_at, frame.image)
         for live in self._live.values():
             if live.last_index == frame.index:
@@ -457,6 +489,23 @@ class CameraProcessor:
                 self._reset_tracking()  # as a run resumed from here would: a fresh tracker
                 self._dirty = False
             self.last_quiet = frame
+
+    def _look_at_riders(self, frame: Frame, vehicles: Detections, tracked: list[int]) -> None:
+        """Every n-th processed frame: one batched helmet-detector call on the crops of the motorbikes
+        tracked in it that still want a look (a settled track is not looked at again)."""
+        if self.helmets is None or not self.helmets.due(self.frames_processed):
+            return
+        bikes = []
+        for i in tracked:
+            live = self._live[_tid(vehicles, i)]
+            if live.track.vehicle_class is not VehicleClass.motorbike:
+                continue
+            if live.helmets is None:
+                live.helmets = TrackHelmets()
+            box = live.boxes[frame.index]
+            if box[3] - box[1] >= MIN_MOTORBIKE_PX and live.helmets.wants_look():
+                bikes.append((live.helmets, box, travel_of(live.track.points)))
+        self.helmets.run(frame.image, frame.index, frame.captured_at, bikes)
 
     def _continue_tracks(self, vehicles: Detections, frame: Frame) -> Detections:
         """Track ids rewritten so that a track the tracker restarted continues the one it lost."""
@@ -499,6 +548,14 @@ class CameraProcessor:
     def _end(self, live: _Live) -> None:
         live.ended = True
         self._judge(live, final=True)
+        if live.helmets is not None and not live.helmets.judged:
+            tally = self.helmets.seen if self.helmets is not None else None
+            for finding, riders in live.helmets.findings(live.track.track_id, tally):
+                # each passenger's own offence is theirs: two unhelmeted passengers are two findings
+                key = f"{finding.code}#{finding.measured.get('rider', '')}"
+                if key not in live.emitted:
+                    live.emitted.add(key)
+                    self._pending.append(_Pending(live, finding, riders=riders))
 
     # -- events
 
@@ -578,6 +635,7 @@ class CameraProcessor:
             live.colour(),
             live.track.track_id,
             None if self.origin is None else (pending.finding.at - self.origin).total_seconds(),
+            pending.riders,
         )
 
 

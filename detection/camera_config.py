@@ -180,6 +180,16 @@ class Calibration(Strict):
     )
 
 
+class HelmetsConfig(Strict):
+    """Helmet and overload checks on motorbikes (detection/helmets.py): off unless switched on, since
+    the helmet detector adds its cost to every processed frame with a motorbike in view."""
+
+    enabled: bool = Field(False, description="Run the helmet detector on motorbike tracks")
+    every_n_frames: int = Field(
+        3, ge=1, le=50, description="Run it on every n-th processed frame (1: every processed frame)"
+    )
+
+
 CAMERA_CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,39}$"
 
 
@@ -200,6 +210,9 @@ class CameraConfig(Strict):
     calibration: Calibration | None = Field(None, description="Image ↔ road mapping for speed")
     speed_limits_kmh: dict[VehicleClass, int] = Field(
         default_factory=dict, description="Per-class limits overriding location.speed_limit_kmh"
+    )
+    helmets: HelmetsConfig = Field(
+        default_factory=HelmetsConfig, description="No-helmet and overload checks on motorbikes"
     )
 
     @model_validator(mode="after")

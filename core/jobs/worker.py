@@ -22,9 +22,12 @@ class JobWorker:
         settings = get_settings()
         load_tasks()
         self.broker = get_broker()
-        self.worker = dramatiq.Worker(
-            self.broker, worker_threads=threads or settings.worker_threads, worker_timeout=200
-        )
+        threads = threads or settings.worker_threads
+        # Prefetch no more messages than there are threads: a long job (footage, a live camera that
+        # never ends) prefetched behind busy threads would wait for them instead of going to a worker
+        # with a free thread — after a takeover as well.
+        self.worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=200)
+        self.worker.queue_prefetch = threads  # read when the consumers start
         self.relay = Relay(interval=relay_interval)
         wanted = settings.scheduler_enabled if scheduler is None else scheduler
         self.scheduler = Scheduler() if wanted else None

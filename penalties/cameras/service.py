@@ -150,6 +150,20 @@ def stored_camera(session: Session, code: str) -> LoadedCamera:
     return camera_from_text(newest.text, source=f"camera {code} v{newest.version}")
 
 
+def stored_camera_version(session: Session, code: str, version: int) -> LoadedCamera:
+    """Version ``version`` of camera ``code``'s stored configuration (a queued job runs with the
+    version it was given, even when a newer one is registered meanwhile)."""
+    camera = get_camera(session, code)
+    row = session.scalars(
+        select(CameraConfigVersion).where(
+            CameraConfigVersion.camera_id == camera.id, CameraConfigVersion.version == version
+        )
+    ).first()
+    if row is None:
+        raise CameraNotFound(f"camera {code} has no configuration version {version}")
+    return camera_from_text(row.text, source=f"camera {code} v{row.version}")
+
+
 def ensure_camera(session: Session, loaded: LoadedCamera, *, actor: str) -> Camera:
     """The camera's row for a run: its configuration registered (a no-op when already stored)."""
     return register_loaded(session, loaded, actor=actor)[0]

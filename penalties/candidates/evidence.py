@@ -8,6 +8,7 @@ Originals are stored as decoded (lossless PNG); overlays are separate, drawn cop
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -116,7 +117,35 @@ def store_files(store: BlobStore, event: ViolationEvent, config: CameraConfig) -
     clip = _clip(event.clip, "mp4v", ".mp4", CLIP_MAX_WIDTH)
     if clip is not None:
         put("clip.mp4", EvidenceKind.clip, clip, "video/mp4", event.clip[0].captured_at)
+    for rider in event.riders:  # helmet findings: each rider's best look, as kept (JPEG), and the head
+        look = rider.look
+        put(
+            f"rider-{rider.position}.jpg", EvidenceKind.rider_frame, look.jpeg, "image/jpeg", look.captured_at
+        )
+        head = _png(look.head_crop())
+        put(f"head-{rider.position}.png", EvidenceKind.head_crop, head, "image/png", look.captured_at)
     return files
+
+
+RIDER_FILE = re.compile(r"^(rider|head)-(\d+)\.(jpg|png)$")
+
+
+def rider_files(session: Session, store: BlobStore, candidate_id: uuid.UUID) -> dict[int, dict[str, str]]:
+    """Per rider position, the SHA-256 of its best look ("rider") and enlarged head ("head"), from the
+    candidate's manifest (evidence records carry no file names)."""
+    manifest_sha = session.scalar(
+        select(EvidenceItem.sha256).where(
+            EvidenceItem.candidate_id == candidate_id, EvidenceItem.kind == EvidenceKind.manifest
+        )
+    )
+    if manifest_sha is None:
+        return {}
+    out: dict[int, dict[str, str]] = {}
+    for entry in json.loads(store.get(manifest_sha)).get("files", []):
+        match = RIDER_FILE.match(entry.get("name", ""))
+        if match:
+            out.setdefault(int(match[2]), {})[match[1]] = entry["sha256"]
+    return out
 
 
 def store_derived(store: BlobStore, event: ViolationEvent, files: list[Stored]) -> list[dict[str, Any]]:
@@ -202,6 +231,18 @@ def manifest_for(
                 ],
             },
         },
+        "riders": [
+            {
+                "rider": r.position,
+                "helmet": r.helmet,
+                "frame": r.look.frame,
+                "captured_at": r.look.captured_at.isoformat(),
+                "confidence": r.look.confidence,
+                "head_box_in_crop": [round(v, 1) for v in r.look.head],
+                "crop_origin": list(r.look.crop_origin),
+            }
+            for r in event.riders
+        ],
         "models": event.provenance,
         "run_id": str(run_id) if run_id else None,
         "files": [f.entry() for f in files],

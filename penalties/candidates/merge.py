@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.config import get_settings
 from detection.camera import ViolationEvent
 from penalties.cameras.models import Camera
-from penalties.candidates.dedup import event_box, same_place
+from penalties.candidates.dedup import event_box, passenger_of, same_place
 from penalties.candidates.models import ViolationCandidate
 
 
@@ -24,6 +24,12 @@ def merge_target(session: Session, camera: Camera, event: ViolationEvent) -> Vio
         ViolationCandidate.detected_at >= event.at - window,
         ViolationCandidate.detected_at <= event.at + window,
     )
+    rider = passenger_of(event)
+    if rider is not None:  # each passenger's own offence is theirs: only the same passenger merges
+        same = [
+            c for c in session.scalars(query.order_by(ViolationCandidate.detected_at)) if _rider(c) == rider
+        ]
+        query = query.where(ViolationCandidate.id.in_([c.id for c in same]))
     if event.plate:
         query = query.where(ViolationCandidate.plate == event.plate.best.compact)
         return session.scalars(query.order_by(ViolationCandidate.detected_at).limit(1)).first()
@@ -34,3 +40,8 @@ def merge_target(session: Session, camera: Camera, event: ViolationEvent) -> Vio
         if box is None or other is None or same_place(box, other):
             return candidate
     return None
+
+
+def _rider(candidate: ViolationCandidate) -> int | None:
+    rider = (candidate.measured or {}).get("rider")
+    return None if rider is None else int(rider)

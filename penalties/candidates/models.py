@@ -83,6 +83,8 @@ class EvidenceKind(StrEnum):
     plate_crop = "plate_crop"
     clip = "clip"
     manifest = "manifest"
+    rider_frame = "rider_frame"  # a helmet finding: the best look at one rider (the motorbike's crop)
+    head_crop = "head_crop"  # …and that rider's head, enlarged
 
 
 class EvidenceItem(UUIDPk, Timestamps, Base):

@@ -103,3 +103,18 @@ def provision(code: str, vehicle_class: str, at: datetime) -> tuple[LawVersion, 
     if found is None:
         raise LawError(f"{version.name} has no provision for {code} by a {known.fine_category}")
     return version, found
+
+
+# Fine categories that name a person, not a vehicle: the person cannot be found through the plate.
+PERSON_CATEGORIES = ("motorbike_passenger",)
+
+
+def person_provision(code: str, at: datetime) -> tuple[LawVersion, Provision] | None:
+    """The provision that fines a person the vehicle registry cannot name (a motorbike's passenger),
+    or None when the code fines the vehicle's rider as usual."""
+    version = law_for(violation_day(at))
+    for category in PERSON_CATEGORIES:
+        found = version.provisions.get((code, category))
+        if found is not None:
+            return version, found
+    return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from core.errors import AppError
-from penalties.law import LawError, provision
+from penalties.law import LawError, person_provision, provision
 
 LATE_CHARGE_PER_DAY = (5, 10_000)  # 0.05 % of the unpaid amount per day (Luật XLVPHC Art. 78(1))
 
@@ -47,7 +47,7 @@ def assess(
     within the range. Mitigating circumstances cannot take it below the minimum."""
     circumstances = circumstances or Circumstances()
     try:
-        version, rule = provision(code, vehicle_class, at)
+        version, rule = person_provision(code, at) or provision(code, vehicle_class, at)
     except LawError as exc:
         raise AssessmentError(str(exc)) from exc
     amount = rule.fine_min_vnd if amount_vnd is None else amount_vnd

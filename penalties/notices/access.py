@@ -29,9 +29,23 @@ def liable_cccd(notice: Notice) -> str:
 
 def notice_for_citizen(session: Session, notice_id: uuid.UUID, cccd: str, *, purpose: str) -> Notice:
     """The notice if this citizen may see it (the read is audited), else NoticeNotFound (404)."""
+    notice = visible_notice(session, notice_id, cccd)
+    audit_citizen_read(session, notice, cccd, purpose=purpose)
+    return notice
+
+
+def visible_notice(session: Session, notice_id: uuid.UUID, cccd: str) -> Notice:
+    """The notice if this citizen may see it, else NoticeNotFound (404); NOT audited: the caller audits
+    the read with ``audit_citizen_read`` once it has built its answer, as the last statement before the
+    commit. The audit chain's head row stays locked from the audit to the commit, and every audited read
+    waits for it: building the answer inside that lock made every reader wait for it too."""
     notice = session.get(Notice, notice_id)
     if notice is None or not is_visible(notice, cccd):
         raise NoticeNotFound(f"no notice {notice_id}")
+    return notice
+
+
+def audit_citizen_read(session: Session, notice: Notice, cccd: str, *, purpose: str) -> None:
     audit.record_read(
         session,
         actor=f"citizen:{cccd}",
@@ -40,4 +54,3 @@ def notice_for_citizen(session: Session, notice_id: uuid.UUID, cccd: str, *, pur
         purpose=f"citizen app: {purpose}",
         owner_cccd=notice.owner_cccd,
     )
-    return notice

@@ -66,3 +66,26 @@ class VehicleWarning(UUIDPk, Timestamps, Base):
     notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), unique=True)
     reason: Mapped[str] = mapped_column(String(200))
     lifted_at: Mapped[datetime | None]
+
+
+class UnnamedOffence(UUIDPk, Timestamps, Base):
+    """A confirmed offence of a person the vehicle registry cannot name (a motorbike's passenger
+    without a helmet, ND 168/2024 Art. 12(5)(b)): recorded with its assessment, no notice sent. The
+    owner's notices cover the rider's offences only; this one waits for the person to be identified
+    (at a roadside stop, or by the owner naming them)."""
+
+    __tablename__ = "unnamed_offences"
+    __table_args__ = (CheckConstraint("amount_vnd > 0", name="amount_positive"),)
+
+    candidate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("violation_candidates.id"), unique=True)
+    violation_code: Mapped[str] = mapped_column(String(40))
+    person: Mapped[str] = mapped_column(String(40))  # the fine category: "motorbike_passenger"
+    law: Mapped[str] = mapped_column(String(120))
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    fine_min_vnd: Mapped[int] = mapped_column(BigInteger)
+    fine_max_vnd: Mapped[int] = mapped_column(BigInteger)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime]
+
+    candidate: Mapped[ViolationCandidate] = relationship()

@@ -1,4 +1,4 @@
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 
 
 class ClaimTaken(Conflict):
@@ -24,3 +24,11 @@ class OwnerUnknown(Conflict):
 class FlaggedVehicle(Conflict):
     """The vehicle carries warnings (stolen, cloned plate, type mismatch…): confirm only after reading
     them (acknowledge_flags)."""
+
+
+class NotARiderFinding(Conflict):
+    """Only a helmet or overload finding has riders to drop."""
+
+
+class RiderNotInFinding(InvalidInput):
+    """No such rider in this finding, or the rider was already dropped."""

@@ -131,11 +131,17 @@ def pending_count(session: Session) -> int:
     return session.scalar(query) or 0
 
 
-def filter_choices(session: Session) -> tuple[list[str], list[str]]:
-    """The camera codes and violation codes the queue can be filtered by."""
+def filter_choices(session: Session, *, supervisor: bool) -> tuple[list[str], list[str]]:
+    """The camera codes, and the violation codes of what this reviewer may take (a code with nothing to
+    take would filter to nothing). Only the takeable states are read, through their status index: the
+    distinct codes of every candidate ever made read the whole table (250 ms at a million candidates)."""
     cameras = session.scalars(select(Camera.code).order_by(Camera.code)).all()
+    statuses = takeable(By.staff(supervisor=supervisor))
     codes = session.scalars(
-        select(ViolationCandidate.violation_code).distinct().order_by(ViolationCandidate.violation_code)
+        select(ViolationCandidate.violation_code)
+        .where(ViolationCandidate.status.in_(statuses))
+        .distinct()
+        .order_by(ViolationCandidate.violation_code)
     ).all()
     return list(cameras), list(codes)
 

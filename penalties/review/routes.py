@@ -12,13 +12,16 @@ from core.db import get_session
 from core.models import Role
 from penalties.notices.schemas import NoticeRead
 from penalties.review import service as review
+from penalties.review.riders import drop_rider
 from penalties.review.schemas import (
     ConfirmOutcome,
     ConfirmRequest,
+    DropRider,
     EscalateRequest,
     PlateCorrection,
     RejectRequest,
     ReviewCandidateRead,
+    UnnamedOffenceRead,
 )
 
 router = APIRouter(prefix="/api", tags=["penalties"])
@@ -70,6 +73,26 @@ def reject(candidate_id: uuid.UUID, body: RejectRequest, db: DB, principal: Revi
 
 
 @router.post(
+    "/candidates/{candidate_id}/drop-rider",
+    response_model=ReviewCandidateRead,
+    summary="Drop one rider from a helmet or overload finding",
+    description="Audited, with a reason. A no-helmet finding whose rider is dropped falls and the candidate "
+    "is rejected; an overload is counted again (3+ passengers, then 2, then rejected).",
+)
+def drop(candidate_id: uuid.UUID, body: DropRider, db: DB, principal: Reviewers) -> ReviewCandidateRead:
+    return _read(
+        drop_rider(
+            db,
+            candidate_id,
+            body.rider,
+            body.reason,
+            actor=principal.actor,
+            supervisor=_supervisor(principal),
+        )
+    )
+
+
+@router.post(
     "/candidates/{candidate_id}/escalate",
     response_model=ReviewCandidateRead,
     summary="Escalate to a supervisor",
@@ -99,10 +122,12 @@ def confirm(
     outcome = review.confirm(
         db, candidate_id, decision, actor=principal.actor, supervisor=_supervisor(principal)
     )
-    if outcome.notice is None:
+    queued = outcome.notice is None and outcome.unnamed is None
+    if queued:
         response.status_code = 202
     return ConfirmOutcome(
         candidate=_read(outcome.candidate),
         notice=None if outcome.notice is None else NoticeRead.model_validate(outcome.notice),
-        queued=outcome.notice is None,
+        queued=queued,
+        unnamed=None if outcome.unnamed is None else UnnamedOffenceRead.model_validate(outcome.unnamed),
     )

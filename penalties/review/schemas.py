@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from penalties.candidates.models import RejectReason
 from penalties.candidates.schemas import CandidateRead
@@ -63,7 +64,31 @@ class PlateCorrection(BaseModel):
             raise ValueError(str(exc)) from exc
 
 
+class UnnamedOffenceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    violation_code: str
+    person: str
+    law: str
+    legal_basis: str
+    fine_min_vnd: int
+    fine_max_vnd: int
+    amount_vnd: int
+    recorded_at: datetime
+
+
 class ConfirmOutcome(BaseModel):
     candidate: ReviewCandidateRead
-    notice: NoticeRead | None = Field(description="None while the owner lookup waits for the registry")
+    notice: NoticeRead | None = Field(
+        description="None while the owner lookup waits for the registry, or for an unnamed person's offence"
+    )
     queued: bool
+    unnamed: UnnamedOffenceRead | None = Field(
+        None, description="A passenger's own offence: recorded with its fine, no notice to the owner"
+    )
+
+
+class DropRider(BaseModel):
+    rider: int = Field(ge=0, le=20, description="The rider's position on the motorbike (0: the driver)")
+    reason: str = Field(min_length=3, max_length=500, description="Why this rider is not in the finding")

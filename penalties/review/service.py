@@ -19,10 +19,12 @@ from detection.vehicles import VehicleClass
 from penalties.candidates.exceptions import AlreadyReviewed, CandidateNotFound
 from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
 from penalties.candidates.states import IN_REVIEW, By, check_move, check_take, move, takeable
+from penalties.law import person_provision
 from penalties.law.assessment import AssessmentError, Circumstances, assess
 from penalties.law.periods import LIMITATION
-from penalties.notices.models import Notice
+from penalties.notices.models import Notice, UnnamedOffence
 from penalties.notices.service import issue_notice
+from penalties.notices.unnamed import record_unnamed
 from penalties.review.exceptions import (
     ClaimTaken,
     FlaggedVehicle,
@@ -280,7 +282,8 @@ class Decision:
 @dataclass(frozen=True)
 class Outcome:
     candidate: ViolationCandidate
-    notice: Notice | None  # None: the owner lookup is queued until the registry answers
+    notice: Notice | None  # None: the owner lookup is queued, or the offender is not the owner's rider
+    unnamed: UnnamedOffence | None = None  # a passenger's own offence: recorded, no notice
 
 
 def confirm(
@@ -306,6 +309,13 @@ def confirm(
         )
     now = now or utc_now()
     _check_limitation(candidate, now)
+    if person_provision(candidate.violation_code, candidate.detected_at) is not None:
+        # The person fined is not the vehicle's rider: no owner lookup, no notice to the owner.
+        assessment = _assess(candidate, candidate.vehicle_class or "motorbike", decision)
+        unnamed = record_unnamed(session, candidate, assessment, actor=actor, now=now)
+        _decide(candidate, CandidateStatus.confirmed, by, actor, decision.note)
+        session.flush()
+        return Outcome(candidate, None, unnamed)
     if not candidate.plate:
         raise OwnerUnknown("no plate read: correct the plate or reject")
     try:

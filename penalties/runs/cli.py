@@ -88,29 +88,6 @@ def parse_span(start: str | None, end: str | None) -> Any:
         raise fail(str(exc)) from exc
 
 
-def _source(
-    footage: Path, camera_id: str, start: datetime | None, fps: float, stride: int, span: Any
-) -> tuple[Any, int | None]:
-    import cv2
-
-    from detection.sources import ImageFolderSource, VideoFileSource
-
-    if footage.is_dir():
-        return ImageFolderSource(camera_id, footage, fps=fps, span=span), None
-    if not footage.exists():
-        raise fail(f"{footage} does not exist")
-    cap = cv2.VideoCapture(str(footage))
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
-    file_fps = cap.get(cv2.CAP_PROP_FPS) if cap.isOpened() else 0.0
-    cap.release()
-    stop = span.frames(file_fps or fps)[1]
-    if total and stop is not None:
-        total = min(total, stop)
-    return VideoFileSource(
-        camera_id, footage, started_at=start, fallback_fps=fps, stride=stride, span=span
-    ), total or None
-
-
 def _progress() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -135,31 +112,26 @@ def run_footage(
     resume: bool,
     span: Any,
 ) -> Any:
-    from detection.camera import ProcessorOptions
-    from detection.pipeline import PlatePipeline
     from detection.signal_feed import SignalFeedError
-    from detection.sources import SourceError, VideoFileSource, prefetch
+    from detection.sources import SourceError
+    from penalties.runs.footage import FootageMissing, start_footage_run
     from penalties.runs.models import RunKind
-    from penalties.runs.runner import Runner, footage_sha256
 
     loaded = _prepare(camera, register=kind != "replay")
-    source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride, span)
-    sha = footage_sha256(footage) if footage.is_file() else None
     try:
-        runner = Runner(
+        run = start_footage_run(
+            footage,
             loaded,
-            PlatePipeline(),
-            ProcessorOptions(stride=stride, motion_gate=motion_gate),
             kind=RunKind(kind),
-            source=str(footage),
-            footage_sha256=sha,
+            stride=stride,
+            motion_gate=motion_gate,
+            start=start,
             resume=resume,
-            span=span.describe(),
+            span=span,
         )
-    except SignalFeedError as exc:
+    except (FootageMissing, SignalFeedError) as exc:
         raise fail(str(exc)) from exc
-    if isinstance(source, VideoFileSource):
-        runner.processor.origin = source.start_time()
+    runner, total = run.runner, run.total
     if runner.resume_from is not None:
         err.print(
             f"resuming run {runner.run_id} from frame {runner.resume_from} "
@@ -176,7 +148,7 @@ def run_footage(
                 progress.update(task, completed=done, fps=rate, found=len(runner.progress.events))
 
         try:
-            result = runner.consume(prefetch(source.frames()), on_frame=tick)
+            result = run.consume(on_frame=tick)
         except SourceError as exc:
             raise fail(f"{exc} (run {runner.run_id} marked failed)") from exc
         progress.update(task, completed=runner.progress.frames, found=len(result.events))
@@ -222,9 +194,20 @@ def process(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON")] = False,
     span_from: FromOpt = None,
     span_to: ToOpt = None,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Hand the footage to the job workers (`tvp worker`) instead of running it here; prints "
+            "the job id. The path must be readable by the workers.",
+        ),
+    ] = False,
 ) -> None:
     """Run recorded footage through the pipeline and store violation candidates with their evidence."""
     span = parse_span(span_from, span_to)
+    if queue:
+        _queue_footage(footage, camera, stride=stride, motion_gate=motion_gate, start=start, span=span)
+        return
     runner, result, elapsed = run_footage(
         footage,
         camera,
@@ -244,6 +227,26 @@ def process(
         f"{result.frames} frames in {elapsed:.1f} s ({fps:.1f} frames/s); "
         f"{result.candidates} new candidates, {len(result.events)} events in the run"
     )
+
+
+def _queue_footage(
+    footage: Path, camera: str, *, stride: int, motion_gate: bool, start: datetime | None, span: Any
+) -> None:
+    from core.db import session_scope
+    from core.plugins import load_tasks
+    from penalties.runs.tasks import queue_footage
+
+    load_tasks()
+    if not footage.exists():
+        raise fail(f"{footage} does not exist")
+    loaded = _prepare(camera)
+    with session_scope() as session:
+        job = queue_footage(
+            session, footage, loaded, stride=stride, motion_gate=motion_gate, span=span, start=start
+        )
+        job_id = job.id
+    err.print(f"queued footage {footage} for camera {loaded.config.camera.id} as job:")
+    out.print(str(job_id))
 
 
 def replay(
@@ -359,6 +362,7 @@ def _segmented_replay(
     from detection.sources import VideoFileSource
     from detection.span import Span
     from penalties.runs.events import run_events
+    from penalties.runs.footage import FootageMissing, footage_source
     from penalties.runs.models import ProcessingRun
     from penalties.runs.replays import ReplayError, replay_progress, start_segmented_replay
     from penalties.runs.runner import footage_sha256
@@ -366,7 +370,12 @@ def _segmented_replay(
     loaded = _prepare(camera, register=False)
     if not footage.is_file():
         raise fail(f"--segments needs a video file: {footage} is not one")
-    source, total = _source(footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride, Span())
+    try:
+        source, total = footage_source(
+            footage, loaded.config.camera.id, start, loaded.config.camera.fps, stride, Span()
+        )
+    except FootageMissing as exc:
+        raise fail(str(exc)) from exc
     if not total or not isinstance(source, VideoFileSource):
         raise fail(f"{footage}: its number of frames is unknown, so it cannot be cut into segments")
     try:
@@ -417,17 +426,13 @@ def _segmented_replay(
 
 
 def _live_source(camera_id: str, source: str, max_attempts: int | None) -> Any:
-    """A stream URL reconnects forever (or up to max_attempts); a video file ends at its last frame,
-    its frames stamped from now on as if it were the camera's live picture."""
-    from core.time import utc_now
-    from detection.sources import StreamSource, VideoFileSource
+    from penalties.runs.exceptions import LiveSourceInvalid
+    from penalties.runs.live import live_source
 
-    if "://" in source and not source.startswith("file://"):
-        return StreamSource(camera_id, source, max_attempts=max_attempts)
-    path = Path(source.removeprefix("file://"))
-    if not path.is_file():
-        raise fail(f"{source} is neither a stream URL (rtsp://, http(s)://) nor a video file")
-    return VideoFileSource(camera_id, path, started_at=utc_now())
+    try:
+        return live_source(camera_id, source, max_attempts)
+    except LiveSourceInvalid as exc:
+        raise fail(str(exc)) from exc
 
 
 @cameras_app.command("run")
@@ -485,6 +490,67 @@ def camera_run(
         raise fail(f"camera {loaded.config.camera.id}: {exc}") from exc
     ended = "stopped" if stopping.is_set() or isinstance(frame_source, StreamSource) else "end of file"
     out.print(f"{ended} after {result.frames} frames; {result.candidates} new candidates")
+
+
+@cameras_app.command("start")
+def camera_start(
+    camera: Annotated[str, typer.Argument(help="Camera code (its newest stored configuration)")],
+    source: Annotated[str, typer.Option(help="rtsp://…, http(s)://… or a video file (ends at its end)")],
+    stride: StrideOpt = 2,
+    motion_gate: GateOpt = True,
+    queue_frames: Annotated[
+        int, typer.Option(min=1, max=120, help="Frames queued before the oldest are dropped (a stream)")
+    ] = 8,
+    max_attempts: Annotated[
+        int | None, typer.Option(help="Give up after this many failed connections (default: never)")
+    ] = None,
+) -> None:
+    """Hand a live camera to the job workers (`tvp worker`): exactly one worker holds it at a time,
+    another takes it over within seconds when that one dies. Prints the job id."""
+    from core.cli import _schema_or_exit, _settings_or_exit
+    from core.db import session_scope
+    from core.errors import AppError
+    from core.plugins import load_tasks
+    from penalties.runs.live import start_live
+
+    _settings_or_exit()
+    _schema_or_exit()
+    load_tasks()
+    try:
+        with session_scope() as session:
+            job = start_live(
+                session,
+                camera,
+                source,
+                stride=stride,
+                motion_gate=motion_gate,
+                queue_frames=queue_frames,
+                max_attempts=max_attempts,
+                actor="cli",
+            )
+            job_id = job.id
+    except AppError as exc:
+        raise fail(str(exc)) from exc
+    err.print(f"camera {camera} queued for the workers as job:")
+    out.print(str(job_id))
+
+
+@cameras_app.command("stop")
+def camera_stop(camera: Annotated[str, typer.Argument(help="Camera code")]) -> None:
+    """Stop a live camera started with `tvp cameras start`: its worker stops within a second or two."""
+    from core.cli import _schema_or_exit, _settings_or_exit
+    from core.db import session_scope
+    from core.errors import AppError
+    from penalties.runs.live import stop_live
+
+    _settings_or_exit()
+    _schema_or_exit()
+    try:
+        with session_scope() as session:
+            stopped = [str(job.id) for job in stop_live(session, camera, actor="cli")]
+    except AppError as exc:
+        raise fail(str(exc)) from exc
+    out.print(f"camera {camera}: stopping (job {', '.join(stopped)})")
 
 
 @runs_app.command("list")

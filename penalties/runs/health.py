@@ -1,8 +1,6 @@
-"""Camera health for the ops page: each camera's newest processing run and when it last found something.
-
-There are no leases yet: nothing records which worker or host holds a camera, so ``lease_holder`` is
-always None until runs record it.
-"""
+"""Camera health for the ops page: each camera's newest processing run, when it last found something,
+and the worker holding it: its live lease (``camera:<code>``), else a lease on one of its footage runs
+(``footage:<code>:…``)."""
 
 from __future__ import annotations
 
@@ -13,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.leases import holders
 from penalties.cameras.models import Camera
 from penalties.runs.models import ProcessingRun, RunEvent
 
@@ -42,6 +41,7 @@ def camera_health(session: Session) -> list[CameraHealth]:
     ).all()
     runs = {run.camera_code: run for run in newest}
     last_events = _last_event_times(session, [run.id for run in newest])
+    held = _lease_holders(session)
     return [
         CameraHealth(
             code=camera.code,
@@ -49,6 +49,7 @@ def camera_health(session: Session) -> list[CameraHealth]:
             active=camera.active,
             run=runs.get(camera.code),
             last_event_at=last_events.get(runs[camera.code].id) if camera.code in runs else None,
+            lease_holder=held.get(camera.code),
         )
         for camera in session.scalars(select(Camera).order_by(Camera.code))
     ]
@@ -63,3 +64,13 @@ def _last_event_times(session: Session, run_ids: list[uuid.UUID]) -> dict[uuid.U
         .group_by(RunEvent.run_id)
     )
     return {run_id: at for run_id, at in rows if at is not None}
+
+
+def _lease_holders(session: Session) -> dict[str, str]:
+    """Camera code → the holder of its live lease, else of a lease on one of its footage runs."""
+    found: dict[str, str] = {}
+    for name, lease in holders(session, "footage:").items():
+        found.setdefault(name.split(":")[1], lease.holder)
+    for name, lease in holders(session, "camera:").items():
+        found[name.removeprefix("camera:")] = lease.holder
+    return found

@@ -241,8 +241,8 @@ def promote_run(replay_id: uuid.UUID, check: Callable[[], None] = lambda: None) 
     """The promotion job: the replay's footage through the pipeline as a process run (resumable)."""
     from core.db import session_scope
     from detection.camera import ProcessorOptions
-    from detection.pipeline import PlatePipeline
-    from penalties.runs.replays import footage_source
+    from detection.pipeline import shared_pipeline
+    from penalties.runs.replays import segment_source
     from penalties.runs.runner import Runner
 
     with session_scope(writes=False) as session:
@@ -252,7 +252,7 @@ def promote_run(replay_id: uuid.UUID, check: Callable[[], None] = lambda: None) 
     started_at = datetime.fromisoformat(opts["started_at"])
     runner = Runner(
         loaded,
-        PlatePipeline(),
+        shared_pipeline(),
         ProcessorOptions(stride=opts["stride"], motion_gate=opts["motion_gate"]),
         kind=RunKind.process,
         source=opts["footage"],
@@ -260,7 +260,7 @@ def promote_run(replay_id: uuid.UUID, check: Callable[[], None] = lambda: None) 
         resume=True,
     )
     runner.processor.origin = started_at
-    source = footage_source(
+    source = segment_source(
         loaded.config.camera.id, Path(opts["footage"]), started_at, loaded.config.camera.fps, opts["stride"]
     )
     runner.consume(source.frames(), on_frame=lambda _frame: check())

@@ -28,7 +28,7 @@ from core.jobs import enqueue
 from core.jobs.long import LeaseLost
 from core.time import utc_now
 from detection.camera import CameraProcessor, ProcessorOptions
-from detection.pipeline import PlatePipeline
+from detection.pipeline import shared_pipeline
 from detection.sources import Frame, FrameSource, ImageFolderSource, VideoFileSource
 from penalties.cameras.config import LoadedCamera, camera_from_text
 from penalties.candidates.dedup import dedup_key
@@ -113,7 +113,7 @@ def start_segmented_replay(
     return replay
 
 
-def footage_source(
+def segment_source(
     camera_id: str, footage: Path, started_at: datetime, fps: float, stride: int
 ) -> FrameSource:
     if footage.is_dir():
@@ -138,13 +138,13 @@ def process_segment_run(
         run.status, run.error, run.frames_done, run.finished_at = RunStatus.running, None, 0, None
     segment = Segment.of(opts["segment"])
     loaded = camera_from_text(opts["camera_text"], source=f"camera {opts.get('camera_code', '')}")
-    pipeline = PlatePipeline()
+    pipeline = shared_pipeline()
     processor = CameraProcessor(
         loaded.config, pipeline, ProcessorOptions(stride=opts["stride"], motion_gate=opts["motion_gate"])
     )
     started_at = datetime.fromisoformat(opts["started_at"])
     processor.origin = started_at
-    source = footage_source(
+    source = segment_source(
         loaded.config.camera.id, Path(opts["footage"]), started_at, loaded.config.camera.fps, opts["stride"]
     )
     last_write = [time.monotonic()]

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from core.db import session_scope
 from core.evidence import BlobStore, get_blob_store
+from core.jobs.long import LeaseLost
 from core.time import utc_now
 from detection.camera import CameraProcessor, ProcessorOptions, ViolationEvent
 from detection.checkpoint import CheckpointError, pack, unpack
@@ -212,6 +213,8 @@ class Runner:
             self._save(self.processor.flush(), None)
         except KeyboardInterrupt:
             self._finish(RunStatus.interrupted, "interrupted")
+            raise
+        except LeaseLost:  # another worker has taken the run over: its status is that worker's now
             raise
         except Exception as exc:
             self._finish(RunStatus.failed, str(exc))

@@ -263,3 +263,38 @@ def test_verify_checks_the_blurred_copies_against_their_manifest(
     stored.write_bytes(stored.read_bytes() + b"\x00")
     report = client.get(f"{API}/notices/{notice.id}/verify", headers=bearer(client, cccd)).json()
     assert [c["key"] for c in report["checks"] if not c["ok"]] == ["privacy_copies"]
+
+
+def test_list_and_detail_audit_the_read_last_once_the_answer_is_built(
+    client: TestClient, db: Session, owner_and_notice: tuple[str, Notice]
+) -> None:
+    """Every audited read waits for the audit chain's head row from the audit to the commit: the read is
+    audited after every query of the answer, so that no reader waits while another builds its answer."""
+    from sqlalchemy import event
+
+    from core.db import get_engine
+
+    cccd, notice = owner_and_notice
+    headers = bearer(client, cccd)
+    sent: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *_: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    for path in (f"{API}/notices", f"{API}/notices/{notice.id}"):
+        sent.clear()
+        event.listen(get_engine(), "before_cursor_execute", note)
+        try:
+            assert client.get(path, headers=headers).status_code == 200
+        finally:
+            event.remove(get_engine(), "before_cursor_execute", note)
+        tail = [s.split(" (")[0].split(" SET")[0] for s in sent if not s.startswith(("SAVEPOINT", "RELEASE"))]
+        first_audit = next(i for i, s in enumerate(tail) if s.startswith("UPDATE audit_head"))
+        assert tail[first_audit:] == [
+            "UPDATE audit_head",
+            "INSERT INTO audit_log",
+            "UPDATE audit_head",
+        ], (path, tail)
+        assert first_audit >= 2  # the answer's own queries ran before it
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.actor == f"citizen:{cccd}")).all()
+    assert {e.action for e in entries} >= {"citizen.read", "notice.read"}

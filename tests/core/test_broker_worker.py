@@ -19,36 +19,10 @@ from core.db import session_scope
 from core.jobs import enqueue
 from core.models import AuditEntry, Job, JobStatus
 from core.plugins import load_tasks
+from tests.support.broker import AMQP_URL, REDIS_URL, delete_rabbit_queues, rabbit, redis_client, wait_for
 
-AMQP_URL = os.environ.get("TVP_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-REDIS_URL = os.environ.get("TVP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 pytestmark = pytest.mark.broker
-
-
-def _unreachable(what: str, exc: Exception) -> None:
-    if os.environ.get("CI") or os.environ.get("TVP_TEST_REQUIRE_SERVICES"):
-        pytest.fail(f"{what} is unreachable: {exc}")
-    pytest.skip(f"{what} unreachable: {exc}")
-
-
-def _rabbit():
-    import pika
-
-    try:
-        return pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    except Exception as exc:
-        _unreachable(f"RabbitMQ at {AMQP_URL.split('@')[-1]}", exc)
-
-
-def _redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except Exception as exc:
-        _unreachable(f"Redis at {REDIS_URL}", exc)
-    return client
+_rabbit, _redis, _wait = rabbit, redis_client, wait_for
 
 
 @pytest.fixture
@@ -65,15 +39,9 @@ def queue_name(broker_url: str) -> Iterator[str]:
         for key in client.scan_iter(f"dramatiq:{name}*"):
             client.delete(key)
         return
-    conn = _rabbit()
-    conn.close()
+    _rabbit().close()
     yield name
-    conn = _rabbit()
-    channel = conn.channel()
-    for base in (name, f"{name}.long"):
-        for q in (base, f"{base}.DQ", f"{base}.XQ"):
-            channel.queue_delete(q)
-    conn.close()
+    delete_rabbit_queues(name)
 
 
 @pytest.fixture
@@ -106,15 +74,6 @@ def start_worker(
                 proc.wait(15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def _wait(what: str, check: Callable[[], bool], timeout: float = 45.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _job(job_id: uuid.UUID) -> Job:

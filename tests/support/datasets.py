@@ -53,3 +53,10 @@ def real_footage(clip: str) -> tuple[Path, dict]:
 
     truth = json.loads(real_clip("ground_truth.json").read_text(encoding="utf-8"))
     return real_clip(clip), next(c for c in truth["clips"] if c["clip"] == clip)
+
+
+def helmet_dev() -> Path:
+    """../shared/datasets/helmet_dev (head boxes with and without helmets, motorbike boxes)."""
+    root = SHARED / "datasets" / "helmet_dev"
+    _require(root / "labels.csv")
+    return root

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from core.models import Role
+from core import leases
+from core.db import session_scope
+from core.models import Lease, Role
+from core.time import utc_now
 from penalties.cameras.models import Camera
 from penalties.runs.models import ProcessingRun, RunEvent, RunKind, RunStatus
 from tests.support.factories import staff_headers
@@ -77,6 +80,9 @@ def cameras(db: Session) -> None:
         db.add(RunEvent(run_id=newest.id, seq=seq, key=f"k{seq}", data={"code": "RED_LIGHT"}, created_at=at))
     _run(db, "ELSEWHERE", datetime(2026, 3, 2, tzinfo=UTC))  # a run of a camera not registered here
     db.commit()
+    with session_scope() as s:
+        assert leases.acquire(s, "camera:HCM-Q1-001", "worker-a:41:abc", 60)
+        assert leases.acquire(s, "footage:HCM-Q1-002:" + "f" * 64 + ":..", "worker-b:7:def", 60)
 
 
 def test_each_camera_shows_its_newest_run_in_vietnam_time(client: TestClient, cameras: None) -> None:
@@ -87,11 +93,19 @@ def test_each_camera_shows_its_newest_run_in_vietnam_time(client: TestClient, ca
     assert '<td class="started">02/03/2026 00:30:00</td>' in row
     assert '<td class="ended">02/03/2026 01:05:09</td>' in row
     assert '<td class="last-event">02/03/2026 01:02:07</td>' in row
-    assert "—" in row  # no lease holder recorded
+    assert '<td class="lease">worker-a:41:abc</td>' in row  # its live lease
     never = _row(resp.text, "HCM-Q1-002")
     assert '<td colspan="6" class="never">never</td>' in never
+    assert '<td class="lease">worker-b:7:def</td>' in never  # processing its footage
     assert "ELSEWHERE" not in resp.text
-    assert "There are no camera leases yet" in resp.text
+    assert "Lease holder: the worker (host:pid)" in resp.text
+
+
+def test_an_expired_lease_is_no_holder(client: TestClient, cameras: None, db: Session) -> None:
+    db.get_one(Lease, "camera:HCM-Q1-001").expires_at = utc_now() - timedelta(seconds=1)
+    db.commit()
+    row = _row(client.get("/ops/cameras", headers=staff_headers(Role.ops)).text, "HCM-Q1-001")
+    assert '<td class="lease">—</td>' in row
 
 
 def test_vietnamese_is_the_default(client: TestClient, cameras: None) -> None:

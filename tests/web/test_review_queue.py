@@ -131,6 +131,30 @@ def test_counts_per_violation_and_camera_filter_when_clicked(client: TestClient,
     assert len(ids_on(clicked)) == 1  # RED_LIGHT on CAM-A
 
 
+def _code_choices(page: str) -> list[str]:
+    select_ = re.search(r'<select name="code".*?</select>', page, re.S)
+    assert select_, "the violation filter is on the page"
+    return re.findall(r"<option[^>]*>([A-Z_0-9]+)</option>", select_.group(0))
+
+
+def test_violation_filter_offers_the_codes_this_reviewer_may_take(client: TestClient, db: Session) -> None:
+    make_staff(db, Role.reviewer, username="chooser")
+    made = _seed_five(db)  # the only SPEED_10_20 left to a reviewer is made[1]; made[2] is escalated
+    done = make_candidate(db, code="NO_HELMET", detected_at=utc_now() - timedelta(days=1))
+    done.status = CandidateStatus.rejected  # reviewed: nothing of its code to take
+    db.commit()
+    _sign_in(client, "chooser")
+    assert _code_choices(client.get("/review", headers=HTML).text) == ["RED_LIGHT", "SPEED_10_20"]
+    # The filter in use stays on offer (and selected) even with nothing of its code left to take.
+    made[1].status = CandidateStatus.rejected
+    db.commit()
+    page = client.get("/review?code=SPEED_10_20", headers=HTML).text
+    assert _code_choices(page) == ["RED_LIGHT", "SPEED_10_20"]
+    assert re.search(r"<option selected>SPEED_10_20</option>", page)
+    assert ids_on(page) == []
+    assert _code_choices(client.get("/review", headers=HTML).text) == ["RED_LIGHT"]
+
+
 def test_my_claims_and_release_from_the_queue(client: TestClient, db: Session) -> None:
     me = make_staff(db, Role.reviewer, username="holder")
     other = make_staff(db, Role.reviewer, username="other")
