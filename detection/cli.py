@@ -207,6 +207,13 @@ def train_helmets_command(
             "--ship", help="Maintainers: copy the weights into detection/weights and ship their int8 there"
         ),
     ] = False,
+    start_from: Annotated[
+        Path | None,
+        typer.Option(help="Train on from these weights (e.g. detection/weights/helmet-yolov8n.pt)"),
+    ] = None,
+    bare_copies: Annotated[
+        int, typer.Option(help="Extra degraded copies of each training photo/crop with a bare head")
+    ] = 0,
     seed: int = 0,
 ) -> None:
     """Fine-tune the helmet detector (motorbike, head_helmet, head_no_helmet) on helmet_dev's training
@@ -220,6 +227,9 @@ def train_helmets_command(
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
+    if start_from is not None and not start_from.exists():
+        err.print(f"[red]{start_from}: no such weights[/]")
+        raise typer.Exit(2)
     if not parts["train"]:
         err.print(f"[red]{data}: no training photos (all {len(parts['held-out'])} are held out)[/]")
         raise typer.Exit(2)
@@ -232,11 +242,14 @@ def train_helmets_command(
             dataset,
             parts["train"],
             seed=seed,
+            bare_copies=bare_copies,
             progress=lambda done, _total: progress.update(task, completed=done),
         )
     budget = f"{minutes} minutes" if minutes else f"{epochs} epochs"
     err.print(f"training on {yaml} {counts} ({budget} at {imgsz}); {len(parts['held-out'])} held out")
-    weights, metrics = train_helmets(yaml, epochs=epochs, imgsz=imgsz, batch=batch, minutes=minutes)
+    weights, metrics = train_helmets(
+        yaml, epochs=epochs, imgsz=imgsz, batch=batch, minutes=minutes, start=start_from
+    )
     out.print(f"[green]installed {weights}[/]")
     for key in ("metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)"):
         if key in metrics:

@@ -84,7 +84,10 @@ def cctv_degrade(image: np.ndarray, rng: random.Random) -> np.ndarray:
     return out if decoded is None else np.asarray(decoded)
 
 
-def _val(name: str) -> bool:
+def val_photo(name: str) -> bool:
+    """Whether a training-part photo is one of the training run's val photos (never trained on; they
+    pick the best epoch, and bench/helmets.py tunes the no-helmet threshold on them, never on held-out).
+    """
     # Salted: the held-out split hashes the same names, and unsalted only its complement could be drawn.
     return int.from_bytes(hashlib.sha256(f"val:{name}".encode()).digest()[:4], "big") % 100 < VAL_PERCENT
 
@@ -94,16 +97,21 @@ def build_helmet_dataset(
     train_items: list[HelmetImage],
     *,
     seed: int = 0,
+    bare_copies: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Path, dict[str, int]]:
-    """Write the YOLO dataset of ``train_items`` (only the training part!); returns data.yaml, counts."""
+    """Write the YOLO dataset of ``train_items`` (only the training part!); returns data.yaml, counts.
+
+    ``bare_copies``: bare heads are the minority (about 1 in 3 heads), so each training photo and each
+    training crop that holds a no-helmet head is written that many more times, each copy a new
+    CCTV-degraded one (class balance by oversampling)."""
     if not train_items:
         raise ValueError("no training images")
     rng = random.Random(seed)
     shutil.rmtree(out, ignore_errors=True)
-    counts = {"photos": 0, "crops": 0, "degraded_crops": 0}
+    counts = {"photos": 0, "crops": 0, "degraded_crops": 0, "bare_copies": 0}
     names = [item.image.name for item in train_items]
-    val = {n for n in names if _val(n)} or {names[-1]}  # Ultralytics needs both folders
+    val = {n for n in names if val_photo(n)} or {names[-1]}  # Ultralytics needs both folders
     if len(names) > 1 and val == set(names):
         val.discard(names[0])
     for done, item in enumerate(train_items, 1):
@@ -112,6 +120,10 @@ def build_helmet_dataset(
         stem = item.image.stem[:60]
         _write(image, image_labels(item), split_dir, stem)
         counts["photos"] += 1
+        extra = bare_copies if split_dir.name == "train" and any(not h.helmet for h in item.heads) else 0
+        for k in range(extra):
+            _write(cctv_degrade(image, rng), image_labels(item), split_dir, f"{stem}-bare{k}")
+            counts["bare_copies"] += 1
         h, w = image.shape[:2]
         for j, motorbike in enumerate(item.motorbikes):
             crop = rider_crop(motorbike.box, w, h)
@@ -124,6 +136,9 @@ def build_helmet_dataset(
             if split_dir.name == "train":
                 _write(cctv_degrade(cut, rng), labels, split_dir, f"{stem}-m{j}-cctv")
                 counts["degraded_crops"] += 1
+                for k in range(bare_copies if any(cls == 2 for cls, _ in labels) else 0):
+                    _write(cctv_degrade(cut, rng), labels, split_dir, f"{stem}-m{j}-bare{k}")
+                    counts["bare_copies"] += 1
         if progress:
             progress(done, len(train_items))
     classes = "".join(f"  {i}: {n}\n" for i, n in HELMET_CLASSES.items())
@@ -182,15 +197,17 @@ def train_helmets(
     batch: int,
     minutes: float | None = None,
     workdir: Path | None = None,
+    start: Path | None = None,
 ) -> tuple[Path, dict[str, float]]:
-    """Fine-tune from the COCO YOLOv8n; installs the best weights as helmet-yolov8n.pt in the models
+    """Fine-tune from the COCO YOLOv8n (or from ``start``, e.g. the shipped helmet weights, to train
+    them on: then with a one-epoch warm-up); installs the best weights as helmet-yolov8n.pt in the models
     folder. Returns (weights, Ultralytics' metrics on its val images). ``minutes``: a time budget
     instead of ``epochs`` (Ultralytics sets the epochs, and so the learning-rate schedule, from the
     first epoch's time)."""
     from detection.ultralytics_env import load_yolo
 
     project = (workdir or models_dir() / "training").resolve()
-    model = load_yolo(trainable_coco())
+    model = load_yolo(start or trainable_coco())
     results = model.train(
         data=str(data),
         epochs=epochs,
@@ -213,6 +230,7 @@ def train_helmets(
         fliplr=0.5,
         mosaic=1.0,
         close_mosaic=max(1, epochs // 5),
+        warmup_epochs=1.0 if start else 3.0,
     )
     best = project / "helmets" / "weights" / "best.pt"
     target = models_dir() / HELMET_WEIGHTS

@@ -33,6 +33,12 @@ def test_quick_helmets_bench_writes_its_figures(tmp_path: Path) -> None:
         shown = [row[k] for k in FIGURES if k in row]
         assert shown and all(0.0 <= v <= 1.0 for v in shown)
     assert figures["ms_per_crop"] > 0 and figures["model"]["name"] == "helmet"
+    tune = figures["tune"]  # the threshold is chosen on the training run's val photos, not held-out
+    assert result["tune_photos"] == tune["photos"] == 6
+    assert tune["chosen"]["false_no_helmet_rate"] <= tune["max_false_no_helmet_rate"] or (
+        tune["chosen"]["no_helmet_threshold"] == 0.8
+    )
+    assert 0.0 <= tune["held_out_at_chosen"]["no_helmet_recall"] <= 1.0
     assert "no-helmet recall" in run.stdout
 
 
@@ -47,3 +53,20 @@ def test_no_dataset_is_a_clear_error(tmp_path: Path) -> None:
     ]
     run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "no helmet_dev" in run.stderr and not (tmp_path / "x").exists()
+
+
+def test_the_threshold_is_tuned_for_recall_within_the_false_call_budget() -> None:
+    from bench.helmets import calls, tune_threshold
+
+    # 20 helmeted heads, one scoring 0.5 (5 % false at ≤ 0.5) and one 0.3; bare heads 0.2 … 0.9.
+    heads = [(True, 0.5), (True, 0.3)] + [(True, None)] * 18
+    heads += [(False, s) for s in (0.2, 0.35, 0.6, 0.9)]
+    chosen = tune_threshold(heads, max_false=0.05)
+    # Above the 0.3 helmeted head (1 of 20 false), 3 of 4 bare found up to 0.35: the highest of those.
+    assert chosen == 0.35
+    assert calls(heads, chosen) == {
+        "no_helmet_threshold": 0.35,
+        "no_helmet_recall": 0.75,
+        "false_no_helmet_rate": 0.05,
+    }
+    assert tune_threshold([(True, 0.99), (False, 0.5)], max_false=0.0) == 0.8  # none keeps: the top

@@ -63,6 +63,23 @@ def test_the_dataset_holds_training_photos_only(parts: dict, tmp_path: Path) -> 
     assert "2: head_no_helmet" in data.read_text()
 
 
+def test_photos_and_crops_with_bare_heads_are_oversampled_in_train_only(parts: dict, tmp_path: Path) -> None:
+    from detection.helmet_train import val_photo
+
+    items = [i for i in parts["train"] if not val_photo(i.image.name) and any(not h.helmet for h in i.heads)][
+        :3
+    ]
+    items += [i for i in parts["train"] if all(h.helmet for h in i.heads)][:2]
+    items += [i for i in parts["train"] if val_photo(i.image.name) and any(not h.helmet for h in i.heads)][:1]
+    _, plain = build_helmet_dataset(tmp_path / "plain", items)
+    _, counts = build_helmet_dataset(tmp_path / "ds", items, bare_copies=2)
+    copies = sorted((tmp_path / "ds").rglob("labels/*-bare*.txt"))
+    assert plain["bare_copies"] == 0 and counts["bare_copies"] == len(copies) >= 2 * 3
+    assert all(p.parent.parent.name == "train" for p in copies)  # never into the val photos
+    assert all("2" in {ln.split()[0] for ln in p.read_text().splitlines()} for p in copies)
+    assert {p.stem.split("-bare")[0].split("-m")[0] for p in copies} <= {i.image.stem[:60] for i in items[:3]}
+
+
 def test_cctv_degrade_keeps_the_shape_and_changes_the_pixels() -> None:
     image = np.random.default_rng(0).integers(0, 255, (120, 90, 3), np.uint8)
     out = cctv_degrade(image, random.Random(0))
@@ -94,6 +111,12 @@ def test_train_helmets_installs_a_model(own_data_dir: Path) -> None:
 
     model = resolve("helmet")
     assert model.path.suffix == ".onnx" and dict(model.classes)[2] == "head_no_helmet"
+
+
+def test_missing_starting_weights_are_a_clear_error(tmp_path: Path) -> None:
+    args = ["models", "train-helmets", "--data", str(helmet_dev()), "--start-from", str(tmp_path / "x.pt")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "no such weights" in result.output
 
 
 def test_bad_helmet_folders_are_clear_errors(tmp_path: Path) -> None:

@@ -22,12 +22,14 @@ from detection.types import Detections, iou
 from tests.support.datasets import helmet_dev
 
 NAMES = ("motorbike", "head_helmet", "head_no_helmet")
-# bench/helmets.py on the shipped int8 model (the default here): heads found 89.7 %, bare heads
-# called bare 67.3 % at 5.6 % of helmeted heads called bare, rider count exact 75.6 % (separable).
-FOUND_FLOOR = 0.85
-BARE_RECALL_FLOOR = 0.6
-FALSE_BARE_CEILING = 0.08
-COUNT_FLOOR = 0.72  # 44 of the 55 lone motorbikes below (80 %)
+# The shipped int8 model (the default here; crops at 320, no-helmet score 0.24 tuned on the training
+# run's val photos), on these tests' own selection: heads found 180/194 (92.8 %), bare heads called bare
+# 35/52 (67.3 %) at 4/142 (2.8 %) helmeted heads called bare, 48 of the 55 lone motorbikes counted
+# exactly (87.3 %); bench/helmets.py: 92.3 %, 67.3 % at 2.8 %, 84.9 % (separable).
+FOUND_FLOOR = 0.88
+BARE_RECALL_FLOOR = 0.62
+FALSE_BARE_CEILING = 0.05
+COUNT_FLOOR = 0.8
 
 
 def _truth(item: HelmetImage) -> tuple[Detections, np.ndarray]:
@@ -41,9 +43,23 @@ def _truth(item: HelmetImage) -> tuple[Detections, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def seen() -> list[tuple[HelmetImage, Detections, Detections, np.ndarray]]:
-    """(photo, labelled heads, found heads, motorbike boxes) for every held-out photo with motorbikes."""
-    detector = HelmetDetector()
+def seen(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> list[tuple[HelmetImage, Detections, Detections, np.ndarray]]:
+    """(photo, labelled heads, found heads, motorbike boxes) for every held-out photo with motorbikes.
+    The shipped model: an empty models folder, so that a model trained on this machine (which takes
+    precedence there) is not what these figures measure."""
+    from core.config import reset_settings
+    from detection.models import resolve
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TVP_MODELS_DIR", str(tmp_path_factory.mktemp("models")))
+        reset_settings()
+        resolve.cache_clear()
+        detector = HelmetDetector()
+    reset_settings()
+    resolve.cache_clear()
+    assert detector.detector.model.path.parent.name == "weights"  # detection/weights: the shipped int8
     out = []
     for item in split(read_helmet_dev(helmet_dev()))["held-out"]:
         labelled, bikes = _truth(item)
