@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from core.db import session_scope
+from core.db import IMMEDIATE, get_engine
 from payments.vnpay_sandbox import create_sandbox_app
 from tests.support.delivery import serve
 from tests.support.payments import (
@@ -63,11 +63,10 @@ def test_a_citizen_pays_a_decision_through_the_sandbox_and_sees_the_receipt(
     page, servers: tuple[str, str], tmp_path: Path
 ) -> None:
     tvp = servers[0]
-    with session_scope() as seeding:  # BEGIN IMMEDIATE: the server's relay holds SQLite's lock often
-        if seeding.get_bind().dialect.name == "sqlite":
-            # The server's in-process jobs (delivery, privacy copies) may hold the write lock for a while
-            # on a loaded machine: wait for it rather than fail.
-            seeding.execute(text("PRAGMA busy_timeout = 180000"))
+    # The seeding commits several times while the server's in-process jobs write: every one of its
+    # transactions takes SQLite's write lock up front (BEGIN IMMEDIATE, waiting its turn). A plain BEGIN
+    # after a commit would read an old snapshot, then fail at once with "database is locked" at its write.
+    with Session(get_engine().execution_options(**{IMMEDIATE: True}), expire_on_commit=False) as seeding:
         decision = a_decision(seeding, 9301)
         cccd, decision_id, notice_id = decision.cccd, decision.id, decision.items[0].notice_id
         amount_vnd = decision.amount_vnd
