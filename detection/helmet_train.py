@@ -25,6 +25,7 @@ import numpy as np
 from detection.helmet_data import Box, HelmetImage, rider_crop
 from detection.images import load_image
 from detection.models import HELMET_CLASSES, HELMET_WEIGHTS, find_source, models_dir, sha256_file
+from detection.train import fine_tune_on_cpu
 
 VAL_PERCENT = 8  # of the training part's images, for Ultralytics' own per-epoch check
 
@@ -208,23 +209,16 @@ def train_helmets(
 
     project = (workdir or models_dir() / "training").resolve()
     model = load_yolo(start or trainable_coco())
-    results = model.train(
-        data=str(data),
+    return fine_tune_on_cpu(
+        model,
+        data,
+        project=project,
+        name="helmets",
+        target=HELMET_WEIGHTS,
         epochs=epochs,
         time=minutes / 60 if minutes else None,
         imgsz=imgsz,
         batch=batch,
-        device="cpu",
-        workers=0,
-        project=str(project),
-        name="helmets",
-        exist_ok=True,
-        plots=False,
-        verbose=False,
-        patience=max(5, epochs // 3),
-        seed=0,
-        deterministic=True,
-        amp=False,
         hsv_v=0.5,  # brightness: dusk, glare
         scale=0.5,  # riders far and near
         fliplr=0.5,
@@ -232,12 +226,6 @@ def train_helmets(
         close_mosaic=max(1, epochs // 5),
         warmup_epochs=1.0 if start else 3.0,
     )
-    best = project / "helmets" / "weights" / "best.pt"
-    target = models_dir() / HELMET_WEIGHTS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(best, target)
-    metrics = {k: float(v) for k, v in (getattr(results, "results_dict", None) or {}).items()}
-    return target, metrics
 
 
 def calibration_crops(train_items: list[HelmetImage], *, count: int = 48, seed: int = 0) -> list[np.ndarray]:

@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -113,15 +114,31 @@ def train(
     _, base_weights = find_source(base)
     project = (workdir or models_dir() / "training").resolve()
     model = load_yolo(base_weights)
-    results = model.train(
-        data=str(data),
+    return fine_tune_on_cpu(
+        model,
+        data,
+        project=project,
+        name="plate-vn",
+        target=VN_PLATE_WEIGHTS,
         epochs=epochs,
         imgsz=imgsz,
         batch=batch,
+    )
+
+
+def fine_tune_on_cpu(
+    model: Any, data: Path, *, project: Path, name: str, target: str, epochs: int, **settings: Any
+) -> tuple[Path, dict[str, float]]:
+    """Train an Ultralytics model here on the CPU, reproducibly (seeded, deterministic, no AMP, no loader
+    processes, early stop after a third of the epochs without progress); the best weights are installed
+    in the models folder as ``target``. Returns (weights, Ultralytics' metrics on its val images)."""
+    results = model.train(
+        data=str(data),
+        epochs=epochs,
         device="cpu",
         workers=0,
         project=str(project),
-        name="plate-vn",
+        name=name,
         exist_ok=True,
         plots=False,
         verbose=False,
@@ -129,10 +146,11 @@ def train(
         seed=0,
         deterministic=True,
         amp=False,
+        **settings,
     )
-    best = project / "plate-vn" / "weights" / "best.pt"
-    target = models_dir() / VN_PLATE_WEIGHTS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(best, target)
+    best = project / name / "weights" / "best.pt"
+    installed = models_dir() / target
+    installed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(best, installed)
     metrics = {k: float(v) for k, v in (getattr(results, "results_dict", None) or {}).items()}
-    return target, metrics
+    return installed, metrics

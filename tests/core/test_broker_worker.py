@@ -19,7 +19,15 @@ from core.db import session_scope
 from core.jobs import enqueue
 from core.models import AuditEntry, Job, JobStatus
 from core.plugins import load_tasks
-from tests.support.broker import AMQP_URL, REDIS_URL, delete_rabbit_queues, rabbit, redis_client, wait_for
+from tests.support.broker import (
+    AMQP_URL,
+    REDIS_URL,
+    delete_rabbit_queues,
+    rabbit,
+    redis_client,
+    stop_workers,
+    wait_for,
+)
 
 pytestmark = pytest.mark.broker
 _rabbit, _redis, _wait = rabbit, redis_client, wait_for
@@ -67,13 +75,7 @@ def start_worker(
         return proc
 
     yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    stop_workers(procs)
 
 
 def _job(job_id: uuid.UUID) -> Job:

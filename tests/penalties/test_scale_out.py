@@ -28,7 +28,7 @@ from penalties.candidates.models import ViolationCandidate
 from penalties.runs.footage import start_footage_run
 from penalties.runs.models import ProcessingRun, RunKind, RunStatus
 from penalties.runs.tasks import footage_lease, queue_footage
-from tests.support.broker import AMQP_URL, delete_rabbit_queues, rabbit, rabbit_queue, wait_for
+from tests.support.broker import AMQP_URL, delete_rabbit_queues, rabbit, rabbit_queue, stop_workers, wait_for
 from tests.support.db import postgres_base_url
 
 pytestmark = pytest.mark.broker
@@ -70,14 +70,7 @@ def start_worker(
         return proc
 
     yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+    stop_workers(procs)
 
 
 def _cameras(footage_dir: Path) -> None:

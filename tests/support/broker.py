@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
@@ -72,3 +74,15 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 45.0, every:
             return
         time.sleep(every)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each worker still running (a clean Dramatiq shutdown), SIGKILL it after 15 s."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
