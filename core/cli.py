@@ -162,9 +162,20 @@ def _several_workers_or_exit(settings: Settings) -> None:
 
 
 @app.command()
-def worker(threads: Annotated[int | None, typer.Option(help="Job threads")] = None) -> None:
+def worker(
+    threads: Annotated[int | None, typer.Option(help="Job threads")] = None,
+    jobs: Annotated[
+        str,
+        typer.Option(
+            help="Which jobs: all, short (notices, payments, delivery…) or long (footage, live cameras)"
+        ),
+    ] = "all",
+) -> None:
     """Run background jobs from the broker (and relay newly committed jobs to it)."""
-    from core.jobs.worker import JobWorker
+    from core.jobs.worker import KINDS, JobWorker
+
+    if jobs not in KINDS:
+        raise fail(f"--jobs must be one of {', '.join(KINDS)}, not {jobs!r}")
 
     settings = _settings_or_exit()
     _server_logs(settings)
@@ -176,8 +187,8 @@ def worker(threads: Annotated[int | None, typer.Option(help="Job threads")] = No
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    job_worker = JobWorker(threads=threads).start()
-    out.print(f"worker running on queue [bold]{settings.jobs_queue}[/] — Ctrl+C to stop")
+    job_worker = JobWorker(threads=threads, kinds=jobs).start()
+    out.print(f"worker running {jobs} jobs of queue [bold]{settings.jobs_queue}[/] — Ctrl+C to stop")
     stop.wait()
     job_worker.stop()
 

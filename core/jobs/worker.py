@@ -15,18 +15,33 @@ from core.plugins import load_tasks
 logger = logging.getLogger(__name__)
 
 
+KINDS = ("all", "short", "long")
+
+
 class JobWorker:
     def __init__(
-        self, threads: int | None = None, relay_interval: float = 1.0, *, scheduler: bool | None = None
+        self,
+        threads: int | None = None,
+        relay_interval: float = 1.0,
+        *,
+        scheduler: bool | None = None,
+        kinds: str = "all",
     ):
+        """``kinds``: which jobs this worker takes — "short" (notices, payments, delivery…), "long"
+        (footage, live cameras) or "all"; camera boxes and short-job boxes can then be sized apart."""
+        from core.jobs.broker import long_queue
+
+        if kinds not in KINDS:
+            raise ValueError(f"kinds must be one of {', '.join(KINDS)}, not {kinds!r}")
         settings = get_settings()
         load_tasks()
         self.broker = get_broker()
         threads = threads or settings.worker_threads
+        queues = {"all": None, "short": {settings.jobs_queue}, "long": {long_queue(settings)}}[kinds]
         # Prefetch no more messages than there are threads: a long job (footage, a live camera that
         # never ends) prefetched behind busy threads would wait for them instead of going to a worker
         # with a free thread — after a takeover as well.
-        self.worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=200)
+        self.worker = dramatiq.Worker(self.broker, queues=queues, worker_threads=threads, worker_timeout=200)
         self.worker.queue_prefetch = threads  # read when the consumers start
         self.relay = Relay(interval=relay_interval)
         wanted = settings.scheduler_enabled if scheduler is None else scheduler

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -141,3 +141,44 @@ def test_leases_one_holder_at_a_time(db: Session) -> None:
     with session_scope() as s:
         assert name not in leases.holders(s, "camera:")
         assert leases.acquire(s, name, "b", 30)
+
+
+def _status(job_id: uuid.UUID) -> JobStatus:
+    with session_scope(writes=False) as s:
+        return s.get_one(Job, job_id).status
+
+
+def _until(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_short_and_long_workers_take_only_their_jobs(clean_db: str, short_leases: float) -> None:
+    long_id, _ = _canary(steps=1)
+    with session_scope() as s:
+        short_id = enqueue(s, "core.canary", {"label": uuid.uuid4().hex[:12]}).id
+    short_only = JobWorker(threads=1, relay_interval=0.05, kinds="short").start()
+    try:
+        _until(lambda: _status(short_id) is JobStatus.done)
+        time.sleep(1.0)
+        assert _status(long_id) is not JobStatus.done  # no short-job worker takes footage or cameras
+    finally:
+        short_only.stop()
+    long_only = JobWorker(threads=1, relay_interval=0.05, kinds="long").start()
+    try:
+        _until(lambda: _status(long_id) is JobStatus.done)
+    finally:
+        long_only.stop()
+    with pytest.raises(ValueError, match="short, long"):
+        JobWorker(kinds="cameras")
+
+
+def test_the_worker_command_refuses_an_unknown_kind() -> None:
+    from typer.testing import CliRunner
+
+    from core.cli import app
+
+    result = CliRunner().invoke(app, ["worker", "--jobs", "cameras"])
+    assert result.exit_code == 2 and "all, short, long" in result.output
