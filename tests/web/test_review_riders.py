@@ -44,7 +44,9 @@ def fresh(db: Session) -> None:
 def _audits(db: Session, candidate_id: uuid.UUID, action: str) -> list[AuditEntry]:
     return list(
         db.scalars(
-            select(AuditEntry).where(AuditEntry.action == action, AuditEntry.object_id == str(candidate_id))
+            select(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.object_id == str(candidate_id))
+            .order_by(AuditEntry.seq)  # PostgreSQL returns rows in no particular order without it
         )
     )
 
