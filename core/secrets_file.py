@@ -14,24 +14,28 @@ MIN_SECRET_CHARS = 32
 MIN_SECRET_BITS = 96  # estimated; a random 32-char hex or 43-char url-safe token passes, "a" * 40 fails
 
 
-def local_secret(data_dir: Path, name: str) -> str:
-    """The secret ``name`` of this data dir, created (0600) on first use. Safe when processes race."""
-    folder = data_dir / "secrets"
-    path = folder / name
+def write_once(path: Path, data: bytes) -> bytes:
+    """Create ``path`` (0600) holding ``data`` unless it exists; the bytes on disk either way. Safe when
+    threads or processes race: the first file linked into place wins and every caller reads it."""
     with contextlib.suppress(FileNotFoundError):
-        return path.read_text().strip()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = folder / f".{name}.{secrets.token_hex(4)}"
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(48))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
     try:
-        os.link(tmp, path)  # fails if another process made it first: theirs wins
+        os.link(tmp, path)  # fails if another made it first: theirs wins
     except FileExistsError:
         pass
     finally:
         tmp.unlink()
-    return path.read_text().strip()
+    return path.read_bytes()
+
+
+def local_secret(data_dir: Path, name: str) -> str:
+    """The secret ``name`` of this data dir, created (0600) on first use. Safe when processes race."""
+    return write_once(data_dir / "secrets" / name, secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 def estimated_bits(value: str) -> float:
