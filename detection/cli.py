@@ -214,6 +214,11 @@ def train_helmets_command(
     bare_copies: Annotated[
         int, typer.Option(help="Extra degraded copies of each training photo/crop with a bare head")
     ] = 0,
+    device: Annotated[str, typer.Option(help='"cpu" or a CUDA device ("0")')] = "cpu",
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(help="An Ultralytics training setting, KEY=VALUE (repeatable), e.g. mixup=0.1"),
+    ] = None,
     seed: int = 0,
 ) -> None:
     """Fine-tune the helmet detector (motorbike, head_helmet, head_no_helmet) on helmet_dev's training
@@ -221,8 +226,11 @@ def train_helmets_command(
     from detection.helmet_data import read_helmet_dev, split
     from detection.helmet_train import build_helmet_dataset, train_helmets
     from detection.models import models_dir, resolve, resolve_fp32
+    from detection.train import check_device, training_settings
 
     try:
+        settings = training_settings(setting or [])
+        check_device(device)
         parts = split(read_helmet_dev(data))
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]{exc}[/]")
@@ -248,7 +256,14 @@ def train_helmets_command(
     budget = f"{minutes} minutes" if minutes else f"{epochs} epochs"
     err.print(f"training on {yaml} {counts} ({budget} at {imgsz}); {len(parts['held-out'])} held out")
     weights, metrics = train_helmets(
-        yaml, epochs=epochs, imgsz=imgsz, batch=batch, minutes=minutes, start=start_from
+        yaml,
+        epochs=epochs,
+        imgsz=imgsz,
+        batch=batch,
+        minutes=minutes,
+        start=start_from,
+        device=device,
+        settings=settings,
     )
     out.print(f"[green]installed {weights}[/]")
     for key in ("metrics/precision(B)", "metrics/recall(B)", "metrics/mAP50(B)"):

@@ -18,6 +18,7 @@ import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -25,7 +26,7 @@ import numpy as np
 from detection.helmet_data import Box, HelmetImage, rider_crop
 from detection.images import load_image
 from detection.models import HELMET_CLASSES, HELMET_WEIGHTS, find_source, models_dir, sha256_file
-from detection.train import fine_tune_on_cpu
+from detection.train import fine_tune
 
 VAL_PERCENT = 8  # of the training part's images, for Ultralytics' own per-epoch check
 
@@ -199,32 +200,39 @@ def train_helmets(
     minutes: float | None = None,
     workdir: Path | None = None,
     start: Path | None = None,
+    device: str = "cpu",
+    settings: dict[str, Any] | None = None,
 ) -> tuple[Path, dict[str, float]]:
     """Fine-tune from the COCO YOLOv8n (or from ``start``, e.g. the shipped helmet weights, to train
     them on: then with a one-epoch warm-up); installs the best weights as helmet-yolov8n.pt in the models
     folder. Returns (weights, Ultralytics' metrics on its val images). ``minutes``: a time budget
     instead of ``epochs`` (Ultralytics sets the epochs, and so the learning-rate schedule, from the
-    first epoch's time)."""
+    first epoch's time). ``device``: "cpu" or a CUDA device; ``settings``: Ultralytics training settings
+    that override the ones below (e.g. mixup, degrees, optimizer, lr0, close_mosaic, cache)."""
     from detection.ultralytics_env import load_yolo
 
     project = (workdir or models_dir() / "training").resolve()
     model = load_yolo(start or trainable_coco())
-    return fine_tune_on_cpu(
+    defaults: dict[str, Any] = {
+        "time": minutes / 60 if minutes else None,
+        "imgsz": imgsz,
+        "batch": batch,
+        "hsv_v": 0.5,  # brightness: dusk, glare
+        "scale": 0.5,  # riders far and near
+        "fliplr": 0.5,
+        "mosaic": 1.0,
+        "close_mosaic": max(1, epochs // 5),
+        "warmup_epochs": 1.0 if start else 3.0,
+    }
+    return fine_tune(
         model,
         data,
         project=project,
         name="helmets",
         target=HELMET_WEIGHTS,
         epochs=epochs,
-        time=minutes / 60 if minutes else None,
-        imgsz=imgsz,
-        batch=batch,
-        hsv_v=0.5,  # brightness: dusk, glare
-        scale=0.5,  # riders far and near
-        fliplr=0.5,
-        mosaic=1.0,
-        close_mosaic=max(1, epochs // 5),
-        warmup_epochs=1.0 if start else 3.0,
+        device=device,
+        **{**defaults, **(settings or {})},
     )
 
 

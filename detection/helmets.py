@@ -38,7 +38,7 @@ HEAD_CLASSES = ("head_helmet", "head_no_helmet")
 # score is higher: tuned by bench/helmets.py on the training run's val photos (never on held-out) as
 # the highest no-helmet recall at ≤ 5 % false no-helmet calls there (int8, crops at CROP_IMGSZ);
 # tune it again on Vietnamese footage.
-NO_HELMET_THRESHOLD = 0.24
+NO_HELMET_THRESHOLD = 0.2
 # The rider crops' input size: the size the model is trained at (small heads stay readable; at 256 the
 # shipped model found fewer heads and called fewer bare ones, see detection/weights/README.md).
 CROP_IMGSZ = 320

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import yaml
 
 from detection.images import load_image
 from detection.models import VN_PLATE_WEIGHTS, find_source, models_dir
@@ -114,7 +115,7 @@ def train(
     _, base_weights = find_source(base)
     project = (workdir or models_dir() / "training").resolve()
     model = load_yolo(base_weights)
-    return fine_tune_on_cpu(
+    return fine_tune(
         model,
         data,
         project=project,
@@ -126,28 +127,70 @@ def train(
     )
 
 
-def fine_tune_on_cpu(
-    model: Any, data: Path, *, project: Path, name: str, target: str, epochs: int, **settings: Any
+def training_settings(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs as Ultralytics training settings (values read as YAML: 0.1, true, AdamW);
+    ValueError for a malformed pair or a key Ultralytics does not know."""
+    from detection.ultralytics_env import ready
+
+    ready()
+    from ultralytics.cfg import DEFAULT_CFG_DICT
+
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"{pair!r}: a training setting is KEY=VALUE, e.g. mixup=0.1")
+        if key not in DEFAULT_CFG_DICT:
+            raise ValueError(f"{key!r} is not an Ultralytics training setting")
+        settings[key] = yaml.safe_load(value) if value.strip() else None
+    return settings
+
+
+def check_device(device: str) -> None:
+    """ValueError unless ``device`` is "cpu" or a CUDA device this machine has."""
+    if device == "cpu":
+        return
+    import torch
+
+    if not device.isdigit():
+        raise ValueError(f"device {device!r}: use cpu or a CUDA device number (0)")
+    if int(device) >= torch.cuda.device_count():
+        raise ValueError(f"device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+
+
+def fine_tune(
+    model: Any,
+    data: Path,
+    *,
+    project: Path,
+    name: str,
+    target: str,
+    epochs: int,
+    device: str = "cpu",
+    **settings: Any,
 ) -> tuple[Path, dict[str, float]]:
-    """Train an Ultralytics model here on the CPU, reproducibly (seeded, deterministic, no AMP, no loader
-    processes, early stop after a third of the epochs without progress); the best weights are installed
-    in the models folder as ``target``. Returns (weights, Ultralytics' metrics on its val images)."""
-    results = model.train(
-        data=str(data),
-        epochs=epochs,
-        device="cpu",
-        workers=0,
-        project=str(project),
-        name=name,
-        exist_ok=True,
-        plots=False,
-        verbose=False,
-        patience=max(5, epochs // 3),
-        seed=0,
-        deterministic=True,
-        amp=False,
-        **settings,
-    )
+    """Train an Ultralytics model, reproducibly (seeded; on the CPU deterministic, no AMP, no loader
+    processes), early stop after a third of the epochs without progress; ``settings`` override any of
+    these. ``device``: "cpu" or a CUDA device ("0"). The best weights are installed in the models folder
+    as ``target``. Returns (weights, Ultralytics' metrics on its val images)."""
+    on_cpu = device == "cpu"
+    arguments: dict[str, Any] = {
+        "data": str(data),
+        "epochs": epochs,
+        "device": device,
+        "workers": 0 if on_cpu else 4,
+        "project": str(project),
+        "name": name,
+        "exist_ok": True,
+        "plots": False,
+        "verbose": False,
+        "patience": max(5, epochs // 3),
+        "seed": 0,
+        "deterministic": on_cpu,
+        "amp": False,
+    }
+    results = model.train(**{**arguments, **settings})
     best = project / name / "weights" / "best.pt"
     installed = models_dir() / target
     installed.parent.mkdir(parents=True, exist_ok=True)

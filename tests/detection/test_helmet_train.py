@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from core.cli import app
@@ -104,9 +105,12 @@ def test_unfused_starting_weights_compute_what_the_fused_ones_do(own_data_dir: P
 
 def test_train_helmets_installs_a_model(own_data_dir: Path) -> None:
     args = ["models", "train-helmets", "--data", str(helmet_dev()), "--images", "4", "--epochs", "1"]
-    result = CliRunner().invoke(app, [*args, "--imgsz", "64", "--batch", "4", "--no-int8"])
+    settings = ["--setting", "mixup=0.1", "--setting", "optimizer=AdamW"]
+    result = CliRunner().invoke(app, [*args, "--imgsz", "64", "--batch", "4", "--no-int8", *settings])
     assert result.exit_code == 0, result.output
     assert (own_data_dir / "models" / "helmet-yolov8n.pt").exists()
+    used = yaml.safe_load((own_data_dir / "models" / "training" / "helmets" / "args.yaml").read_text())
+    assert (used["mixup"], used["optimizer"], used["hsv_v"], used["device"]) == (0.1, "AdamW", 0.5, "cpu")
     from detection.models import resolve
 
     model = resolve("helmet")
@@ -117,6 +121,20 @@ def test_missing_starting_weights_are_a_clear_error(tmp_path: Path) -> None:
     args = ["models", "train-helmets", "--data", str(helmet_dev()), "--start-from", str(tmp_path / "x.pt")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and "no such weights" in result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--setting", "mixup"], "KEY=VALUE"),
+        (["--setting", "colour=red"], "'colour' is not an Ultralytics training setting"),
+        (["--device", "gpu"], "use cpu or a CUDA device number"),
+        (["--device", "7"], "CUDA device(s)"),
+    ],
+)
+def test_bad_training_settings_and_devices_are_clear_errors(extra: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, ["models", "train-helmets", "--data", str(helmet_dev()), *extra])
+    assert result.exit_code == 2 and message in result.output, result.output
 
 
 def test_bad_helmet_folders_are_clear_errors(tmp_path: Path) -> None:
