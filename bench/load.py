@@ -39,11 +39,8 @@ import asyncio
 import base64
 import hashlib
 import json
-import math
 import os
 import secrets
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,6 +56,11 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+# This script's folder first on the path would shadow tvp's packages (bench/payments.py is not `payments`).
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+
+from bench.common import free_port, timing, use_database  # noqa: E402
+
 CLIENT_ID = "tvp-citizen-app"
 REDIRECT = "tvp-citizen://callback"
 REVIEWER = "bench-load-reviewer"
@@ -66,23 +68,6 @@ REVIEWER_PASSWORD = "bench-load-" + "reviewer-pass"  # a scratch database's user
 CAMERAS = 50
 LIST = "/api/citizen/v1/notices"
 SEED_MARK = "bench/load.py"
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-def timing(values: list[float]) -> dict[str, float]:
-    ms = [v * 1000 for v in values] or [math.nan]
-    return {
-        "n": len(values),
-        "p50_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "p99_ms": round(percentile(ms, 99), 1),
-        "max_ms": round(max(ms), 1),
-    }
 
 
 # --- the database ----------------------------------------------------------------------------------------
@@ -126,18 +111,6 @@ def drop_database(server_url: str, name: str) -> None:
     reset_engine()
     with psycopg.connect(server_conninfo(server_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def use_database(url: str) -> None:
-    """Point this process at ``url`` and migrate it to head (tvp's own migrations)."""
-    from core.config import reset_settings
-    from core.db import reset_engine
-    from core.migrate import upgrade
-
-    os.environ["TVP_DATABASE_URL"] = url
-    reset_settings()
-    reset_engine()
-    upgrade()
 
 
 # Notice states a citizen sees, by share of the notices (issued ones are not published yet).
@@ -437,12 +410,6 @@ def where_time_goes(cccds: list[str], rounds: int) -> list[dict[str, Any]]:
 # --- the server ------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def tvp_command() -> list[str]:
     script = Path(sys.executable).parent / "tvp"
     return [str(script)] if script.exists() else [sys.executable, "-m", "core.cli"]
@@ -710,16 +677,10 @@ def main() -> int:
     queue = f"tvp-bench-load-{os.getpid()}"
     env = {"TVP_DATA_DIR": str(data_dir), "TVP_BROKER_URL": args.broker, "TVP_JOBS_QUEUE": queue}
     os.environ.update(env)
-    sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
     from core.plugins import load_models, load_tasks
 
     load_models()
     load_tasks()
-    # The embedded IdP makes its signing key on first use; made here, before the server's first sign-ins
-    # race each other to it (several threads at once each made their own key: see the report of issue 16).
-    from core.auth.keys import signing_key
-
-    signing_key()
     url = database_url(args.postgres, args.scratch_db)
     ensure_database(args.postgres, args.scratch_db, fresh=args.reseed)
     runs = []

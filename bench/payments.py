@@ -33,13 +33,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import random
 import secrets
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +53,11 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+# This script's folder first on the path would shadow tvp's packages (bench/payments.py is not `payments`).
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
+
+from bench.common import free_port, timing, use_database  # noqa: E402
+
 TMN = "TVPBENCH"
 IPN_PATH = "/api/payments/vnpay/ipn"
 
@@ -89,23 +91,6 @@ class Callback:
     deliveries: int = 0
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-def timing(values: list[float]) -> dict[str, float]:
-    ms = [v * 1000 for v in values]
-    return {
-        "n": len(ms),
-        "p50_ms": round(statistics.median(ms), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "p99_ms": round(percentile(ms, 99), 1),
-        "max_ms": round(max(ms), 1),
-    }
-
-
 # --- databases -------------------------------------------------------------------------------------------
 
 
@@ -128,18 +113,6 @@ def scratch_postgres(server_url: str, name: str) -> Iterator[str]:
         reset_engine()
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def use_database(url: str) -> None:
-    """Point this process at ``url`` and migrate it to head."""
-    from core.config import reset_settings
-    from core.db import reset_engine
-    from core.migrate import upgrade
-
-    os.environ["TVP_DATABASE_URL"] = url
-    reset_settings()
-    reset_engine()
-    upgrade()
 
 
 def seed_decisions(count: int, first: int) -> list[uuid.UUID]:
@@ -396,12 +369,6 @@ def wrong_answers(waves: list[list[Callback]]) -> list[str]:
 # --- the server and its jobs -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def tvp_serve(log: Path) -> Iterator[str]:
     """`tvp serve` on a free port, this process's settings (database, gateway, secret); its base URL."""
@@ -649,8 +616,6 @@ def main() -> int:
             "TVP_VNPAY_API_URL": "http://127.0.0.1:9/merchant_webapi/api/transaction",  # never called here
         }
     )
-    # This script's folder first on the path would make `payments` this very file, not the package.
-    sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
     from core.plugins import load_models, load_tasks
     from core.time import follow_test_clock
 
