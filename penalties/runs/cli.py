@@ -453,7 +453,7 @@ def camera_run(
     import threading
 
     from detection.camera import ProcessorOptions
-    from detection.pipeline import PlatePipeline
+    from detection.pipeline import shared_pipeline
     from detection.sources import Frame, SourceError, StreamSource
     from penalties.runs.models import RunKind
     from penalties.runs.runner import Runner
@@ -462,7 +462,7 @@ def camera_run(
     frame_source = _live_source(loaded.config.camera.id, source, max_attempts)
     runner = Runner(
         loaded,
-        PlatePipeline(),
+        shared_pipeline(),  # the same warmed-up model set a worker's cameras use
         ProcessorOptions(stride=stride, motion_gate=motion_gate),
         kind=RunKind.live,
         source=source,
