@@ -8,9 +8,13 @@ convs themselves on a small CPU. Here, before the session is made:
 
 - the affine block after a conv goes into the conv's weights and bias (exact but for float rounding);
 - the hardswish ``x * clip(x + 3, 0, 6) / 6`` becomes ``x * HardSigmoid(x)`` (alpha 1/6, beta 1/2);
-- the affine block before a 1×1 conv without padding goes into that conv (exact but for rounding; a
-  padded conv would see the bias where it sees zeros at the borders, so those blocks stay).
+- the affine block before a 1×1 conv without padding goes into that conv (exact but for rounding);
+- the others (before a padded depthwise conv, which would see the bias where it sees zeros at the
+  borders) become a 1×1 depthwise conv: still one pass, but one that stays in onnxruntime's blocked
+  conv layout instead of two reorders and two elementwise ops.
 
+onnxruntime then fuses each conv with the HardSigmoid-and-Mul after it. On the shipped model (and the
+stock one): 440 → 288 nodes, probabilities within 1e-5, ~35 % less time per plate read on 2 cores.
 The model file, its sha256 and its manifest are unchanged: the rewrite happens in memory.
 """
 
