@@ -12,7 +12,8 @@ def cpu_threads() -> int:
     return max(1, min(int(os.environ.get("TVP_ORT_THREADS", "2")), os.cpu_count() or 1))
 
 
-def ort_session(path: str | Path, threads: int | None = None) -> Any:
+def ort_session(model: str | Path | bytes, threads: int | None = None) -> Any:
+    """A CPU session for a model file, or for a serialised model (one rewritten in memory)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -23,4 +24,5 @@ def ort_session(path: str | Path, threads: int | None = None) -> Any:
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     options.log_severity_level = 3
-    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    source = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])

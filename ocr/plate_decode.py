@@ -14,7 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
+
+import numpy as np
 
 from ocr.recognizer import SYMBOLS, Slot
 
@@ -83,16 +86,29 @@ def _log(p: float) -> float:
     return math.log(max(p, 1e-6))
 
 
+@cache
+def _columns(chars: str) -> np.ndarray:
+    return np.array([_INDEX[c] for c in chars])
+
+
+@cache
+def _pair_columns(pairs: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([_INDEX[p[0]] for p in pairs]), np.array([_INDEX[p[1]] for p in pairs])
+
+
 def _choose(slot: Slot, chars: str) -> tuple[str, float]:
-    probs = slot.probs
-    best = max(chars, key=lambda c: probs[_INDEX[c]])
-    return best, float(probs[_INDEX[best]])
+    """The most probable of ``chars`` (the first on a tie)."""
+    allowed = slot.probs[_columns(chars)]
+    best = int(allowed.argmax())
+    return chars[best], float(allowed[best])
 
 
 def _choose_pair(a: Slot, b: Slot, pairs: Sequence[str]) -> tuple[str, float, float]:
-    pa, pb = a.probs, b.probs
-    best = max(pairs, key=lambda s: pa[_INDEX[s[0]]] * pb[_INDEX[s[1]]])
-    return best, float(pa[_INDEX[best[0]]]), float(pb[_INDEX[best[1]]])
+    """The most probable of ``pairs`` (the first on a tie); 83 provinces, 260 army series: vectorised."""
+    first, second = _pair_columns(tuple(pairs))
+    pa, pb = a.probs[first], b.probs[second]
+    best = int((pa * pb).argmax())
+    return pairs[best], float(pa[best]), float(pb[best])
 
 
 def _width(shape: Shape) -> int:

@@ -115,8 +115,15 @@ class LineRecognizer:
 
     @cached_property
     def session(self):  # type: ignore[no-untyped-def]
+        """The model with its backbone's affine blocks and hardswishes folded (ocr/rec_graph.py: the
+        same function in fewer passes)."""
+        import onnx
+
+        from ocr.rec_graph import lean_graph
+
         _ = self.manifest  # checked before it is used
-        return ort_session(self.model_path, self.threads)
+        lean, _folded = lean_graph(onnx.load(str(self.model_path)))
+        return ort_session(lean.SerializeToString(), self.threads)
 
     @cached_property
     def columns(self) -> np.ndarray:

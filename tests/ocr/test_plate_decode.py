@@ -105,3 +105,12 @@ def test_special_plates_on_one_line(read: str, expected: str | None) -> None:
         assert got is None or got.plate.family not in (PlateFamily.military, PlateFamily.foreign)
     else:
         assert got is not None and got.text == expected
+
+
+def test_a_tie_goes_to_the_first_allowed_character_or_pair() -> None:
+    from ocr.plate_decode import PROVINCES, _choose, _choose_pair
+
+    flat = Slot(np.full(len(SYMBOLS), 1 / len(SYMBOLS)))
+    assert _choose(flat, "0123456789") == ("0", pytest.approx(1 / len(SYMBOLS)))
+    assert _choose_pair(flat, flat, PROVINCES)[0] == PROVINCES[0]
+    assert _choose_pair(flat, flat, ("MD",))[0] == "MD"
