@@ -313,7 +313,12 @@ def _from_the_approach(path: np.ndarray, i: int, stop: LineConfig, entry: LineCo
 
 def _judge(track: Track, ctx: RuleContext, path: np.ndarray, line: LineConfig, hit: Hit) -> list[Finding]:
     i, frac, at = hit
-    lane = next((ln for ln in ctx.config.lanes if inside(ln.polygon, *path[i])), None)
+    # the lane on either side of the step: a lane that ends at the stop line holds only the approach
+    # side, and a step from past the line back into it (a switch onto a vehicle queued behind, or
+    # oncoming traffic) is against its direction
+    lane = next(
+        (ln for p in (path[i], path[i + 1]) for ln in ctx.config.lanes if inside(ln.polygon, *p)), None
+    )
     if lane is not None and float((path[i + 1] - path[i]) @ np.array(lane.direction, float)) <= 0:
         return []  # across the line against the lane's direction: leaving, or a switched track
     signals = controlling(ctx, lane)

@@ -264,3 +264,27 @@ def test_a_gap_is_judged_once_the_points_after_it_come_in() -> None:
     assert red_light.evaluate(track, ctx) == []
     track.points.extend(boxed_xy(points[4:]).points)
     assert [f.code for f in red_light.evaluate(track, ctx)] == ["RED_LIGHT"]
+
+
+GIANG_VO = Path(__file__).resolve().parents[2] / "bench" / "cameras" / "hanoi-giang-vo-lang-ha.yaml"
+
+
+def test_a_step_back_over_the_line_into_a_lane_that_ends_there_is_not_a_crossing() -> None:
+    """Giang Vo's lane ends at the stop line (y ≈ 358 at x 440). A rider standing past the line, then
+    the track switching onto a rider queued behind it (toward the camera, back into the lane) on red:
+    not a runner (the lane is found on either side of the step, and the step is against it)."""
+    past = [(6.0 + 0.16 * n, 440.0, 336.0, 38.0) for n in range(20)]
+    behind = [(9.2 + 0.16 * n, 436.0, 413.0, 67.0) for n in range(10)]
+    track = Track(
+        1,
+        VehicleClass.motorbike,
+        [
+            TrackPoint(T0 + timedelta(seconds=t), x, y, (x - 20, y - h, x + 20, y))
+            for t, x, y, h in past + behind
+        ],
+    )
+    ctx = RuleContext(load_camera_config(GIANG_VO), SIGNAL)
+    found = []
+    for n in range(2, len(track.points) + 1):
+        found += red_light.evaluate(Track(1, VehicleClass.motorbike, track.points[:n]), ctx)
+    assert found == []
