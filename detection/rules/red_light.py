@@ -56,6 +56,9 @@ APPROACH_ANGLE_DEG = 45.0  # such a track must have gone into the junction withi
 # junction 1 s later; such a jump is an identity switch onto cross traffic.
 GAP_S = 0.7
 START_ACCEL_BOX_S2 = 1.5  # box heights per s² (≈ 2.5 m/s² for a rider's ≈ 1.6 m box)
+# A longer step over a gap must also join the motion on both sides of it (constant acceleration,
+# within CONTINUITY_BOX box heights), judged from the track's velocity over AFTER_S after the gap.
+AFTER_S, CONTINUITY_BOX = 0.3, 1.0
 # Between ordinary frames a step is questioned only past this many box heights beyond the vehicle's
 # speed: the track jumping to another vehicle (from the queue onto cross traffic), not a fast one.
 JUMP_BOX = 3.0
@@ -134,7 +137,10 @@ def _clear_crossing(
         if open_ is not None:
             i, frac, came_from, height = open_
             side = _signed(points, path[k])
-            if side * came_from > 0 or not _reachable(track, path, k - 1):
+            reachable = side * came_from <= 0 and _reachable(track, path, k - 1)
+            if reachable is None:
+                break  # a step over a gap that the points after it have yet to vouch for: wait for them
+            if not reachable:
                 state[1] = open_ = None  # back before the line (jitter), or a jump: not a crossing
             elif _clear(-side * came_from, height, path[k], road, to_road) and _top_moved(
                 track, points, i, k, came_from, height
@@ -144,7 +150,10 @@ def _clear_crossing(
         if open_ is None:
             step = crossing(path[k - 1 : k + 1], line.points)
             came_from = np.sign(_signed(points, path[k - 1])) or -np.sign(_signed(points, path[k]))
-            if step is not None and came_from and _reachable(track, path, k - 1):
+            reachable = step is not None and bool(came_from) and _reachable(track, path, k - 1)
+            if reachable is None:
+                break
+            if step is not None and reachable:
                 state[1] = (k - 1, step[1], float(came_from), _box_height(track, k - 1))
                 continue  # look at point k again: it may already be clear of the line
         k += 1
@@ -223,8 +232,9 @@ def _box_height(track: Track, i: int) -> float:
     return float(np.median(heights)) if heights else 0.0
 
 
-def _reachable(track: Track, path: np.ndarray, i: int) -> bool:
-    """Whether the step i → i+1 is a move the vehicle could make (see GAP_S)."""
+def _reachable(track: Track, path: np.ndarray, i: int) -> bool | None:
+    """Whether the step i → i+1 is a move the vehicle could make (see GAP_S and AFTER_S); None while a
+    long step over a gap waits for the points after it."""
     points = track.points
     gap = (points[i + 1].t - points[i].t).total_seconds()
     box = points[i].box
@@ -247,7 +257,31 @@ def _reachable(track: Track, path: np.ndarray, i: int) -> bool:
         k = recent[-1] - 1 if recent[-1] > 0 else recent[-1]
         net = float(np.hypot(*(path[i] - path[k]))) / max((points[i].t - points[k].t).total_seconds(), 1e-3)
         speed = min(speed, net)
-    return step <= slack + speed * gap + 0.5 * START_ACCEL_BOX_S2 * size * gap**2
+    if step > slack + speed * gap + 0.5 * START_ACCEL_BOX_S2 * size * gap**2:
+        return False
+    return True if gap <= GAP_S else _continuous(track, path, i, recent, size)
+
+
+def _continuous(track: Track, path: np.ndarray, i: int, recent: list[int], size: float) -> bool | None:
+    """Whether a long step i → i+1 over a gap joins the motion on both sides of it: moving with about
+    constant acceleration, the vehicle covers the mean of its velocities before and after the gap
+    times the gap (within a box height). A queued rider re-linked onto cross traffic 'moves' ahead over
+    the gap and then across; None until the track has gone on AFTER_S past the gap."""
+    points = track.points
+    t1 = points[i + 1].t
+    after = next(
+        (k for k in range(i + 2, len(points)) if (points[k].t - t1).total_seconds() >= AFTER_S), None
+    )
+    if after is None:
+        return None
+    v_after = (path[after] - path[i + 1]) / (points[after].t - t1).total_seconds()
+    v_before = np.zeros(2)
+    if recent:  # the net velocity over the second before the gap (from rest when none)
+        first = recent[-1]
+        v_before = (path[i] - path[first]) / max((points[i].t - points[first].t).total_seconds(), 1e-3)
+    gap = (t1 - points[i].t).total_seconds()
+    expected = (v_before + v_after) / 2 * gap
+    return float(np.hypot(*(path[i + 1] - path[i] - expected))) <= CONTINUITY_BOX * size
 
 
 def _entered(
@@ -279,7 +313,12 @@ def _from_the_approach(path: np.ndarray, i: int, stop: LineConfig, entry: LineCo
 
 def _judge(track: Track, ctx: RuleContext, path: np.ndarray, line: LineConfig, hit: Hit) -> list[Finding]:
     i, frac, at = hit
-    lane = next((ln for ln in ctx.config.lanes if inside(ln.polygon, *path[i])), None)
+    # the lane on either side of the step: a lane that ends at the stop line holds only the approach
+    # side, and a step from past the line back into it (a switch onto a vehicle queued behind, or
+    # oncoming traffic) is against its direction
+    lane = next(
+        (ln for p in (path[i], path[i + 1]) for ln in ctx.config.lanes if inside(ln.polygon, *p)), None
+    )
     if lane is not None and float((path[i + 1] - path[i]) @ np.array(lane.direction, float)) <= 0:
         return []  # across the line against the lane's direction: leaving, or a switched track
     signals = controlling(ctx, lane)

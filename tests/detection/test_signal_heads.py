@@ -211,10 +211,10 @@ def boxed(points: list[tuple[float, float]], height: float = 60.0) -> Track:
         ([(6.0, 790), (6.5, 791), (7.0, 790), (8.1, 540)], False),
         # the same jump from a rider creeping at 20 px/s
         ([(6.0, 810), (6.5, 800), (7.0, 790), (8.1, 540)], False),
-        # lost for 1 s while riding at 100 px/s: the crossing in the gap counts
-        ([(6.0, 880), (6.5, 830), (7.0, 780), (8.0, 680)], True),
+        # lost for 1 s while riding at 100 px/s, then on at that speed: the crossing in the gap counts
+        ([(6.0, 880), (6.5, 830), (7.0, 780), (8.0, 680), (8.2, 660), (8.4, 640)], True),
         # lost for 1 s just as it set off from the line (then on, a box height past it)
-        ([(6.0, 790), (6.5, 790), (7.0, 790), (8.0, 720), (8.2, 690)], True),
+        ([(6.0, 790), (6.5, 790), (7.0, 790), (8.0, 720), (8.2, 690), (8.4, 660)], True),
         # an ordinary step (no gap) is questioned only as a jump of several box heights
         ([(6.0, 800), (6.2, 790), (6.4, 700)], True),
         ([(6.0, 790), (6.2, 790), (6.4, 520)], False),
@@ -225,3 +225,66 @@ def boxed(points: list[tuple[float, float]], height: float = 60.0) -> Track:
 def test_a_crossing_over_a_gap_must_be_reachable(points, caught) -> None:
     found = red_light.evaluate(boxed(points), RuleContext(camera(), SIGNAL))
     assert [f.code for f in found] == (["RED_LIGHT"] if caught else [])
+
+
+def boxed_xy(points: list[tuple[float, float, float]], height: float = 60.0) -> Track:
+    """(seconds, x, y) points of a rider with its box (``height`` px tall)."""
+    return Track(
+        1,
+        VehicleClass.motorbike,
+        [TrackPoint(T0 + timedelta(seconds=t), x, y, (x - 20, y - height, x + 20, y)) for t, x, y in points],
+    )
+
+
+QUEUED = [(6.0, LANE_2_X, 790.0), (6.5, LANE_2_X, 788.0), (7.0, LANE_2_X, 786.0)]  # waiting at the line
+
+
+@pytest.mark.parametrize(
+    ("after_gap", "caught"),
+    [
+        # re-linked 1.2 s later 116 px ahead (within reach of a rider setting off), which then rides
+        # across the junction at 150 px/s: the track switched from the queue onto cross traffic
+        ([(8.2, LANE_2_X, 670.0), (8.4, LANE_2_X + 30, 672.0), (8.6, LANE_2_X + 60, 674.0)], False),
+        # the same step, then on ahead at 150 px/s: it set off while unseen and ran the red
+        ([(8.2, LANE_2_X, 670.0), (8.4, LANE_2_X, 640.0), (8.6, LANE_2_X, 610.0)], True),
+        # the same step and the track ends: nothing after the gap vouches for it (benefit of the doubt)
+        ([(8.2, LANE_2_X, 670.0)], False),
+    ],
+)
+def test_a_crossing_over_a_gap_must_join_the_motion_on_both_sides(after_gap, caught) -> None:
+    found = red_light.evaluate(boxed_xy(QUEUED + after_gap), RuleContext(camera(), SIGNAL))
+    assert [f.code for f in found] == (["RED_LIGHT"] if caught else [])
+
+
+def test_a_gap_is_judged_once_the_points_after_it_come_in() -> None:
+    """Judged point by point, as the camera does: undecided right after the gap, decided later."""
+    points = [*QUEUED, (8.2, LANE_2_X, 670.0), (8.4, LANE_2_X, 640.0), (8.6, LANE_2_X, 610.0)]
+    track = boxed_xy(points[:4])
+    ctx = RuleContext(camera(), SIGNAL)
+    assert red_light.evaluate(track, ctx) == []
+    track.points.extend(boxed_xy(points[4:]).points)
+    assert [f.code for f in red_light.evaluate(track, ctx)] == ["RED_LIGHT"]
+
+
+GIANG_VO = Path(__file__).resolve().parents[2] / "bench" / "cameras" / "hanoi-giang-vo-lang-ha.yaml"
+
+
+def test_a_step_back_over_the_line_into_a_lane_that_ends_there_is_not_a_crossing() -> None:
+    """Giang Vo's lane ends at the stop line (y ≈ 358 at x 440). A rider standing past the line, then
+    the track switching onto a rider queued behind it (toward the camera, back into the lane) on red:
+    not a runner (the lane is found on either side of the step, and the step is against it)."""
+    past = [(6.0 + 0.16 * n, 440.0, 336.0, 38.0) for n in range(20)]
+    behind = [(9.2 + 0.16 * n, 436.0, 413.0, 67.0) for n in range(10)]
+    track = Track(
+        1,
+        VehicleClass.motorbike,
+        [
+            TrackPoint(T0 + timedelta(seconds=t), x, y, (x - 20, y - h, x + 20, y))
+            for t, x, y, h in past + behind
+        ],
+    )
+    ctx = RuleContext(load_camera_config(GIANG_VO), SIGNAL)
+    found = []
+    for n in range(2, len(track.points) + 1):
+        found += red_light.evaluate(Track(1, VehicleClass.motorbike, track.points[:n]), ctx)
+    assert found == []
