@@ -40,7 +40,7 @@ from detection.continuity import Newcomer, Trail, reassociate
 from detection.frame_size import check_frame_size
 from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
-from detection.pipeline import PlatePipeline
+from detection.pipeline import VEHICLE_CONF, PlatePipeline
 from detection.rules import RULES
 from detection.rules.base import Finding, Light, RuleContext, Track, TrackPoint
 from detection.scene import SceneDetector, SceneOptions
@@ -255,7 +255,7 @@ class CameraProcessor:
             track_buffer=max(2, round(self.options.lost_after_s * fps)),
             high=self.options.scene.confirm_conf,
             low=self.options.scene.low_conf,
-            new_track=self.options.scene.new_track_conf,
+            new_track=VEHICLE_CONF,
         )
         self.gate = self._motion_gate() if self.options.motion_gate else None
         self._live: dict[int, _Live] = {}

@@ -24,10 +24,7 @@ Region = tuple[int, int, int, int]  # x0, y0, x1, y1
 @dataclass(frozen=True)
 class SceneOptions:
     low_conf: float = 0.05  # detections kept for the tracker's second (low-score) association
-    confirm_conf: float = 0.15  # enough to continue or confirm a track
-    # enough to start one (confirmed when seen again at confirm_conf): a rider half hidden by a car or
-    # by the rider in front scores 0.1–0.3 frame after frame (two Hanoi runners never got a track at 0.3)
-    new_track_conf: float = 0.2
+    confirm_conf: float = 0.15  # enough to continue or confirm a track (starting one needs VEHICLE_CONF)
     # Stop-line tiles are seen this many times larger (1 = no tiles). Off by default: on the Hanoi clips
     # (640×480, riders 40–60 px) 2× tiles cost 3× the detection time and found no rider the whole frame
     # missed (bench/stopline_recall.py); worth it for far, small vehicles in large frames.
