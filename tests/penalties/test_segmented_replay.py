@@ -55,7 +55,9 @@ def long_footage(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.clockless  # footage at a fixed time
 def test_four_segments_find_byte_identical_events(db: Session, long_footage, evidence_dir: Path) -> None:
     footage, camera = long_footage.video, long_footage.camera
-    single = tvp("replay", footage, "--camera", camera, "--stride", "3", "--json")
+    # Stride 2: at stride 3 the fp32 vehicle detector (CPUs without VNNI) misses the third car's
+    # crossing, and the check below needs events in every quarter.
+    single = tvp("replay", footage, "--camera", camera, "--stride", "2", "--json")
     assert single.exit_code == 0, single.output
     one = json.loads(single.stdout)
 
@@ -65,7 +67,7 @@ def test_four_segments_find_byte_identical_events(db: Session, long_footage, evi
         "--camera",
         camera,
         "--stride",
-        "3",
+        "2",
         "--segments",
         "4",
         "--overlap",
