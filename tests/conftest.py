@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ follow_test_clock()
 import pytest  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import delete, insert  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from core.config import get_settings, reset_settings  # noqa: E402
@@ -59,11 +61,19 @@ def database_url() -> Iterator[str]:
 
 
 def _wipe() -> None:
-    engine = get_engine()
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
-        conn.execute(insert(AuditHead).values(id=1, seq=0, last_hash="0" * 64))
+    # A server or worker process a test started may still be finishing with a job row: on PostgreSQL
+    # the wipe can then be the transaction a deadlock aborts (SQLSTATE 40P01); it is safe to run again.
+    for attempt in range(5):
+        try:
+            with get_engine().begin() as conn:
+                for table in reversed(Base.metadata.sorted_tables):
+                    conn.execute(delete(table))
+                conn.execute(insert(AuditHead).values(id=1, seq=0, last_hash="0" * 64))
+            break
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
     # Anchors of the wiped chains would make the next test's `verify` report a cut chain.
     shutil.rmtree(get_settings().resolved_anchor_dir, ignore_errors=True)
 
