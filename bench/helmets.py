@@ -12,7 +12,9 @@ not the vehicle detector's).
   (``helmet_train.val_photo``: part of the training part, never trained on), as the threshold with the
   highest no-helmet recall at ≤ ``TUNE_MAX_FALSE`` false no-helmet calls there; held-out is reported at
   ``--threshold`` (the shipped ``NO_HELMET_THRESHOLD``) and at that tuned threshold.
-- ms per motorbike crop (the crops of one photo in one batch), on this machine's CPUs.
+- ms per motorbike crop (the crops of one photo in one run), on this machine's CPUs; ``--inputs``:
+  the crops packed side by side in one input (as the camera loop runs them) or each padded to a square
+  in a batch (the old way, for comparison).
 
     nice -n 10 .venv/bin/python bench/helmets.py [--quick] [--data FOLDER] [--out JSON]
 
@@ -208,6 +210,7 @@ def main() -> int:
         "--head-confidence", type=float, default=MIN_CLEAR_CONFIDENCE, help="a head counts as a rider"
     )
     parser.add_argument("--precision", choices=["auto", "fp32", "int8"], nargs="+", default=["fp32", "int8"])
+    parser.add_argument("--inputs", choices=["packed", "square"], default="packed")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "helmets.json")
     args = parser.parse_args()
     if not (args.data / "labels.csv").exists():
@@ -225,6 +228,7 @@ def main() -> int:
         "held_out_photos": len(items),
         "tune_photos": len(tune_items),
         "imgsz": args.imgsz,
+        "inputs": args.inputs,
         "no_helmet_threshold": args.threshold,
         "head_confidence": args.head_confidence,
         "machine": {"cpus": os.cpu_count(), "load_1min_at_start": round(load_at_start, 2)},
@@ -240,6 +244,7 @@ def main() -> int:
             imgsz=args.imgsz,
             conf=min((*COUNT_SWEEP, args.head_confidence)),
             no_helmet_threshold=min(BARE_SWEEP),
+            packed=args.inputs == "packed",
         )
         thresholds = sorted({*COUNT_SWEEP, args.head_confidence})
         tune_heads = run(tune_items, detector, thresholds)["heads"]

@@ -38,6 +38,7 @@ from detection.clip_spill import Spilled, spill, staging_dir
 from detection.colour import body_colour
 from detection.continuity import Newcomer, Trail, reassociate
 from detection.frame_size import check_frame_size
+from detection.helmets import CROP_IMGSZ
 from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
 from detection.pipeline import VEHICLE_CONF, PlatePipeline
@@ -240,7 +241,9 @@ class CameraProcessor:
             from detection.helmets import HelmetDetector
 
             finder = HelmetDetector()
-        return HelmetStep(finder, self.config.helmets.every_n_frames, self.camera_id)
+        helmets = self.config.helmets
+        columns = round(helmets.input_budget * CROP_IMGSZ)
+        return HelmetStep(finder, helmets.every_n_frames, self.camera_id, columns)
 
     def _rule_context(self) -> RuleContext:
         timeline = (
@@ -491,21 +494,23 @@ class CameraProcessor:
             self.last_quiet = frame
 
     def _look_at_riders(self, frame: Frame, vehicles: Detections, tracked: list[int]) -> None:
-        """Every n-th processed frame: one batched helmet-detector call on the crops of the motorbikes
-        tracked in it that still want a look (a settled track is not looked at again)."""
-        if self.helmets is None or not self.helmets.due(self.frames_processed):
+        """One batched helmet-detector call on the crops of the motorbikes whose turn it is (the helmet
+        step's per-frame budget); a settled track is not looked at again."""
+        if self.helmets is None:
             return
         bikes = []
         for i in tracked:
-            live = self._live[_tid(vehicles, i)]
+            tid = _tid(vehicles, i)
+            live = self._live[tid]
             if live.track.vehicle_class is not VehicleClass.motorbike:
                 continue
             if live.helmets is None:
                 live.helmets = TrackHelmets()
             box = live.boxes[frame.index]
-            if box[3] - box[1] >= MIN_MOTORBIKE_PX and live.helmets.wants_look():
-                bikes.append((live.helmets, box, travel_of(live.track.points)))
-        self.helmets.run(frame.image, frame.index, frame.captured_at, bikes)
+            if box[3] - box[1] >= MIN_MOTORBIKE_PX:
+                bikes.append((tid, (live.helmets, box, travel_of(live.track.points))))
+        chosen = self.helmets.pick(self.frames_processed - 1, frame.image.shape, bikes)
+        self.helmets.run(frame.image, frame.index, frame.captured_at, chosen)
 
     def _continue_tracks(self, vehicles: Detections, frame: Frame) -> Detections:
         """Track ids rewritten so that a track the tracker restarted continues the one it lost."""

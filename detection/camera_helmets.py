@@ -1,6 +1,14 @@
 """Helmets in the camera loop: the helmet detector run on the rider crops of the motorbikes tracked in
-a frame (one batched call per frame, every n-th processed frame), each track's RiderVote fed, the best
-look at each rider kept for the evidence, and at the track's end the helmet rules evaluated.
+a frame (one batched call per frame), each track's RiderVote fed, the best look at each rider kept for
+the evidence, and at the track's end the helmet rules evaluated.
+
+The cost per frame is bounded, not just its average. The detector runs once on the frame's chosen
+rider crops packed side by side (``HelmetDetector``), and a run costs its input's area: the crops chosen
+fill at most ``budget_columns`` of a 320-tall input (one crop always fits). The nearest motorbikes (the
+tallest boxes: the heads that can be read) go first, then those looked at least, longest ago; each one
+is looked at on every ``every_n``-th processed frame at most and no more once its vote is settled, so
+the next ones get their turn. A busy scene costs the same per frame as a quiet one. The choice depends
+on the frames only (never on timing), so a replay repeats it exactly.
 
 Pure CV (no DB). The per-track state (``TrackHelmets``) lives on the camera's live track, so a run's
 in-flight checkpoint carries the votes and the kept looks (small JPEG crops, never whole frames).
@@ -19,12 +27,15 @@ import numpy as np
 
 from core import metrics
 from detection.helmets import (
+    CROP_IMGSZ,
     MIN_HEAD_PX,
+    TILE_GAP,
     Helmet,
     MotorbikeRiders,
     RiderVote,
     TrackRiders,
     crops_for,
+    input_columns,
 )
 from detection.rules import helmets as helmet_rules
 from detection.rules.base import Finding
@@ -103,6 +114,10 @@ class TrackHelmets:
     # (riders in the frame, position, helmet) → the best look; the vote decides which count is used
     best: dict[tuple[int, int, bool], RiderLook] = field(default_factory=dict)
     judged: bool = False
+    last_look: int | None = None  # the processed-frame count of the latest look
+
+    def due(self, processed: int, every_n: int) -> bool:
+        return self.wants_look() and (self.last_look is None or processed - self.last_look >= every_n)
 
     @property
     def looks(self) -> int:
@@ -189,16 +204,22 @@ def travel_of(points: list[Any]) -> tuple[float, float] | None:
     return (dx, dy) if abs(dx) + abs(dy) >= 4 else None
 
 
+Bike = tuple[TrackHelmets, tuple[int, int, int, int], tuple[float, float] | None]
+
+
 @dataclass
 class HelmetStep:
-    """Runs the detector on a frame's motorbikes and keeps the cost visible (ms per frame)."""
+    """Runs the detector on a frame's motorbikes within the per-frame budget and keeps the cost visible
+    (ms per frame that ran it, the highest)."""
 
     finder: RiderFinder
     every_n: int
     camera_id: str
+    budget_columns: int = CROP_IMGSZ
     frames_run: int = 0
     total_ms: float = 0.0
     last_ms: float = 0.0
+    max_ms: float = 0.0
     crops: int = 0  # motorbike crops looked at
     seen: Counter[str] = field(default_factory=Counter)  # ended tracks' rider verdicts (worn, missing…)
 
@@ -206,16 +227,27 @@ class HelmetStep:
     def mean_ms(self) -> float:
         return self.total_ms / self.frames_run if self.frames_run else 0.0
 
-    def due(self, processed: int) -> bool:
-        return (processed - 1) % self.every_n == 0
+    def pick(self, processed: int, frame_shape: tuple[int, ...], bikes: list[tuple[int, Bike]]) -> list[Bike]:
+        """Of the (track id, bike) in view, those to look at in this processed frame (see module doc)."""
 
-    def run(
-        self,
-        image: np.ndarray,
-        index: int,
-        at: datetime,
-        bikes: list[tuple[TrackHelmets, tuple[int, int, int, int], tuple[float, float] | None]],
-    ) -> None:
+        def turn(item: tuple[int, Bike]) -> tuple[float, int, int, int]:
+            track_id, (state, box, _) = item
+            last = -1 if state.last_look is None else state.last_look
+            return (-(box[3] - box[1]), state.looks, last, track_id)
+
+        chosen: list[Bike] = []
+        used = -TILE_GAP
+        for _, bike in sorted((b for b in bikes if b[1][0].due(processed, self.every_n)), key=turn):
+            width = TILE_GAP + input_columns(frame_shape, bike[1])
+            if chosen and used + width > self.budget_columns:
+                continue
+            chosen.append(bike)
+            used += width
+        for state, _, _ in chosen:
+            state.last_look = processed
+        return chosen
+
+    def run(self, image: np.ndarray, index: int, at: datetime, bikes: list[Bike]) -> None:
         if not bikes:
             return
         started = time.perf_counter()
@@ -225,6 +257,7 @@ class HelmetStep:
         for (state, _, _), riders, crop in zip(bikes, found, crops, strict=True):
             state.add(index, at, image, riders, crop)
         self.last_ms = (time.perf_counter() - started) * 1000
+        self.max_ms = max(self.max_ms, self.last_ms)
         self.crops += len(bikes)
         self.total_ms += self.last_ms
         self.frames_run += 1

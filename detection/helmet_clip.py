@@ -34,6 +34,7 @@ class ClipRun:
     helmet_ms: float  # its total time
     crops: int  # motorbike crops it looked at
     seen: dict[str, int]  # the ended tracks' rider verdicts
+    helmet_max_ms: float = 0.0  # its slowest frame
 
     @property
     def helmet_ms_per_processed_frame(self) -> float:
@@ -63,14 +64,16 @@ def run_clip(
     video: Path,
     span: tuple[int, int],
     *,
-    every_n: int | None = 3,
+    every_n: int | None = 1,
+    input_budget: float = 1.1,
     stride: int = 1,
     scale: float = 1.0,
     pipeline: PlatePipeline | None = None,
     finder: RiderFinder | None = None,
 ) -> ClipRun:
-    """``every_n`` None: helmets off (the baseline)."""
-    helmets = HelmetsConfig(enabled=every_n is not None, every_n_frames=every_n or 1)
+    """``every_n`` None: helmets off (the baseline); ``input_budget`` as in the camera file."""
+    on = every_n is not None
+    helmets = HelmetsConfig(enabled=on, every_n_frames=every_n or 1, input_budget=input_budget)
     config = config.model_copy(update={"helmets": helmets})
     if scale != 1.0:
         config = scaled(config, scale)
@@ -91,4 +94,5 @@ def run_clip(
         step.total_ms if step else 0.0,
         step.crops if step else 0,
         dict(step.seen) if step else {},
+        step.max_ms if step else 0.0,
     )

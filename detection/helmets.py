@@ -36,12 +36,15 @@ CHILD_HEAD_RATIO = 0.75  # a head under 3/4 of the median adult head height on t
 HEAD_CLASSES = ("head_helmet", "head_no_helmet")
 # A head is called bare when the model's no-helmet score for it reaches this, even where its helmet
 # score is higher: tuned by bench/helmets.py on the training run's val photos (never on held-out) as
-# the highest no-helmet recall at ≤ 5 % false no-helmet calls there (int8, crops at CROP_IMGSZ);
-# tune it again on Vietnamese footage.
-NO_HELMET_THRESHOLD = 0.2
+# the highest no-helmet recall at ≤ 5 % false no-helmet calls there (int8, crops at CROP_IMGSZ packed
+# side by side as the camera loop runs them); tune it again on Vietnamese footage.
+NO_HELMET_THRESHOLD = 0.12
 # The rider crops' input size: the size the model is trained at (small heads stay readable; at 256 the
 # shipped model found fewer heads and called fewer bare ones, see detection/weights/README.md).
 CROP_IMGSZ = 320
+# Grey columns between two rider crops packed side by side into one input (one stride: the crops'
+# features stay apart).
+TILE_GAP = 32
 SAME_HEAD_IOU = 0.5
 # A frame shows a head clearly when the head is at least this tall and its class this sure.
 MIN_HEAD_PX = 12.0
@@ -175,6 +178,15 @@ def crops_for(frame_shape: tuple[int, ...], motorbikes: np.ndarray) -> list[tupl
     return [rider_crop(tuple(float(v) for v in box), w, h) for box in motorbikes]  # type: ignore[arg-type]
 
 
+def input_columns(frame_shape: tuple[int, ...], motorbike: Sequence[float], size: int = CROP_IMGSZ) -> int:
+    """How wide a motorbike's rider crop is in the detector's input (its longer side scaled to ``size``,
+    as ``pack_side_by_side`` places it): what looking at it costs, since the run costs the input's area."""
+    h, w = frame_shape[:2]
+    x1, y1, x2, y2 = rider_crop(tuple(float(v) for v in motorbike), w, h)  # type: ignore[arg-type]
+    cw, ch = max(1, x2 - x1), max(1, y2 - y1)
+    return max(1, round(cw * min(size / ch, size / cw)))
+
+
 def to_frame(found: Detections, crop: tuple[int, int, int, int]) -> Detections:
     """Boxes found in a crop, in the frame's pixels."""
     shifted = found.xyxy + np.array([crop[0], crop[1], crop[0], crop[1]], np.float32)
@@ -212,6 +224,7 @@ class HelmetDetector:
         conf: float = 0.25,
         no_helmet_threshold: float = NO_HELMET_THRESHOLD,
         threads: int | None = None,
+        packed: bool = True,
     ):
         from dataclasses import replace
 
@@ -220,6 +233,7 @@ class HelmetDetector:
 
         model = resolve("helmet")
         self.no_helmet_threshold = no_helmet_threshold
+        self.packed = packed
         self.detector = YoloDetector(
             model, imgsz=imgsz, conf=conf, threads=threads, agnostic=True, rect=False
         )
@@ -229,18 +243,26 @@ class HelmetDetector:
 
     def scored_heads(self, frame: np.ndarray, motorbikes: np.ndarray) -> tuple[Detections, np.ndarray]:
         """Every box found in the rider crops (frame pixels, classed by its best score) and each one's
-        no-helmet score."""
-        from detection.yolo import _to_input, letterbox
+        no-helmet score. The crops are packed side by side into one input (``packed``, the default) or
+        each padded to a square in a batch."""
+        from detection.yolo import _to_input, letterbox, pack_side_by_side, tile_output
 
         crops = crops_for(frame.shape, motorbikes)
         if not crops:
             return Detections.empty(self.detector.names), np.zeros(0, np.float32)
         images = [frame[y1:y2, x1:x2] for x1, y1, x2, y2 in crops]
-        prepared = [letterbox(image, self.detector.imgsz) for image in images]
-        blob = np.stack([_to_input(canvas) for canvas, _, _ in prepared])
-        outputs = self.detector.session.run(None, {self.detector.session.get_inputs()[0].name: blob})[0]
+        name = self.detector.session.get_inputs()[0].name
+        if self.packed:
+            canvas, tiles = pack_side_by_side(images, self.detector.imgsz, TILE_GAP)
+            out = self.detector.session.run(None, {name: _to_input(canvas)[None]})[0][0]
+            per_crop = [(tile_output(out, t), t.scale, t.pad) for t in tiles]
+        else:
+            prepared = [letterbox(image, self.detector.imgsz) for image in images]
+            blob = np.stack([_to_input(canvas) for canvas, _, _ in prepared])
+            outputs = self.detector.session.run(None, {name: blob})[0]
+            per_crop = [(o, scale, pad) for o, (_, scale, pad) in zip(outputs, prepared, strict=True)]
         found, scores = [], []
-        for out, (_, scale, pad), image, crop in zip(outputs, prepared, images, crops, strict=True):
+        for (out, scale, pad), image, crop in zip(per_crop, images, crops, strict=True):
             boxes = self.detector._decode(out, scale, pad, image.shape[:2])
             bare = self.bare._decode(out, scale, pad, image.shape[:2], self.no_helmet_threshold / 2)
             found.append(to_frame(boxes, crop))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -29,6 +30,46 @@ def letterbox(
     top, left = (ch - nh) // 2, (cw - nw) // 2
     canvas[top : top + nh, left : left + nw] = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
     return canvas, scale, (left, top)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """Where one image sits in a packed canvas: its scale, its top-left corner, its columns."""
+
+    scale: float
+    pad: tuple[int, int]
+    columns: tuple[int, int]  # [start, end) in the canvas
+
+
+def pack_side_by_side(
+    images: Sequence[np.ndarray], size: int, gap: int = STRIDE
+) -> tuple[np.ndarray, list[Tile]]:
+    """The images in one canvas, left to right, each scaled exactly as ``letterbox(image, size)`` would
+    (longer side to ``size``) with ``gap`` grey columns between them: one run of a fully convolutional
+    detector on tall narrow crops costs the area they fill, not a padded square each. The canvas is as
+    tall as the tallest and padded to the stride; the slack goes to both ends."""
+    scaled = []
+    for image in images:
+        h, w = image.shape[:2]
+        scale = min(size / h, size / w)
+        scaled.append((scale, max(1, round(h * scale)), max(1, round(w * scale))))
+    ch = -(-max(nh for _, nh, _ in scaled) // STRIDE) * STRIDE
+    used = sum(nw for _, _, nw in scaled) + gap * (len(scaled) - 1)
+    cw = -(-used // STRIDE) * STRIDE
+    canvas = np.full((ch, cw, 3), 114, np.uint8)
+    tiles, left = [], (cw - used) // 2
+    for image, (scale, nh, nw) in zip(images, scaled, strict=True):
+        top = (ch - nh) // 2
+        canvas[top : top + nh, left : left + nw] = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+        tiles.append(Tile(scale, (left, top), (left, left + nw)))
+        left += nw + gap
+    return canvas, tiles
+
+
+def tile_output(out: np.ndarray, tile: Tile) -> np.ndarray:
+    """The predictions (a YOLOv8 output, 4 + classes by anchors) centred in the tile's columns."""
+    cx = out[0]
+    return out[:, (cx >= tile.columns[0]) & (cx < tile.columns[1])]
 
 
 @lru_cache(maxsize=8)

@@ -6,6 +6,7 @@ detectors here are scripted (the trained helmet model is exercised in test_camer
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 
@@ -221,3 +222,66 @@ def test_helmet_settings_load_and_default_off(tmp_path: Path) -> None:
     loaded = load_camera_config(path)
     assert loaded.helmets.enabled and loaded.helmets.every_n_frames == 2
     assert yaml.safe_load(path.read_text())["helmets"]["every_n_frames"] == 2
+
+
+# Three motorbikes side by side, one lane each, the nearest (lowest in the image) the tallest: (top, height).
+LANES = ((20.0, 40.0), (95.0, 50.0), (170.0, 60.0))
+
+
+class _ThreeBikes(_Bikes):
+    def detect_many(self, images: list[np.ndarray], *, conf: float | None = None) -> list[Detections]:
+        out = []
+        for image in images:
+            x = 20 + 4 * int(image[0, 0, 0])
+            boxes = np.array([(x, y, x + 60.0, y + h) for y, h in LANES], np.float32)
+            out.append(Detections(boxes, np.full(3, 0.9, np.float32), np.ones(3, int), self.names))
+        return out
+
+
+class _HeadsPerBike(_Heads):
+    def __init__(self) -> None:
+        super().__init__()
+        self.looked_at: list[list[float]] = []  # per call, the top of each motorbike box looked at
+
+    def riders(self, frame: np.ndarray, motorbikes: np.ndarray, travel: Any = None) -> list[MotorbikeRiders]:
+        self.looked_at.append([float(b[1]) for b in motorbikes])
+        return super().riders(frame, motorbikes, travel)
+
+
+def _three_bikes(helmets: dict[str, Any]) -> tuple[CameraProcessor, _HeadsPerBike]:
+    heads = _HeadsPerBike()
+    bikes = cast(PlatePipeline, _ThreeBikes())
+    camera = CameraProcessor(
+        config({"enabled": True, **helmets}), bikes, ProcessorOptions(), helmet_finder=heads
+    )
+    return camera, heads
+
+
+def test_a_busy_frame_stays_in_budget_nearest_motorbike_first() -> None:
+    camera, heads = _three_bikes({})
+    events = run(camera, frames())
+    # Each rider crop is ≥ 200 columns wide in the input: one fits the default budget (1.1 × 320).
+    assert all(len(boxes) == 1 for boxes in heads.looked_at)
+    # The nearest motorbike is looked at until its vote is settled, then the next: every frame is used.
+    tops = [top for top, _ in reversed(LANES)]
+    assert [boxes[0] for boxes in heads.looked_at] == [t for t in tops for _ in range(SETTLED_FRAMES)]
+    assert heads.calls == list(range(3 * SETTLED_FRAMES))
+    assert camera.helmets is not None and camera.helmets.max_ms >= camera.helmets.mean_ms > 0
+    # Each motorbike still got its settled vote: a passenger without a helmet on each.
+    assert camera.helmets.seen == {"worn": 3, "missing": 3}
+    codes = sorted(e.code for e in events)
+    assert codes == ["NO_HELMET_PASSENGER"] * 3 + ["NO_HELMET_PASSENGER_CARRIED"] * 3
+
+
+def test_a_larger_budget_and_spacing_per_motorbike() -> None:
+    camera, heads = _three_bikes({"every_n_frames": 3, "input_budget": 2.0})
+    run(camera, frames())
+    assert all(1 <= len(boxes) <= 2 for boxes in heads.looked_at)
+    assert max(len(boxes) for boxes in heads.looked_at) == 2
+    looks: dict[float, list[int]] = {top: [] for top, _ in LANES}
+    for frame, boxes in zip(heads.calls, heads.looked_at, strict=True):
+        for top in boxes:
+            looks[top].append(frame)
+    for seen in looks.values():
+        assert len(seen) == SETTLED_FRAMES
+        assert all(b - a >= 3 for a, b in pairwise(seen))

@@ -6,7 +6,7 @@ import numpy as np
 
 from detection.models import ResolvedModel
 from detection.types import Detections, iou
-from detection.yolo import YoloDetector, letterbox
+from detection.yolo import YoloDetector, letterbox, pack_side_by_side, tile_output
 
 
 def _detector() -> YoloDetector:
@@ -64,3 +64,31 @@ def test_iou_and_detections_indexing() -> None:
     np.testing.assert_allclose(iou(a, b)[0], [1.0, 25 / 175, 0.0], rtol=1e-5)
     dets = Detections(b, np.array([0.9, 0.8, 0.7], np.float32), np.array([0, 1, 0]), ("car", "bus"))
     assert len(dets[np.array([True, False, True])]) == 2 and dets.name(1) == "bus"
+
+
+def test_packed_images_sit_side_by_side_at_their_letterbox_scale() -> None:
+    tall = np.full((200, 80, 3), 10, np.uint8)  # a motorbike's rider crop: tall and narrow
+    wide = np.full((60, 120, 3), 250, np.uint8)
+    canvas, tiles = pack_side_by_side([tall, wide], 320, gap=32)
+    # Each image scaled exactly as letterbox would scale it on its own: longer side to 320.
+    assert [t.scale for t in tiles] == [letterbox(tall, 320)[1], letterbox(wide, 320)[1]] == [1.6, 320 / 120]
+    # 128 + 32 + 320 = 480 columns (a multiple of the stride: no slack), as tall as the tallest.
+    assert canvas.shape == (320, 480, 3)
+    assert [t.columns for t in tiles] == [(0, 128), (160, 480)]
+    assert tiles[1].pad == (160, 80)  # the wide one, 160 rows tall, centred vertically
+    assert (canvas[:, :128] == 10).all() and (canvas[:, 128:160] == 114).all()
+    assert (canvas[80:240, 160:] == 250).all() and (canvas[:80, 160:] == 114).all()
+
+
+def test_a_packed_tile_decodes_to_its_own_image() -> None:
+    canvas, tiles = pack_side_by_side(
+        [np.zeros((200, 80, 3), np.uint8), np.zeros((200, 100, 3), np.uint8)], 320
+    )
+    # One box in each tile: (centre x, centre y, w, h) in canvas pixels.
+    out = _output([(64, 160, 32, 32, 3, 0.9), (260, 100, 48, 16, 2, 0.8)])
+    first = _detector()._decode(tile_output(out, tiles[0]), tiles[0].scale, tiles[0].pad, (200, 80))
+    second = _detector()._decode(tile_output(out, tiles[1]), tiles[1].scale, tiles[1].pad, (200, 100))
+    assert [first.name(0), second.name(0)] == ["motorbike", "car"] and len(first) == len(second) == 1
+    np.testing.assert_allclose(first.xyxy[0], [30, 90, 50, 110])  # (48..80, 144..176) / 1.6
+    left = tiles[1].pad[0]
+    np.testing.assert_allclose(second.xyxy[0], np.array([236 - left, 92, 284 - left, 108]) / 1.6)
