@@ -36,8 +36,10 @@ OPS_TEXT: dict[str, dict[str, str]] = {
     "unchanged": {"vi": "Không đổi", "en": "Unchanged"},
     "measured": {"vi": "Giá trị đo", "en": "Measured"},
     "no_frames_note": {
-        "vi": "Lượt chạy lại không lưu ảnh bằng chứng: số khung hình cho biết vị trí trong video.",
-        "en": "Replays store no evidence images: the frame number is the position in the footage.",
+        "vi": "Lượt chạy lại không lưu ảnh bằng chứng: ảnh là khung hình được đọc lại từ chính video"
+        " đã chạy (khung đỏ: phương tiện).",
+        "en": "Replays store no evidence images: each picture is the frame read back from the footage"
+        " the runs used (red box: the vehicle).",
     },
     "promote": {"vi": "Chuyển các vi phạm mới sang duyệt", "en": "Promote new candidates to review"},
     "promoted": {"vi": "Đã chuyển sang duyệt", "en": "Promoted to review"},

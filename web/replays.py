@@ -18,6 +18,7 @@ from core.models import Job
 from core.time import format_local
 from penalties.cameras.service import list_cameras
 from penalties.runs.events import run_events
+from penalties.runs.replay_frames import frame_jpeg, parse_box
 from penalties.runs.replay_ops import (
     camera_versions,
     earlier_runs,
@@ -137,3 +138,25 @@ def promote_replay(
     check_csrf(request, csrf)
     promote(db, get_replay(db, replay_id), actor=principal.actor)
     return RedirectResponse(f"/ops/replays/{replay_id}", status_code=303)
+
+
+@router.get("/ops/replays/{replay_id}/frames/{index}.jpg")
+def replay_frame(
+    replay_id: uuid.UUID,
+    index: int,
+    db: AuditedDB,
+    principal: Ops,
+    box: str | None = None,
+) -> Response:
+    """An event's key frame from the replay's footage (the earlier runs it is compared with ran on the
+    same file), its box drawn; audited, since plates and riders can be read on it."""
+    replay = get_replay(db, replay_id)
+    image = frame_jpeg(replay, index, parse_box(box))
+    audit.record_read(
+        db,
+        actor=principal.actor,
+        object_type="processing_run",
+        object_id=replay.id,
+        purpose=f"replay frame {index}",
+    )
+    return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"})

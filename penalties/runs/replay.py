@@ -55,7 +55,15 @@ def diff_events(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Ru
             if old.get(k) != event.get(k)
         }
         if fields:
-            changed.append({"code": event["code"], "at": event["at"], "changes": fields})
+            changed.append(
+                {
+                    "code": event["code"],
+                    "at": event["at"],
+                    "frame": event.get("frame"),
+                    "box": event.get("box"),
+                    "changes": fields,
+                }
+            )
         else:
             unchanged += 1
     return RunDiff(added, remaining, changed, unchanged)

@@ -81,9 +81,7 @@ def test_packed_images_sit_side_by_side_at_their_letterbox_scale() -> None:
 
 
 def test_a_packed_tile_decodes_to_its_own_image() -> None:
-    canvas, tiles = pack_side_by_side(
-        [np.zeros((200, 80, 3), np.uint8), np.zeros((200, 100, 3), np.uint8)], 320
-    )
+    _, tiles = pack_side_by_side([np.zeros((200, 80, 3), np.uint8), np.zeros((200, 100, 3), np.uint8)], 320)
     # One box in each tile: (centre x, centre y, w, h) in canvas pixels.
     out = _output([(64, 160, 32, 32, 3, 0.9), (260, 100, 48, 16, 2, 0.8)])
     first = _detector()._decode(tile_output(out, tiles[0]), tiles[0].scale, tiles[0].pad, (200, 80))

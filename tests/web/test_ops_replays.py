@@ -270,3 +270,82 @@ def test_other_staff_are_refused(client: TestClient, db: Session, role: Role) ->
     assert client.post("/ops/replays", headers=headers, data={}).status_code == 403
     assert client.post(f"/ops/replays/{replay.id}/promote", headers=headers, data={}).status_code == 403
     assert client.get("/ops/replays", headers=staff_headers(Role.admin)).status_code == 200
+
+
+def _frames(video: Path, count: int, width: int = 640) -> list[Any]:
+    """The first ``count`` frames decoded one after another (no seeking), scaled to ``width``."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    out = []
+    try:
+        for _ in range(count):
+            ok, image = cap.read()
+            assert ok
+            height = round(image.shape[0] * width / image.shape[1])
+            out.append(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA).astype(int))
+    finally:
+        cap.release()
+    return out
+
+
+def test_event_frames_are_read_back_from_the_footage(
+    ops: TestClient, db: Session, tmp_path: Path, generated_footage
+) -> None:
+    import cv2
+    import numpy as np
+
+    from penalties.runs.runner import footage_sha256
+
+    video = tmp_path / "footage.mp4"
+    shutil.copy(generated_footage.video, video)
+    sha = footage_sha256(video)
+    frames = _frames(video, 150)
+    # The frame where the scene changed most over the 4 frames before it: a seek to a neighbour shows.
+    at = max(range(4, len(frames)), key=lambda k: float(np.abs(frames[k] - frames[k - 4]).mean()))
+    box = [600.0, 400.0, 1000.0, 700.0]
+    earlier = _earlier(db, [{**EVENT, "code": "SPEED_20_35", "frame": 12}], sha=sha)
+    replay = _finished_replay(db, [{**EVENT, "frame": at, "box": box}], sha=sha)
+    replay.source = earlier.source = str(video)
+    db.commit()
+
+    page = ops.get(f"/ops/replays/{replay.id}?lang=en&against={earlier.id}")
+    shots = re.findall(r'<img class="shot" loading="lazy" width="160" src="([^"]+)"', page.text)
+    boxed = f"/ops/replays/{replay.id}/frames/{at}.jpg?box=600.0,400.0,1000.0,700.0"
+    # The events table and the diff's added line show the event's frame boxed; the removed line, 12.
+    assert shots == [boxed, boxed, f"/ops/replays/{replay.id}/frames/12.jpg"]
+    db.rollback()
+
+    got = ops.get(boxed)
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    decoded = cv2.imdecode(np.frombuffer(got.content, np.uint8), cv2.IMREAD_COLOR)
+    assert decoded is not None
+    image = decoded.astype(int)
+    assert image.shape == frames[at].shape  # 640 wide
+    # That frame, not a neighbour (away from the drawn box), and the box drawn in red on it.
+    scale = 640 / 1920
+    away = np.ones(image.shape[:2], bool)
+    away[round(390 * scale) : round(710 * scale), round(590 * scale) : round(1010 * scale)] = False
+    error = np.abs(image - frames[at])[away].mean()
+    assert error < 4 and error < np.abs(frames[at] - frames[at - 4])[away].mean() / 2
+    edge = image[round(550 * scale), round(600 * scale) - 1 : round(600 * scale) + 2]
+    assert (edge[:, 2] > 180).any() and (edge[:, 1] < 90).any()
+    reads = db.scalars(select(AuditEntry).where(AuditEntry.action == "processing_run.read")).all()
+    assert [r.detail["purpose"] for r in reads].count(f"replay frame {at}") == 1
+    db.rollback()
+
+    missing = ops.get(f"/ops/replays/{replay.id}/frames/99999.jpg")
+    assert missing.status_code == 404 and missing.json()["error"] == "FootageNotFound"
+    assert "no frame 99999" in missing.json()["detail"]
+    bad_box = ops.get(f"/ops/replays/{replay.id}/frames/{at}.jpg?box=1,2,three,4")
+    assert bad_box.status_code == 422 and "box" in bad_box.json()["detail"]
+    assert ops.get(f"/ops/replays/{replay.id}/frames/{at}.jpg?box=5,5,1,1").status_code == 422
+    with video.open("ab") as fh:  # the file is no longer the one the runs read
+        fh.write(b"\0" * 16)
+    changed = ops.get(f"/ops/replays/{replay.id}/frames/{at}.jpg")
+    assert changed.status_code == 409 and "has changed since the run" in changed.json()["detail"]
+    video.unlink()
+    gone = ops.get(f"/ops/replays/{replay.id}/frames/{at}.jpg")
+    assert gone.status_code == 404 and "no longer there" in gone.json()["detail"]
+    headers = staff_headers(Role.reviewer)
+    assert ops.get(f"/ops/replays/{replay.id}/frames/12.jpg", headers=headers).status_code == 403
