@@ -51,6 +51,8 @@ OPS_TEXT: dict[str, dict[str, str]] = {
     "run_ended": {"vi": "Kết thúc", "en": "Ended"},
     "last_event": {"vi": "Sự kiện gần nhất", "en": "Last event"},
     "frames_done": {"vi": "Khung hình đã xử lý", "en": "Frames processed"},
+    "last_frame": {"vi": "Khung hình gần nhất", "en": "Last frame"},
+    "frames_dropped": {"vi": "Khung hình bị bỏ", "en": "Dropped frames"},
     "lease_holder": {"vi": "Tiến trình giữ camera", "en": "Lease holder"},
     "never": {"vi": "chưa bao giờ", "en": "never"},
     "inactive": {"vi": "ngừng hoạt động", "en": "inactive"},
@@ -58,11 +60,13 @@ OPS_TEXT: dict[str, dict[str, str]] = {
     "times_in_vn": {"vi": "Giờ Việt Nam (UTC+7).", "en": "Times in Vietnam time (UTC+7)."},
     "leases_note": {
         "vi": "Tiến trình giữ camera: worker (máy:pid) đang giữ camera trực tiếp hoặc đang xử lý video "
-        "của camera; khi worker dừng, worker khác nhận lại trong vài giây. Sự kiện gần nhất là lúc lượt "
-        "xử lý ghi nhận vi phạm gần nhất, không phải khung hình gần nhất. Khung hình bị bỏ: "
-        "tvp_frames_dropped_total trên /metrics.",
+        "của camera; khi worker dừng, worker khác nhận lại trong vài giây. Khung hình gần nhất: thời điểm "
+        "chụp của khung hình mới nhất lượt xử lý đã lưu (vài giây một lần). Khung hình bị bỏ: số khung "
+        "hình hàng đợi của camera trực tiếp đã bỏ khi quá tải (cũng là tvp_frames_dropped_total trên "
+        "/metrics).",
         "en": "Lease holder: the worker (host:pid) holding the live camera or processing its footage; when "
-        "it dies another takes over within seconds. The last event is when the run last recorded a "
-        "finding, not its last frame. Dropped frames: tvp_frames_dropped_total on /metrics.",
+        "it dies another takes over within seconds. Last frame: when the newest frame the run saved was "
+        "captured (saved every few seconds). Dropped: frames a live camera's queue dropped under overload "
+        "(also tvp_frames_dropped_total on /metrics).",
     },
 }

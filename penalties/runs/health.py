@@ -1,6 +1,6 @@
-"""Camera health for the ops page: each camera's newest processing run, when it last found something,
-and the worker holding it: its live lease (``camera:<code>``), else a lease on one of its footage runs
-(``footage:<code>:…``)."""
+"""Camera health for the ops page: each camera's newest processing run (its last saved frame, the
+frames its queue dropped), when it last found something, and the worker holding it: its live lease
+(``camera:<code>``), else a lease on one of its footage runs (``footage:<code>:…``)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class CameraHealth:
     name: str
     active: bool
     run: ProcessingRun | None  # the newest run, of any kind
-    last_event_at: datetime | None  # the newest event the run recorded: the closest to a "last frame"
+    last_event_at: datetime | None  # the newest event the run recorded
     lease_holder: str | None = None
 
 

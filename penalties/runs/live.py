@@ -162,7 +162,7 @@ def run_live(
         rate.tick()
 
     try:
-        runner.consume(frames.frames(), on_frame=on_frame)
+        runner.consume(frames.frames(), on_frame=on_frame, dropped=lambda: frames.dropped)
     finally:
         done.set()
         stop()

@@ -42,6 +42,10 @@ class ProcessingRun(UUIDPk, Timestamps, Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     frames_done: Mapped[int] = mapped_column(Integer, default=0)
+    # Health (the ops page): the capture time of the newest frame saved (every few seconds), and the
+    # frames a live camera's bounded queue dropped under overload.
+    last_frame_at: Mapped[datetime | None]
+    frames_dropped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     candidates_created: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -167,6 +167,7 @@ class Runner:
             self.run_id = run.id
         self.progress = RunProgress(events=list(self.resumed_events))
         self._last_checkpoint_at: datetime | None = None
+        self._dropped: Callable[[], int] | None = None
 
     def _resume(self, checkpoint: dict[str, Any]) -> None:
         if "state" in checkpoint:
@@ -198,8 +199,14 @@ class Runner:
         return max(0, self.resume_from - round(buffer_s * self.loaded.config.camera.fps))
 
     def consume(
-        self, frames: Iterable[Frame], on_frame: Callable[[Frame], None] | None = None
+        self,
+        frames: Iterable[Frame],
+        on_frame: Callable[[Frame], None] | None = None,
+        dropped: Callable[[], int] | None = None,
     ) -> RunProgress:
+        """``dropped``: frames the source's queue has dropped so far (a live camera), saved with the
+        run's progress for the ops page."""
+        self._dropped = dropped
         try:
             for frame in frames:
                 self.progress.frames = frame.index + 1  # frames of the source, processed or skipped
@@ -248,6 +255,9 @@ class Runner:
                 self.progress.events += record_run_events(session, self.run_id, found)
             if frame is not None:
                 run.frames_done = max(run.frames_done, frame.index + 1)
+                run.last_frame_at = frame.captured_at
+                if self._dropped is not None:
+                    run.frames_dropped = self._dropped()
                 # A live run never resumes (it starts again from the stream's present).
                 checkpoint = _checkpoint(self.processor, frame) if self.kind is not RunKind.live else None
                 if checkpoint is not None:
@@ -260,6 +270,8 @@ class Runner:
             run.status = status
             run.error = error
             run.frames_done = max(run.frames_done, self.progress.frames)
+            if self._dropped is not None:
+                run.frames_dropped = self._dropped()
             run.finished_at = utc_now()
 
 

@@ -157,3 +157,6 @@ def test_a_live_camera_on_a_file_records_every_candidate(db: Session, generated_
     assert [(c.violation_code, c.plate) for c in found] == EXPECTED
     assert db.get_one(Job, jid).status is JobStatus.done
     assert db.get(Lease, f"camera:{CAMERA}") is None
+    run = db.scalars(select(ProcessingRun).where(ProcessingRun.kind == RunKind.live)).one()
+    # A file waits instead of dropping; the run saved its frames' capture times as it went.
+    assert run.frames_dropped == 0 and run.last_frame_at is not None and run.last_frame_at > run.created_at

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -100,3 +101,43 @@ def test_a_duplicate_key_is_not_stored_twice(db: Session) -> None:
 def test_the_table_refuses_a_key_twice_and_looks_keys_up_by_run(db: Session) -> None:
     uniques = {tuple(u["column_names"]) for u in inspect(db.get_bind()).get_unique_constraints("run_events")}
     assert ("run_id", "key") in uniques
+
+
+class _QuietProcessor:
+    """Finds nothing; its in-flight state is empty (what a checkpoint saves)."""
+
+    camera_id = "HCM-Q1-001"
+    live_tracks = 0
+    last_quiet = None
+
+    def feed(self, frame: Any) -> list[ViolationEvent]:
+        return []
+
+    def flush(self) -> list[ViolationEvent]:
+        return []
+
+    def in_flight(self) -> dict[str, Any]:
+        return {}
+
+    def needs_from(self) -> None:
+        return None
+
+
+def test_a_run_saves_its_last_frame_and_the_frames_its_queue_dropped(db: Session) -> None:
+    from detection.sources import Frame
+
+    run = runner()
+    run.processor = _QuietProcessor()  # type: ignore[assignment]
+    image = np.zeros((4, 4, 3), np.uint8)
+    frames = [Frame("HCM-Q1-001", i, T0 + timedelta(seconds=i), image) for i in range(7)]
+    dropped = iter(range(0, 100, 3))
+    run.consume(frames, dropped=lambda: next(dropped))
+    db.rollback()
+    saved = db.get_one(ProcessingRun, run.run_id)
+    # Saved every CHECKPOINT_EVERY_S of footage (frames 0, 2, 4, 6 here) and at the end.
+    assert saved.status is RunStatus.completed and saved.frames_done == 7
+    assert saved.last_frame_at == T0 + timedelta(seconds=6)
+    assert saved.frames_dropped == 12  # the fifth reading: four saves with a frame, then the end
+    quiet = runner()  # another run of the same footage, not live: nothing dropped, never asked
+    db.rollback()
+    assert db.get_one(ProcessingRun, quiet.run_id).frames_dropped == 0

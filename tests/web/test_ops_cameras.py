@@ -73,6 +73,8 @@ def cameras(db: Session) -> None:
         status=RunStatus.failed,
         finished_at=datetime(2026, 3, 1, 18, 5, 9, tzinfo=UTC),
         frames_done=4321,
+        last_frame_at=datetime(2026, 3, 1, 18, 5, 8, tzinfo=UTC),
+        frames_dropped=17,
     )
     for seq, at in enumerate(
         (datetime(2026, 3, 1, 17, 40, tzinfo=UTC), datetime(2026, 3, 1, 18, 2, 7, tzinfo=UTC))
@@ -92,10 +94,12 @@ def test_each_camera_shows_its_newest_run_in_vietnam_time(client: TestClient, ca
     assert "failed" in row and "4321" in row and "111" not in row
     assert '<td class="started">02/03/2026 00:30:00</td>' in row
     assert '<td class="ended">02/03/2026 01:05:09</td>' in row
+    assert '<td class="last-frame">02/03/2026 01:05:08</td>' in row
     assert '<td class="last-event">02/03/2026 01:02:07</td>' in row
+    assert '<td class="dropped err">17</td>' in row  # the live queue dropped frames: shown as a problem
     assert '<td class="lease">worker-a:41:abc</td>' in row  # its live lease
     never = _row(resp.text, "HCM-Q1-002")
-    assert '<td colspan="6" class="never">never</td>' in never
+    assert '<td colspan="8" class="never">never</td>' in never
     assert '<td class="lease">worker-b:7:def</td>' in never  # processing its footage
     assert "ELSEWHERE" not in resp.text
     assert "Lease holder: the worker (host:pid)" in resp.text
@@ -121,6 +125,7 @@ def test_a_run_without_events_or_end_shows_dashes(client: TestClient, db: Sessio
     row = _row(client.get("/ops/cameras", headers=staff_headers(Role.ops)).text, "HCM-Q1-003")
     assert "running" in row and '<td class="started">05/05/2026 06:59:59</td>' in row
     assert '<td class="ended">—</td>' in row and '<td class="last-event">—</td>' in row
+    assert '<td class="last-frame">—</td>' in row and '<td class="dropped">0</td>' in row
 
 
 def test_no_cameras_says_so(client: TestClient, clean_db: str) -> None:
