@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
@@ -71,7 +71,14 @@ def record(
     object_id: object = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (the head row update serialises writers)."""
+    """Append one entry in the caller's transaction (the head row update serialises writers).
+
+    Two statements (on PostgreSQL two round trips): the head's update that takes the next number and the
+    previous hash, then the entry's insert and the head's new hash. The head row stays locked from the
+    first to the caller's commit and every audited request waits for it, so nothing else is done in
+    between: no ORM unit of work, the entry is inserted as a Core statement (the returned AuditEntry is
+    not added to the session)."""
+    session.flush()  # the caller's pending objects first, as the ORM flush of the entry used to
     seq, prev = session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
@@ -89,9 +96,24 @@ def record(
         prev_hash=prev,
     )
     entry.hash = entry_hash(entry)
-    session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
-    session.flush()
+    row = {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+    append = insert(AuditEntry.__table__).values(row)
+    move_head = update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash)
+    if session.get_bind().dialect.name == "postgresql":  # one round trip: the insert as a CTE
+        session.execute(move_head.add_cte(append.cte("appended")))
+    else:
+        session.execute(append)
+        session.execute(move_head)
     return entry
 
 
