@@ -107,7 +107,7 @@ def record(
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
-    append = insert(AuditEntry.__table__).values(row)
+    append = insert(AuditEntry.metadata.tables[AuditEntry.__tablename__]).values(row)
     move_head = update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash)
     if session.get_bind().dialect.name == "postgresql":  # one round trip: the insert as a CTE
         session.execute(move_head.add_cte(append.cte("appended")))
