@@ -15,8 +15,9 @@ from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 
 
-def visible_to(cccd: str) -> ColumnElement[bool]:
-    """The SQL condition for the notices a citizen may see (issued ones are not published yet)."""
+def visible_to(cccd: str | ColumnElement[str]) -> ColumnElement[bool]:
+    """The SQL condition for the notices a citizen may see (issued ones are not published yet); ``cccd``
+    may be a bound parameter, for a statement built once."""
     return or_(Notice.owner_cccd == cccd, Notice.driver_cccd == cccd) & (Notice.status != NoticeStatus.issued)
 
 
