@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Integer, Select, String, bindparam, func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from citizen_app_api import views
 from citizen_app_api.schemas import NoticeDetail, NoticeSummary
@@ -16,6 +18,7 @@ from core import audit
 from core.errors import NotFound
 from core.evidence import get_blob_store
 from core.pagination import Page
+from penalties.candidates.models import ViolationCandidate
 from penalties.notices.access import audit_citizen_read, notice_for_citizen, visible_notice, visible_to
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
@@ -43,25 +46,56 @@ class DocumentAddressedToOwner(NotFound):
     """The notice document was addressed to the vehicle owner: a driver gets their own."""
 
 
+def _filtered(kind: str) -> Select[Any]:
+    """The notices of the citizen ``:cccd`` a status filter keeps: "all", "transferred" (an owner's whose
+    named driver accepted) or "status" (in state ``:status``, not transferred away)."""
+    cccd = bindparam("cccd", type_=String)
+    query = select(*views.SUMMARY_COLUMNS, func.count().over().label("total")).join(
+        ViolationCandidate, ViolationCandidate.id == Notice.candidate_id
+    )
+    query = query.where(visible_to(cccd))
+    if kind == "transferred":
+        query = query.where(Notice.driver_cccd.is_not(None) & (Notice.driver_cccd != cccd))
+    elif kind == "status":
+        mine = or_(Notice.driver_cccd.is_(None), Notice.driver_cccd == cccd)
+        query = query.where(Notice.status == bindparam("status"), mine)
+    return query
+
+
+@cache
+def _list_query(kind: str) -> Select[Any]:
+    """A page of them, newest first (built once per kind: the citizen and the page are parameters)."""
+    return (
+        _filtered(kind)
+        .order_by(Notice.issued_at.desc(), Notice.number)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@cache
+def _count_query(kind: str) -> Select[Any]:
+    return select(func.count()).select_from(_filtered(kind).subquery())
+
+
 def list_notices(
     session: Session, cccd: str, *, status: CitizenStatus | None, page: int, size: int
 ) -> Page[NoticeSummary]:
     """One page of the citizen's notices as the app shows them. The read is audited last, once the page
     is built (see penalties.notices.access.visible_notice: the audit chain's lock is held to the commit)."""
-    query = select(Notice).where(visible_to(cccd))
-    transferred = Notice.driver_cccd.is_not(None) & (Notice.driver_cccd != cccd)
-    if status is CitizenStatus.transferred:
-        query = query.where(transferred)
-    elif status is not None:
-        mine = or_(Notice.driver_cccd.is_(None), Notice.driver_cccd == cccd)
-        query = query.where(Notice.status == NoticeStatus(status.value), mine)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.options(selectinload(Notice.candidate))
-        .order_by(Notice.issued_at.desc(), Notice.number)
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
+    kind = "all" if status is None else "transferred" if status is CitizenStatus.transferred else "status"
+    params = {"cccd": cccd, "offset": (page - 1) * size, "limit": size}
+    if kind == "status":
+        params["status"] = NoticeStatus(str(status))
+    # One statement: the page's columns with the count of all (a window over the rows before the limit).
+    found = session.execute(_list_query(kind), params).all()
+    rows = [views.NoticeFacts(*row[:-1]) for row in found]
+    if found:
+        total = int(found[0].total)
+    elif page > 1:  # past the last page: no row to carry the count
+        total = session.scalar(_count_query(kind), params) or 0
+    else:
+        total = 0
     items = [views.summary(n, cccd) for n in rows]
     shown = Page[NoticeSummary](items=items, total=total, page=page, size=size)
     audit.record_read(
@@ -75,10 +109,16 @@ def list_notices(
     return shown
 
 
+# The notice with its candidate and camera in one statement (the detail shows all three).
+DETAIL_LOADS = (
+    joinedload(Notice.candidate, innerjoin=True).joinedload(ViolationCandidate.camera, innerjoin=True),
+)
+
+
 def notice_detail(session: Session, notice_id: uuid.UUID, cccd: str) -> NoticeDetail:
     """One of the citizen's notices in full; the read is audited last, once the answer is built."""
     try:
-        notice = visible_notice(session, notice_id, cccd)
+        notice = visible_notice(session, notice_id, cccd, options=DETAIL_LOADS)
     except NoticeNotFound:
         raise NoticeNotFound(NOT_FOUND) from None
     shown = views.detail(session, notice, cccd)

@@ -3,10 +3,12 @@ charge included, by the Vietnamese calendar) and every deadline, in Vietnamese a
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Literal
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from citizen_app_api.schemas import (
@@ -20,12 +22,13 @@ from citizen_app_api.schemas import (
     ViolationWords,
 )
 from core.time import format_local, to_local, vn_today
-from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink
+from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
 from penalties.law.assessment import late_charge
+from penalties.law.words import LawWords, describe
 from penalties.notices.access import liable_cccd
 from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.models import Notice, NoticeStatus
-from penalties.notices.words import notice_words
+from penalties.notices.words import fined_class_of, notice_words
 from penalties.responses.models import Acknowledgement, Nomination, NominationStatus
 from penalties.responses.service import is_organisation
 
@@ -50,7 +53,67 @@ RESPONSE_TEXT = Text(vi="Hạn phản hồi thông báo", en="Respond to the not
 PAYMENT_TEXT = Text(vi="Hạn nộp phạt", en="Pay by")
 
 
-def citizen_status(notice: Notice, cccd: str) -> str:
+@dataclass(frozen=True, slots=True)
+class NoticeFacts:
+    """What a notice's summary shows: the notice's own columns and three of its candidate's. The list
+    reads these columns alone (``SUMMARY_COLUMNS``, one statement), not the notices and candidates."""
+
+    id: uuid.UUID
+    number: str
+    status: NoticeStatus
+    owner_cccd: str
+    driver_cccd: str | None
+    violation_code: str
+    owner_snapshot: dict[str, Any]
+    issued_at: datetime
+    due_date: date
+    amount_vnd: int
+    points: int
+    plate: str | None  # the candidate's
+    detected_at: datetime  # the candidate's
+    vehicle_class: str | None  # the candidate's
+
+    @classmethod
+    def of(cls, notice: Notice) -> NoticeFacts:
+        candidate = notice.candidate
+        return cls(
+            notice.id,
+            notice.number,
+            notice.status,
+            notice.owner_cccd,
+            notice.driver_cccd,
+            notice.violation_code,
+            notice.owner_snapshot,
+            notice.issued_at,
+            notice.due_date,
+            notice.amount_vnd,
+            notice.points,
+            candidate.plate,
+            candidate.detected_at,
+            candidate.vehicle_class,
+        )
+
+
+# NoticeFacts' fields in order, from notices joined to their candidate.
+SUMMARY_COLUMNS = (
+    Notice.id,
+    Notice.number,
+    Notice.status,
+    Notice.owner_cccd,
+    Notice.driver_cccd,
+    Notice.violation_code,
+    Notice.owner_snapshot,
+    Notice.issued_at,
+    Notice.due_date,
+    Notice.amount_vnd,
+    Notice.points,
+    ViolationCandidate.plate,
+    ViolationCandidate.detected_at,
+    ViolationCandidate.vehicle_class,
+)
+
+
+def citizen_status(notice: Notice | NoticeFacts, cccd: str) -> str:
     """The state from this citizen's side: an owner whose named driver accepted sees it closed."""
     if notice.driver_cccd and notice.driver_cccd != cccd:
         return TRANSFERRED
@@ -62,7 +125,7 @@ def _deadline(kind: Literal["response", "payment"], label: Text, due_on: date, t
     return Deadline(kind=kind, label=label, due_on=due_on, days_left=left, passed=left < 0)
 
 
-def deadlines(notice: Notice, status: str, today: date) -> list[Deadline]:
+def deadlines(notice: Notice | NoticeFacts, status: str, today: date) -> list[Deadline]:
     if status in OWES_NOTHING:
         return []
     found = []
@@ -75,7 +138,10 @@ def deadlines(notice: Notice, status: str, today: date) -> list[Deadline]:
 
 def violation_words(notice: Notice) -> ViolationWords:
     """The violation in the words of the law of its date, for the class the fine was assessed for."""
-    w = notice_words(notice)
+    return words_shown(notice_words(notice))
+
+
+def words_shown(w: LawWords) -> ViolationWords:
     return ViolationWords(
         vi=w.name_vi,
         en=w.name_en,
@@ -88,8 +154,11 @@ def violation_words(notice: Notice) -> ViolationWords:
     )
 
 
-def summary(notice: Notice, cccd: str, *, today: date | None = None) -> NoticeSummary:
+def summary(notice: NoticeFacts, cccd: str, *, today: date | None = None) -> NoticeSummary:
     today = today or vn_today()
+    words = describe(
+        notice.violation_code, fined_class_of(notice.owner_snapshot, notice.vehicle_class), notice.detected_at
+    )
     status = citizen_status(notice, cccd)
     late = 0 if status in OWES_NOTHING else late_charge(notice.amount_vnd, notice.due_date, today)
     due = 0 if status in OWES_NOTHING else notice.amount_vnd + late
@@ -100,10 +169,10 @@ def summary(notice: Notice, cccd: str, *, today: date | None = None) -> NoticeSu
         status_label=STATUS_TEXT[status],
         my_role="driver" if notice.driver_cccd == cccd else "owner",
         violation_code=notice.violation_code,
-        violation=violation_words(notice),
-        plate=notice.owner_snapshot.get("plate_display") or notice.candidate.plate,
-        detected_at=notice.candidate.detected_at,
-        detected_at_local=format_local(notice.candidate.detected_at),
+        violation=words_shown(words),
+        plate=notice.owner_snapshot.get("plate_display") or notice.plate,
+        detected_at=notice.detected_at,
+        detected_at_local=format_local(notice.detected_at),
         issued_at=notice.issued_at,
         amount_vnd=notice.amount_vnd,
         late_charge_vnd=late,
@@ -139,18 +208,26 @@ def actions(session: Session, notice: Notice, cccd: str) -> NoticeActions:
     liable = liable_cccd(notice) == cccd
     open_ = notice.status is NoticeStatus.delivered
     organisation = notice.driver_cccd is None and is_organisation(notice)
-    named = session.scalars(select(Nomination.status).where(Nomination.notice_id == notice.id)).all()
+    nominations = select(Nomination.id).where(Nomination.notice_id == notice.id)
+    named, pending, acknowledged = session.execute(  # one statement for the three
+        select(
+            exists(nominations),
+            exists(nominations.where(Nomination.status == NominationStatus.pending)),
+            exists(
+                select(Acknowledgement.id).where(
+                    Acknowledgement.notice_id == notice.id, Acknowledgement.cccd == cccd
+                )
+            ),
+        )
+    ).one()
     may_name = cccd == notice.owner_cccd and notice.driver_cccd is None and (not named or organisation)
-    acknowledged = session.scalar(
-        select(Acknowledgement.id).where(Acknowledgement.notice_id == notice.id, Acknowledgement.cccd == cccd)
-    )
     return NoticeActions(
         acknowledge=liable and open_ and not organisation,
         nominate=open_ and may_name,
         dispute=liable and open_,
         must_nominate=liable and organisation and open_,
-        acknowledged=acknowledged is not None,
-        awaiting_driver=cccd == notice.owner_cccd and NominationStatus.pending in named,
+        acknowledged=bool(acknowledged),
+        awaiting_driver=cccd == notice.owner_cccd and bool(pending),
     )
 
 
@@ -161,7 +238,7 @@ def detail(session: Session, notice: Notice, cccd: str) -> NoticeDetail:
     manifest_sha = manifest.sha256 if manifest else None
     camera = candidate.camera
     base = f"{PREFIX}/notices/{notice.id}"
-    seen = summary(notice, cccd)
+    seen = summary(NoticeFacts.of(notice), cccd)
     return NoticeDetail(
         **seen.model_dump(),
         legal_basis=notice.legal_basis,

@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
@@ -71,13 +71,16 @@ def record(
     object_id: object = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (the head row update serialises writers)."""
-    seq, prev = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.last_hash)
-    ).one()
+    """Append one entry in the caller's transaction (the head row update serialises writers).
+
+    Two statements (on PostgreSQL two round trips): the head's update that takes the next number and the
+    previous hash, then the entry's insert and the head's new hash. The head row stays locked from the
+    first to the caller's commit and every audited request waits for it, so nothing else is done in
+    between: no ORM unit of work, the entry is inserted as a Core statement (the returned AuditEntry is
+    not added to the session)."""
+    session.flush()  # the caller's pending objects first, as the ORM flush of the entry used to
+    take, append, move_head, appended_and_moved = _statements()
+    seq, prev = session.execute(take).one()
     entry = AuditEntry(
         seq=seq,
         at=utc_now(),
@@ -89,10 +92,38 @@ def record(
         prev_hash=prev,
     )
     entry.hash = entry_hash(entry)
-    session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
-    session.flush()
+    row = {f"e_{name}": getattr(entry, name) for name in ENTRY_COLUMNS}
+    if session.get_bind().dialect.name == "postgresql":  # one round trip: the insert as a CTE
+        session.execute(appended_and_moved, row)
+    else:
+        session.execute(append, row)
+        session.execute(move_head, row)
     return entry
+
+
+ENTRY_COLUMNS = ("seq", "at", "actor", "action", "object_type", "object_id", "detail", "prev_hash", "hash")
+
+
+@cache
+def _statements() -> tuple[Executable, Executable, Executable, Executable]:
+    """record's statements, built once (the entry's values are parameters ``e_<column>``): the head's
+    update that takes the next number, the entry's insert, the head's new hash, and the last two as one."""
+    table = AuditEntry.metadata.tables[AuditEntry.__tablename__]
+    take = (
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.last_hash)
+    )
+    append = insert(table).values(
+        {name: bindparam(f"e_{name}", type_=table.c[name].type) for name in ENTRY_COLUMNS}
+    )
+    move_head = (
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_hash=bindparam("e_hash", type_=table.c["hash"].type))
+    )
+    return take, append, move_head, move_head.add_cte(append.cte("appended"))
 
 
 def record_read(

@@ -4,17 +4,20 @@ else is "not found", with the same answer as an id that does not exist (no hint 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from core import audit
 from penalties.notices.exceptions import NoticeNotFound
 from penalties.notices.models import Notice, NoticeStatus
 
 
-def visible_to(cccd: str) -> ColumnElement[bool]:
-    """The SQL condition for the notices a citizen may see (issued ones are not published yet)."""
+def visible_to(cccd: str | ColumnElement[str]) -> ColumnElement[bool]:
+    """The SQL condition for the notices a citizen may see (issued ones are not published yet); ``cccd``
+    may be a bound parameter, for a statement built once."""
     return or_(Notice.owner_cccd == cccd, Notice.driver_cccd == cccd) & (Notice.status != NoticeStatus.issued)
 
 
@@ -34,12 +37,15 @@ def notice_for_citizen(session: Session, notice_id: uuid.UUID, cccd: str, *, pur
     return notice
 
 
-def visible_notice(session: Session, notice_id: uuid.UUID, cccd: str) -> Notice:
+def visible_notice(
+    session: Session, notice_id: uuid.UUID, cccd: str, *, options: Sequence[ORMOption] = ()
+) -> Notice:
     """The notice if this citizen may see it, else NoticeNotFound (404); NOT audited: the caller audits
     the read with ``audit_citizen_read`` once it has built its answer, as the last statement before the
     commit. The audit chain's head row stays locked from the audit to the commit, and every audited read
-    waits for it: building the answer inside that lock made every reader wait for it too."""
-    notice = session.get(Notice, notice_id)
+    waits for it: building the answer inside that lock made every reader wait for it too. ``options``:
+    loader options for the notice's query (what the caller reads of it next, in the same statement)."""
+    notice = session.get(Notice, notice_id, options=options)
     if notice is None or not is_visible(notice, cccd):
         raise NoticeNotFound(f"no notice {notice_id}")
     return notice

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from detection.vehicles import VehicleClass
 from penalties.law.words import LawWords, describe
 from penalties.notices.models import Notice
@@ -10,8 +12,13 @@ from penalties.notices.models import Notice
 def fined_class(notice: Notice) -> str:
     """The class the fine was assessed for (penalties.review.service.issue): the registered vehicle's,
     else the one the camera saw, else a car."""
-    registered = VehicleClass.fined(notice.owner_snapshot.get("vehicle_type"))
-    return str(registered or notice.candidate.vehicle_class or VehicleClass.car)
+    return fined_class_of(notice.owner_snapshot, notice.candidate.vehicle_class)
+
+
+def fined_class_of(owner_snapshot: dict[str, Any], seen_class: str | None) -> str:
+    """``fined_class`` from the notice's owner snapshot and its candidate's vehicle class."""
+    registered = VehicleClass.fined(owner_snapshot.get("vehicle_type"))
+    return str(registered or seen_class or VehicleClass.car)
 
 
 def notice_words(notice: Notice) -> LawWords:
