@@ -156,6 +156,8 @@ def test_acknowledge_name_the_driver_dispute_decision_and_points(browser, server
     item = pa.locator("#dispute-list li[data-status=open]")
     item.wait_for()
     assert "1 tệp đính kèm" in item.inner_text() and "Đang chờ giải quyết" in item.inner_text()
+    # The notice's status is redrawn after the dispute list (its own fetch): wait for it, then check.
+    pa.locator("#status").filter(has_text="Đang giải quyết khiếu nại").wait_for()
     assert pa.locator("#status").inner_text() == "Đang giải quyết khiếu nại"
 
     # A's list: N2 closed for A (transferred); the list stays open for the live update below.
