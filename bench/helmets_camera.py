@@ -48,6 +48,10 @@ def figures(run: ClipRun, scale: float) -> dict[str, Any]:
         "helmet_ms_per_helmet_frame": round(run.helmet_ms / max(1, run.helmet_frames), 1),
         "helmet_ms_per_processed_frame": round(run.helmet_ms_per_processed_frame, 1),
         "helmet_ms_per_crop": round(run.helmet_ms / max(1, run.crops), 1),
+        "helmet_ms_frame_p50_p95": [
+            round(float(np.percentile(run.helmet_frame_ms, q)), 1) if run.helmet_frame_ms else 0.0
+            for q in (50, 95)
+        ],
         "helmet_ms_max_frame": round(run.helmet_max_ms, 1),
         "rider_verdicts": run.seen,
         "no_helmet_findings": [
@@ -87,6 +91,7 @@ def main() -> None:
         ("default_640x480", 1, 1.1, 1.0),
         ("off_1440x1080", None, 1.1, 2.25),
         ("default_1440x1080", 1, 1.1, 2.25),
+        ("budget_1.0_1440x1080", 1, 1.0, 2.25),
         ("budget_2_1440x1080", 1, 2.0, 2.25),
         ("all_in_view_1440x1080", 1, 16.0, 2.25),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ class ClipRun:
     crops: int  # motorbike crops it looked at
     seen: dict[str, int]  # the ended tracks' rider verdicts
     helmet_max_ms: float = 0.0  # its slowest frame
+    helmet_frame_ms: list[float] = field(default_factory=list)  # its time in each frame it ran on
 
     @property
     def helmet_ms_per_processed_frame(self) -> float:
@@ -82,10 +83,14 @@ def run_clip(
     )
     started = time.perf_counter()
     events: list[ViolationEvent] = []
-    for frame in frames(config, video, span, scale):
-        events += processor.feed(frame)
-    events += processor.flush()
     step: Any = processor.helmets
+    per_frame: list[float] = []
+    for frame in frames(config, video, span, scale):
+        ran = step.frames_run if step else 0
+        events += processor.feed(frame)
+        if step and step.frames_run > ran:
+            per_frame.append(step.last_ms)
+    events += processor.flush()
     return ClipRun(
         events,
         processor.frames_processed,
@@ -95,4 +100,5 @@ def run_clip(
         step.crops if step else 0,
         dict(step.seen) if step else {},
         step.max_ms if step else 0.0,
+        per_frame,
     )
