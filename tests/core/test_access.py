@@ -124,6 +124,7 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "GET /ops/replays": frozenset({"ops", "admin"}),
     "POST /ops/replays": frozenset({"ops", "admin"}),
     "GET /ops/replays/{replay_id}": frozenset({"ops", "admin"}),
+    "GET /ops/replays/{replay_id}/frames/{index}.jpg": frozenset({"ops", "admin"}),
     "POST /ops/replays/{replay_id}/promote": frozenset({"ops", "admin"}),
     "GET /analytics": frozenset({"supervisor", "ops", "admin"}),
     "GET /analytics.csv": frozenset({"supervisor", "ops", "admin"}),
@@ -215,6 +216,7 @@ PRINCIPALS = ["anonymous", "citizen", *sorted(STAFF)]
 PARAMS = {
     "month": "2025-03",
     "replay_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d16",
+    "index": "12",
     "job_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d11",
     "user_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d10",
     "candidate_id": "6f1c1f3e-7a53-4c39-9a39-2f2b4b0c7d12",
