@@ -24,11 +24,11 @@ from citizen_app_api.schemas import (
 from core.time import format_local, to_local, vn_today
 from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
 from penalties.law.assessment import late_charge
-from penalties.law.words import LawWords, describe
+from penalties.law.words import LawWords
 from penalties.notices.access import liable_cccd
 from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.models import Notice, NoticeStatus
-from penalties.notices.words import fined_class_of, notice_words
+from penalties.notices.words import notice_words, words_of
 from penalties.responses.models import Acknowledgement, Nomination, NominationStatus
 from penalties.responses.service import is_organisation
 
@@ -156,9 +156,7 @@ def words_shown(w: LawWords) -> ViolationWords:
 
 def summary(notice: NoticeFacts, cccd: str, *, today: date | None = None) -> NoticeSummary:
     today = today or vn_today()
-    words = describe(
-        notice.violation_code, fined_class_of(notice.owner_snapshot, notice.vehicle_class), notice.detected_at
-    )
+    words = words_of(notice.violation_code, notice.owner_snapshot, notice.vehicle_class, notice.detected_at)
     status = citizen_status(notice, cccd)
     late = 0 if status in OWES_NOTHING else late_charge(notice.amount_vnd, notice.due_date, today)
     due = 0 if status in OWES_NOTHING else notice.amount_vnd + late

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from detection.vehicles import VehicleClass
@@ -9,17 +10,22 @@ from penalties.law.words import LawWords, describe
 from penalties.notices.models import Notice
 
 
-def fined_class(notice: Notice) -> str:
-    """The class the fine was assessed for (penalties.review.service.issue): the registered vehicle's,
-    else the one the camera saw, else a car."""
-    return fined_class_of(notice.owner_snapshot, notice.candidate.vehicle_class)
-
-
 def fined_class_of(owner_snapshot: dict[str, Any], seen_class: str | None) -> str:
-    """``fined_class`` from the notice's owner snapshot and its candidate's vehicle class."""
+    """The class the fine was assessed for (penalties.review.service.issue): the registered vehicle's
+    (the notice's owner snapshot), else the one the camera saw (its candidate's), else a car."""
     registered = VehicleClass.fined(owner_snapshot.get("vehicle_type"))
     return str(registered or seen_class or VehicleClass.car)
 
 
 def notice_words(notice: Notice) -> LawWords:
-    return describe(notice.violation_code, fined_class(notice), notice.candidate.detected_at)
+    candidate = notice.candidate
+    return words_of(
+        notice.violation_code, notice.owner_snapshot, candidate.vehicle_class, candidate.detected_at
+    )
+
+
+def words_of(
+    violation_code: str, owner_snapshot: dict[str, Any], seen_class: str | None, detected_at: datetime
+) -> LawWords:
+    """``notice_words`` from the notice's columns and its candidate's (for a list read as columns)."""
+    return describe(violation_code, fined_class_of(owner_snapshot, seen_class), detected_at)
