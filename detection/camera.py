@@ -38,7 +38,6 @@ from detection.clip_spill import Spilled, spill, staging_dir
 from detection.colour import body_colour
 from detection.continuity import Newcomer, Trail, reassociate
 from detection.frame_size import check_frame_size
-from detection.helmets import CROP_IMGSZ
 from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
 from detection.pipeline import VEHICLE_CONF, PlatePipeline
@@ -242,8 +241,7 @@ class CameraProcessor:
 
             finder = HelmetDetector()
         helmets = self.config.helmets
-        columns = round(helmets.input_budget * CROP_IMGSZ)
-        return HelmetStep(finder, helmets.every_n_frames, self.camera_id, columns)
+        return HelmetStep(finder, helmets.every_n_frames, self.camera_id, helmets.input_budget)
 
     def _rule_context(self) -> RuleContext:
         timeline = (

@@ -4,11 +4,11 @@ the evidence, and at the track's end the helmet rules evaluated.
 
 The cost per frame is bounded, not just its average. The detector runs once on the frame's chosen
 rider crops packed side by side (``HelmetDetector``), and a run costs its input's area: the crops chosen
-fill at most ``budget_columns`` of a 320-tall input (one crop always fits). The nearest motorbikes (the
-tallest boxes: the heads that can be read) go first, then those looked at least, longest ago; each one
-is looked at on every ``every_n``-th processed frame at most and no more once its vote is settled, so
-the next ones get their turn. A busy scene costs the same per frame as a quiet one. The choice depends
-on the frames only (never on timing), so a replay repeats it exactly.
+fill at most ``input_budget`` squares (320 × 320) of a 320-tall input; one crop always fits. The
+nearest motorbikes (the tallest boxes: the heads that can be read) go first, then those looked at
+least, longest ago; each one is looked at on every ``every_n``-th processed frame at most and no more
+once its vote is settled, so the next ones get their turn. A busy scene costs the same per frame as a
+quiet one. The choice depends on the frames only (never on timing), so a replay repeats it exactly.
 
 Pure CV (no DB). The per-track state (``TrackHelmets``) lives on the camera's live track, so a run's
 in-flight checkpoint carries the votes and the kept looks (small JPEG crops, never whole frames).
@@ -215,7 +215,7 @@ class HelmetStep:
     finder: RiderFinder
     every_n: int
     camera_id: str
-    budget_columns: int = CROP_IMGSZ
+    input_budget: float = 1.0  # in square inputs (CROP_IMGSZ × CROP_IMGSZ)
     frames_run: int = 0
     total_ms: float = 0.0
     last_ms: float = 0.0
@@ -236,10 +236,10 @@ class HelmetStep:
             return (-(box[3] - box[1]), state.looks, last, track_id)
 
         chosen: list[Bike] = []
-        used = -TILE_GAP
+        budget, used = self.input_budget * CROP_IMGSZ, -TILE_GAP
         for _, bike in sorted((b for b in bikes if b[1][0].due(processed, self.every_n)), key=turn):
             width = TILE_GAP + input_columns(frame_shape, bike[1])
-            if chosen and used + width > self.budget_columns:
+            if chosen and used + width > budget:
                 continue
             chosen.append(bike)
             used += width
