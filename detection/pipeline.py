@@ -15,6 +15,7 @@ from detection.types import Detections
 from detection.vehicles import VehicleClass
 from detection.yolo import YoloDetector
 from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
+from ocr.vote import TrackVotes
 
 VEHICLE_CONF = 0.3
 PLATE_CONF = 0.25
@@ -25,7 +26,6 @@ WEAK_READ_CONF = 0.9
 CROP_IMGSZ = 320
 MIN_VEHICLE_WIDTH = 80  # px in the source frame
 FRAME_BORDER = 1.0  # of the photo's size on each side (the plate then fills a third of it)
-CROP_MARGIN = 0.1  # of the plate box's size on each side
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,7 @@ class PlatePipeline:
         found += [
             w for w in _merge_duplicates(weak) if all(_overlap(w[0], f[0]) < 0.5 for f in found[:strong])
         ]
-        crops = [_crop(frame, box, CROP_MARGIN) for box, _, _ in found]
-        reads = self.reader.read_many(crops)
+        crops, reads = read_boxes(self.reader, frame, [box for box, _, _ in found])
         sure = [
             i
             for i, read in enumerate(reads)
@@ -165,8 +164,7 @@ class PlatePipeline:
         if full_frame_fallback and not framed and not any(reads):
             # Boxes round parts of a close-up (its rows, its rim) read nothing: a close-up, framed
             extra = self._framed_plates(frame)
-            extra_crops = [_crop(frame, box, CROP_MARGIN) for box, _, _ in extra]
-            extra_reads = self.reader.read_many(extra_crops)
+            extra_crops, extra_reads = read_boxes(self.reader, frame, [box for box, _, _ in extra])
             keep = [k for k, read in enumerate(extra_reads) if read is not None]
             found += [extra[k] for k in keep]
             crops += [extra_crops[k] for k in keep]
@@ -200,9 +198,30 @@ class PlatePipeline:
         ]
 
 
-def _crop(frame: np.ndarray, box: np.ndarray, margin: float) -> np.ndarray:
-    x1, y1, x2, y2 = expand_box(box, frame.shape, margin, margin).astype(int)
+def read_boxes(
+    reader: PlateReader, frame: np.ndarray, boxes: list[np.ndarray]
+) -> tuple[list[np.ndarray], list[PlateRead | None]]:
+    """Each plate box cropped with each of the reader's margins, and per box the read its crops agree
+    on; returns the first margin's crops too. Each margin's crops are read in a call of their own: the
+    recogniser batches lines of similar width, and mixing margins in one batch changes the padding."""
+    looks = [[_crop(frame, box, mx, my) for box in boxes] for mx, my in reader.crop_margins]
+    reads_each = [reader.read_many(crops) for crops in looks]
+    return looks[0], [agreed_read(list(reads)) for reads in zip(*reads_each, strict=True)]
+
+
+def _crop(frame: np.ndarray, box: np.ndarray, mx: float, my: float) -> np.ndarray:
+    x1, y1, x2, y2 = expand_box(box, frame.shape, mx, my).astype(int)
     return frame[y1:y2, x1:x2]
+
+
+def agreed_read(looks: list[PlateRead | None]) -> PlateRead | None:
+    """The text that a plate's looks agree on most (sum of confidences), as its most confident read."""
+    votes = TrackVotes()
+    for read in looks:
+        if read is not None:
+            votes.add(read)
+    verdict = votes.verdict()
+    return None if verdict is None else verdict.best
 
 
 def _merge_duplicates(

@@ -56,6 +56,9 @@ class PlateRead:
 
 class PlateReader(Backend, ABC):
     registry: ClassVar[dict[str, type[Any]]] = {}
+    # The margins (share of the plate box's width, height on each side) the pipeline crops a detected
+    # plate with. Several: each crop is read and the reads vote on the plate's text.
+    crop_margins: ClassVar[tuple[tuple[float, float], ...]] = ((0.1, 0.1),)
 
     @abstractmethod
     def read(self, crop: np.ndarray) -> PlateRead | None:

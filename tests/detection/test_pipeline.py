@@ -7,12 +7,13 @@ import pytest
 
 from detection.images import load_image
 from detection.models import plate_detector_name
-from detection.pipeline import PlatePipeline, _best_per_vehicle, _merge_duplicates
+from detection.pipeline import PlatePipeline, _best_per_vehicle, _merge_duplicates, agreed_read, read_boxes
 from detection.synth import composite
 from detection.train import held_out
 from detection.types import iou
 from ocr.foreign import AnyTextPlateReader
-from ocr.reader import PPOCRPlateReader
+from ocr.plate_format import PlateFamily, PlateNumber
+from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
 from tests.support.datasets import labelled
 
 
@@ -96,3 +97,47 @@ def test_camera_frames_keep_one_plate_per_vehicle() -> None:
         (np.array([90, 0, 99, 5], np.float32), 0.3, 2),
     ]
     assert [(p[1], p[2]) for p in _best_per_vehicle(plates)] == [(0.8, 1), (0.3, 2)]
+
+
+def _read(text: str, confidence: float) -> PlateRead:
+    plate = PlateNumber(compact=text, family=PlateFamily.other, province="", series="", number=text)
+    return PlateRead(plate, confidence, tuple(confidence for _ in text), 1)
+
+
+READS_BY_WIDTH = {12: _read("ABC12", 0.99), 20: _read("ABC123", 0.9), 30: _read("ABC123", 0.8)}
+
+
+class _ReadsByWidth(PlateReader):
+    """Reads a crop by its width: what each margin's crop would show of a clipped plate."""
+
+    crop_margins = ((0.1, 0.1), (0.5, 0.1), (1.0, 0.1))
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[int, int]]] = []
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        return READS_BY_WIDTH.get(crop.shape[1])
+
+    def read_many(self, crops: list[np.ndarray]) -> list[PlateRead | None]:  # type: ignore[override]
+        self.calls.append([c.shape[:2] for c in crops])
+        return super().read_many(crops)
+
+
+def test_each_crop_margin_is_read_and_the_reads_vote() -> None:
+    reader = _ReadsByWidth()
+    frame = np.zeros((100, 200, 3), np.uint8)
+    boxes = [np.array([50, 40, 60, 50], np.float32), np.array([150, 40, 160, 50], np.float32)]
+    crops, reads = read_boxes(reader, frame, boxes)
+    # one call per margin, the box grown by its share of the width on each side
+    assert reader.calls == [[(12, 12), (12, 12)], [(12, 20), (12, 20)], [(12, 30), (12, 30)]]
+    assert [c.shape[:2] for c in crops] == [(12, 12), (12, 12)]  # the first margin's crops
+    # two looks agree on ABC123 (0.9 + 0.8) against one surer look at the clipped ABC12
+    assert [r.compact if r else None for r in reads] == ["ABC123", "ABC123"]
+    assert reads[0] is READS_BY_WIDTH[20]  # the winning text's most confident read
+
+
+def test_agreed_read_of_one_look_is_that_look() -> None:
+    look = _read("51A12345", 0.7)
+    assert agreed_read([look]) is look
+    assert agreed_read([None, None]) is None
+    assert agreed_read([None, look]) is look
