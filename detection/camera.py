@@ -41,6 +41,7 @@ from detection.frame_size import check_frame_size
 from detection.light import Lamp, LightReader
 from detection.motion import MotionGate
 from detection.pipeline import VEHICLE_CONF, PlatePipeline
+from detection.rider_support import Carrier, Placed, box_key, carried, carrier_of
 from detection.rules import RULES
 from detection.rules.base import Finding, Light, RuleContext, Track, TrackPoint
 from detection.scene import SceneDetector, SceneOptions
@@ -132,6 +133,7 @@ class _Live:
     reads: int = 0  # plate crops read (found or not)
     last_read: int | None = None
     helmets: TrackHelmets | None = None  # motorbikes, when the camera checks helmets
+    carrier: Carrier | None = None  # a motorbike's rider, who stands for it while it is not found
 
     def see(self, vehicle_class: VehicleClass) -> None:
         # The detector may call one vehicle a car in one frame and a truck in the next: majority wins.
@@ -437,7 +439,9 @@ class CameraProcessor:
             reader.update(frame.captured_at, frame.image)
         if self.feed_source:
             self.feed_source.update(frame.captured_at)
-        vehicles = self._continue_tracks(self.tracker.update(self.scene.detect(frame.image)), frame)
+        vehicles, people = self.scene.detect_with_riders(frame.image)
+        vehicles, placed = self._carried(vehicles, people)
+        vehicles = self._continue_tracks(self.tracker.update(vehicles), frame)
         tracked: list[int] = []
         for i in range(len(vehicles)):
             tid = int(vehicles.tracker_id[i]) if vehicles.tracker_id is not None else -1
@@ -456,6 +460,7 @@ class CameraProcessor:
             live.boxes[frame.index] = box
             live.last_index = frame.index
             tracked.append(i)
+            self._remember_rider(live, tid, vehicles, i, people, placed)
         unsettled = [i for i in tracked if self._live[_tid(vehicles, i)].wants_read(frame.index)]
         for i in unsettled:
             live = self._live[_tid(vehicles, i)]
@@ -509,6 +514,38 @@ class CameraProcessor:
                 bikes.append((tid, (live.helmets, box, travel_of(live.track.points))))
         chosen = self.helmets.pick(self.frames_processed - 1, frame.image.shape, bikes)
         self.helmets.run(frame.image, frame.index, frame.captured_at, chosen)
+
+    def _carried(self, vehicles: Detections, people: Detections) -> tuple[Detections, Placed]:
+        """The vehicles plus a motorbike box placed from its rider for each motorbike track not found."""
+        if not len(people) or VehicleClass.motorbike not in vehicles.class_names:
+            return vehicles, {}
+        missing = {
+            tid: (live.carrier, live.boxes[live.last_index])
+            for tid, live in self._live.items()
+            if live.carrier is not None
+        }
+        motorbike = vehicles.class_names.index(VehicleClass.motorbike)
+        return carried(vehicles, people, missing, motorbike, self.options.scene.confirm_conf)
+
+    def _remember_rider(
+        self,
+        live: _Live,
+        tid: int,
+        vehicles: Detections,
+        i: int,
+        people: Detections,
+        placed: Placed,
+    ) -> None:
+        by_rider = placed.get(box_key(vehicles.xyxy[i]))
+        if by_rider is not None and by_rider[0] == tid and live.carrier is not None:
+            live.carrier = live.carrier.moved_to(by_rider[1])
+        elif (
+            vehicles.name(i) == VehicleClass.motorbike
+            and vehicles.confidence[i] >= self.options.scene.confirm_conf
+        ):
+            live.carrier = carrier_of(box_key(vehicles.xyxy[i]), people)
+        else:
+            live.carrier = None
 
     def _continue_tracks(self, vehicles: Detections, frame: Frame) -> Detections:
         """Track ids rewritten so that a track the tracker restarted continues the one it lost."""

@@ -245,7 +245,7 @@ class HelmetDetector:
         """Every box found in the rider crops (frame pixels, classed by its best score) and each one's
         no-helmet score. The crops are packed side by side into one input (``packed``, the default) or
         each padded to a square in a batch."""
-        from detection.yolo import _to_input, letterbox, pack_side_by_side, tile_output
+        from detection.yolo import RawOutput, _to_input, letterbox, pack_side_by_side, tile_output
 
         crops = crops_for(frame.shape, motorbikes)
         if not crops:
@@ -263,8 +263,9 @@ class HelmetDetector:
             per_crop = [(o, scale, pad) for o, (_, scale, pad) in zip(outputs, prepared, strict=True)]
         found, scores = [], []
         for (out, scale, pad), image, crop in zip(per_crop, images, crops, strict=True):
-            boxes = self.detector._decode(out, scale, pad, image.shape[:2])
-            bare = self.bare._decode(out, scale, pad, image.shape[:2], self.no_helmet_threshold / 2)
+            raw = RawOutput(out, scale, pad, image.shape[:2])
+            boxes = self.detector.decode(raw)
+            bare = self.bare.decode(raw, self.no_helmet_threshold / 2)
             found.append(to_frame(boxes, crop))
             scores.append(bare_scores(boxes, bare))
         return Detections.merge(found, self.detector.names), np.concatenate(scores).astype(np.float32)

@@ -23,6 +23,7 @@ from core.config import get_settings
 from detection.vehicles import VehicleClass
 
 COCO_VEHICLES = {2: VehicleClass.car, 3: VehicleClass.motorbike, 5: VehicleClass.bus, 7: VehicleClass.truck}
+RIDER_CLASSES = {"coco-yolov8n": {0: "person"}}  # vehicle models that also see people (riders)
 SHIPPED = Path(__file__).parent / "weights"  # weights trained by our own command, shipped with tvp
 VN_PLATE_WEIGHTS = "plate-vn.pt"  # written by `tvp models train-plates`
 HELMET_WEIGHTS = "helmet-yolov8n.pt"  # written by `tvp models train-helmets`

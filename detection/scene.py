@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 
 from detection.camera_config import CameraConfig, LineKind, ZoneKind
+from detection.models import RIDER_CLASSES
+from detection.rider_support import RIDER_CONF
 from detection.types import Detections
 from detection.yolo import YoloDetector
 
@@ -108,6 +110,7 @@ class SceneDetector:
         self.options = options or SceneOptions()
         self.zones = ZoneMask(config)
         self._tiles: dict[tuple[int, ...], list[Region]] = {}
+        self.people = _people_view(detector)
 
     def tiles_for(self, shape: tuple[int, ...]) -> list[Region]:
         key = tuple(shape[:2])
@@ -125,15 +128,35 @@ class SceneDetector:
         return self._tiles[key]
 
     def detect(self, image: np.ndarray) -> Detections:
+        return self.detect_with_riders(image)[0]
+
+    def detect_with_riders(self, image: np.ndarray) -> tuple[Detections, Detections]:
+        """The vehicles in the detection zones, and the people in the whole frame (riders, from the
+        same model run; none when the vehicle model sees no people)."""
         regions = self.tiles_for(image.shape)
         crops = [image[y0:y1, x0:x1] for x0, y0, x1, y1 in regions]
-        found = self.detector.detect_many([image, *crops], conf=self.options.low_conf)
+        people = Detections.empty(("person",))
+        if self.people is None:
+            found = self.detector.detect_many([image, *crops], conf=self.options.low_conf)
+        else:
+            raws = self.detector.run([image, *crops])
+            found = [self.detector.decode(raw, self.options.low_conf) for raw in raws]
+            people = self.people.decode(raws[0])
         parts = [found[0]]
         h, w = image.shape[:2]
         for region, part in zip(regions, found[1:], strict=True):
             parts.append(_from_tile(part, region, (w, h)))
         merged = _nms(Detections.merge(parts, found[0].class_names), self.options.nms_iou)
-        return self.zones.keep(merged)
+        return self.zones.keep(merged), people
+
+
+def _people_view(detector: YoloDetector) -> YoloDetector | None:
+    """The vehicle model's people (riders) as a detector of its own, decoded from the same run; None
+    when the model sees no people (or for stand-in detectors in tests, which find vehicles only)."""
+    if not isinstance(detector, YoloDetector) or detector.model.name not in RIDER_CLASSES:
+        return None
+    classes = RIDER_CLASSES[detector.model.name]
+    return YoloDetector(detector.model, conf=RIDER_CONF, imgsz=detector.imgsz, classes=classes)
 
 
 def _from_tile(part: Detections, region: Region, size: tuple[int, int]) -> Detections:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -86,6 +86,14 @@ def _to_input(canvas: np.ndarray) -> np.ndarray:
     return chw
 
 
+@dataclass(frozen=True)
+class RawOutput:
+    out: np.ndarray  # (4 + classes, anchors)
+    scale: float
+    pad: tuple[int, int]
+    shape: tuple[int, ...]  # the image's (h, w)
+
+
 class YoloDetector:
     def __init__(
         self,
@@ -97,10 +105,12 @@ class YoloDetector:
         agnostic: bool = False,
         imgsz: int = 640,
         rect: bool = True,
+        classes: Mapping[int, str] | None = None,
     ):
         """``agnostic``: one box per object whatever its class (a vehicle is a car *or* a truck).
         ``imgsz``: the longer input side; ``rect``: keep each image's aspect (one run per image)
-        instead of square batches — when the model's input shape is free."""
+        instead of square batches — when the model's input shape is free. ``classes``: the model's
+        classes this detector reports (default: the model's own list)."""
         self.model = model
         self.imgsz = imgsz
         self.rect = rect
@@ -108,8 +118,9 @@ class YoloDetector:
         self.conf = conf
         self.iou = iou
         self.threads = threads
-        self.class_ids = sorted(model.classes)
-        self.names = tuple(model.classes[i] for i in self.class_ids)
+        classes = model.classes if classes is None else classes
+        self.class_ids = sorted(classes)
+        self.names = tuple(classes[i] for i in self.class_ids)
 
     @property
     def session(self):  # type: ignore[no-untyped-def]
@@ -131,6 +142,11 @@ class YoloDetector:
 
     def detect_many(self, images: Sequence[np.ndarray], *, conf: float | None = None) -> list[Detections]:
         """``conf``: this call's score threshold instead of the detector's."""
+        return [self.decode(raw, conf) for raw in self.run(images)]
+
+    def run(self, images: Sequence[np.ndarray]) -> list[RawOutput]:
+        """The model's raw output per image, for ``decode`` by this detector or by another view of the
+        same model with other classes (one run, two readings)."""
         rect = self.rect and self.fixed_size is None
         prepared = [letterbox(img, self.fixed_size or self.imgsz, rect=rect) for img in images]
         step = 1 if rect else self.batch_size or len(prepared) or 1
@@ -141,18 +157,13 @@ class YoloDetector:
             blob = np.stack([_to_input(c[0]) for c in chunk])
             outputs.extend(self.session.run(None, {name: blob})[0])
         return [
-            self._decode(out, scale, pad, img.shape[:2], conf)
+            RawOutput(out, scale, pad, img.shape[:2])
             for out, (_, scale, pad), img in zip(outputs, prepared, images, strict=True)
         ]
 
-    def _decode(
-        self,
-        out: np.ndarray,
-        scale: float,
-        pad: tuple[int, int],
-        shape: tuple[int, ...],
-        threshold: float | None = None,
-    ) -> Detections:
+    def decode(self, raw: RawOutput, threshold: float | None = None) -> Detections:
+        """This detector's classes in one raw output, above ``threshold`` (default: the detector's)."""
+        out, scale, pad, shape = raw.out, raw.scale, raw.pad, raw.shape
         threshold = self.conf if threshold is None else threshold
         preds = out.T  # (anchors, 4 + classes)
         scores = preds[:, 4:][:, self.class_ids]

@@ -6,7 +6,7 @@ import numpy as np
 
 from detection.models import ResolvedModel
 from detection.types import Detections, iou
-from detection.yolo import YoloDetector, letterbox, pack_side_by_side, tile_output
+from detection.yolo import RawOutput, YoloDetector, letterbox, pack_side_by_side, tile_output
 
 
 def _detector() -> YoloDetector:
@@ -32,16 +32,28 @@ def test_decode_keeps_vehicle_classes_and_suppresses_duplicates() -> None:
             (500, 500, 40, 40, 2, 0.2),  # below the confidence threshold
         ]
     )
-    dets = _detector()._decode(out, scale=0.5, pad=(0, 140), shape=(720, 1280, 3))
+    dets = _detector().decode(RawOutput(out, 0.5, (0, 140), (720, 1280, 3)))
     assert [dets.name(i) for i in range(len(dets))] == ["car", "motorbike"]
     np.testing.assert_allclose(dets.xyxy[0], [540, 310, 740, 410])  # back to source pixels
+
+
+def test_a_class_view_reads_its_own_classes_from_the_same_output() -> None:
+    """One model run, two readings: the vehicles, and the people (riders) of the same output."""
+    vehicles = _detector()
+    people = YoloDetector(vehicles.model, conf=0.3, classes={0: "person"})
+    out = RawOutput(
+        _output([(320, 320, 100, 50, 2, 0.9), (100, 100, 20, 40, 0, 0.8)]), 1.0, (0, 0), (640, 640)
+    )
+    assert [vehicles.decode(out).name(0), people.decode(out).name(0)] == ["car", "person"]
+    assert len(vehicles.decode(out)) == len(people.decode(out)) == 1
+    np.testing.assert_allclose(people.decode(out).xyxy[0], [90, 80, 110, 120])
 
 
 def test_agnostic_nms_keeps_one_box_per_object() -> None:
     detector = _detector()
     detector.agnostic = True
     out = _output([(320, 320, 100, 50, 2, 0.9), (322, 321, 100, 50, 3, 0.5)])
-    dets = detector._decode(out, scale=1.0, pad=(0, 0), shape=(640, 640, 3))
+    dets = detector.decode(RawOutput(out, 1.0, (0, 0), (640, 640, 3)))
     assert [dets.name(i) for i in range(len(dets))] == ["car"]
 
 
@@ -84,8 +96,10 @@ def test_a_packed_tile_decodes_to_its_own_image() -> None:
     _, tiles = pack_side_by_side([np.zeros((200, 80, 3), np.uint8), np.zeros((200, 100, 3), np.uint8)], 320)
     # One box in each tile: (centre x, centre y, w, h) in canvas pixels.
     out = _output([(64, 160, 32, 32, 3, 0.9), (260, 100, 48, 16, 2, 0.8)])
-    first = _detector()._decode(tile_output(out, tiles[0]), tiles[0].scale, tiles[0].pad, (200, 80))
-    second = _detector()._decode(tile_output(out, tiles[1]), tiles[1].scale, tiles[1].pad, (200, 100))
+    first = _detector().decode(RawOutput(tile_output(out, tiles[0]), tiles[0].scale, tiles[0].pad, (200, 80)))
+    second = _detector().decode(
+        RawOutput(tile_output(out, tiles[1]), tiles[1].scale, tiles[1].pad, (200, 100))
+    )
     assert [first.name(0), second.name(0)] == ["motorbike", "car"] and len(first) == len(second) == 1
     np.testing.assert_allclose(first.xyxy[0], [30, 90, 50, 110])  # (48..80, 144..176) / 1.6
     left = tiles[1].pad[0]
