@@ -191,7 +191,8 @@ def generated(retrack: bool, height: int) -> dict[str, Any]:
     config["camera"]["resolution"] = [round(v * scale) for v in config["camera"]["resolution"]]
     config["lines"], config["traffic_light"] = [], None
     cal = config["calibration"]
-    cal["image_points"] = [[x * scale, y * scale] for x, y in cal["image_points"]]
+    width, height_px = config["camera"]["resolution"]  # 1920 → 853.3 columns at 480p: kept in the 853
+    cal["image_points"] = [[min(x * scale, width), min(y * scale, height_px)] for x, y in cal["image_points"]]
     ctx = RuleContext(CameraConfig.model_validate(config))
     h = road_to_image()
     rows = []
