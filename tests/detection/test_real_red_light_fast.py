@@ -12,7 +12,7 @@ import pytest
 from detection.camera import CameraProcessor, ProcessorOptions
 from detection.camera_config import load_camera_config
 from detection.pipeline import PlatePipeline
-from detection.sources import VideoFileSource
+from tests.support.clips import feed_span
 from tests.support.datasets import real_footage
 
 CAMERA = Path(__file__).resolve().parents[2] / "bench" / "cameras" / "hanoi-ltk-hang-bai.yaml"
@@ -33,15 +33,8 @@ def distance(truth: dict, at: float) -> float:
 
 def red_light_times(frames: tuple[int, int], options: ProcessorOptions) -> list[float]:
     video, _ = real_footage(CLIP)
-    config = load_camera_config(CAMERA)
-    processor = CameraProcessor(config, PlatePipeline(), options)
-    events = []
-    for frame in VideoFileSource(config.camera.id, video, started_at=T0).frames():
-        if frame.index > frames[1]:
-            break
-        if frame.index >= frames[0]:
-            events += processor.feed(frame)
-    events += processor.flush()
+    processor = CameraProcessor(load_camera_config(CAMERA), PlatePipeline(), options)
+    events = feed_span(processor, video, frames, T0)
     return sorted((e.at - T0).total_seconds() for e in events if e.code == "RED_LIGHT")
 
 

@@ -13,10 +13,8 @@ from typing import Any
 
 import pytest
 
-from detection.camera import CameraProcessor, ProcessorOptions
 from detection.camera_config import load_camera_config
-from detection.pipeline import PlatePipeline
-from detection.sources import VideoFileSource
+from tests.support.clips import RecordingProcessor, feed_span
 from tests.support.datasets import real_footage
 
 CAMERA = Path(__file__).resolve().parents[2] / "bench" / "cameras" / "hanoi-ltk-hang-bai.yaml"
@@ -29,25 +27,11 @@ PINK_X = (180, 215)  # the rider's box centre, in and after the wait (the ground
 
 def run(*, riders: bool) -> tuple[list[Any], list[Any]]:
     video, _ = real_footage(CLIP)
-    config = load_camera_config(CAMERA)
-    ended: list[Any] = []
-
-    class Recording(CameraProcessor):
-        def _end(self, live: Any) -> None:
-            ended.append(live.track)
-            super()._end(live)
-
-    processor = Recording(config, PlatePipeline(), ProcessorOptions())
+    processor = RecordingProcessor(load_camera_config(CAMERA))
     if not riders:
         processor.scene.people = None
-    events = []
-    for frame in VideoFileSource(config.camera.id, video, started_at=T0).frames():
-        if frame.index > FRAMES[1]:
-            break
-        if frame.index >= FRAMES[0]:
-            events += processor.feed(frame)
-    events += processor.flush()
-    return [e for e in events if e.code == "RED_LIGHT"], ended
+    events = feed_span(processor, video, FRAMES, T0)
+    return [e for e in events if e.code == "RED_LIGHT"], processor.ended
 
 
 def frame_of(t: datetime) -> float:

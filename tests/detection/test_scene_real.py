@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from detection.camera import CameraProcessor, ProcessorOptions
+from detection.camera import ProcessorOptions
 from detection.camera_config import load_camera_config
-from detection.pipeline import PlatePipeline
 from detection.rules.base import crossing
-from detection.sources import VideoFileSource
+from tests.support.clips import RecordingProcessor, feed_span
 from tests.support.datasets import SHARED
 
 FOOTAGE = SHARED / "datasets" / "vn_real_footage"
@@ -42,22 +41,9 @@ def events(clip: str) -> dict[str, dict[str, Any]]:
 def tracks(
     clip: str, camera: str, frames: tuple[int, int], stride: int
 ) -> list[list[tuple[float, float, float]]]:
-    ended: list[Any] = []
-
-    class Recording(CameraProcessor):
-        def _end(self, live: Any) -> None:
-            ended.append(live.track)
-            super()._end(live)
-
-    config = load_camera_config(CAMERAS / camera)
-    processor = Recording(config, PlatePipeline(), ProcessorOptions(stride=stride))
-    for frame in VideoFileSource(config.camera.id, FOOTAGE / clip, started_at=EPOCH).frames():
-        if frame.index > frames[1]:
-            break
-        if frame.index >= frames[0]:
-            processor.feed(frame)
-    processor.flush()
-    return [[((p.t - EPOCH).total_seconds(), p.x, p.y) for p in t.points] for t in ended]
+    processor = RecordingProcessor(load_camera_config(CAMERAS / camera), ProcessorOptions(stride=stride))
+    feed_span(processor, FOOTAGE / clip, frames, EPOCH)
+    return [[((p.t - EPOCH).total_seconds(), p.x, p.y) for p in t.points] for t in processor.ended]
 
 
 def crossed(
