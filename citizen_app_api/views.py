@@ -4,7 +4,7 @@ charge included, by the Vietnamese calendar) and every deadline, in Vietnamese a
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -75,41 +75,20 @@ class NoticeFacts:
 
     @classmethod
     def of(cls, notice: Notice) -> NoticeFacts:
-        candidate = notice.candidate
-        return cls(
-            notice.id,
-            notice.number,
-            notice.status,
-            notice.owner_cccd,
-            notice.driver_cccd,
-            notice.violation_code,
-            notice.owner_snapshot,
-            notice.issued_at,
-            notice.due_date,
-            notice.amount_vnd,
-            notice.points,
-            candidate.plate,
-            candidate.detected_at,
-            candidate.vehicle_class,
-        )
+        return cls(*(getattr(_owner_of(notice, name), name) for name in _FACT_NAMES))
 
 
-# NoticeFacts' fields in order, from notices joined to their candidate.
-SUMMARY_COLUMNS = (
-    Notice.id,
-    Notice.number,
-    Notice.status,
-    Notice.owner_cccd,
-    Notice.driver_cccd,
-    Notice.violation_code,
-    Notice.owner_snapshot,
-    Notice.issued_at,
-    Notice.due_date,
-    Notice.amount_vnd,
-    Notice.points,
-    ViolationCandidate.plate,
-    ViolationCandidate.detected_at,
-    ViolationCandidate.vehicle_class,
+_CANDIDATE_FACTS = frozenset({"plate", "detected_at", "vehicle_class"})  # the rest are the notice's own
+_FACT_NAMES = tuple(f.name for f in fields(NoticeFacts))
+
+
+def _owner_of(notice: Notice, name: str) -> Notice | ViolationCandidate:
+    return notice.candidate if name in _CANDIDATE_FACTS else notice
+
+
+# NoticeFacts' fields in order, from notices joined to their candidate: the same names on both sides.
+SUMMARY_COLUMNS = tuple(
+    getattr(ViolationCandidate if name in _CANDIDATE_FACTS else Notice, name) for name in _FACT_NAMES
 )
 
 
