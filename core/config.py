@@ -20,6 +20,7 @@ SECRETS = {
     "audit_key": "TVP_AUDIT_KEY",
     "acknowledgement_key": "TVP_ACKNOWLEDGEMENT_KEY",
     "vnpay_hash_secret": "TVP_VNPAY_HASH_SECRET",
+    "biometric_key": "TVP_BIOMETRIC_KEY",
 }
 
 
@@ -81,6 +82,9 @@ class Settings(BaseSettings):
     audit_key: str = Field("", description="Keys the audit and evidence hash chains (kept outside the DB)")
     acknowledgement_key: str = Field(
         "", description="Seed of the Ed25519 key that signs citizens' acknowledgements of notices"
+    )
+    biometric_key: str = Field(
+        "", description="Keys the encryption of face embeddings held during an online exam (AES-256-GCM)"
     )
     audit_anchor_dir: Path | None = Field(
         None, description="Where signed chain heads are exported; default <data_dir>/anchors"

@@ -3,7 +3,8 @@ flags raised by webcam re-verification (or by a face admitted twice), each with 
 
 The one retention exception to "no biometrics beyond the attempt": ``FaceReference`` holds the
 embedding of the face admitted at check-in (a 128-d vector, not an image) until ``keep_until`` (the
-exam's end), when the purge job deletes the row. A flag's frame is kept in the evidence store until
+exam's end), when the purge job deletes the row. It is encrypted at rest (AES-256-GCM under
+``TVP_BIOMETRIC_KEY``, bound to its registration: ``core/at_rest.py``). A flag's frame is kept in the evidence store until
 ``evidence_purge_after`` (a fixed time after the proctor resolved it), then deleted by the same job.
 """
 
@@ -40,7 +41,7 @@ class FaceReference(UUIDPk, Base):
 
     registration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exam_registrations.id"), unique=True)
     exam_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("exams.id"), index=True)
-    embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float64 little-endian
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float64 LE, sealed (core/at_rest.py)
     admitted_at: Mapped[datetime] = mapped_column(default=utc_now)
     keep_until: Mapped[datetime] = mapped_column(index=True)
 

@@ -4,6 +4,7 @@ and read of a flag is audited."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from core import audit
+from core import at_rest, audit
 from core.evidence import BlobStore
 from core.time import utc_now
 from exams.models import Exam, ExamKind, Registration
@@ -25,6 +26,7 @@ from identity.face.backend import FaceBackend
 from identity.face.policy import FacePolicy
 from identity.face.quality import check_frame, count_gate
 
+logger = logging.getLogger(__name__)
 # An online exam is over at most this long after its start (or after a late admission): the admitted
 # face's embedding is deleted then.
 EXAM_WINDOW = timedelta(hours=8)
@@ -40,12 +42,16 @@ class FrameCheck:
     threshold: float | None = None
 
 
-def _vector(embedding: np.ndarray) -> bytes:
-    return np.asarray(embedding, "<f8").tobytes()
+EMBEDDING = "face embedding"  # the at-rest purpose: its own key, bound to the registration
+
+
+def _sealed(embedding: np.ndarray, registration_id: uuid.UUID) -> bytes:
+    return at_rest.encrypt(EMBEDDING, np.asarray(embedding, "<f8").tobytes(), registration_id.bytes)
 
 
 def _embedding(ref: FaceReference) -> np.ndarray:
-    return np.frombuffer(ref.embedding, "<f8")
+    """The held embedding; SealBroken when it does not open (altered, moved, or the key changed)."""
+    return np.frombuffer(at_rest.decrypt(EMBEDDING, ref.embedding, ref.registration_id.bytes), "<f8")
 
 
 def admitted_embedding(backend: FaceBackend, frame: np.ndarray) -> np.ndarray:
@@ -75,7 +81,7 @@ def on_admitted(
         FaceReference(
             registration_id=reg.id,
             exam_id=exam.id,
-            embedding=_vector(embedding),
+            embedding=_sealed(embedding, reg.id),
             admitted_at=now,
             keep_until=max(exam.starts_at, now) + EXAM_WINDOW,
         )
@@ -85,7 +91,14 @@ def on_admitted(
     )
     flags: list[ProctorFlag] = []
     for other in others:
-        distance = backend.distance(embedding, _embedding(other))
+        try:
+            held = _embedding(other)
+        except at_rest.SealBroken:
+            logger.warning(
+                "exam %s: the held face of registration %s does not open", exam.code, other.registration_id
+            )
+            continue
+        distance = backend.distance(embedding, held)
         if distance > policy.max_distance:
             continue
         key = store.put(jpeg(frame))  # the second admission's frame: the face seen twice
@@ -119,7 +132,13 @@ def reference_of(session: Session, reg: Registration) -> np.ndarray:
     ref = session.scalar(select(FaceReference).where(FaceReference.registration_id == reg.id))
     if ref is None or ref.keep_until <= utc_now():
         raise NoReference(f"no admitted face for this candidate of {reg.exam.code}")
-    return _embedding(ref)
+    try:
+        return _embedding(ref)
+    except at_rest.SealBroken as exc:
+        raise NoReference(
+            f"the admitted face of this candidate of {reg.exam.code} cannot be read (the biometric key "
+            "changed?): admit the candidate again"
+        ) from exc
 
 
 def reverify(

@@ -82,6 +82,7 @@ def test_demo_refuses_production(monkeypatch, db: Session) -> None:
         "TVP_IDP_CLIENT_SECRET": secrets.token_urlsafe(48),
         "TVP_AUDIT_KEY": secrets.token_urlsafe(48),
         "TVP_ACKNOWLEDGEMENT_KEY": secrets.token_urlsafe(48),
+        "TVP_BIOMETRIC_KEY": secrets.token_urlsafe(48),
         "TVP_VNPAY_HASH_SECRET": secrets.token_urlsafe(48),
         "TVP_IDP_EMBEDDED": "false",
         "TVP_SESSION_COOKIE_SECURE": "true",

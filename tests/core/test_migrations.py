@@ -437,3 +437,43 @@ def test_0009_moves_run_events_into_rows_and_back() -> None:
             assert drift(engine) == []
         finally:
             engine.dispose()
+
+
+def test_0030_seals_held_face_embeddings_and_back() -> None:
+    """A face embedding held in the clear before 0030 is encrypted in place, bound to its registration
+    (it opens as the same vector); downgrade gives back the clear bytes."""
+    import numpy as np
+
+    from core.at_rest import decrypt
+    from exams.models import Exam, ExamKind, Registration
+    from exams.proctoring.models import FaceReference
+    from exams.proctoring.service import EMBEDDING
+
+    vector = np.linspace(-1, 1, 128).astype("<f8").tobytes()
+    with fresh_database("mig30") as url:
+        engine = make_engine(url)
+        try:
+            upgrade("0029", engine=engine)
+            now = datetime.now(UTC)
+            with Session(engine) as session:
+                exam = Exam(code="ON-1", kind=ExamKind.online, centre="x", starts_at=now, created_by="t")
+                reg = Registration(exam=exam, cccd="001099000001", full_name="A", registered_by="t")
+                session.add_all([exam, reg])
+                session.flush()
+                ref = FaceReference(registration_id=reg.id, exam_id=exam.id, embedding=vector, keep_until=now)
+                session.add(ref)
+                session.commit()
+                ref_id, reg_id = ref.id, reg.id
+
+            def stored() -> bytes:
+                with Session(engine) as session:
+                    return session.get_one(FaceReference, ref_id).embedding
+
+            upgrade("head", engine=engine)
+            assert stored() != vector and decrypt(EMBEDDING, stored(), reg_id.bytes) == vector
+            downgrade("0029", engine=engine)
+            assert stored() == vector
+            upgrade("head", engine=engine)
+            assert decrypt(EMBEDDING, stored(), reg_id.bytes) == vector
+        finally:
+            engine.dispose()

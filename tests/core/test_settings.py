@@ -37,6 +37,7 @@ def test_a_secret_from_the_environment_is_used_as_given(tmp_path: Path) -> None:
         ({"secret_key": ""}, "TVP_SECRET_KEY (not set)"),
         ({"idp_client_secret": ""}, "TVP_IDP_CLIENT_SECRET (not set)"),
         ({"audit_key": ""}, "TVP_AUDIT_KEY (not set)"),
+        ({"biometric_key": ""}, "TVP_BIOMETRIC_KEY (not set)"),
         ({"secret_key": "short-but-not-default"}, "TVP_SECRET_KEY (shorter than 32"),
         ({"secret_key": "a" * 40}, "TVP_SECRET_KEY (too predictable"),
         ({"secret_key": "dev-insecure-secret-key-change-me-please-0123"}, "published development default"),

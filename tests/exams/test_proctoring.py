@@ -16,12 +16,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import at_rest
+from core.config import get_settings
 from core.db import session_scope
 from core.evidence import get_blob_store
 from core.models import AuditEntry, Role
 from core.time import utc_now
+from exams.models import Registration
 from exams.proctoring.models import FaceReference, ProctorFlag
-from exams.proctoring.service import EVIDENCE_KEEP, EXAM_WINDOW, Purged, purge
+from exams.proctoring.service import EMBEDDING, EVIDENCE_KEEP, EXAM_WINDOW, Purged, purge
 from exams.schemas import FILE_MAX_BYTES
 from identity.chip.datagroups import decode_dg2
 from identity.face.backend import Face, FakeFaceBackend
@@ -106,7 +109,9 @@ def test_admission_keeps_the_face_for_the_exam_only_and_a_good_frame_is_ok(
     db.rollback()
     [ref] = db.scalars(select(FaceReference))
     assert utc_now() + EXAM_WINDOW - timedelta(minutes=5) <= ref.keep_until <= utc_now() + EXAM_WINDOW
-    assert np.frombuffer(ref.embedding, "<f8").tolist() == ME.tolist()
+    assert np.asarray(ME, "<f8").tobytes() not in ref.embedding  # encrypted at rest
+    opened = at_rest.decrypt(EMBEDDING, ref.embedding, ref.registration_id.bytes)
+    assert np.frombuffer(opened, "<f8").tolist() == ME.tolist()
 
     resp = online.reverify(c, online.frame([(face(), ME)], seed=1))
     assert resp.status_code == 201, resp.text
@@ -114,6 +119,35 @@ def test_admission_keeps_the_face_for_the_exam_only_and_a_good_frame_is_ok(
     assert _count(db, ProctorFlag) == 0
     [entry] = _audit(db, "exam.reverified")
     assert entry.detail["outcome"] == "ok" and entry.detail["owner_cccd"] == c.id12
+
+
+def test_a_held_face_that_does_not_open_is_refused_clearly(
+    online: Online, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A held embedding copied onto another candidate's row, or read under another key, does not open:
+    re-verification answers NoReference (admit again), and nothing is flagged."""
+    mine, theirs = citizen(0), citizen(1)
+    online.admit(mine, ME, seed=1)
+    online.admit(theirs, OTHER, seed=2)
+    db.rollback()
+    held = {
+        reg.cccd: ref
+        for ref, reg in db.execute(
+            select(FaceReference, Registration).join(
+                Registration, Registration.id == FaceReference.registration_id
+            )
+        )
+    }
+    held[theirs.id12].embedding = held[mine.id12].embedding  # moved: still bound to my registration
+    db.commit()
+    resp = online.reverify(theirs, online.frame([(face(), ME)], seed=1))
+    assert resp.status_code == 409 and resp.json()["error"] == "NoReference", resp.text
+    assert "cannot be read" in resp.json()["detail"]
+
+    monkeypatch.setattr(get_settings(), "biometric_key", "another-key-" + "k" * 40)
+    resp = online.reverify(mine, online.frame([(face(), ME)], seed=1))
+    assert resp.status_code == 409 and resp.json()["error"] == "NoReference", resp.text
+    assert _count(db, ProctorFlag) == 0
 
 
 @pytest.mark.parametrize(

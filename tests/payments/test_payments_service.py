@@ -235,6 +235,7 @@ def test_production_refuses_a_weak_vnpay_secret_and_the_sandbox(tmp_path: Path) 
         "idp_client_secret": "b" + uuid.uuid4().hex + uuid.uuid4().hex,
         "audit_key": "c" + uuid.uuid4().hex + uuid.uuid4().hex,
         "acknowledgement_key": "g" + uuid.uuid4().hex + uuid.uuid4().hex,
+        "biometric_key": "h" + uuid.uuid4().hex + uuid.uuid4().hex,
     }
     base: dict[str, Any] = {
         "env": "production",

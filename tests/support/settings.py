@@ -20,6 +20,7 @@ def production(**overrides: Any) -> Settings:
         "idp_client_secret": strong(),
         "audit_key": strong(),
         "acknowledgement_key": strong(),
+        "biometric_key": strong(),
         "vnpay_hash_secret": strong(),
         "idp_embedded": False,
         "session_cookie_secure": True,
