@@ -68,11 +68,11 @@ def tilt(crop: np.ndarray, rng: random.Random) -> np.ndarray:
 def perspective(crop: np.ndarray, rng: random.Random) -> np.ndarray:
     h, w = crop.shape[:2]
     cut = h * rng.uniform(0.2, 0.3) / 2
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     if rng.random() < 0.5:  # the right side farther away
-        dst = np.float32([[0, 0], [w, cut], [w, h - cut], [0, h]])
+        dst = np.array([[0, 0], [w, cut], [w, h - cut], [0, h]], np.float32)
     else:
-        dst = np.float32([[0, cut], [w, 0], [w, h], [0, h - cut]])
+        dst = np.array([[0, cut], [w, 0], [w, h], [0, h - cut]], np.float32)
     return cv2.warpPerspective(
         crop, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REPLICATE
     )
@@ -98,7 +98,8 @@ def small(crop: np.ndarray, rng: random.Random) -> np.ndarray:
 
 def jpeg(crop: np.ndarray, rng: random.Random) -> np.ndarray:
     ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 12])
-    return cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else crop
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else None
+    return crop if decoded is None else np.asarray(decoded)
 
 
 DEGRADATIONS: dict[str, Degrade] = {
