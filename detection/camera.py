@@ -536,6 +536,8 @@ class CameraProcessor:
         people: Detections,
         placed: Placed,
     ) -> None:
+        """A motorbike seen surely takes its rider anew; one placed from its rider follows that rider; a
+        weak box keeps what was known (a fading motorbike's last boxes are weak ones)."""
         by_rider = placed.get(box_key(vehicles.xyxy[i]))
         if by_rider is not None and by_rider[0] == tid and live.carrier is not None:
             live.carrier = live.carrier.moved_to(by_rider[1])
@@ -543,9 +545,7 @@ class CameraProcessor:
             vehicles.name(i) == VehicleClass.motorbike
             and vehicles.confidence[i] >= self.options.scene.confirm_conf
         ):
-            live.carrier = carrier_of(box_key(vehicles.xyxy[i]), people)
-        else:
-            live.carrier = None
+            live.carrier = carrier_of(box_key(vehicles.xyxy[i]), people) or live.carrier
 
     def _continue_tracks(self, vehicles: Detections, frame: Frame) -> Detections:
         """Track ids rewritten so that a track the tracker restarted continues the one it lost."""
