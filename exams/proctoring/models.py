@@ -4,8 +4,9 @@ flags raised by webcam re-verification (or by a face admitted twice), each with 
 The one retention exception to "no biometrics beyond the attempt": ``FaceReference`` holds the
 embedding of the face admitted at check-in (a 128-d vector, not an image) until ``keep_until`` (the
 exam's end), when the purge job deletes the row. It is encrypted at rest (AES-256-GCM under
-``TVP_BIOMETRIC_KEY``, bound to its registration: ``core/at_rest.py``). A flag's frame is kept in the evidence store until
-``evidence_purge_after`` (a fixed time after the proctor resolved it), then deleted by the same job.
+``TVP_BIOMETRIC_KEY``, bound to its registration: ``core/at_rest.py``). A flag's frame is kept in the
+evidence store until ``evidence_purge_after`` (a fixed time after the proctor resolved it), then deleted
+by the same job.
 """
 
 from __future__ import annotations
