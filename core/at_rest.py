@@ -18,6 +18,7 @@ from core.config import get_settings
 
 VERSION = b"v1"
 NONCE_BYTES = 12
+TAG_BYTES = 16
 
 
 class SealBroken(ValueError):
@@ -36,9 +37,10 @@ def encrypt(purpose: str, plain: bytes, bound_to: bytes, key: str | None = None)
 
 
 def decrypt(purpose: str, sealed: bytes, bound_to: bytes, key: str | None = None) -> bytes:
-    if not sealed.startswith(VERSION) or len(sealed) < len(VERSION) + NONCE_BYTES + 16:
+    head = len(VERSION) + NONCE_BYTES
+    if not sealed.startswith(VERSION) or len(sealed) < head + TAG_BYTES:
         raise SealBroken(f"not a sealed {purpose} value")
-    nonce, body = sealed[2 : 2 + NONCE_BYTES], sealed[2 + NONCE_BYTES :]
+    nonce, body = sealed[len(VERSION) : head], sealed[head:]
     cipher = _cipher(key if key is not None else get_settings().biometric_key, purpose)
     try:
         return cipher.decrypt(nonce, body, bound_to)

@@ -226,8 +226,6 @@ class HelmetDetector:
         threads: int | None = None,
         packed: bool = True,
     ):
-        from dataclasses import replace
-
         from detection.models import resolve
         from detection.yolo import YoloDetector
 
@@ -239,7 +237,7 @@ class HelmetDetector:
         )
         bare_only = {i: n for i, n in model.classes.items() if n == "head_no_helmet"}
         # The same session's output read for the no-helmet score alone (no second run).
-        self.bare = YoloDetector(replace(model, classes=bare_only), imgsz=imgsz, threads=threads, rect=False)
+        self.bare = YoloDetector(model, imgsz=imgsz, threads=threads, rect=False, classes=bare_only)
 
     def scored_heads(self, frame: np.ndarray, motorbikes: np.ndarray) -> tuple[Detections, np.ndarray]:
         """Every box found in the rider crops (frame pixels, classed by its best score) and each one's

@@ -15,7 +15,7 @@ from detection.types import Detections
 from detection.vehicles import VehicleClass
 from detection.yolo import YoloDetector
 from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
-from ocr.vote import TrackVotes
+from ocr.vote import agreed_read
 
 VEHICLE_CONF = 0.3
 PLATE_CONF = 0.25
@@ -212,16 +212,6 @@ def read_boxes(
 def _crop(frame: np.ndarray, box: np.ndarray, mx: float, my: float) -> np.ndarray:
     x1, y1, x2, y2 = expand_box(box, frame.shape, mx, my).astype(int)
     return frame[y1:y2, x1:x2]
-
-
-def agreed_read(looks: list[PlateRead | None]) -> PlateRead | None:
-    """The text that a plate's looks agree on most (sum of confidences), as its most confident read."""
-    votes = TrackVotes()
-    for read in looks:
-        if read is not None:
-            votes.add(read)
-    verdict = votes.verdict()
-    return None if verdict is None else verdict.best
 
 
 def _merge_duplicates(

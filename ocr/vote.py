@@ -69,3 +69,14 @@ class TrackVotes:
         return Verdict(
             best, round(sum(w for _, w in members), 4), len(members), len(self.reads), alternatives
         )
+
+
+def agreed_read(looks: list[PlateRead | None]) -> PlateRead | None:
+    """The text that several looks at one plate agree on most (sum of confidences), as its most
+    confident read (the pipeline's crops of a plate at several margins)."""
+    votes = TrackVotes()
+    for read in looks:
+        if read is not None:
+            votes.add(read)
+    verdict = votes.verdict()
+    return None if verdict is None else verdict.best

@@ -7,13 +7,14 @@ import pytest
 
 from detection.images import load_image
 from detection.models import plate_detector_name
-from detection.pipeline import PlatePipeline, _best_per_vehicle, _merge_duplicates, agreed_read, read_boxes
+from detection.pipeline import PlatePipeline, _best_per_vehicle, _merge_duplicates, read_boxes
 from detection.synth import composite
 from detection.train import held_out
 from detection.types import iou
 from ocr.foreign import AnyTextPlateReader
 from ocr.plate_format import PlateFamily, PlateNumber
 from ocr.reader import PlateRead, PlateReader, PPOCRPlateReader
+from ocr.vote import agreed_read
 from tests.support.datasets import labelled
 
 

@@ -143,6 +143,12 @@ def test_a_held_face_that_does_not_open_is_refused_clearly(
     resp = online.reverify(theirs, online.frame([(face(), ME)], seed=1))
     assert resp.status_code == 409 and resp.json()["error"] == "NoReference", resp.text
     assert "cannot be read" in resp.json()["detail"]
+    # Admitting again beside a held face that does not open: admitted, that row skipped, no flag
+    # (opened, it would be my own face again: a duplicate).
+    online.admit(mine, ME, seed=3)
+    assert _count(db, ProctorFlag) == 0
+    resp = online.reverify(mine, online.frame([(face(), ME)], seed=1))
+    assert resp.status_code == 201 and resp.json()["outcome"] == "ok", resp.text
 
     monkeypatch.setattr(get_settings(), "biometric_key", "another-key-" + "k" * 40)
     resp = online.reverify(mine, online.frame([(face(), ME)], seed=1))
