@@ -3,7 +3,8 @@ notices of ≥ 100,000 citizens, ≥ 1,000 req/s with p99 < 50 ms for the citize
 
     .venv/bin/python bench/load.py [--quick] [--notices 1000000] [--citizens 100000] [--queue 5000]
         [--workers 1,2,4] [--clients 64] [--seconds 20] [--reseed] [--keep]
-        [--synchronous-commit on|off] [--profile-rounds 200] [--seed-only]
+        [--synchronous-commit on|off] [--profile-rounds 200] [--seed-only] [--driver raw|httpx]
+        [--endpoints healthz,citizen_notice_list,citizen_notice_detail,review_queue]
         [--postgres URL] [--scratch-db tvp_bench_load] [--out bench/results/load.json]
 
 1. Seeding. A scratch PostgreSQL database (``--scratch-db`` on the server of ``--postgres``, never the
@@ -17,19 +18,22 @@ notices of ≥ 100,000 citizens, ≥ 1,000 req/s with p99 < 50 ms for the citize
    a broker (Redis, its own queue name), the product's defaults otherwise (access log, metrics, audit).
 3. ``--clients`` citizens sign in through the embedded VNeID stand-in (the authorization-code flow with
    PKCE, as the citizen app does) and a reviewer through the staff API's username + password sign-in.
-   Then four phases of ``--seconds`` each, ``--clients`` in flight (an async httpx driver, one
-   connection each): ``/healthz`` without a token (what uvicorn, the middleware and this driver cost
-   with no database), the citizen notice list (``GET /api/citizen/v1/notices``, each client as its own
-   citizen), a notice detail (``GET /api/citizen/v1/notices/{id}``, the citizen's own notices, from
+   Then four phases of ``--seconds`` each, ``--clients`` in flight (``--driver raw``: asyncio streams
+   speaking HTTP/1.1, bench/http_driver.py, about 0.1 ms of CPU a request; ``--driver httpx``: httpx's
+   AsyncClient, about 1 ms; one keep-alive connection per client; ``--endpoints`` picks phases):
+   ``/healthz`` without a token (what uvicorn, the middleware and this driver cost with no database),
+   the citizen notice list (``GET /api/citizen/v1/notices``, each client as its own citizen), a notice
+   detail (``GET /api/citizen/v1/notices/{id}``, the citizen's own notices, from
    their list) and the review queue page (``GET /review``, as the reviewer). Every answer must be 200.
    ``--synchronous-commit off`` sets it on the scratch database only: how much of an audited read is
-   the WAL flush of its commit, during which the audit chain's head row stays locked.
+   the WAL flush of its audit batch's commit.
 4. Before serving, one list, one detail and one review-queue read are profiled in this process
    (``--profile-rounds``): statements per request, time waiting on SQL, in the commit and in Python,
    cProfile's heaviest functions, and EXPLAIN (ANALYZE, BUFFERS) of each SELECT ("where_time_goes").
-5. Prints req/s and p50/p95/p99 per endpoint and worker count and writes them to ``--out``. The driver is
-   one Python process on the same machine as the server: on a 2-core box it takes a share of the CPUs,
-   and the figures say the machine's load at the start and end of each run.
+5. Prints req/s and p50/p95/p99 per endpoint and worker count, and the CPU milliseconds per request of
+   the server's processes, of PostgreSQL's and of the driver, and writes them to ``--out``. The driver
+   is one Python process on the same machine as the server: on a 2-core box it takes a share of the
+   CPUs, and the figures say the machine's load at the start and end of each run.
 """
 
 from __future__ import annotations
@@ -46,8 +50,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
 from bench.common import free_port, timing, use_database  # noqa: E402
+from bench.http_driver import DriverError, RawClient  # noqa: E402
 
 CLIENT_ID = "tvp-citizen-app"
 REDIRECT = "tvp-citizen://callback"
@@ -518,6 +523,7 @@ class Phase:
     statuses: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     bad: list[str] = field(default_factory=list)
+    sent: int = 0  # the warm-up's requests too
 
     def add(self, status: str, latency: float, body: str = "") -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -538,21 +544,78 @@ class Phase:
         }
 
 
+class CpuClock:
+    """CPU seconds (user + system, from /proc) of the server's process tree, of PostgreSQL's processes
+    and of this driver over a block. Linux only; a process that ends within the block is not counted."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.used: dict[str, float] = {}
+
+    def __enter__(self) -> CpuClock:
+        self._start = self._now()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = self._now()
+        self.used = {k: end[k] - self._start[k] for k in end}
+
+    def per_request(self, requests: int) -> dict[str, float]:
+        return {k: round(1000 * v / requests, 2) for k, v in self.used.items()} if requests else {}
+
+    def _now(self) -> dict[str, float]:
+        stats = _proc_stats()
+        children: dict[int, list[int]] = {}
+        for pid, (_name, ppid, _cpu) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        tree, todo = set(), [self.server_pid]
+        while todo:
+            pid = todo.pop()
+            tree.add(pid)
+            todo += children.get(pid, [])
+        return {
+            "server": sum(stats[p][2] for p in tree if p in stats),
+            "postgres": sum(cpu for name, _, cpu in stats.values() if name == "postgres"),
+            "driver": time.process_time(),
+        }
+
+
+def _proc_stats() -> dict[int, tuple[str, int, float]]:
+    """pid → (command name, parent pid, CPU seconds) of every process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (name, int(rest[1]), (int(rest[11]) + int(rest[12])) / tick)
+    return found
+
+
 async def run_phase(
-    base: str, phase: Phase, paths: list[tuple[str, list[str]]], seconds: float, warmup_s: float
+    base: str,
+    phase: Phase,
+    paths: list[tuple[str, list[str]]],
+    seconds: float,
+    warmup_s: float,
+    driver: str = "raw",
 ) -> None:
     """Each client (its token, its paths) sends one request after another, round the paths, for
-    ``seconds`` after ``warmup_s`` of unrecorded requests."""
-    limits = httpx.Limits(
-        max_connections=len(paths), max_keepalive_connections=len(paths), keepalive_expiry=2.0
-    )
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        started = time.perf_counter()
-        recording_from = started + warmup_s
-        until = recording_from + seconds
+    ``seconds`` after ``warmup_s`` of unrecorded requests. ``driver``: "raw" (bench/http_driver.py, a
+    few tens of microseconds a request) or "httpx" (its AsyncClient, about a millisecond)."""
+    started = time.perf_counter()
+    recording_from = started + warmup_s
+    until = recording_from + seconds
+    send = _raw_sender(base) if driver == "raw" else _httpx_sender(base, len(paths))
+    async with send as get:
 
         async def loop(token: str, urls: list[str]) -> None:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
+            call = get(headers)
             n = 0
             while True:
                 sent = time.perf_counter()
@@ -560,16 +623,59 @@ async def run_phase(
                     return
                 url = urls[n % len(urls)]
                 n += 1
+                phase.sent += 1
                 try:
-                    answer = await client.get(url, headers=headers)
-                    status, body = str(answer.status_code), answer.text if answer.status_code != 200 else ""
-                except httpx.TransportError as exc:
+                    status, body = await call(url)
+                except (OSError, httpx.TransportError, DriverError, asyncio.IncompleteReadError) as exc:
                     status, body = f"error {exc.__class__.__name__}", str(exc)
                 if sent >= recording_from:
                     phase.add(status, time.perf_counter() - sent, body)
 
         await asyncio.gather(*(loop(token, urls) for token, urls in paths))
-        phase.seconds = time.perf_counter() - recording_from
+    phase.seconds = time.perf_counter() - recording_from
+
+
+Get = Any  # (headers) -> async (url) -> (status, body of a non-200 answer)
+
+
+@asynccontextmanager
+async def _raw_sender(base: str) -> AsyncIterator[Get]:
+    address = urlparse(base)
+    clients: list[RawClient] = []
+
+    def get(headers: dict[str, str]) -> Any:
+        client = RawClient(address.hostname or "127.0.0.1", address.port or 80, headers)
+        clients.append(client)
+
+        async def call(url: str) -> tuple[str, str]:
+            answer = await client.get(url)
+            ok = answer.status == 200
+            return str(answer.status), "" if ok else answer.body.decode("utf-8", "replace")
+
+        return call
+
+    try:
+        yield get
+    finally:
+        for client in clients:
+            await client.close()
+
+
+@asynccontextmanager
+async def _httpx_sender(base: str, connections: int) -> AsyncIterator[Get]:
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+        def get(headers: dict[str, str]) -> Any:
+            async def call(url: str) -> tuple[str, str]:
+                answer = await client.get(url, headers=headers)
+                return str(answer.status_code), answer.text if answer.status_code != 200 else ""
+
+            return call
+
+        yield get
 
 
 async def notice_ids(base: str, tokens: dict[str, str]) -> dict[str, list[str]]:
@@ -590,7 +696,7 @@ def run_workers(
     workers: int, args: argparse.Namespace, cccds: list[str], env: dict[str, str], log: Path
 ) -> dict[str, Any]:
     load_at_start = os.getloadavg()[0]
-    with tvp_serve(workers, log, env) as (base, _proc):
+    with tvp_serve(workers, log, env) as (base, proc):
         tokens, staff, signin_s = asyncio.run(sign_in(base, cccds))
         ids = asyncio.run(notice_ids(base, tokens))
         phases = {
@@ -602,13 +708,17 @@ def run_workers(
         }
         results = {}
         for name, paths in phases.items():
+            if args.endpoints and name not in args.endpoints:
+                continue
             phase = Phase(name)
-            asyncio.run(run_phase(base, phase, paths, args.seconds, args.warmup))
-            results[name] = phase.figures()
+            with CpuClock(proc.pid) as cpu:
+                asyncio.run(run_phase(base, phase, paths, args.seconds, args.warmup, args.driver))
+            results[name] = {**phase.figures(), "cpu_ms_per_request": cpu.per_request(phase.sent)}
             figures, ms = results[name], results[name]["latency"]
             print(
                 f"  workers={workers} {name}: {figures['req_per_s']} req/s, p50 {ms['p50_ms']} ms,"
-                f" p95 {ms['p95_ms']} ms, p99 {ms['p99_ms']} ms, statuses {figures['statuses']}",
+                f" p95 {ms['p95_ms']} ms, p99 {ms['p99_ms']} ms, statuses {figures['statuses']};"
+                f" CPU ms a request {figures['cpu_ms_per_request']}",
                 flush=True,
             )
     return {
@@ -658,6 +768,18 @@ def main() -> int:
         default="on",
         help="the scratch database's synchronous_commit (off: commits do not wait for the WAL flush)",
     )
+    parser.add_argument(
+        "--driver",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="the load driver: raw asyncio HTTP/1.1 (lean) or httpx's AsyncClient",
+    )
+    parser.add_argument(
+        "--endpoints",
+        type=lambda text: [e for e in text.split(",") if e],
+        default=[],
+        help="only these phases (healthz, citizen_notice_list, citizen_notice_detail, review_queue)",
+    )
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "load.json"))
     args = parser.parse_args()
@@ -700,6 +822,7 @@ def main() -> int:
             drop_database(args.postgres, args.scratch_db)
     result = {
         "quick": args.quick,
+        "driver": args.driver,
         "machine": {"cpus": os.cpu_count(), "note": "shared box: other people's work runs beside this"},
         "database": {
             "engine": "postgresql",

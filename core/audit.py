@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
+from core.db import READS_TO_AUDIT
 from core.models import AuditEntry, AuditHead
 from core.time import utc_now
 
@@ -48,18 +51,47 @@ def seal(purpose: str, message: bytes, key: str | None = None) -> str:
 
 
 def entry_hash(entry: AuditEntry, key: str | None = None) -> str:
+    return _hash(entry.seq, entry, entry.prev_hash, key)
+
+
+def _hash(seq: int, fields: AuditEntry | Pending, prev_hash: str, key: str | None = None) -> str:
     body = {
-        "seq": entry.seq,
-        "at": entry.at.isoformat(timespec="microseconds"),
-        "actor": entry.actor,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "detail": entry.detail,
-        "prev": entry.prev_hash,
+        "seq": seq,
+        "at": fields.at.isoformat(timespec="microseconds"),
+        "actor": fields.actor,
+        "action": fields.action,
+        "object_type": fields.object_type,
+        "object_id": fields.object_id,
+        "detail": fields.detail,
+        "prev": prev_hash,
     }
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return seal("tvp/audit-entry", canonical.encode(), key)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An entry's own fields, before the chain gives it a number and a hash."""
+
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | None
+    detail: dict[str, Any]
+
+
+def pending(
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    detail: dict[str, Any] | None = None,
+) -> Pending:
+    return Pending(
+        utc_now(), actor, action, object_type, None if object_id is None else str(object_id), detail or {}
+    )
 
 
 def record(
@@ -70,35 +102,46 @@ def record(
     object_type: str,
     object_id: object = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction (the head row update serialises writers).
-
-    Two statements (on PostgreSQL two round trips): the head's update that takes the next number and the
-    previous hash, then the entry's insert and the head's new hash. The head row stays locked from the
-    first to the caller's commit and every audited request waits for it, so nothing else is done in
-    between: no ORM unit of work, the entry is inserted as a Core statement (the returned AuditEntry is
-    not added to the session)."""
+) -> None:
+    """Append one entry in the caller's transaction (the head row update serialises writers)."""
     session.flush()  # the caller's pending objects first, as the ORM flush of the entry used to
-    take, append, move_head, appended_and_moved = _statements()
-    seq, prev = session.execute(take).one()
-    entry = AuditEntry(
-        seq=seq,
-        at=utc_now(),
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        detail=detail or {},
-        prev_hash=prev,
+    append(
+        session,
+        [pending(actor=actor, action=action, object_type=object_type, object_id=object_id, detail=detail)],
     )
-    entry.hash = entry_hash(entry)
-    row = {f"e_{name}": getattr(entry, name) for name in ENTRY_COLUMNS}
-    if session.get_bind().dialect.name == "postgresql":  # one round trip: the insert as a CTE
-        session.execute(appended_and_moved, row)
+
+
+def append(session: Session, entries: Sequence[Pending]) -> None:
+    """Append ``entries`` in order, in the session's transaction: one head update takes their numbers.
+
+    The head row stays locked from the first statement to the caller's commit and every audited write
+    waits for it, so nothing else is done in between: no ORM unit of work, Core statements only. One
+    entry on PostgreSQL is two round trips: the head's update, then the entry's insert and the head's
+    new hash as one statement (a CTE)."""
+    take, insert_entry, move_head, appended_and_moved = _statements()
+    last, prev = session.execute(take, {"n": len(entries)}).one()
+    rows = []
+    for seq, fields in enumerate(entries, start=last - len(entries) + 1):
+        sealed = _hash(seq, fields, prev)
+        rows.append(
+            {
+                "e_seq": seq,
+                "e_at": fields.at,
+                "e_actor": fields.actor,
+                "e_action": fields.action,
+                "e_object_type": fields.object_type,
+                "e_object_id": fields.object_id,
+                "e_detail": fields.detail,
+                "e_prev_hash": prev,
+                "e_hash": sealed,
+            }
+        )
+        prev = sealed
+    if len(rows) == 1 and session.get_bind().dialect.name == "postgresql":
+        session.execute(appended_and_moved, rows[0])
     else:
-        session.execute(append, row)
-        session.execute(move_head, row)
-    return entry
+        session.execute(insert_entry, rows)
+        session.execute(move_head, {"e_hash": prev})
 
 
 ENTRY_COLUMNS = ("seq", "at", "actor", "action", "object_type", "object_id", "detail", "prev_hash", "hash")
@@ -106,16 +149,16 @@ ENTRY_COLUMNS = ("seq", "at", "actor", "action", "object_type", "object_id", "de
 
 @cache
 def _statements() -> tuple[Executable, Executable, Executable, Executable]:
-    """record's statements, built once (the entry's values are parameters ``e_<column>``): the head's
-    update that takes the next number, the entry's insert, the head's new hash, and the last two as one."""
+    """append's statements, built once (an entry's values are parameters ``e_<column>``): the head's
+    update that takes ``n`` numbers, the entries' insert, the head's new hash, and the last two as one."""
     table = AuditEntry.metadata.tables[AuditEntry.__tablename__]
     take = (
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
+        .values(seq=AuditHead.seq + bindparam("n", type_=AuditHead.__table__.c["seq"].type))
         .returning(AuditHead.seq, AuditHead.last_hash)
     )
-    append = insert(table).values(
+    insert_entry = insert(table).values(
         {name: bindparam(f"e_{name}", type_=table.c[name].type) for name in ENTRY_COLUMNS}
     )
     move_head = (
@@ -123,21 +166,30 @@ def _statements() -> tuple[Executable, Executable, Executable, Executable]:
         .where(AuditHead.id == 1)
         .values(last_hash=bindparam("e_hash", type_=table.c["hash"].type))
     )
-    return take, append, move_head, move_head.add_cte(append.cte("appended"))
+    return take, insert_entry, move_head, move_head.add_cte(insert_entry.cte("appended"))
 
 
 def record_read(
     session: Session, *, actor: str, object_type: str, object_id: object, purpose: str, **detail: Any
-) -> AuditEntry:
-    """A read of a person's data: who (actor), what (object), when (the entry's time), why (purpose)."""
-    return record(
-        session,
+) -> None:
+    """A read of a person's data: who (actor), what (object), when (the entry's time), why (purpose).
+
+    In a request's session the entry waits in ``session.info[READS_TO_AUDIT]`` and is appended after the
+    request's commit, with other requests' reads in one transaction, before the answer is sent
+    (core/audit_reads.py). Elsewhere (jobs, commands) it is appended in the caller's transaction."""
+    entry = pending(
         actor=actor,
         action=f"{object_type}.read",
         object_type=object_type,
         object_id=object_id,
         detail={"purpose": purpose, **detail},
     )
+    deferred = session.info.get(READS_TO_AUDIT)
+    if deferred is not None:
+        deferred.append(entry)
+    else:
+        session.flush()
+        append(session, [entry])
 
 
 @dataclass

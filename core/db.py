@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
@@ -27,6 +27,12 @@ from core.time import utc_now
 IMMEDIATE = "tvp_sqlite_immediate"
 NOWAIT = "tvp_nowait"  # a lock that is not free at once fails the transaction instead of waiting
 BUSY_TIMEOUT_MS = 30_000
+# Connections kept open per process, and opened beyond them at a peak (closed again when returned).
+# The pool keeps room for every request slot (half of both, ``request_slots``) and the audit writer:
+# an overflow connection is a new PostgreSQL backend per request, which cost more than the request.
+POOL_SIZE, POOL_OVERFLOW = 12, 8
+T = TypeVar("T")
+READS_TO_AUDIT = "tvp.reads_to_audit"  # session.info: a request's reads, audited after its commit
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -85,7 +91,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -141,13 +147,9 @@ def session_scope(*, writes: bool = True, wait: bool = True) -> Iterator[Session
     sqlalchemy.exc.OperationalError instead of waiting for ourselves.
     """
     session = get_sessionmaker()()
-    options: dict[str, bool] = {}
-    if writes:
-        options[IMMEDIATE] = True
-    if not wait:
-        options[NOWAIT] = True
     try:
-        if options:
+        if _connects_at_begin(writes=writes, wait=wait):
+            options = {IMMEDIATE: writes, NOWAIT: not wait}
             connection = session.connection(execution_options=options)
             if not wait and connection.dialect.name == "postgresql":
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
@@ -158,6 +160,13 @@ def session_scope(*, writes: bool = True, wait: bool = True) -> Iterator[Session
         raise
     finally:
         session.close()
+
+
+def _connects_at_begin(*, writes: bool, wait: bool) -> bool:
+    """Whether session_scope's start talks to the database: SQLite's write transactions begin with
+    BEGIN IMMEDIATE and a no-wait one sets its busy timeout; PostgreSQL connects at the first statement
+    (only a no-wait transaction sets its lock timeout first)."""
+    return not wait or (writes and get_engine().dialect.name == "sqlite")
 
 
 _request_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
@@ -185,16 +194,27 @@ async def _request_session(writes: bool) -> AsyncIterator[Session]:
     """A request's session, once one of the process's request slots is free. The wait is in the event
     loop, not in a worker thread: requests that waited for a pooled connection in a thread used to take
     every thread (40), while those holding the connections waited for a thread to commit in (more than
-    40 requests at once on one worker: 30 s, then "QueuePool limit reached" and a 500 for all of them)."""
+    40 requests at once on one worker: 30 s, then "QueuePool limit reached" and a 500 for all of them).
+
+    The reads the request audits (core.audit.record_read) are appended to the audit chain after its
+    commit, in a batch with other requests' reads (core/audit_reads.py), before the answer is sent."""
     async with _slots():
         scope = session_scope(writes=writes)
-        session = await run_in_threadpool(scope.__enter__)
+        if _connects_at_begin(writes=writes, wait=True):
+            session = await run_in_threadpool(scope.__enter__)
+        else:  # no I/O: no worker thread needed
+            session = scope.__enter__()
+        reads = session.info[READS_TO_AUDIT] = []
         try:
             yield session
         except BaseException as exc:
             await run_in_threadpool(scope.__exit__, type(exc), exc, exc.__traceback__)
             raise
         await run_in_threadpool(scope.__exit__, None, None, None)
+    if reads:
+        from core.audit_reads import audited
+
+        await audited(reads)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -207,3 +227,23 @@ async def get_write_session() -> AsyncIterator[Session]:
     """Like get_session, for reads that write an audit record (on SQLite it queues behind writers)."""
     async with _request_session(True) as session:
         yield session
+
+
+async def in_request_session(work: Callable[[Session], T], *, writes: bool = True) -> T:
+    """A request's whole unit of work in one worker thread (session, ``work``, commit), then the audit
+    of its reads. For the most requested reads: the session dependency costs two thread hand-offs more
+    (its start on SQLite and its commit), each a few hundred microseconds of a busy 2-core box."""
+    async with _slots():
+        reads: list[Any] = []
+        result = await run_in_threadpool(_unit_of_work, work, writes, reads)
+    if reads:
+        from core.audit_reads import audited
+
+        await audited(reads)
+    return result
+
+
+def _unit_of_work(work: Callable[[Session], T], writes: bool, reads: list[Any]) -> T:
+    with session_scope(writes=writes) as session:
+        session.info[READS_TO_AUDIT] = reads
+        return work(session)

@@ -14,6 +14,7 @@ import jwt
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from core.auth import sessions
 from core.auth.idp import ProviderUnavailable, TokenRejected, get_identity_provider
@@ -53,7 +54,7 @@ def _bearer_principal(token: str) -> Principal:
             raise Unauthorized("token no longer valid (signed out, password or role changed, or disabled)")
         return principal
     try:
-        ident = get_identity_provider(get_settings()).verify(token)
+        ident = get_identity_provider(get_settings()).identity(token)
     except TokenRejected as exc:
         raise Unauthorized(f"invalid citizen token: {exc}") from exc
     except ProviderUnavailable as exc:
@@ -98,6 +99,23 @@ def resolve_principal(request: Request) -> Principal | None:
     return principal
 
 
+async def _principal(request: Request) -> Principal | None:
+    known = _known_citizen(request)
+    return known if known is not None else await run_in_threadpool(resolve_principal, request)
+
+
+def _known_citizen(request: Request) -> Principal | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    ident = get_identity_provider(get_settings()).verified.get(token)
+    if ident is None:
+        return None
+    principal = Principal(CITIZEN, ident.cccd, ident.name, acr=ident.acr, idp_session=ident.session_id)
+    request.scope["tvp.principal"] = principal
+    return principal
+
+
 class Access:
     """Callable dependency that states who may use a route, and returns the caller."""
 
@@ -107,13 +125,17 @@ class Access:
         if not public and not self.grants:
             raise ValueError("a non-public route must grant at least one role")
 
-    def __call__(self, request: Request) -> Principal | None:
+    async def __call__(self, request: Request) -> Principal | None:
+        """On the event loop when the caller is known without I/O (a citizen token verified lately),
+        in a worker thread otherwise (staff sessions are looked up, a new token may fetch the IdP's keys)."""
         if self.public:
             try:
-                return resolve_principal(request)
+                return await _principal(request)
             except (Unauthorized, Forbidden, ServiceUnavailable):
                 return None  # a bad or stale credential does not shut anyone out of a public route
-        principal = resolve_principal(request)
+        return self.check(await _principal(request))
+
+    def check(self, principal: Principal | None) -> Principal:
         if principal is None:
             raise Unauthorized("sign in first")
         if not self.grants.intersection(principal.grants):
@@ -155,12 +177,12 @@ class ScrapeAccess(Access):
     """Staff with one of ``roles``, or a scraper presenting the configured scrape token as its bearer.
     Without TVP_METRICS_TOKEN set no token is accepted: there is no default one."""
 
-    def __call__(self, request: Request) -> Principal | None:
+    async def __call__(self, request: Request) -> Principal | None:
         expected = get_settings().metrics_token
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if expected and scheme.lower() == "bearer" and secrets.compare_digest(token, expected):
             return Principal("service", "metrics-scraper", "Prometheus")
-        return super().__call__(request)
+        return await super().__call__(request)
 
 
 def scrape_token_or(*roles: Role) -> ScrapeAccess:

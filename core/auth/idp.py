@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -42,6 +43,42 @@ class CitizenIdentity:
     name: str
     acr: str = ""  # assurance level of the sign-in, e.g. "vneid:level2"
     session_id: str = ""  # the IdP's session (``sid``), else the token's own id (``jti``)
+    expires_at: float = 0.0  # the token's ``exp`` (Unix seconds)
+
+
+VERIFIED_FOR_S = 60.0  # a verified token is taken again without checking for this long, never past exp
+VERIFIED_MAX = 50_000  # tokens remembered per process (the oldest forgotten first)
+
+
+class VerifiedTokens:
+    """Tokens this process verified in the last minute: the citizen app sends the same token with every
+    request, and checking it (base64, JSON, RSA) cost more than the whole notice list's SQL. A token
+    is remembered only once verified, until its ``exp`` or ``VERIFIED_FOR_S``, whichever comes first, so
+    a key the issuer withdrew stops working within a minute here (as the JWKS cache's own refresh)."""
+
+    def __init__(self) -> None:
+        self._found: OrderedDict[str, CitizenIdentity] = OrderedDict()
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> CitizenIdentity | None:
+        until = self._until.get(token)
+        if until is None:
+            return None
+        if time.time() < until:
+            return self._found.get(token)
+        with self._lock:
+            self._found.pop(token, None)
+            self._until.pop(token, None)
+        return None
+
+    def put(self, token: str, identity: CitizenIdentity) -> None:
+        with self._lock:
+            self._found[token] = identity
+            self._until[token] = min(identity.expires_at, time.time() + VERIFIED_FOR_S)
+            while len(self._found) > VERIFIED_MAX:
+                oldest, _ = self._found.popitem(last=False)
+                self._until.pop(oldest, None)
 
 
 class IdentityProvider(Backend, ABC):
@@ -50,9 +87,18 @@ class IdentityProvider(Backend, ABC):
     def __init__(self, settings: Settings, http: httpx.Client | None = None) -> None:
         self.issuer = settings.idp_issuer.rstrip("/")
         self.audience = settings.idp_audience
+        self.verified = VerifiedTokens()
 
     @abstractmethod
     def verify(self, token: str) -> CitizenIdentity: ...
+
+    def identity(self, token: str) -> CitizenIdentity:
+        """``verify``, or what it said of this token within the last minute."""
+        found = self.verified.get(token)
+        if found is None:
+            found = self.verify(token)
+            self.verified.put(token, found)
+        return found
 
     def _decode(self, token: str, key: Any) -> CitizenIdentity:
         try:
@@ -82,6 +128,7 @@ def identity_from_claims(claims: dict[str, Any]) -> CitizenIdentity:
         name=str(claims.get("name", "")),
         acr=str(claims.get("acr") or ""),
         session_id=str(claims.get("sid") or claims.get("jti") or ""),
+        expires_at=float(claims["exp"]),
     )
 
 

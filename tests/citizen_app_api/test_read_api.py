@@ -273,8 +273,8 @@ def test_verify_checks_the_blurred_copies_against_their_manifest(
 def test_list_and_detail_audit_the_read_last_once_the_answer_is_built(
     client: TestClient, db: Session, owner_and_notice: tuple[str, Notice]
 ) -> None:
-    """Every audited read waits for the audit chain's head row from the audit to the commit: the read is
-    audited after every query of the answer, so that no reader waits while another builds its answer."""
+    """The read is audited after every query of the answer (in the audit writer's batch, after the
+    request's commit), so that no reader waits for the audit chain's head row while building its answer."""
     from sqlalchemy import event
 
     from core.db import get_engine
