@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,7 +82,8 @@ def test_an_audited_read_survives_a_write_committed_while_it_runs(
 ) -> None:
     """On SQLite a transaction that has read cannot start writing once another connection has committed
     since (SQLITE_BUSY at once, no waiting). The job relay commits every second on the embedded default;
-    audited reads therefore start as writers and take their turn."""
+    the audit of reads is a write transaction of its own (core/audit_reads.py), begun as a writer that
+    takes its turn, and another writer that commits meanwhile waits for it."""
     import threading
 
     from core import audit
@@ -92,9 +95,9 @@ def test_an_audited_read_survives_a_write_committed_while_it_runs(
     make_vehicle(db, owner, plate="51G12345", display="51G-123.45")
     db.commit()
     headers = staff_headers(Role.reviewer)
-    record = audit.record
+    append, appended = audit.append, []
 
-    def another_writer_commits_first(session: Session, **kwargs: object) -> AuditEntry:
+    def another_writer_commits_first(session: Session, entries: Sequence[audit.Pending]) -> None:
         done = threading.Event()
 
         def write() -> None:
@@ -103,10 +106,12 @@ def test_an_audited_read_survives_a_write_committed_while_it_runs(
             done.set()
 
         threading.Thread(target=write, daemon=True).start()
-        done.wait(1.0)  # while this request holds the write lock, the other writer waits its turn
-        return record(session, **kwargs)  # type: ignore[arg-type]
+        done.wait(1.0)  # while the audit's transaction holds the write lock, the other writer waits its turn
+        appended.append(len(entries))
+        append(session, entries)
 
-    monkeypatch.setattr(audit, "record", another_writer_commits_first)
+    monkeypatch.setattr(audit, "append", another_writer_commits_first)
     citizen = client.get(f"/api/registry/citizens/{owner.cccd}", headers=headers)
     vehicle = client.get("/api/registry/vehicles/51G12345", headers=headers)
     assert (citizen.status_code, vehicle.status_code) == (200, 200), citizen.text
+    assert appended == [1, 1]  # each read audited in a transaction of its own, after its answer's
