@@ -330,3 +330,32 @@ def test_disabled_user_token_stops_working(client: TestClient, db: Session) -> N
     user.active = False
     db.commit()
     assert client.get("/api/auth/me", headers=auth).status_code == 401
+
+
+def _sample_path(path: str) -> str:
+    """``path`` with each parameter filled in (a segment, or two for a ``:path`` parameter)."""
+    return re.sub(r"\{([^}:]+)(:path)?[^}]*\}", lambda m: "a/b" if m.group(2) else f"p-{m.group(1)}", path)
+
+
+def _shadowed(app: FastAPI) -> list[str]:
+    from starlette.routing import compile_path
+
+    ordered = [(method, path, compile_path(path)[0]) for method, path, _ in iter_api_routes(app)]
+    found = []
+    for method, path, _ in ordered:
+        concrete = _sample_path(path)
+        first = next(p for m, p, regex in ordered if m == method and regex.match(concrete))
+        if first != path:
+            found.append(f"{method} {path} is reached as {first}")
+    return found
+
+
+def test_no_route_is_shadowed_by_one_matched_before_it(app: FastAPI) -> None:
+    """Routes are matched in order, and some routers go first (core.app.MATCHED_FIRST): a request for any
+    route must reach that route, not an earlier one whose pattern also takes its path."""
+    assert _shadowed(app) == []
+    toy = FastAPI()
+    toy.get("/things/{thing_id}")(lambda thing_id: thing_id)
+    toy.get("/things/mine")(lambda: "mine")
+    toy.post("/things/mine")(lambda: "made")
+    assert _shadowed(toy) == ["GET /things/mine is reached as /things/{thing_id}"]
