@@ -21,7 +21,7 @@ from citizen_app_api.schemas import IntegrityReport, NoticeDetail, NoticeSummary
 from core.auth.deps import citizen_only
 from core.auth.principal import Principal
 from core.config import Settings
-from core.db import get_write_session, in_request_session
+from core.db import get_write_session
 from core.evidence import get_blob_store
 from core.pagination import Page, PageNumber, PageSize
 from registry.schemas import CitizenWithVehicles
@@ -55,15 +55,14 @@ def me(db: DB, principal: Citizen) -> CitizenWithVehicles:
     response_model=Page[NoticeSummary],
     summary="My penalty notices, newest first: status, amount due today, deadlines",
 )
-async def my_notices(
+def my_notices(
+    db: DB,
     principal: Citizen,
     status: service.CitizenStatus | None = None,
     page: PageNumber = 1,
     size: PageSize = 20,
 ) -> Page[NoticeSummary]:
-    return await in_request_session(
-        lambda db: service.list_notices(db, principal.cccd, status=status, page=page, size=size)
-    )
+    return service.list_notices(db, principal.cccd, status=status, page=page, size=size)
 
 
 @router.get(
@@ -72,8 +71,8 @@ async def my_notices(
     responses=NOT_FOUND,
     summary="One of my notices: legal basis, measured values, evidence, manifest hash and chain link",
 )
-async def my_notice(notice_id: uuid.UUID, principal: Citizen) -> NoticeDetail:
-    return await in_request_session(lambda db: service.notice_detail(db, notice_id, principal.cccd))
+def my_notice(notice_id: uuid.UUID, db: DB, principal: Citizen) -> NoticeDetail:
+    return service.notice_detail(db, notice_id, principal.cccd)
 
 
 @router.get(

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
@@ -31,7 +31,6 @@ BUSY_TIMEOUT_MS = 30_000
 # The pool keeps room for every request slot (half of both, ``request_slots``) and the audit writer:
 # an overflow connection is a new PostgreSQL backend per request, which cost more than the request.
 POOL_SIZE, POOL_OVERFLOW = 12, 8
-T = TypeVar("T")
 READS_TO_AUDIT = "tvp.reads_to_audit"  # session.info: a request's reads, audited after its commit
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -227,23 +226,3 @@ async def get_write_session() -> AsyncIterator[Session]:
     """Like get_session, for reads that write an audit record (on SQLite it queues behind writers)."""
     async with _request_session(True) as session:
         yield session
-
-
-async def in_request_session(work: Callable[[Session], T], *, writes: bool = True) -> T:
-    """A request's whole unit of work in one worker thread (session, ``work``, commit), then the audit
-    of its reads. For the most requested reads: the session dependency costs two thread hand-offs more
-    (its start on SQLite and its commit), each a few hundred microseconds of a busy 2-core box."""
-    async with _slots():
-        reads: list[Any] = []
-        result = await run_in_threadpool(_unit_of_work, work, writes, reads)
-    if reads:
-        from core.audit_reads import audited
-
-        await audited(reads)
-    return result
-
-
-def _unit_of_work(work: Callable[[Session], T], writes: bool, reads: list[Any]) -> T:
-    with session_scope(writes=writes) as session:
-        session.info[READS_TO_AUDIT] = reads
-        return work(session)

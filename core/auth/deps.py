@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from core.auth import sessions
-from core.auth.idp import ProviderUnavailable, TokenRejected, get_identity_provider
+from core.auth.idp import CitizenIdentity, ProviderUnavailable, TokenRejected, get_identity_provider
 from core.auth.principal import CITIZEN, Principal
 from core.auth.tokens import decode_staff_token
 from core.config import get_settings
@@ -59,6 +59,10 @@ def _bearer_principal(token: str) -> Principal:
         raise Unauthorized(f"invalid citizen token: {exc}") from exc
     except ProviderUnavailable as exc:
         raise ServiceUnavailable(str(exc)) from exc
+    return _citizen(ident)
+
+
+def _citizen(ident: CitizenIdentity) -> Principal:
     return Principal(CITIZEN, ident.cccd, ident.name, acr=ident.acr, idp_session=ident.session_id)
 
 
@@ -111,7 +115,7 @@ def _known_citizen(request: Request) -> Principal | None:
     ident = get_identity_provider(get_settings()).verified.get(token)
     if ident is None:
         return None
-    principal = Principal(CITIZEN, ident.cccd, ident.name, acr=ident.acr, idp_session=ident.session_id)
+    principal = _citizen(ident)
     request.scope["tvp.principal"] = principal
     return principal
 

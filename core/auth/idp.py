@@ -57,28 +57,24 @@ class VerifiedTokens:
     a key the issuer withdrew stops working within a minute here (as the JWKS cache's own refresh)."""
 
     def __init__(self) -> None:
-        self._found: OrderedDict[str, CitizenIdentity] = OrderedDict()
-        self._until: dict[str, float] = {}
+        self._found: OrderedDict[str, tuple[CitizenIdentity, float]] = OrderedDict()  # token → (who, until)
         self._lock = threading.Lock()
 
     def get(self, token: str) -> CitizenIdentity | None:
-        until = self._until.get(token)
-        if until is None:
+        found = self._found.get(token)
+        if found is None:
             return None
-        if time.time() < until:
-            return self._found.get(token)
+        if time.time() < found[1]:
+            return found[0]
         with self._lock:
             self._found.pop(token, None)
-            self._until.pop(token, None)
         return None
 
     def put(self, token: str, identity: CitizenIdentity) -> None:
         with self._lock:
-            self._found[token] = identity
-            self._until[token] = min(identity.expires_at, time.time() + VERIFIED_FOR_S)
+            self._found[token] = (identity, min(identity.expires_at, time.time() + VERIFIED_FOR_S))
             while len(self._found) > VERIFIED_MAX:
-                oldest, _ = self._found.popitem(last=False)
-                self._until.pop(oldest, None)
+                self._found.popitem(last=False)
 
 
 class IdentityProvider(Backend, ABC):
