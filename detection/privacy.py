@@ -22,6 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from core.instances import InstancePool
 from detection.models import plate_detector_name, resolve
 from detection.types import Detections
 from detection.yolo import YoloDetector
@@ -162,10 +163,10 @@ class PrivacyFilter:
         self._reader = reader
 
     @cached_property
-    def faces_detector(self) -> Any:
+    def faces_detectors(self) -> InstancePool[Any]:
         import dlib
 
-        return dlib.get_frontal_face_detector()
+        return InstancePool(dlib.get_frontal_face_detector)
 
     @property
     def reader(self) -> PlateReader:
@@ -196,10 +197,11 @@ class PrivacyFilter:
         h, w = bgr.shape[:2]
         upsample = 1 if max(h, w) <= DLIB_UPSAMPLE_MAX_SIDE else 0
         rgb = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-        found = [
-            Region("face", (r.left(), r.top(), r.right(), r.bottom()), "dlib")
-            for r in self.faces_detector(rgb, upsample)
-        ]
+        with self.faces_detectors.borrow() as detector:
+            found = [
+                Region("face", (r.left(), r.top(), r.right(), r.bottom()), "dlib")
+                for r in detector(rgb, upsample)
+            ]
         for x1, y1, x2, y2 in self.persons.detect(bgr).xyxy:
             head = min((y2 - y1) * HEAD_SHARE, (x2 - x1) * 1.2)
             found.append(Region("face", _int_box((x1, y1, x2, y1 + head)), "person"))

@@ -18,6 +18,7 @@ from tests.support.privacy import (
     plate_photo,
     privacy_filter,
 )
+from tests.support.threads import hammer_in_child
 
 __all__ = ["privacy_filter"]  # the session fixture
 
@@ -141,3 +142,24 @@ def test_blur_region_clips_and_fills() -> None:
     )
     blur_region(image, (0, 0, 10, 10), 0.0, solid=True)
     assert len(np.unique(image[:10, :10].reshape(-1, 3), axis=0)) == 1
+
+
+def test_faces_found_from_many_threads_at_once() -> None:
+    # The citizen app makes evidence copies in the server's worker threads: one dlib detector shared by
+    # them found other copies' faces, or corrupted the heap and killed `tvp serve` (SIGABRT).
+    done = hammer_in_child(
+        """
+        from detection.privacy import PrivacyFilter
+        from identity.fixtures import faces as F
+
+        privacy = PrivacyFilter()
+        people = ("hopper", "zidane_right")
+        frames = [F.on_canvas(F.scale(F.portrait(k), s)) for k in people for s in (0.5, 0.75)]
+
+        def work():
+            return [sorted(r.box for r in privacy.find_faces(x)) for x in frames]
+        """,
+        rounds=4,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["ok", "4"]

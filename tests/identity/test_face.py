@@ -17,6 +17,7 @@ from identity.face.verdict import person_trust, verify_person
 from identity.fixtures import faces as F
 from identity.record import TrustLevel
 from tests.support.identity import citizen, pki
+from tests.support.threads import hammer_in_child
 
 
 @cache
@@ -268,3 +269,25 @@ def test_liveness_checks_the_first_frame_when_no_match_measured_it() -> None:
     with pytest.raises(FaceQualityError) as exc:
         head_turn(fake, frames)
     assert exc.value.code == "face.none"
+
+
+def test_faces_found_and_embedded_from_many_threads_at_once() -> None:
+    # dlib's models keep working buffers inside: shared by the server's worker threads they gave one
+    # check-in another's faces, or corrupted the heap and killed `tvp serve` (SIGABRT).
+    done = hammer_in_child(
+        """
+        from identity.face.backend import load_backend
+        from identity.fixtures import faces as F
+
+        backend = load_backend("dlib")
+        frames = [F.on_canvas(F.scale(F.portrait(k), 0.75)) for k in ("hopper", "zidane_right")]
+
+        def work():
+            return [
+                [(f.box, backend.embed(x, f).round(6).tolist()) for f in backend.detect(x)] for x in frames
+            ]
+        """,
+        rounds=4,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["ok", "2"]

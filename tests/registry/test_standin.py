@@ -119,7 +119,8 @@ def faults(url: str, **values: float) -> None:
 
 
 def provider(url: str, **kw: object) -> HttpRegistryProvider:
-    options: dict = {"timeout_s": 1.0, "retries": 2, "cache_s": 60.0, "backoff_s": 0.01, **kw}
+    # A generous timeout: the stand-in shares the loaded test box; test_timeouts_are_failures sets its own.
+    options: dict = {"timeout_s": 10.0, "retries": 2, "cache_s": 60.0, "backoff_s": 0.01, **kw}
     return HttpRegistryProvider(url, KEY, **options)
 
 

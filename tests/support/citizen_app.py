@@ -48,7 +48,7 @@ def tvp_serve(port: int, settings: dict[str, str]) -> Iterator[str]:
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             [tvp, "serve", "--port", str(port)],
-            env={**os.environ, **settings},
+            env={**os.environ, "PYTHONFAULTHANDLER": "1", **settings},  # a native crash prints its threads
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
@@ -68,5 +68,13 @@ def tvp_serve(port: int, settings: dict[str, str]) -> Iterator[str]:
                 time.sleep(0.2)
             yield base
         finally:
+            died = proc.poll()
             proc.terminate()
             proc.wait(15)
+            log.seek(0)
+            # pytest shows this only when a test fails: the server's own last words.
+            print(
+                f"tvp serve (exit {died} before the end):",
+                log.read().decode(errors="replace")[-20000:],
+                file=sys.stderr,
+            )
