@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -45,6 +46,8 @@ class RejectReason(StrEnum):
 
 class ViolationCandidate(UUIDPk, Timestamps, Base):
     __tablename__ = "violation_candidates"
+    # The review queue's order (oldest first): its page is read from the index, not sorted per view.
+    __table_args__ = (Index("ix_violation_candidates_status_detected", "status", "detected_at", "id"),)
 
     camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cameras.id"), index=True)
     detected_at: Mapped[datetime] = mapped_column(index=True)
@@ -55,9 +58,7 @@ class ViolationCandidate(UUIDPk, Timestamps, Base):
     measured: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
-    status: Mapped[CandidateStatus] = enum_column(
-        CandidateStatus, default=CandidateStatus.pending_review, index=True
-    )
+    status: Mapped[CandidateStatus] = enum_column(CandidateStatus, default=CandidateStatus.pending_review)
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     claim_expires_at: Mapped[datetime | None]
     reviewed_by: Mapped[str | None] = mapped_column(String(120))

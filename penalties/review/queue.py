@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from core.evidence import get_blob_store
 from core.time import VN_TZ, utc_now
@@ -94,7 +94,10 @@ def queue(
     query = _filtered(takeable(By.staff(supervisor=supervisor)), filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.order_by(*_order(sort, descending)).offset((page - 1) * size).limit(size)
+        query.options(contains_eager(ViolationCandidate.camera))  # the page shows each row's camera
+        .order_by(*_order(sort, descending))
+        .offset((page - 1) * size)
+        .limit(size)
     ).all()
     return rows, total
 
