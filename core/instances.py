@@ -15,14 +15,14 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-def cores() -> int:
+def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class InstancePool(Generic[T]):
     def __init__(self, factory: Callable[[], T], size: int | None = None):
         self._factory = factory
-        self.size = max(1, size or cores())
+        self.size = max(1, size or _cores())
         self._free: queue.LifoQueue[T] = queue.LifoQueue()
         self._made = 0
         self._lock = threading.Lock()

@@ -34,8 +34,13 @@ def test_each_borrower_has_its_own_and_at_most_size_are_made() -> None:
 def test_a_third_borrower_waits_for_one_given_back() -> None:
     pool = InstancePool(object, size=2)
     got: list[object] = []
+
+    def third() -> None:
+        with pool.borrow() as item:
+            got.append(item)
+
     with pool.borrow() as a, pool.borrow() as b:
-        waiter = threading.Thread(target=lambda: got.append(pool._take()))
+        waiter = threading.Thread(target=third)
         waiter.start()
         waiter.join(0.3)
         assert waiter.is_alive() and not got

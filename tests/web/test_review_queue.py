@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from core.db import get_engine
 from core.models import AuditEntry, Role
 from core.time import VN_TZ, to_local, utc_now, vn_today
 from penalties.candidates.models import CandidateStatus, RejectReason, ViolationCandidate
@@ -281,10 +282,6 @@ def test_reviewer_figures_decisions_today_and_median_seconds(client: TestClient,
 def test_the_page_reads_its_rows_cameras_with_the_rows(client: TestClient, db: Session) -> None:
     # The template shows each row's camera: loaded one query per row it cost 75 % of the page at 5,000
     # waiting candidates (bench/load.py). The page's statements do not grow with its rows.
-    from sqlalchemy import event
-
-    from core.db import get_engine
-
     make_staff(db, Role.reviewer, username="eager")
     make_candidate(db, camera_code="CAM-00")
     db.commit()
