@@ -18,6 +18,7 @@ from core import audit
 from core.errors import NotFound
 from core.evidence import get_blob_store
 from core.pagination import Page
+from core.time import vn_today
 from penalties.candidates.models import ViolationCandidate
 from penalties.notices.access import audit_citizen_read, notice_for_citizen, visible_notice, visible_to
 from penalties.notices.exceptions import NoticeNotFound
@@ -90,13 +91,14 @@ def list_notices(
     # One statement: the page's columns with the count of all (a window over the rows before the limit).
     found = session.execute(_list_query(kind), params).all()
     rows = [views.NoticeFacts(*row[:-1]) for row in found]
+    today = vn_today()
     if found:
         total = int(found[0].total)
     elif page > 1:  # past the last page: no row to carry the count
         total = session.scalar(_count_query(kind), params) or 0
     else:
         total = 0
-    items = [views.summary(n, cccd) for n in rows]
+    items = [views.summary(n, cccd, today=today) for n in rows]
     shown = Page[NoticeSummary](items=items, total=total, page=page, size=size)
     audit.record_read(
         session,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import exists, select
@@ -23,12 +24,13 @@ from citizen_app_api.schemas import (
 )
 from core.time import format_local, to_local, vn_today
 from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
+from penalties.law import violation_day
 from penalties.law.assessment import late_charge
-from penalties.law.words import LawWords
+from penalties.law.words import LawWords, describe_on
 from penalties.notices.access import liable_cccd
 from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.models import Notice, NoticeStatus
-from penalties.notices.words import notice_words, words_of
+from penalties.notices.words import fined_class_of, notice_words
 from penalties.responses.models import Acknowledgement, Nomination, NominationStatus
 from penalties.responses.service import is_organisation
 
@@ -133,9 +135,17 @@ def words_shown(w: LawWords) -> ViolationWords:
     )
 
 
+@lru_cache(maxsize=4096)
+def _words_on(code: str, fined_class: str, day: date) -> ViolationWords:
+    """The same for every notice of that code, class and Vietnamese day: made once (the law tables are
+    read at start and do not change while the process runs)."""
+    return words_shown(describe_on(code, fined_class, day))
+
+
 def summary(notice: NoticeFacts, cccd: str, *, today: date | None = None) -> NoticeSummary:
     today = today or vn_today()
-    words = words_of(notice.violation_code, notice.owner_snapshot, notice.vehicle_class, notice.detected_at)
+    fined_class = fined_class_of(notice.owner_snapshot, notice.vehicle_class)
+    words = _words_on(notice.violation_code, fined_class, violation_day(notice.detected_at))
     status = citizen_status(notice, cccd)
     late = 0 if status in OWES_NOTHING else late_charge(notice.amount_vnd, notice.due_date, today)
     due = 0 if status in OWES_NOTHING else notice.amount_vnd + late
@@ -146,7 +156,7 @@ def summary(notice: NoticeFacts, cccd: str, *, today: date | None = None) -> Not
         status_label=STATUS_TEXT[status],
         my_role="driver" if notice.driver_cccd == cccd else "owner",
         violation_code=notice.violation_code,
-        violation=words_shown(words),
+        violation=words,
         plate=notice.owner_snapshot.get("plate_display") or notice.plate,
         detected_at=notice.detected_at,
         detected_at_local=format_local(notice.detected_at),

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
@@ -24,6 +24,7 @@ from starlette.requests import Request
 from core.config import get_settings
 from core.time import utc_now
 
+T = TypeVar("T")
 IMMEDIATE = "tvp_sqlite_immediate"
 NOWAIT = "tvp_nowait"  # a lock that is not free at once fails the transaction instead of waiting
 BUSY_TIMEOUT_MS = 30_000
@@ -214,6 +215,29 @@ async def _request_session(writes: bool) -> AsyncIterator[Session]:
         from core.audit_reads import audited
 
         await audited(reads)
+
+
+def _read_with(fn: Callable[[Session], T]) -> tuple[T, list[Any]]:
+    with get_engine().connect() as connection:
+        if connection.dialect.name == "postgresql":  # no BEGIN, no ROLLBACK: two round trips fewer
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        with Session(bind=connection) as session:
+            reads = session.info[READS_TO_AUDIT] = []
+            return fn(session), reads
+
+
+async def read(fn: Callable[[Session], T]) -> T:
+    """``fn`` with a session for reads only: in one worker-thread hop (once one of the process's request
+    slots is free), on a connection that reads committed data statement by statement (autocommit on
+    PostgreSQL: no transaction to begin or end). The reads it audits (core.audit.record_read) are
+    appended to the audit chain before this returns, as a request session's are."""
+    async with _slots():
+        found, reads = await run_in_threadpool(_read_with, fn)
+    if reads:
+        from core.audit_reads import audited
+
+        await audited(reads)
+    return found
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -93,7 +93,12 @@ def law_for(day: date) -> LawVersion:
 
 
 def provision(code: str, vehicle_class: str, at: datetime) -> tuple[LawVersion, Provision]:
-    version = law_for(violation_day(at))
+    return provision_on(code, vehicle_class, violation_day(at))
+
+
+def provision_on(code: str, vehicle_class: str, day: date) -> tuple[LawVersion, Provision]:
+    """The provision in force on the Vietnamese calendar ``day`` (provision's answer for any time of it)."""
+    version = law_for(day)
     known = VehicleClass.parse(vehicle_class)
     if known is None:
         raise LawError(f"unknown vehicle class {vehicle_class!r}")

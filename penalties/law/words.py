@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from detection.vehicles import VehicleClass
-from penalties.law import LawError, law_for, provision, violation_day
+from penalties.law import LawError, law_for, provision_on, violation_day
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,13 @@ def describe(code: str, vehicle_class: str | None, at: datetime) -> LawWords:
     """The words of the law of ``at``'s Vietnamese date for ``code`` by that vehicle class. Never raises
     for a code, class or date the tables do not know: the answer then carries the code as its name and
     the reason in ``unknown``. A missing class reads as a car, as the assessment does."""
-    day = violation_day(at)
+    return describe_on(code, vehicle_class, violation_day(at))
+
+
+def describe_on(code: str, vehicle_class: str | None, day: date) -> LawWords:
+    """describe for any time of the Vietnamese calendar ``day`` (the law is read by the day)."""
     try:
-        version, rule = provision(code, vehicle_class or VehicleClass.car, at)
+        version, rule = provision_on(code, vehicle_class or VehicleClass.car, day)
     except LawError as exc:
         try:
             law: str | None = law_for(day).name

@@ -168,3 +168,22 @@ def test_citizen_api_violation_words(client: TestClient, db: Session, at: dateti
     listed = client.get("/api/citizen/v1/notices", headers={"authorization": f"Bearer {token}"}).json()
     items = listed["items"] if isinstance(listed, dict) else listed
     assert [i["violation"]["article"] for i in items] == [r["legal_reference"]]
+
+
+def test_citizen_list_names_each_notice_by_the_law_of_its_own_day(client: TestClient, db: Session) -> None:
+    """One citizen, the same violation an hour apart across the law change (23:30 and 00:30 in Vietnam):
+    the list names each by its own day's decree (the list keeps a violation's words by code, class and
+    day; a key without the day, or with the UTC day, would give both the same words)."""
+    owner = make_citizen(db, serial=9803)
+    issued_notice(db, owner, plate="51G30003", code="RED_LIGHT", at=OLD)
+    issued_notice(db, owner, plate="51G30004", code="RED_LIGHT", at=NEW)
+    token = citizen_token(client, owner.cccd)
+    for _ in range(2):  # the second list reads the kept words
+        listed = client.get("/api/citizen/v1/notices", headers={"authorization": f"Bearer {token}"})
+        assert listed.status_code == 200, listed.text
+        by_plate = {i["plate"]: i["violation"] for i in listed.json()["items"]}
+        for plate, at in (("51G30003", OLD), ("51G30004", NEW)):
+            r = row("RED_LIGHT", "car", at)
+            words = by_plate[plate]
+            assert (words["article"], words["fine_min_vnd"]) == (r["legal_reference"], int(r["fine_min_vnd"]))
+            assert words["law"].startswith("ND 168/2024" if at == NEW else "ND 100/2019")
