@@ -119,7 +119,8 @@ def append(session: Session, entries: Sequence[Pending]) -> None:
     entry on PostgreSQL is two round trips: the head's update, then the entry's insert and the head's
     new hash as one statement (a CTE)."""
     take, insert_entry, move_head, appended_and_moved = _statements()
-    last, prev = session.execute(take, {"n": len(entries)}).one()
+    db = session.connection()  # Core statements: the ORM's execution layer would add nothing but time
+    last, prev = db.execute(take, {"n": len(entries)}).one()
     rows = []
     for seq, fields in enumerate(entries, start=last - len(entries) + 1):
         sealed = _hash(seq, fields, prev)
@@ -137,11 +138,11 @@ def append(session: Session, entries: Sequence[Pending]) -> None:
             }
         )
         prev = sealed
-    if len(rows) == 1 and session.get_bind().dialect.name == "postgresql":
-        session.execute(appended_and_moved, rows[0])
+    if len(rows) == 1 and db.dialect.name == "postgresql":
+        db.execute(appended_and_moved, rows[0])
     else:
-        session.execute(insert_entry, rows)
-        session.execute(move_head, {"e_hash": prev})
+        db.execute(insert_entry, rows)
+        db.execute(move_head, {"e_hash": prev})
 
 
 ENTRY_COLUMNS = ("seq", "at", "actor", "action", "object_type", "object_id", "detail", "prev_hash", "hash")
@@ -152,19 +153,20 @@ def _statements() -> tuple[Executable, Executable, Executable, Executable]:
     """append's statements, built once (an entry's values are parameters ``e_<column>``): the head's
     update that takes ``n`` numbers, the entries' insert, the head's new hash, and the last two as one."""
     table = AuditEntry.metadata.tables[AuditEntry.__tablename__]
+    # The head as a table, not the mapped class: an ORM update would look for head objects to refresh
+    # in the session at every append (verify_chain reads the head afresh).
+    head = AuditHead.metadata.tables[AuditHead.__tablename__]
     take = (
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + bindparam("n", type_=AuditHead.__table__.c["seq"].type))
-        .returning(AuditHead.seq, AuditHead.last_hash)
+        update(head)
+        .where(head.c.id == 1)
+        .values(seq=head.c.seq + bindparam("n", type_=head.c.seq.type))
+        .returning(head.c.seq, head.c.last_hash)
     )
     insert_entry = insert(table).values(
         {name: bindparam(f"e_{name}", type_=table.c[name].type) for name in ENTRY_COLUMNS}
     )
     move_head = (
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_hash=bindparam("e_hash", type_=table.c["hash"].type))
+        update(head).where(head.c.id == 1).values(last_hash=bindparam("e_hash", type_=table.c["hash"].type))
     )
     return take, insert_entry, move_head, move_head.add_cte(insert_entry.cte("appended"))
 
@@ -223,7 +225,7 @@ def verify_chain(session: Session, batch: int = 1000, anchors: AnchorLog | None 
             "no entry matches its hash under this TVP_AUDIT_KEY: the chain was rewritten, "
             "or this is not the key it was sealed with"
         )
-    head = session.get(AuditHead, 1)
+    head = session.get(AuditHead, 1, populate_existing=True)
     if head is None:
         report.problems.append("audit head row is missing")
     elif head.seq != last_seq or head.last_hash != prev:
