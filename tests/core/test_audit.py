@@ -44,6 +44,41 @@ def test_chain_verifies(db: Session) -> None:
     assert all(b.prev_hash == a.hash for a, b in pairwise(entries))
 
 
+def test_a_batch_is_stored_as_given_and_verifies(db: Session) -> None:
+    """Several entries appended at once (a batch of audited reads; on PostgreSQL one insert of a JSON
+    array of rows): each is stored with its own time to the microsecond, text, empty object and nested
+    detail as given, and the chain verifies."""
+    at = datetime(2026, 12, 1, 16, 59, 59, 999_999, tzinfo=UTC)
+    given = [
+        audit.Pending(
+            at, "citizen:079090000001", "citizen.read", "citizen", "079090000001", {"purpose": "x"}
+        ),
+        audit.Pending(at + timedelta(microseconds=1), "staff:x", "notice.read", "notice", None, {}),
+        audit.Pending(
+            at - timedelta(days=400),
+            "staff:y",
+            "thing.read",
+            "thing",
+            "7",
+            {
+                "tên": "Nguyễn Thị Ánh",
+                "ids": ["a", "b"],
+                "n": 3,
+                "share": 0.25,
+                "inner": {"ok": True, "no": None},
+            },
+        ),
+    ]
+    audit.append(db, given)
+    db.commit()
+    stored = db.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [(e.at, e.actor, e.action, e.object_type, e.object_id, e.detail) for e in stored] == [
+        (g.at, g.actor, g.action, g.object_type, g.object_id, g.detail) for g in given
+    ]
+    report = audit.verify_chain(db)
+    assert report.ok and report.checked == 3
+
+
 def test_edited_entry_is_detected(db: Session) -> None:
     _write(db)
     db.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="staff:someone-else"))
