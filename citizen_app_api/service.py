@@ -113,16 +113,19 @@ def list_notices(
     return shown
 
 
-# The notice with its candidate and camera in one statement (the detail shows all three).
-DETAIL_LOADS = (
-    joinedload(Notice.candidate, innerjoin=True).joinedload(ViolationCandidate.camera, innerjoin=True),
-)
+@cache
+def _detail_query() -> Select[Notice]:
+    """The notice with its candidate and camera in one statement (the detail shows all three), built once."""
+    candidate_and_camera = joinedload(Notice.candidate, innerjoin=True).joinedload(
+        ViolationCandidate.camera, innerjoin=True
+    )
+    return select(Notice).options(candidate_and_camera).where(Notice.id == bindparam("notice_id"))
 
 
 def notice_detail(session: Session, notice_id: uuid.UUID, cccd: str) -> NoticeDetail:
     """One of the citizen's notices in full; the read is audited last, once the answer is built."""
     try:
-        notice = visible_notice(session, notice_id, cccd, options=DETAIL_LOADS)
+        notice = visible_notice(session, notice_id, cccd, query=_detail_query())
     except NoticeNotFound:
         raise NoticeNotFound(NOT_FOUND) from None
     shown = views.detail(session, notice, cccd)

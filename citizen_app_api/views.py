@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, String, Uuid, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from citizen_app_api.schemas import (
@@ -169,10 +169,13 @@ def summary(notice: NoticeFacts, cccd: str, *, today: date | None = None) -> Not
     )
 
 
+@cache
+def _chain_link_query() -> Select[EvidenceLink]:
+    return select(EvidenceLink).where(EvidenceLink.candidate_id == bindparam("candidate_id"))
+
+
 def chain_link(session: Session, notice: Notice) -> ChainLinkRead | None:
-    link = session.scalars(
-        select(EvidenceLink).where(EvidenceLink.candidate_id == notice.candidate_id)
-    ).first()
+    link = session.scalars(_chain_link_query(), {"candidate_id": notice.candidate_id}).first()
     if link is None:
         return None
     return ChainLinkRead(
@@ -189,23 +192,27 @@ def manifest_item(items: list[EvidenceItem]) -> EvidenceItem | None:
     return manifests[0] if len(manifests) == 1 else None
 
 
+@cache
+def _answers_query() -> Select[bool, bool, bool]:
+    """Whether the notice has a nomination, a pending one, and the citizen's acknowledgement: one
+    statement, built once (the notice and the citizen are parameters)."""
+    notice_id, cccd = bindparam("notice_id", type_=Uuid()), bindparam("cccd", type_=String())
+    nominations = select(Nomination.id).where(Nomination.notice_id == notice_id)
+    mine = select(Acknowledgement.id).where(
+        Acknowledgement.notice_id == notice_id, Acknowledgement.cccd == cccd
+    )
+    pending = nominations.where(Nomination.status == NominationStatus.pending)
+    return select(exists(nominations), exists(pending), exists(mine))
+
+
 def actions(session: Session, notice: Notice, cccd: str) -> NoticeActions:
     """What this citizen may do now, by the rules penalties.responses enforces (only from
     ``delivered``; the owner names a driver once, an organisation until one accepts)."""
     liable = liable_cccd(notice) == cccd
     open_ = notice.status is NoticeStatus.delivered
     organisation = notice.driver_cccd is None and is_organisation(notice)
-    nominations = select(Nomination.id).where(Nomination.notice_id == notice.id)
-    named, pending, acknowledged = session.execute(  # one statement for the three
-        select(
-            exists(nominations),
-            exists(nominations.where(Nomination.status == NominationStatus.pending)),
-            exists(
-                select(Acknowledgement.id).where(
-                    Acknowledgement.notice_id == notice.id, Acknowledgement.cccd == cccd
-                )
-            ),
-        )
+    named, pending, acknowledged = session.execute(
+        _answers_query(), {"notice_id": notice.id, "cccd": cccd}
     ).one()
     may_name = cccd == notice.owner_cccd and notice.driver_cccd is None and (not named or organisation)
     return NoticeActions(

@@ -4,11 +4,9 @@ else is "not found", with the same answer as an id that does not exist (no hint 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Select, or_
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.interfaces import ORMOption
 
 from core import audit
 from penalties.notices.exceptions import NoticeNotFound
@@ -38,14 +36,18 @@ def notice_for_citizen(session: Session, notice_id: uuid.UUID, cccd: str, *, pur
 
 
 def visible_notice(
-    session: Session, notice_id: uuid.UUID, cccd: str, *, options: Sequence[ORMOption] = ()
+    session: Session, notice_id: uuid.UUID, cccd: str, *, query: Select[Notice] | None = None
 ) -> Notice:
     """The notice if this citizen may see it, else NoticeNotFound (404); NOT audited: the caller audits
     the read with ``audit_citizen_read`` once it has built its answer, as the last statement before the
     commit. The audit chain's head row stays locked from the audit to the commit, and every audited read
-    waits for it: building the answer inside that lock made every reader wait for it too. ``options``:
-    loader options for the notice's query (what the caller reads of it next, in the same statement)."""
-    notice = session.get(Notice, notice_id, options=options)
+    waits for it: building the answer inside that lock made every reader wait for it too. ``query``: the
+    notice's select (its id the parameter ``notice_id``) with loader options for what the caller reads of
+    it next, built once by the caller; by default the notice alone."""
+    if query is None:
+        notice = session.get(Notice, notice_id)
+    else:
+        notice = session.execute(query, {"notice_id": notice_id}).unique().scalar_one_or_none()
     if notice is None or not is_visible(notice, cccd):
         raise NoticeNotFound(f"no notice {notice_id}")
     return notice
