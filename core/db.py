@@ -6,6 +6,7 @@ The request (``get_session``) or the job (``session_scope``) owns the transactio
 from __future__ import annotations
 
 import asyncio
+import select
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import QueuePool
 from starlette.concurrency import run_in_threadpool
@@ -91,7 +93,22 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+
+    @event.listens_for(engine, "checkout")
+    def _unless_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        """A pooled connection's check at checkout, instead of a ping round trip at every one
+        (``pool_pre_ping``): an idle connection has nothing to read, and one the server closed (a restart,
+        a terminated backend, an idle timeout) has its farewell and the end of the stream. Only one with
+        something to read is pinged; when that fails, the pool drops it and opens another."""
+        if not dbapi_connection.closed and not select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"the server closed the connection: {exc}") from exc
+
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
