@@ -24,13 +24,12 @@ from citizen_app_api.schemas import (
 )
 from core.time import format_local, to_local, vn_today
 from penalties.candidates.models import EvidenceItem, EvidenceKind, EvidenceLink, ViolationCandidate
-from penalties.law import violation_day
 from penalties.law.assessment import late_charge
-from penalties.law.words import LawWords, describe_on
+from penalties.law.words import LawWords
 from penalties.notices.access import liable_cccd
 from penalties.notices.clocks import AWAITING_RESPONSE, UNANSWERED_AFTER
 from penalties.notices.models import Notice, NoticeStatus
-from penalties.notices.words import fined_class_of, notice_words
+from penalties.notices.words import notice_words, words_of
 from penalties.responses.models import Acknowledgement, Nomination, NominationStatus
 from penalties.responses.service import is_organisation
 
@@ -122,7 +121,9 @@ def violation_words(notice: Notice) -> ViolationWords:
     return words_shown(notice_words(notice))
 
 
+@lru_cache(maxsize=4096)
 def words_shown(w: LawWords) -> ViolationWords:
+    """The same for every notice with the same words (kept: a list shows many of them)."""
     return ViolationWords(
         vi=w.name_vi,
         en=w.name_en,
@@ -135,17 +136,11 @@ def words_shown(w: LawWords) -> ViolationWords:
     )
 
 
-@lru_cache(maxsize=4096)
-def _words_on(code: str, fined_class: str, day: date) -> ViolationWords:
-    """The same for every notice of that code, class and Vietnamese day: made once (the law tables are
-    read at start and do not change while the process runs)."""
-    return words_shown(describe_on(code, fined_class, day))
-
-
 def summary(notice: NoticeFacts, cccd: str, *, today: date | None = None) -> NoticeSummary:
     today = today or vn_today()
-    fined_class = fined_class_of(notice.owner_snapshot, notice.vehicle_class)
-    words = _words_on(notice.violation_code, fined_class, violation_day(notice.detected_at))
+    words = words_shown(
+        words_of(notice.violation_code, notice.owner_snapshot, notice.vehicle_class, notice.detected_at)
+    )
     status = citizen_status(notice, cccd)
     late = 0 if status in OWES_NOTHING else late_charge(notice.amount_vnd, notice.due_date, today)
     due = 0 if status in OWES_NOTHING else notice.amount_vnd + late

@@ -148,9 +148,9 @@ def append(session: Session, entries: Sequence[Pending]) -> None:
 ENTRY_COLUMNS = ("seq", "at", "actor", "action", "object_type", "object_id", "detail", "prev_hash", "hash")
 # PostgreSQL's types of the entries' columns as json_to_recordset reads them (detail stays json text).
 _RECORD = (
-    "seq bigint, at timestamptz, actor text, action text, object_type text, object_id text, detail json, "
+    "seq bigint, at timestamptz, actor text, action text, object_type text, object_id text, detail json,"
+    " prev_hash text, hash text"
 )
-_RECORD += "prev_hash text, hash text"
 
 
 def _json_rows(rows: list[dict[str, Any]]) -> str:

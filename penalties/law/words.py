@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from detection.vehicles import VehicleClass
 from penalties.law import LawError, law_for, provision_on, violation_day
@@ -56,8 +57,10 @@ def describe(code: str, vehicle_class: str | None, at: datetime) -> LawWords:
     return describe_on(code, vehicle_class, violation_day(at))
 
 
+@lru_cache(maxsize=4096)
 def describe_on(code: str, vehicle_class: str | None, day: date) -> LawWords:
-    """describe for any time of the Vietnamese calendar ``day`` (the law is read by the day)."""
+    """describe for any time of the Vietnamese calendar ``day`` (the law is read by the day; kept, as the
+    tables are read at start and do not change while the process runs)."""
     try:
         version, rule = provision_on(code, vehicle_class or VehicleClass.car, day)
     except LawError as exc:
