@@ -4,6 +4,10 @@
 # (scripts/clocks.sh): the whole suite on SQLite in the Vietnamese evening; all but the computer vision
 # (`clockless`: fixed footage, no dates, no database) on PostgreSQL just after Vietnamese midnight and on
 # SQLite across UTC midnight. TVP_TEST_CLOCKS=0 runs the first two on the real clock and skips the third.
+#
+# The runs go in two lanes at once, one per core (each run has its own database, data folder, queues and
+# ports): the SQLite evening run beside the PostgreSQL run then the UTC-midnight run. A lane's output is
+# kept and printed whole when it ends. TVP_TEST_LANES=1 runs them one after the other, printing as they go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
@@ -15,16 +19,43 @@ pg_url="${TVP_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/te
 clocked() {  # clocked NAME command…
   if [ "${TVP_TEST_CLOCKS:-1}" != 0 ]; then at_clock "$@"; else shift; "$@"; fi
 }
+on_sqlite() {
+  echo "== tests on SQLite"
+  clocked vn_evening .venv/bin/pytest "$@"
+}
+on_postgres_then_utc_midnight() {
+  echo "== tests on PostgreSQL"
+  TVP_TEST_DATABASE_URL="$pg_url" clocked vn_midnight .venv/bin/pytest -m "not clockless" "$@"
+  if [ "${TVP_TEST_CLOCKS:-1}" != 0 ]; then
+    echo "== tests on SQLite across UTC midnight, computer vision left out"
+    at_clock utc_midnight .venv/bin/pytest -m "not clockless" "$@"
+  fi
+}
 echo "== lint, format, types, import layers"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy .
 .venv/bin/lint-imports
-echo "== tests on SQLite"
-clocked vn_evening .venv/bin/pytest "$@"
-echo "== tests on PostgreSQL"
-TVP_TEST_DATABASE_URL="$pg_url" clocked vn_midnight .venv/bin/pytest -m "not clockless" "$@"
-if [ "${TVP_TEST_CLOCKS:-1}" != 0 ]; then
-  echo "== tests on SQLite across UTC midnight, computer vision left out"
-  at_clock utc_midnight .venv/bin/pytest -m "not clockless" "$@"
+if [ "${TVP_TEST_LANES:-2}" = 1 ]; then
+  on_sqlite "$@"
+  on_postgres_then_utc_midnight "$@"
+  exit 0
 fi
+logs="$(mktemp -d -t tvp-test-lanes-XXXXXX)"
+started=$SECONDS
+echo "== tests in two lanes (output shown as each lane ends; TVP_TEST_LANES=1 runs them one by one)"
+(on_sqlite "$@") >"$logs/sqlite.log" 2>&1 &
+sqlite_lane=$!
+(on_postgres_then_utc_midnight "$@") >"$logs/postgres.log" 2>&1 &
+postgres_lane=$!
+failed=0
+for lane in sqlite postgres; do
+  pid_var="${lane}_lane"
+  rc=0
+  wait "${!pid_var}" || rc=$?
+  echo "---- lane: $lane (exit $rc, $(( (SECONDS - started) / 60 )) min since the lanes began)"
+  cat "$logs/$lane.log"
+  [ "$rc" = 0 ] || failed=1
+done
+rm -rf "$logs"
+exit "$failed"
