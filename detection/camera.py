@@ -501,7 +501,7 @@ class CameraProcessor:
         step's per-frame budget); a settled track is not looked at again."""
         if self.helmets is None:
             return
-        bikes = []
+        bikes, in_view = [], []
         for i in tracked:
             tid = _tid(vehicles, i)
             live = self._live[tid]
@@ -510,10 +510,13 @@ class CameraProcessor:
             if live.helmets is None:
                 live.helmets = TrackHelmets()
             box = live.boxes[frame.index]
+            in_view.append(box)
             if box[3] - box[1] >= MIN_MOTORBIKE_PX:
                 bikes.append((tid, (live.helmets, box, travel_of(live.track.points))))
         chosen = self.helmets.pick(self.frames_processed - 1, frame.image.shape, bikes)
-        self.helmets.run(frame.image, frame.index, frame.captured_at, chosen)
+        looked = {tuple(box) for _, box, _ in chosen}
+        others = np.array([b for b in in_view if tuple(b) not in looked], np.float32).reshape(-1, 4)
+        self.helmets.run(frame.image, frame.index, frame.captured_at, chosen, others)
 
     def _carried(self, vehicles: Detections, people: Detections) -> tuple[Detections, Placed]:
         """The vehicles plus a motorbike box placed from its rider for each motorbike track not found."""

@@ -57,6 +57,7 @@ class RiderFinder(Protocol):
         frame: np.ndarray,
         motorbikes: np.ndarray,
         travel: list[tuple[float, float] | None] | None = None,
+        neighbours: np.ndarray | None = None,
     ) -> list[MotorbikeRiders]: ...
 
 
@@ -247,12 +248,21 @@ class HelmetStep:
             state.last_look = processed
         return chosen
 
-    def run(self, image: np.ndarray, index: int, at: datetime, bikes: list[Bike]) -> None:
+    def run(
+        self,
+        image: np.ndarray,
+        index: int,
+        at: datetime,
+        bikes: list[Bike],
+        neighbours: np.ndarray | None = None,
+    ) -> None:
+        """Look at ``bikes``; ``neighbours`` (xyxy rows), the other motorbikes in view, claim their own
+        riders."""
         if not bikes:
             return
         started = time.perf_counter()
         boxes = np.array([b for _, b, _ in bikes], np.float32)
-        found = self.finder.riders(image, boxes, [t for _, _, t in bikes])
+        found = self.finder.riders(image, boxes, [t for _, _, t in bikes], neighbours)
         crops = crops_for(image.shape, boxes)
         for (state, _, _), riders, crop in zip(bikes, found, crops, strict=True):
             state.add(index, at, image, riders, crop)

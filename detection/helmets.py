@@ -8,6 +8,10 @@ Geometry rules (image pixels, y grows downwards):
   motorbike box widened by ``SIDE_MARGIN`` of its width each side, vertically from ``ABOVE`` of its
   height above the box's top to ``INTO`` of its height below the top (a head is never low on the
   bike). A head in several zones goes to the motorbike whose centre line is nearest.
+- Every motorbike in view claims its riders, not only those looked at: a head in a neighbour's zone,
+  nearer the neighbour's centre line, is the neighbour's. Neighbours are the other tracked motorbikes
+  and the motorbikes the helmet model itself finds in the crops that match no known one (overlapping
+  none by ``KNOWN_MOTORBIKE_IOU``): a motorbike the vehicle detector missed, half out of the crop.
 - The driver is the front-most adult: the head furthest along the direction of travel (the track's
   motion) when the motorbike crosses the image sideways; when it comes towards or goes away from the
   camera, or its motion is unknown, the head lowest in the image when approaching (nearest the camera)
@@ -32,6 +36,7 @@ SIDE_MARGIN = 0.15
 ABOVE = 1.2
 INTO = 0.6
 DUPLICATE_IOU = 0.5  # the same head found in two overlapping crops
+KNOWN_MOTORBIKE_IOU = 0.3  # a motorbike found in a crop overlapping a known one this much is that one
 CHILD_HEAD_RATIO = 0.75  # a head under 3/4 of the median adult head height on the same motorbike
 HEAD_CLASSES = ("head_helmet", "head_no_helmet")
 # A head is called bare when the model's no-helmet score for it reaches this, even where its helmet
@@ -160,13 +165,29 @@ def order_riders(heads: Detections, travel: tuple[float, float] | None = None) -
     )
 
 
+def unknown_motorbikes(found: Detections, known: np.ndarray) -> np.ndarray:
+    """The motorbike boxes among ``found`` that overlap none of the ``known`` boxes (xyxy rows) by
+    ``KNOWN_MOTORBIKE_IOU``: neighbours that claim their own riders (see module doc)."""
+    boxes = found.xyxy[[i for i in range(len(found)) if found.name(i) == "motorbike"]].reshape(-1, 4)
+    if not len(boxes) or not len(known):
+        return boxes
+    return boxes[iou(boxes, known).max(axis=1) < KNOWN_MOTORBIKE_IOU]
+
+
 def riders_per_motorbike(
-    heads: Detections, motorbikes: np.ndarray, travel: Sequence[tuple[float, float] | None] | None = None
+    heads: Detections,
+    motorbikes: np.ndarray,
+    travel: Sequence[tuple[float, float] | None] | None = None,
+    neighbours: np.ndarray | None = None,
 ) -> list[MotorbikeRiders]:
-    """Heads (frame pixels, duplicates allowed) → each motorbike's riders, in the motorbikes' order."""
+    """Heads (frame pixels, duplicates allowed) → each motorbike's riders, in the motorbikes' order; a
+    head nearer one of the ``neighbours`` (other motorbikes in view, xyxy rows) is none of theirs."""
     heads = dedupe_heads(heads_only(heads))
+    claimants = motorbikes
+    if neighbours is not None and len(neighbours):
+        claimants = np.vstack([motorbikes, neighbours]).astype(np.float32)
     out = []
-    for m, indices in enumerate(assign_heads(heads, motorbikes)):
+    for m, indices in enumerate(assign_heads(heads, claimants)[: len(motorbikes)]):
         direction = travel[m] if travel is not None else None
         box = tuple(float(v) for v in motorbikes[m])
         out.append(MotorbikeRiders(box, order_riders(heads[indices], direction)))  # type: ignore[arg-type]
@@ -277,8 +298,13 @@ class HelmetDetector:
         frame: np.ndarray,
         motorbikes: np.ndarray,
         travel: Sequence[tuple[float, float] | None] | None = None,
+        neighbours: np.ndarray | None = None,
     ) -> list[MotorbikeRiders]:
-        return riders_per_motorbike(self.heads(frame, motorbikes), motorbikes, travel)
+        """Each motorbike's riders; ``neighbours``: the other motorbikes in view, not looked at now."""
+        found = self.heads(frame, motorbikes)
+        known = motorbikes if neighbours is None else np.vstack([motorbikes, neighbours])
+        others = np.vstack([known[len(motorbikes) :], unknown_motorbikes(found, known)])
+        return riders_per_motorbike(found, motorbikes, travel, others)
 
 
 @dataclass(frozen=True)

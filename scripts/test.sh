@@ -44,6 +44,8 @@ fi
 logs="$(mktemp -d -t tvp-test-lanes-XXXXXX)"
 started=$SECONDS
 echo "== tests in two lanes (output shown as each lane ends; TVP_TEST_LANES=1 runs them one by one)"
+# Stopped from outside (a CI time limit, Ctrl-C): show what each lane had printed.
+trap 'trap - INT TERM; for f in "$logs"/*.log; do echo "---- $(basename "$f" .log) lane, stopped:"; cat "$f"; done; exit 143' INT TERM
 (on_sqlite "$@") >"$logs/sqlite.log" 2>&1 &
 sqlite_lane=$!
 (on_postgres_then_utc_midnight "$@") >"$logs/postgres.log" 2>&1 &

@@ -85,7 +85,9 @@ class _Heads:
         self.calls: list[int] = []
         self.flicker = flicker
 
-    def riders(self, frame: np.ndarray, motorbikes: np.ndarray, travel: Any = None) -> list[MotorbikeRiders]:
+    def riders(
+        self, frame: np.ndarray, motorbikes: np.ndarray, travel: Any = None, neighbours: Any = None
+    ) -> list[MotorbikeRiders]:
         self.calls.append(int(frame[0, 0, 0]))
         out = []
         for x1, y1, x2, _ in motorbikes:
@@ -242,9 +244,13 @@ class _HeadsPerBike(_Heads):
     def __init__(self) -> None:
         super().__init__()
         self.looked_at: list[list[float]] = []  # per call, the top of each motorbike box looked at
+        self.neighbours: list[list[float]] = []  # per call, the top of each other motorbike in view
 
-    def riders(self, frame: np.ndarray, motorbikes: np.ndarray, travel: Any = None) -> list[MotorbikeRiders]:
+    def riders(
+        self, frame: np.ndarray, motorbikes: np.ndarray, travel: Any = None, neighbours: Any = None
+    ) -> list[MotorbikeRiders]:
         self.looked_at.append([float(b[1]) for b in motorbikes])
+        self.neighbours.append(sorted(float(b[1]) for b in neighbours))
         return super().riders(frame, motorbikes, travel)
 
 
@@ -266,6 +272,9 @@ def test_a_busy_frame_stays_in_budget_nearest_motorbike_first() -> None:
     tops = [top for top, _ in reversed(LANES)]
     assert [boxes[0] for boxes in heads.looked_at] == [t for t in tops for _ in range(SETTLED_FRAMES)]
     assert heads.calls == list(range(3 * SETTLED_FRAMES))
+    # The motorbikes not looked at are still in view: they claim their own riders' heads.
+    all_tops = sorted(top for top, _ in LANES)
+    assert heads.neighbours == [sorted(set(all_tops) - {seen[0]}) for seen in heads.looked_at]
     assert camera.helmets is not None and camera.helmets.max_ms >= camera.helmets.mean_ms > 0
     # Each motorbike still got its settled vote: a passenger without a helmet on each.
     assert camera.helmets.seen == {"worn": 3, "missing": 3}

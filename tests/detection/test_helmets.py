@@ -14,6 +14,7 @@ from detection.helmets import (
     front_to_back,
     possible_children,
     riders_per_motorbike,
+    unknown_motorbikes,
     vote,
 )
 from detection.types import Detections
@@ -55,6 +56,29 @@ def test_a_head_between_two_motorbikes_goes_to_the_nearer_centre_line() -> None:
     bikes = np.array([[100, 300, 200, 400], [190, 300, 290, 400]], np.float32)
     heads = _heads((200, 230, 220, 250, HELMET, 0.9), (250, 230, 270, 250, BARE, 0.8))  # x 210 in both zones
     assert assign_heads(heads, bikes) == [[], [0, 1]]
+
+
+def test_a_neighbour_in_view_claims_the_heads_nearer_its_centre_line() -> None:
+    # The head at x 210 is in BIKE's zone (85..215) but nearer the neighbour's centre line (x 240).
+    heads = _heads((140, 220, 160, 245, HELMET, 0.9), (200, 230, 220, 250, BARE, 0.8))
+    neighbour = np.array([[190, 300, 290, 400]], np.float32)
+    assert riders_per_motorbike(heads, BIKE)[0].count == 2
+    (bike,) = riders_per_motorbike(heads, BIKE, neighbours=neighbour)
+    assert bike.count == 1 and bike.riders[0].head == (140, 220, 160, 245)
+    # No neighbour near: nothing changes.
+    far = np.array([[600, 300, 700, 400]], np.float32)
+    assert riders_per_motorbike(heads, BIKE, neighbours=far)[0].count == 2
+
+
+def test_a_motorbike_found_in_a_crop_is_a_neighbour_unless_it_is_a_known_one() -> None:
+    found = _heads(
+        (95, 305, 205, 398, 0, 0.8),  # the known motorbike, found again
+        (190, 300, 290, 400, 0, 0.7),  # another one beside it, overlapping the known one little
+        (200, 230, 220, 250, BARE, 0.8),  # a head: never a motorbike
+    )
+    assert unknown_motorbikes(found, BIKE).tolist() == [[190, 300, 290, 400]]
+    assert unknown_motorbikes(found, np.zeros((0, 4), np.float32)).shape == (2, 4)
+    assert unknown_motorbikes(_heads(), BIKE).shape == (0, 4)
 
 
 def test_the_same_head_from_two_crops_counts_once() -> None:
