@@ -48,7 +48,6 @@ from detection.helmets import (  # noqa: E402
     assign_heads,
     dedupe_indices,
     riders_per_motorbike,
-    unknown_motorbikes,
 )
 from detection.types import Detections, iou  # noqa: E402
 
@@ -123,7 +122,6 @@ def run(items: list[HelmetImage], detector: HelmetDetector, thresholds: list[flo
         found, scores = detector.scored_heads(frame, bikes)
         crop_ms.append((time.perf_counter() - began) * 1000)
         n_crops += len(bikes)
-        neighbours = unknown_motorbikes(found, bikes)
         heads = [i for i in range(len(found)) if found.name(i) in HEAD_CLASSES]
         kept = [heads[k] for k in dedupe_indices(found[heads])]
         found, scores = found[kept], scores[kept]
@@ -137,10 +135,7 @@ def run(items: list[HelmetImage], detector: HelmetDetector, thresholds: list[flo
         for k, ok in enumerate(separable(item, bikes, labelled)):
             if ok:
                 by_threshold = {
-                    t: riders_per_motorbike(found[found.confidence >= t], bikes, neighbours=neighbours)[
-                        k
-                    ].count
-                    for t in thresholds
+                    t: riders_per_motorbike(found[found.confidence >= t], bikes)[k].count for t in thresholds
                 }
                 counts.append((gt[k].count, by_threshold))
     return {

@@ -8,10 +8,10 @@ Geometry rules (image pixels, y grows downwards):
   motorbike box widened by ``SIDE_MARGIN`` of its width each side, vertically from ``ABOVE`` of its
   height above the box's top to ``INTO`` of its height below the top (a head is never low on the
   bike). A head in several zones goes to the motorbike whose centre line is nearest.
-- Every motorbike in view claims its riders, not only those looked at: a head in a neighbour's zone,
-  nearer the neighbour's centre line, is the neighbour's. Neighbours are the other tracked motorbikes
-  and the motorbikes the helmet model itself finds in the crops that match no known one (overlapping
-  none by ``KNOWN_MOTORBIKE_IOU``): a motorbike the vehicle detector missed, half out of the crop.
+- Every tracked motorbike in view claims its riders, not only those looked at in that frame: a head in
+  a neighbour's zone, nearer the neighbour's centre line, is the neighbour's. (The motorbikes the helmet
+  model itself finds in a crop are not used as neighbours: on the real Hanoi clip they took drivers'
+  heads from their own motorbikes and made passengers into bare "drivers"; see detection/weights/README.md.)
 - The driver is the front-most adult: the head furthest along the direction of travel (the track's
   motion) when the motorbike crosses the image sideways; when it comes towards or goes away from the
   camera, or its motion is unknown, the head lowest in the image when approaching (nearest the camera)
@@ -36,7 +36,6 @@ SIDE_MARGIN = 0.15
 ABOVE = 1.2
 INTO = 0.6
 DUPLICATE_IOU = 0.5  # the same head found in two overlapping crops
-KNOWN_MOTORBIKE_IOU = 0.3  # a motorbike found in a crop overlapping a known one this much is that one
 CHILD_HEAD_RATIO = 0.75  # a head under 3/4 of the median adult head height on the same motorbike
 HEAD_CLASSES = ("head_helmet", "head_no_helmet")
 # A head is called bare when the model's no-helmet score for it reaches this, even where its helmet
@@ -163,15 +162,6 @@ def order_riders(heads: Detections, travel: tuple[float, float] | None = None) -
         )
         for position, i in enumerate(order)
     )
-
-
-def unknown_motorbikes(found: Detections, known: np.ndarray) -> np.ndarray:
-    """The motorbike boxes among ``found`` that overlap none of the ``known`` boxes (xyxy rows) by
-    ``KNOWN_MOTORBIKE_IOU``: neighbours that claim their own riders (see module doc)."""
-    boxes = found.xyxy[[i for i in range(len(found)) if found.name(i) == "motorbike"]].reshape(-1, 4)
-    if not len(boxes) or not len(known):
-        return boxes
-    return boxes[iou(boxes, known).max(axis=1) < KNOWN_MOTORBIKE_IOU]
 
 
 def riders_per_motorbike(
@@ -301,10 +291,7 @@ class HelmetDetector:
         neighbours: np.ndarray | None = None,
     ) -> list[MotorbikeRiders]:
         """Each motorbike's riders; ``neighbours``: the other motorbikes in view, not looked at now."""
-        found = self.heads(frame, motorbikes)
-        known = motorbikes if neighbours is None else np.vstack([motorbikes, neighbours])
-        others = np.vstack([known[len(motorbikes) :], unknown_motorbikes(found, known)])
-        return riders_per_motorbike(found, motorbikes, travel, others)
+        return riders_per_motorbike(self.heads(frame, motorbikes), motorbikes, travel, neighbours)
 
 
 @dataclass(frozen=True)

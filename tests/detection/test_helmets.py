@@ -14,7 +14,6 @@ from detection.helmets import (
     front_to_back,
     possible_children,
     riders_per_motorbike,
-    unknown_motorbikes,
     vote,
 )
 from detection.types import Detections
@@ -68,17 +67,6 @@ def test_a_neighbour_in_view_claims_the_heads_nearer_its_centre_line() -> None:
     # No neighbour near: nothing changes.
     far = np.array([[600, 300, 700, 400]], np.float32)
     assert riders_per_motorbike(heads, BIKE, neighbours=far)[0].count == 2
-
-
-def test_a_motorbike_found_in_a_crop_is_a_neighbour_unless_it_is_a_known_one() -> None:
-    found = _heads(
-        (95, 305, 205, 398, 0, 0.8),  # the known motorbike, found again
-        (190, 300, 290, 400, 0, 0.7),  # another one beside it, overlapping the known one little
-        (200, 230, 220, 250, BARE, 0.8),  # a head: never a motorbike
-    )
-    assert unknown_motorbikes(found, BIKE).tolist() == [[190, 300, 290, 400]]
-    assert unknown_motorbikes(found, np.zeros((0, 4), np.float32)).shape == (2, 4)
-    assert unknown_motorbikes(_heads(), BIKE).shape == (0, 4)
 
 
 def test_the_same_head_from_two_crops_counts_once() -> None:
