@@ -10,8 +10,8 @@ Geometry rules (image pixels, y grows downwards):
   bike). A head in several zones goes to the motorbike whose centre line is nearest.
 - Every tracked motorbike in view claims its riders, not only those looked at in that frame: a head in
   a neighbour's zone, nearer the neighbour's centre line, is the neighbour's. (The motorbikes the helmet
-  model itself finds in a crop are not used as neighbours: on the real Hanoi clip they took drivers'
-  heads from their own motorbikes and made passengers into bare "drivers"; see detection/weights/README.md.)
+  model itself finds in a crop are not used as neighbours: on the real Hanoi clip they moved heads
+  between motorbikes and added findings; see detection/weights/README.md.)
 - The driver is the front-most adult: the head furthest along the direction of travel (the track's
   motion) when the motorbike crosses the image sideways; when it comes towards or goes away from the
   camera, or its motion is unknown, the head lowest in the image when approaching (nearest the camera)
