@@ -7,7 +7,8 @@
 #
 # The runs go in two lanes at once, one per core (each run has its own database, data folder, queues and
 # ports): the SQLite evening run beside the PostgreSQL run then the UTC-midnight run. A lane's output is
-# kept and printed whole when it ends. TVP_TEST_LANES=1 runs them one after the other, printing as they go.
+# kept and printed whole when it ends. TVP_TEST_LANES=1 (the default on one core) runs them one after the
+# other, printing as they go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
@@ -36,7 +37,8 @@ echo "== lint, format, types, import layers"
 .venv/bin/ruff format --check .
 .venv/bin/mypy .
 .venv/bin/lint-imports
-if [ "${TVP_TEST_LANES:-2}" = 1 ]; then
+lanes="${TVP_TEST_LANES:-$(( $(nproc) >= 2 ? 2 : 1 ))}"  # one core: one lane
+if [ "$lanes" = 1 ]; then
   on_sqlite "$@"
   on_postgres_then_utc_midnight "$@"
   exit 0
