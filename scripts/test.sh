@@ -7,7 +7,7 @@
 #
 # The runs go in two lanes at once, one per core (each run has its own database, data folder, queues and
 # ports): the SQLite evening run beside the PostgreSQL run then the UTC-midnight run. A lane's output is
-# kept and printed whole when it ends. TVP_TEST_LANES=1 (the default on one core) runs them one after the
+# kept and printed whole when it ends (a line every minute says where each lane is). TVP_TEST_LANES=1 (the default on one core) runs them one after the
 # other, printing as they go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,9 +45,27 @@ if [ "$lanes" = 1 ]; then
 fi
 logs="$(mktemp -d -t tvp-test-lanes-XXXXXX)"
 started=$SECONDS
+progress() {  # every minute, where each lane is: its run and its last "[ NN%]"
+  while sleep "${TVP_TEST_PROGRESS_S:-60}" >/dev/null 2>&1; do
+    local line="   … $(((SECONDS - started) / 60)) min:" lane run done_
+    for lane in sqlite postgres; do
+      run="$(grep '^== tests' "$logs/$lane.log" 2>/dev/null | tail -n 1 | sed 's/^== tests //; s/,.*//' || true)"
+      done_="$(grep -o '\[ *[0-9]*%\]' "$logs/$lane.log" 2>/dev/null | tail -n 1 | tr -d '[] ' || true)"
+      line+=" $lane lane (${run:-starting}) ${done_:-0%};"
+    done
+    echo "$line"
+  done
+}
 echo "== tests in two lanes (output shown as each lane ends; TVP_TEST_LANES=1 runs them one by one)"
-# Stopped from outside (a CI time limit, Ctrl-C): show what each lane had printed.
-trap 'trap - INT TERM; for f in "$logs"/*.log; do echo "---- $(basename "$f" .log) lane, stopped:"; cat "$f"; done; exit 143' INT TERM
+progress &
+ticker=$!
+stop() {  # stop a background job and its children
+  pkill -P "$1" 2>/dev/null || true
+  kill "$1" 2>/dev/null || true
+}
+# Stopped from outside (a CI time limit, Ctrl-C): stop the lanes and show what each had printed.
+trap 'trap - INT TERM; stop "$ticker"; stop "${sqlite_lane:-}"; stop "${postgres_lane:-}"
+  for f in "$logs"/*.log; do echo "---- $(basename "$f" .log) lane, stopped:"; cat "$f"; done; exit 143' INT TERM
 (on_sqlite "$@") >"$logs/sqlite.log" 2>&1 &
 sqlite_lane=$!
 (on_postgres_then_utc_midnight "$@") >"$logs/postgres.log" 2>&1 &
@@ -61,5 +79,6 @@ for lane in sqlite postgres; do
   cat "$logs/$lane.log"
   [ "$rc" = 0 ] || failed=1
 done
+stop "$ticker"
 rm -rf "$logs"
 exit "$failed"
