@@ -7,8 +7,8 @@
 #
 # The runs go in two lanes at once, one per core (each run has its own database, data folder, queues and
 # ports): the SQLite evening run beside the PostgreSQL run then the UTC-midnight run. A lane's output is
-# kept and printed whole when it ends (a line every minute says where each lane is). TVP_TEST_LANES=1 (the default on one core) runs them one after the
-# other, printing as they go.
+# kept and printed whole when it ends; a line every minute says where each lane is. TVP_TEST_LANES=1
+# (the default on one core) runs them one after the other, printing as they go.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
