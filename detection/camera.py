@@ -510,12 +510,12 @@ class CameraProcessor:
             if live.helmets is None:
                 live.helmets = TrackHelmets()
             box = live.boxes[frame.index]
-            in_view.append(box)
+            in_view.append((live.helmets, box))
             if box[3] - box[1] >= MIN_MOTORBIKE_PX:
                 bikes.append((tid, (live.helmets, box, travel_of(live.track.points))))
         chosen = self.helmets.pick(self.frames_processed - 1, frame.image.shape, bikes)
-        looked = {tuple(box) for _, box, _ in chosen}
-        others = np.array([b for b in in_view if tuple(b) not in looked], np.float32).reshape(-1, 4)
+        looked = {id(state) for state, _, _ in chosen}
+        others = np.array([b for state, b in in_view if id(state) not in looked], np.float32).reshape(-1, 4)
         self.helmets.run(frame.image, frame.index, frame.captured_at, chosen, others)
 
     def _carried(self, vehicles: Detections, people: Detections) -> tuple[Detections, Placed]:
